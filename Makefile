@@ -1,0 +1,61 @@
+# mentor - PostgreSQL extension (PGXS).  `make run` and `make test` are the
+# two entry points (README.md); both install missing Debian packages first.
+EXTENSION = mentor
+EXTVERSION = 0.1
+
+MODULE_big = mentor
+OBJS = \
+	src/mentor.o \
+	src/util.o \
+	src/domains.o \
+	src/timestamps.o \
+	src/lifecycle.o \
+	src/core/lifecycle_graph.o \
+	src/core/validate.o
+
+# One file per module, concatenated in name order into the install script.
+SQL_MODULES = $(sort $(wildcard src/sql/*.sql))
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+
+REGRESS = core identity lifecycle
+REGRESS_OPTS = --inputdir=. --outputdir=build/regress
+ISOLATION = lifecycle_cache
+ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation
+
+PG_CPPFLAGS = -I$(srcdir)/src
+# Warnings are errors; the two exceptions are idioms of PostgreSQL's own headers and fmgr macros.
+PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+
+EXTRA_CLEAN = $(DATA_built) build results regression.diffs regression.out output_iso
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+ifneq ($(wildcard $(PGXS)),)
+include $(PGXS)
+else
+# No PostgreSQL build environment yet: only the entry points that install it work.
+all install installcheck:
+	@echo "PostgreSQL server development files not found: run 'make test' or 'make run' (they install them), or set PG_CONFIG." >&2; exit 1
+endif
+
+$(DATA_built): $(SQL_MODULES)
+	cat $(SQL_MODULES) > $@
+
+.PHONY: test run stop bench unit deps
+deps:
+	@bash scripts/deps.sh
+
+test: deps
+	@bash scripts/test.sh
+
+run: deps
+	@bash scripts/run.sh
+
+stop:
+	@bash scripts/stop.sh
+
+bench: deps
+	@bash scripts/bench.sh
+
+unit:
+	@bash scripts/unit.sh

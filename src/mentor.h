@@ -1,0 +1,24 @@
+/*
+ * mentor.h - declarations shared by the glue files of src/.
+ */
+#ifndef MENTOR_H
+#define MENTOR_H
+
+#include "postgres.h"
+#include "access/htup.h"
+#include "utils/rel.h"
+#include "core/mn_core.h"
+
+/* mentor.c */
+extern bool mn_current_actor(int64 *actor);
+
+/* util.c */
+extern mn_allocator mn_palloc_allocator(MemoryContext cxt);
+extern char *mn_describe_row(Relation rel, HeapTuple tuple);
+extern void mn_check_row_trigger(FunctionCallInfo fcinfo, const char *funcname,
+								 int nargs, bool before);
+
+/* lifecycle.c */
+extern void mn_lifecycle_init(void);
+
+#endif							/* MENTOR_H */

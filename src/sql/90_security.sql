@@ -1,0 +1,22 @@
+--------------------------------------------------------------------------------
+-- Module security: grants of the extension's roles.  Later modules add their
+-- own objects before this file runs, so the blanket grants below cover them;
+-- row-level security policies live with the tables they protect.
+--------------------------------------------------------------------------------
+
+GRANT mentor_app TO mentor_admin;
+
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA @extschema@ TO mentor_app, mentor_admin;
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA @extschema@ TO mentor_app, mentor_admin;
+
+-- Catalogues: applications read them, administrators change them.
+REVOKE INSERT, UPDATE, DELETE ON lifecycle_state_defs, lifecycle_transition_defs FROM mentor_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON lifecycle_state_defs, lifecycle_transition_defs TO mentor_admin;
+REVOKE INSERT, UPDATE, DELETE ON skills FROM mentor_app;
+REVOKE EXECUTE ON FUNCTION define_lifecycle(text, text[]), reset_lifecycle(text),
+    _ship_lifecycle(text, text[], boolean), attach_lifecycle(regclass, name, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION define_lifecycle(text, text[]), reset_lifecycle(text),
+    attach_lifecycle(regclass, name, text) TO mentor_admin;
+
+-- Analysts: catalogues and (later) analytics views; never users' secrets.
+GRANT SELECT ON lifecycles, lifecycle_transitions, skills, user_skills TO mentor_analyst;

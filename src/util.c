@@ -1,0 +1,96 @@
+/*
+ * util.c - small helpers shared by the glue files.
+ *
+ * The palloc-backed allocator handed to src/core/, the description of a row
+ * by its key for errdetail, and the checks every C trigger makes on how it
+ * was called.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/relation.h"
+#include "commands/trigger.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/relcache.h"
+
+#include "mentor.h"
+
+static void *
+palloc_cb(void *ctx, size_t size)
+{
+	return MemoryContextAllocZero((MemoryContext) ctx, size ? size : 1);
+}
+
+mn_allocator
+mn_palloc_allocator(MemoryContext cxt)
+{
+	mn_allocator a = {palloc_cb, cxt};
+
+	return a;
+}
+
+/*
+ * "table mentor.users, row (id)=(42)": the key comes from the primary key, or
+ * else the replica identity index.  Used only on error paths, so catalogue
+ * lookups are fine here.  Values the caller may not read are left out by
+ * BuildIndexValueDescription itself.
+ */
+char *
+mn_describe_row(Relation rel, HeapTuple tuple)
+{
+	char	   *relname = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+													 RelationGetRelationName(rel));
+	Oid			indexoid = RelationGetPrimaryKeyIndex(rel);
+	char	   *key = NULL;
+
+	if (!OidIsValid(indexoid))
+		indexoid = RelationGetReplicaIndex(rel);
+	if (OidIsValid(indexoid) && tuple != NULL)
+	{
+		Relation	index = index_open(indexoid, AccessShareLock);
+		int			nkeys = index->rd_index->indnkeyatts;
+		Datum		values[INDEX_MAX_KEYS];
+		bool		isnull[INDEX_MAX_KEYS];
+		int			i;
+
+		for (i = 0; i < nkeys; i++)
+			values[i] = heap_getattr(tuple, index->rd_index->indkey.values[i],
+									 RelationGetDescr(rel), &isnull[i]);
+		key = BuildIndexValueDescription(index, values, isnull);
+		index_close(index, AccessShareLock);
+	}
+	if (key)
+		return psprintf("table %s, row %s", relname, key);
+	return psprintf("table %s", relname);
+}
+
+/* Refuses to run as anything but the row-level trigger the SQL declares. */
+void
+mn_check_row_trigger(FunctionCallInfo fcinfo, const char *funcname, int nargs, bool before)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("%s() can only be called as a trigger", funcname),
+				 errhint("Attach it with CREATE TRIGGER ... EXECUTE FUNCTION %s(...).", funcname)));
+	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
+		(before && !TRIGGER_FIRED_BEFORE(trigdata->tg_event)) ||
+		!(TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger \"%s\" on table \"%s\" must be %s INSERT OR UPDATE ... FOR EACH ROW",
+						trigdata->tg_trigger->tgname, RelationGetRelationName(trigdata->tg_relation),
+						before ? "BEFORE" : "AFTER"),
+				 errdetail("%s() judges one row at a time before it is written.", funcname)));
+	if (nargs >= 0 && trigdata->tg_trigger->tgnargs != nargs)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger \"%s\" on table \"%s\" passes %d arguments to %s(), which takes %d",
+						trigdata->tg_trigger->tgname, RelationGetRelationName(trigdata->tg_relation),
+						trigdata->tg_trigger->tgnargs, funcname, nargs)));
+}
