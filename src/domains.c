@@ -46,7 +46,7 @@ mn_check_slug(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_CHECK_VIOLATION),
 				 errmsg("invalid slug \"%s\"", text_to_cstring(t)),
-				 errdetail("%s.", problem),
+				 errdetail("In \"%s\", %s.", text_to_cstring(t), problem),
 				 errhint("Use lower-case words joined by hyphens, as in \"machine-learning\".")));
 	PG_RETURN_BOOL(true);
 }

@@ -439,7 +439,9 @@ mn_define_lifecycle(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("transitions of lifecycle \"%s\" must be a two-column array", name),
-				 errdetail("Got an array of %d dimension(s).", ARR_NDIM(arr)),
+				 ARR_NDIM(arr) == 2
+				 ? errdetail("Got %d columns per row.", ARR_DIMS(arr)[1])
+				 : errdetail("Got an array of %d dimension(s).", ARR_NDIM(arr)),
 				 errhint("Pass ARRAY[[NULL, 'draft'], ['draft', 'submitted'], ['submitted', NULL]]: NULL is the diagrams' [*].")));
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &nelems);
 	nedges = nelems / 2;

@@ -112,7 +112,7 @@ lc_from_edges(const lc_edge *edges, int nedges, const mn_allocator *a,
 	memset(flags, 0, sizeof(flags));
 	if (nedges <= 0)
 	{
-		snprintf(errbuf, errlen, "a lifecycle needs at least one transition");
+		snprintf(errbuf, errlen, "A lifecycle needs at least one transition");
 		return NULL;
 	}
 	for (i = 0; i < nedges; i++)
@@ -122,7 +122,7 @@ lc_from_edges(const lc_edge *edges, int nedges, const mn_allocator *a,
 
 		if (ends[0] == NULL && ends[1] == NULL)
 		{
-			snprintf(errbuf, errlen, "transition %d goes from [*] to [*]", i + 1);
+			snprintf(errbuf, errlen, "Transition %d goes from [*] to [*]", i + 1);
 			return NULL;
 		}
 		for (k = 0; k < 2; k++)
@@ -132,13 +132,13 @@ lc_from_edges(const lc_edge *edges, int nedges, const mn_allocator *a,
 			if (!lc_valid_state_name(ends[k], strlen(ends[k])))
 			{
 				snprintf(errbuf, errlen,
-						 "state \"%.80s\" in transition %d is not lower snake_case of at most %d characters",
+						 "State \"%.80s\" in transition %d is not lower snake_case of at most %d characters",
 						 ends[k], i + 1, LC_STATE_NAME_MAX);
 				return NULL;
 			}
 			if (intern_state(names, &n, ends[k]) < 0)
 			{
-				snprintf(errbuf, errlen, "a lifecycle has at most %d states", LC_MAX_STATES);
+				snprintf(errbuf, errlen, "A lifecycle has at most %d states", LC_MAX_STATES);
 				return NULL;
 			}
 		}
@@ -147,7 +147,7 @@ lc_from_edges(const lc_edge *edges, int nedges, const mn_allocator *a,
 	g = lc_create(n, names, NULL, a);
 	if (g == NULL)
 	{
-		snprintf(errbuf, errlen, "out of memory");
+		snprintf(errbuf, errlen, "Out of memory");
 		return NULL;
 	}
 	for (i = 0; i < nedges; i++)
@@ -182,7 +182,7 @@ lc_from_edges(const lc_edge *edges, int nedges, const mn_allocator *a,
 		}
 	if (tail == 0)
 	{
-		snprintf(errbuf, errlen, "a lifecycle needs an initial state: add a transition from [*] (or NULL) to it");
+		snprintf(errbuf, errlen, "A lifecycle needs an initial state: add a transition from [*] (or NULL) to it");
 		return NULL;
 	}
 	while (head < tail)
@@ -199,7 +199,7 @@ lc_from_edges(const lc_edge *edges, int nedges, const mn_allocator *a,
 	for (i = 0; i < n; i++)
 		if (!seen[i])
 		{
-			snprintf(errbuf, errlen, "state \"%s\" cannot be reached from any initial state", g->names[i]);
+			snprintf(errbuf, errlen, "State \"%s\" cannot be reached from any initial state", g->names[i]);
 			return NULL;
 		}
 	return g;

@@ -139,13 +139,15 @@ BEGIN
                       DETAIL = format('Labels without a state: %s.', array_to_string(missing, ', ')),
                       HINT = 'Add the states with mentor.define_lifecycle(), or use a matching enum.';
         END IF;
-    ELSIF coltype NOT IN ('text'::regtype, 'varchar'::regtype, 'citext'::regtype) THEN
+    ELSIF NOT EXISTS (SELECT 1 FROM pg_type WHERE oid = coltype AND typcategory = 'S') THEN
         RAISE EXCEPTION 'column % of table % has type %, which cannot hold lifecycle states',
                         col, relname, coltype::regtype
             USING ERRCODE = 'datatype_mismatch',
-                  HINT = 'Use an enum, text or varchar column.';
+                  HINT = 'Use an enum or a string column (text, varchar, citext).';
     END IF;
-    EXECUTE format('DROP TRIGGER IF EXISTS %I ON %s', 'lifecycle_' || col, tbl);
+    IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'lifecycle_' || col) THEN
+        EXECUTE format('DROP TRIGGER %I ON %s', 'lifecycle_' || col, tbl);
+    END IF;
     EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OF %I ON %s FOR EACH ROW '
                    'EXECUTE FUNCTION @extschema@.enforce_lifecycle(%L, %L)',
                    'lifecycle_' || col, col, tbl, lifecycle, col);

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what `make test`, `make run` and `make bench` need, through apt, if
+# anything is missing.  Root installs directly; others use sudo when it works
+# without a password, or are told the exact command to run.
+set -euo pipefail
+
+PGVER="${PGVER:-15}"
+PACKAGES=(gcc make "postgresql-$PGVER" "postgresql-server-dev-$PGVER" postgresql-contrib
+          "postgresql-$PGVER-pgtap" libtap-parser-sourcehandler-pgtap-perl)
+
+command -v dpkg-query >/dev/null 2>&1 || { echo "deps: not a Debian system; install PostgreSQL $PGVER with server headers, contrib and pgTAP yourself." >&2; exit 0; }
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "deps: installing ${missing[*]}"
+if [ "$(id -u)" -eq 0 ]; then
+    SUDO=()
+elif sudo -n true 2>/dev/null; then
+    SUDO=(sudo -n)
+else
+    echo "deps: missing packages; run: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "deps: done"
