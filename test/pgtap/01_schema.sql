@@ -1,0 +1,93 @@
+-- Schema checks: tables, keys, foreign keys, comments and grants of the extension.
+BEGIN;
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
+RESET client_min_messages;
+SELECT plan(52);
+
+SELECT has_schema('mentor');
+SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_defs', 'users', 'profiles',
+                                  'skills', 'user_skills', 'external_accounts', 'profile_visibility']);
+SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions']);
+SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibility', 'skill_direction']);
+SELECT domains_are('mentor', ARRAY['email', 'time_zone', 'rating', 'percent', 'token_amount', 'slug']);
+SELECT enum_has_labels('mentor', 'platform_role', ARRAY['user', 'mentor', 'admin', 'owner', 'sales']);
+
+-- Conventional keys: bigint identity "id" on every entity table.
+SELECT col_is_pk('mentor', t, 'id', format('%s has primary key id', t))
+  FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
+SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
+  FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
+SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+            WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
+              AND a.attidentity = 'a'), 6, 'every id is GENERATED ALWAYS AS IDENTITY');
+
+-- Foreign keys to users, with the ON DELETE the design asks for.
+SELECT fk_ok('mentor', t, 'user_id', 'mentor', 'users', 'id')
+  FROM unnest(ARRAY['profiles', 'user_skills', 'external_accounts', 'profile_visibility']) t;
+SELECT fk_ok('mentor', 'user_skills', 'skill_id', 'mentor', 'skills', 'id');
+SELECT is((SELECT array_agg(DISTINCT confdeltype) FROM pg_constraint
+            WHERE contype = 'f' AND connamespace = 'mentor'::regnamespace), ARRAY['c']::"char"[],
+          'every foreign key says ON DELETE CASCADE explicitly');
+
+-- Uniqueness users rely on.
+SELECT col_is_unique('mentor', 'users', ARRAY['email'], 'users.email is unique');
+SELECT col_is_unique('mentor', 'users', ARRAY['username'], 'users.username is unique');
+SELECT col_is_unique('mentor', 'profiles', ARRAY['user_id'], 'one profile per user');
+SELECT col_is_unique('mentor', 'skills', ARRAY['slug'], 'skills.slug is unique');
+SELECT col_is_unique('mentor', 'user_skills', ARRAY['user_id', 'skill_id', 'direction'], 'a skill once per user and direction');
+SELECT col_type_is('mentor', 'users', 'email', 'mentor', 'email', 'users.email is a mentor.email');
+SELECT col_type_is('mentor', 'users', 'time_zone', 'mentor', 'time_zone', 'users.time_zone is a mentor.time_zone');
+SELECT col_not_null('mentor', 'users', 'email', 'users.email is required');
+SELECT col_has_default('mentor', 'profiles', 'onboarding_status', 'profiles start not_started');
+
+-- Triggers: lifecycle on onboarding_status, updated_at on every table that has it, signup.
+SELECT trigger_is('mentor', 'profiles', 'lifecycle_onboarding_status', 'mentor', 'enforce_lifecycle');
+SELECT trigger_is('mentor', 'users', 'users_after_insert', 'mentor', '_users_after_insert');
+SELECT is(ARRAY(SELECT c.relname::text FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+                 WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'updated_at'
+                   AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid
+                                     AND t.tgfoid = 'mentor.touch_updated_at'::regproc)
+                 ORDER BY 1), '{}'::text[], 'every table with updated_at keeps it current');
+
+-- Documentation: \d+ and \df+ explain everything.
+SELECT is(ARRAY(SELECT c.relname::text FROM pg_class c WHERE c.relnamespace = 'mentor'::regnamespace
+                   AND c.relkind IN ('r', 'v') AND obj_description(c.oid, 'pg_class') IS NULL ORDER BY 1),
+          '{}'::text[], 'every table and view has a comment');
+SELECT is(ARRAY(SELECT p.oid::regprocedure::text FROM pg_proc p WHERE p.pronamespace = 'mentor'::regnamespace
+                   AND obj_description(p.oid, 'pg_proc') IS NULL ORDER BY 1),
+          '{}'::text[], 'every function has a comment');
+SELECT is(ARRAY(SELECT t.typname::text FROM pg_type t WHERE t.typnamespace = 'mentor'::regnamespace
+                   AND t.typtype IN ('d', 'e') AND obj_description(t.oid, 'pg_type') IS NULL ORDER BY 1),
+          '{}'::text[], 'every domain and enum has a comment');
+SELECT is(ARRAY(SELECT format('%s.%s', c.relname, a.attname) FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+                 WHERE c.relnamespace = 'mentor'::regnamespace AND c.relname = 'users' AND a.attnum > 0
+                   AND a.attname IN ('email', 'username', 'role', 'password_hash', 'time_zone', 'active')
+                   AND col_description(c.oid, a.attnum) IS NULL ORDER BY 1),
+          '{}'::text[], 'the notable columns of users have comments');
+
+-- Grants.
+SELECT table_privs_are('mentor', 'users', 'mentor_app', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']);
+SELECT table_privs_are('mentor', 'skills', 'mentor_app', ARRAY['SELECT']);
+SELECT table_privs_are('mentor', 'lifecycle_state_defs', 'mentor_app', ARRAY['SELECT']);
+SELECT table_privs_are('mentor', 'lifecycle_state_defs', 'mentor_admin', ARRAY['SELECT', 'INSERT', 'UPDATE', 'DELETE']);
+SELECT table_privs_are('mentor', 'users', 'mentor_analyst', '{}'::text[]);
+SELECT table_privs_are('mentor', 'lifecycles', 'mentor_analyst', ARRAY['SELECT']);
+SELECT function_privs_are('mentor', 'define_lifecycle', ARRAY['text', 'text[]'], 'mentor_app', '{}'::text[]);
+SELECT function_privs_are('mentor', 'define_lifecycle', ARRAY['text', 'text[]'], 'mentor_admin', ARRAY['EXECUTE']);
+SELECT is_member_of('mentor_app', 'mentor_admin');
+
+-- pg_dump keeps every table's data, catalogue tables without their shipped rows.
+SELECT is(ARRAY(SELECT c.relname::text FROM pg_class c
+                 WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind IN ('r', 'S')
+                   AND NOT EXISTS (SELECT 1 FROM pg_extension e WHERE e.extname = 'mentor' AND c.oid = ANY (e.extconfig))
+                 ORDER BY 1), '{}'::text[], 'every table and sequence of the extension is dumped');
+SELECT set_eq($$SELECT c.relname::text, x.cond FROM pg_extension e,
+                   unnest(e.extconfig, e.extcondition) x(oid, cond) JOIN pg_class c ON c.oid = x.oid
+                 WHERE e.extname = 'mentor' AND x.cond <> ''$$,
+              $$VALUES ('lifecycle_state_defs', 'WHERE NOT shipped'), ('lifecycle_transition_defs', 'WHERE NOT shipped'),
+                       ('skills', 'WHERE NOT shipped')$$,
+              'catalogue tables leave their shipped rows to CREATE EXTENSION');
+
+SELECT * FROM finish();
+ROLLBACK;
