@@ -94,6 +94,7 @@ load_lifecycle(const char *name)
 	int			ret;
 	uint64		i;
 
+	elog(DEBUG1, "mentor: loading lifecycle \"%s\" into the backend cache", name);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	nsp = get_namespace_oid("mentor", false);

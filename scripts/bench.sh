@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# `make bench`: builds, installs and runs every benchmark in test/bench/ on a
+# throwaway cluster.  Figures go to build/bench/*.txt and to stdout; the
+# README's Performance section quotes them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/common.sh
+build_and_install
+mkdir -p build/bench
+for b in test/bench/*.sh; do
+    echo "== $(basename "$b" .sh)"
+    pg_virtualenv -v "$PGVERSION_MAJOR" -o synchronous_commit=off -o shared_buffers=512MB bash "$b" 2>/dev/null \
+        | tee "build/bench/$(basename "$b" .sh).txt"
+done
