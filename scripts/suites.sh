@@ -7,19 +7,19 @@ cd "$(dirname "$0")/.."
 source scripts/common.sh
 source scripts/tally.sh
 
-echo "== pg_regress suites (sql/, expected/)"
-make -s PG_CONFIG="$PG_CONFIG" installcheck ISOLATION= > "$LOGDIR/regress.log" 2>&1
-rc=$?
-cat "$LOGDIR/regress.log" | grep -E '\.\.\. '
-[ $rc -ne 0 ] && [ -f build/regress/regression.diffs ] && head -n 150 build/regress/regression.diffs
-regress_record pg_regress "$LOGDIR/regress.log" $rc
-
-echo "== isolation suites (specs/)"
-make -s PG_CONFIG="$PG_CONFIG" installcheck REGRESS= > "$LOGDIR/isolation.log" 2>&1
-rc=$?
-cat "$LOGDIR/isolation.log" | grep -E '\.\.\. '
-[ $rc -ne 0 ] && [ -f build/isolation/regression.diffs ] && head -n 150 build/isolation/regression.diffs
-regress_record isolation "$LOGDIR/isolation.log" $rc
+# run_pg_regress NAME TITLE MAKE-ARGS...: one PGXS installcheck pass (regress or isolation).
+run_pg_regress() {
+    local name=$1 title=$2 rc; shift 2
+    echo "== $title"
+    make -s PG_CONFIG="$PG_CONFIG" installcheck "$@" > "$LOGDIR/$name.log" 2>&1
+    rc=$?
+    grep -E '\.\.\. ' "$LOGDIR/$name.log"
+    [ $rc -ne 0 ] && [ -f "build/$name/regression.diffs" ] && head -n 150 "build/$name/regression.diffs"
+    regress_record "$name" "$LOGDIR/$name.log" $rc
+}
+mkdir -p build/regress build/isolation
+run_pg_regress regress "pg_regress suites (sql/, expected/)" ISOLATION=
+run_pg_regress isolation "isolation suites (specs/)" REGRESS=
 
 echo "== pgTAP suites (test/pgtap/)"
 dropdb --if-exists mentor_tap >/dev/null 2>&1

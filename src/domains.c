@@ -17,20 +17,27 @@
 #include "mentor.h"
 #include "core/validate.h"
 
+/* Raises 23514 for a value that a core check found a problem with. */
+static void
+reject_value(const char *problem, const char *what, text *value, const char *hint)
+{
+	if (problem)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHECK_VIOLATION),
+				 errmsg("invalid %s \"%s\"", what, text_to_cstring(value)),
+				 errdetail("In \"%s\", %s.", text_to_cstring(value), problem),
+				 errhint("%s", hint)));
+}
+
 PG_FUNCTION_INFO_V1(mn_check_email);
 /* mentor.check_email(text) -> true, or 23514 naming the address and what is wrong with it. */
 Datum
 mn_check_email(PG_FUNCTION_ARGS)
 {
 	text	   *t = PG_GETARG_TEXT_PP(0);
-	const char *problem = mn_email_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 
-	if (problem)
-		ereport(ERROR,
-				(errcode(ERRCODE_CHECK_VIOLATION),
-				 errmsg("invalid email address \"%s\"", text_to_cstring(t)),
-				 errdetail("In \"%s\", %s.", text_to_cstring(t), problem),
-				 errhint("Use an address of the form name@example.com.")));
+	reject_value(mn_email_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)), "email address", t,
+				 "Use an address of the form name@example.com.");
 	PG_RETURN_BOOL(true);
 }
 
@@ -40,14 +47,9 @@ Datum
 mn_check_slug(PG_FUNCTION_ARGS)
 {
 	text	   *t = PG_GETARG_TEXT_PP(0);
-	const char *problem = mn_slug_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
 
-	if (problem)
-		ereport(ERROR,
-				(errcode(ERRCODE_CHECK_VIOLATION),
-				 errmsg("invalid slug \"%s\"", text_to_cstring(t)),
-				 errdetail("In \"%s\", %s.", text_to_cstring(t), problem),
-				 errhint("Use lower-case words joined by hyphens, as in \"machine-learning\".")));
+	reject_value(mn_slug_problem(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t)), "slug", t,
+				 "Use lower-case words joined by hyphens, as in \"machine-learning\".");
 	PG_RETURN_BOOL(true);
 }
 
