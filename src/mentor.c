@@ -15,6 +15,7 @@
 
 #include "mentor.h"
 #include "mentor_errcodes.h"
+#include "history.h"
 
 PG_MODULE_MAGIC;
 
@@ -69,6 +70,7 @@ _PG_init(void)
 	EmitWarningsOnPlaceholders("mentor");
 #endif
 	mn_lifecycle_init();
+	mn_history_init();
 }
 
 bool

@@ -6,6 +6,7 @@
 
 #include "postgres.h"
 #include "access/htup.h"
+#include "catalog/pg_attribute.h"
 #include "utils/rel.h"
 #include "core/mn_core.h"
 
@@ -17,6 +18,7 @@ extern mn_allocator mn_palloc_allocator(MemoryContext cxt);
 extern char *mn_describe_row(Relation rel, HeapTuple tuple);
 extern void mn_check_row_trigger(FunctionCallInfo fcinfo, const char *funcname,
 								 int nargs, bool before);
+extern bool mn_same_value(Form_pg_attribute att, Datum a, bool anull, Datum b, bool bnull);
 
 /* lifecycle.c */
 extern void mn_lifecycle_init(void);

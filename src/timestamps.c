@@ -3,6 +3,8 @@
  *
  * A C trigger rather than PL/pgSQL because it runs on every update of almost
  * every table; it replaces one column of the new tuple without any SPI.
+ * An update that changes nothing else keeps the old updated_at, so a no-op
+ * UPDATE stays a no-op (and history records nothing for it).
  */
 #include "postgres.h"
 
@@ -13,6 +15,30 @@
 #include "utils/timestamp.h"
 
 #include "mentor.h"
+
+/* Whether any column but skip_attnum differs between the two versions of a row. */
+static bool
+row_changed(TupleDesc desc, int skip_attnum, HeapTuple oldtup, HeapTuple newtup)
+{
+	int			i;
+
+	for (i = 1; i <= desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i - 1);
+		bool		onull,
+					nnull;
+		Datum		ov,
+					nv;
+
+		if (i == skip_attnum || att->attisdropped)
+			continue;
+		ov = heap_getattr(oldtup, i, desc, &onull);
+		nv = heap_getattr(newtup, i, desc, &nnull);
+		if (!mn_same_value(att, ov, onull, nv, nnull))
+			return true;
+	}
+	return false;
+}
 
 PG_FUNCTION_INFO_V1(mn_touch_updated_at);
 /* BEFORE UPDATE FOR EACH ROW: sets updated_at to the transaction's start time, like now(). */
@@ -40,6 +66,8 @@ mn_touch_updated_at(PG_FUNCTION_ARGS)
 				 errhint("mentor.touch_updated_at() needs a column updated_at timestamptz.")));
 	cols[0] = attnum;
 	values[0] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+	if (!row_changed(tupdesc, attnum, trigdata->tg_trigtuple, trigdata->tg_newtuple))
+		values[0] = heap_getattr(trigdata->tg_trigtuple, attnum, tupdesc, &nulls[0]);
 	return PointerGetDatum(heap_modify_tuple_by_cols(trigdata->tg_newtuple, tupdesc,
 													 1, cols, values, nulls));
 }

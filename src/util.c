@@ -10,8 +10,10 @@
 #include "access/genam.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
+#include "access/detoast.h"
 #include "commands/trigger.h"
 #include "utils/builtins.h"
+#include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/relcache.h"
@@ -93,4 +95,27 @@ mn_check_row_trigger(FunctionCallInfo fcinfo, const char *funcname, int nargs, b
 				 errmsg("trigger \"%s\" on table \"%s\" passes %d arguments to %s(), which takes %d",
 						trigdata->tg_trigger->tgname, RelationGetRelationName(trigdata->tg_relation),
 						trigdata->tg_trigger->tgnargs, funcname, nargs)));
+}
+
+/*
+ * Whether two values of a column are the same bytes once detoasted: the same
+ * value may be stored compressed, out of line or inline.  Equal by this test
+ * means equal by any type's "=", never the reverse.
+ */
+bool
+mn_same_value(Form_pg_attribute att, Datum a, bool anull, Datum b, bool bnull)
+{
+	struct varlena *va;
+	struct varlena *vb;
+
+	if (anull || bnull)
+		return anull == bnull;
+	if (datumIsEqual(a, b, att->attbyval, att->attlen))
+		return true;
+	if (att->attlen != -1)
+		return false;
+	va = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(a));
+	vb = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(b));
+	return VARSIZE_ANY_EXHDR(va) == VARSIZE_ANY_EXHDR(vb) &&
+		memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(va)) == 0;
 }

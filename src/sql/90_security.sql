@@ -20,3 +20,16 @@ GRANT EXECUTE ON FUNCTION define_lifecycle(text, text[]), reset_lifecycle(text),
 
 -- Analysts: catalogues and (later) analytics views; never users' secrets.
 GRANT SELECT ON lifecycles, lifecycle_transitions, skills, user_skills TO mentor_analyst;
+
+-- History: append-only for everyone; read by analysts and administrators.  The
+-- trigger writes it without needing rights on it, and reads the registry.
+REVOKE INSERT, UPDATE, DELETE ON history_log, history_contexts, history_tables FROM mentor_app;
+REVOKE SELECT ON history_log, history_contexts FROM mentor_app;
+GRANT SELECT ON history_tables TO PUBLIC;
+GRANT SELECT ON history, history_log, history_contexts, history_enabled_tables TO mentor_analyst, mentor_admin;
+GRANT INSERT, UPDATE ON history_tables TO mentor_admin;
+GRANT DELETE ON history_log TO mentor_admin;
+REVOKE EXECUTE ON FUNCTION enable_history(regclass, text[]), disable_history(regclass), prune_history(timestamptz),
+    _enable_history_shipped(regclass, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION enable_history(regclass, text[]), disable_history(regclass), prune_history(timestamptz)
+    TO mentor_admin;

@@ -1,0 +1,377 @@
+/*
+ * history.c - the history trigger: what changed in an audited row.
+ *
+ * mentor.enable_history(tbl) attaches mentor.history_trigger('<table id>')
+ * AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW, and BEFORE TRUNCATE FOR
+ * EACH STATEMENT.  Per row it records: an insert as the whole new row, a
+ * delete as the whole old row, an update as the changed columns only
+ * (["col", old, new, ...]), nothing for an update that changes nothing; a
+ * truncate as one row per removed row, like a delete.  Excluded columns are
+ * never read into history.
+ *
+ * No catalogue lookups, name parsing or planning per row: everything about a
+ * relation (key columns, excluded columns, how each column becomes JSON) is
+ * cached per relation OID and dropped by a relcache callback, so ALTER TABLE
+ * is picked up at the next row.  Excluded columns are stored by name; if one
+ * disappears (renamed or dropped) the trigger refuses to write rather than
+ * risk recording a secret under its new name.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/tableam.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/datum.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
+#include "utils/jsonb.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "mentor.h"
+#include "history.h"
+#include "jsonb_build.h"
+
+typedef struct HistRel
+{
+	Oid			relid;			/* hash key */
+	bool		valid;
+	int16		table_id;
+	int			natts;
+	bool	   *skip;			/* dropped or excluded columns */
+	MnJsonCol  *cols;
+	int			nkeys;
+	AttrNumber	keys[INDEX_MAX_KEYS];
+	MemoryContext cxt;
+} HistRel;
+
+static HTAB *HistRels = NULL;
+
+static void
+history_relcache_cb(Datum arg, Oid relid)
+{
+	HASH_SEQ_STATUS seq;
+	HistRel    *hr;
+
+	if (HistRels == NULL)
+		return;
+	if (OidIsValid(relid))
+	{
+		hr = hash_search(HistRels, &relid, HASH_FIND, NULL);
+		if (hr)
+			hr->valid = false;
+		return;
+	}
+	hash_seq_init(&seq, HistRels);
+	while ((hr = hash_seq_search(&seq)) != NULL)
+		hr->valid = false;
+}
+
+void
+mn_history_init(void)
+{
+	CacheRegisterRelcacheCallback(history_relcache_cb, (Datum) 0);
+	mn_history_store_init();
+}
+
+/* The excluded column names registered for a table id; errors if history is not enabled for it. */
+static ArrayType *
+registered_exclusions(int16 table_id, Relation rel)
+{
+	Oid			types[1] = {INT2OID};
+	Datum		values[1] = {Int16GetDatum(table_id)};
+	bool		isnull;
+	ArrayType  *result;
+	int			ret;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	ret = SPI_execute_with_args("SELECT excluded FROM mentor.history_tables WHERE id = $1",
+								1, types, values, NULL, true, 1);
+	if (ret != SPI_OK_SELECT)
+		elog(ERROR, "reading mentor.history_tables failed: %s", SPI_result_code_string(ret));
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("history trigger of table \"%s\" refers to history table id %d, which is not registered",
+						RelationGetRelationName(rel), table_id),
+				 errhint("Run SELECT mentor.enable_history('%s') again.", RelationGetRelationName(rel))));
+	result = DatumGetArrayTypePCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	return result;
+}
+
+/* Fills the cache entry of rel from the relation itself and mentor.history_tables. */
+static void
+load_histrel(HistRel *hr, Relation rel, int16 table_id)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	ArrayType  *excluded = registered_exclusions(table_id, rel);
+	Datum	   *names;
+	bool	   *nulls;
+	int			nnames;
+	Oid			keyindex;
+	Relation	index;
+	MemoryContext old;
+	int			i;
+
+	if (hr->cxt)
+		MemoryContextDelete(hr->cxt);
+	hr->cxt = AllocSetContextCreate(CacheMemoryContext, "mentor history relation", ALLOCSET_SMALL_SIZES);
+	old = MemoryContextSwitchTo(hr->cxt);
+	hr->table_id = table_id;
+	hr->natts = desc->natts;
+	hr->skip = palloc0(sizeof(bool) * desc->natts);
+	hr->cols = palloc0(sizeof(MnJsonCol) * desc->natts);
+	for (i = 0; i < desc->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		hr->skip[i] = att->attisdropped;
+		if (!att->attisdropped)
+			mn_json_col_init(&hr->cols[i], att->atttypid, hr->cxt);
+	}
+	MemoryContextSwitchTo(old);
+
+	deconstruct_array(excluded, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &nnames);
+	for (i = 0; i < nnames; i++)
+	{
+		char	   *name = TextDatumGetCString(names[i]);
+		int			attnum = SPI_fnumber(desc, name);
+
+		if (attnum <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" excluded from the history of \"%s\" no longer exists",
+							name, RelationGetRelationName(rel)),
+					 errdetail("It was renamed or dropped; history refuses to write rather than record it under another name."),
+					 errhint("Run SELECT mentor.enable_history('%s', exclude => ...) with the current column names.",
+							 RelationGetRelationName(rel))));
+		hr->skip[attnum - 1] = true;
+	}
+
+	keyindex = RelationGetPrimaryKeyIndex(rel);
+	if (!OidIsValid(keyindex))
+		keyindex = RelationGetReplicaIndex(rel);
+	if (!OidIsValid(keyindex))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("table \"%s\" has neither a primary key nor a replica identity index",
+						RelationGetRelationName(rel)),
+				 errhint("History identifies rows by key: add a primary key.")));
+	index = index_open(keyindex, AccessShareLock);
+	hr->nkeys = index->rd_index->indnkeyatts;
+	for (i = 0; i < hr->nkeys; i++)
+		hr->keys[i] = index->rd_index->indkey.values[i];
+	index_close(index, AccessShareLock);
+	hr->valid = true;
+}
+
+static HistRel *
+get_histrel(Relation rel, int16 table_id)
+{
+	Oid			relid = RelationGetRelid(rel);
+	HistRel    *hr;
+	bool		found;
+
+	if (HistRels == NULL)
+	{
+		HASHCTL		ctl;
+
+		memset(&ctl, 0, sizeof(ctl));
+		ctl.keysize = sizeof(Oid);
+		ctl.entrysize = sizeof(HistRel);
+		ctl.hcxt = CacheMemoryContext;
+		HistRels = hash_create("mentor history relations", 64, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	}
+	hr = hash_search(HistRels, &relid, HASH_ENTER, &found);
+	if (!found)
+	{
+		hr->cxt = NULL;
+		hr->valid = false;
+	}
+	if (!hr->valid || hr->table_id != table_id || hr->natts != RelationGetDescr(rel)->natts)
+		load_histrel(hr, rel, table_id);
+	return hr;
+}
+
+/* The row's key as text: the value itself, or a JSON array of the values' texts when composite. */
+static text *
+row_key(HistRel *hr, Datum *values, bool *nulls)
+{
+	JsonbParseState *state = NULL;
+	int			i;
+
+	if (hr->nkeys == 1)
+	{
+		int			a = hr->keys[0] - 1;
+
+		return cstring_to_text(nulls[a] ? "" : mn_json_col_text(&hr->cols[a], values[a]));
+	}
+	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	for (i = 0; i < hr->nkeys; i++)
+	{
+		int			a = hr->keys[i] - 1;
+
+		if (nulls[a])
+			mn_json_push(&state, WJB_ELEM, &hr->cols[a], (Datum) 0, true);
+		else
+			mn_json_push_cstring(&state, WJB_ELEM, mn_json_col_text(&hr->cols[a], values[a]));
+	}
+	return cstring_to_text(JsonbToCString(NULL, &JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_ARRAY, NULL))->root, 0));
+}
+
+/* The whole row (less excluded columns) as a jsonb object. */
+static Jsonb *
+row_object(HistRel *hr, TupleDesc desc, Datum *values, bool *nulls)
+{
+	JsonbParseState *state = NULL;
+	int			i;
+
+	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	for (i = 0; i < hr->natts; i++)
+	{
+		if (hr->skip[i])
+			continue;
+		mn_json_push_cstring(&state, WJB_KEY, NameStr(TupleDescAttr(desc, i)->attname));
+		mn_json_push(&state, WJB_VALUE, &hr->cols[i], values[i], nulls[i]);
+	}
+	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+}
+
+/* ["col", old, new, ...] for the changed columns; NULL when nothing changed. */
+static Jsonb *
+row_changes(HistRel *hr, TupleDesc desc, Datum *ov, bool *on, Datum *nv, bool *nn)
+{
+	JsonbParseState *state = NULL;
+	bool		any = false;
+	int			i;
+
+	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	for (i = 0; i < hr->natts; i++)
+	{
+		Form_pg_attribute att = TupleDescAttr(desc, i);
+
+		if (hr->skip[i] || mn_same_value(att, ov[i], on[i], nv[i], nn[i]))
+			continue;
+		any = true;
+		mn_json_push_cstring(&state, WJB_ELEM, NameStr(att->attname));
+		mn_json_push(&state, WJB_ELEM, &hr->cols[i], ov[i], on[i]);
+		mn_json_push(&state, WJB_ELEM, &hr->cols[i], nv[i], nn[i]);
+	}
+	if (!any)
+		return NULL;
+	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_ARRAY, NULL));
+}
+
+/* Records every row of the table as removed by TRUNCATE. */
+static void
+record_truncate(HistRel *hr, Relation rel)
+{
+	TupleDesc	desc = RelationGetDescr(rel);
+	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "mentor history truncate",
+												 ALLOCSET_DEFAULT_SIZES);
+	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
+	bool	   *nulls = palloc(sizeof(bool) * desc->natts);
+	int32		ctx = mn_history_context();
+	HeapTuple	tuple;
+
+	while ((tuple = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		MemoryContext old = MemoryContextSwitchTo(rowcxt);
+
+		heap_deform_tuple(tuple, desc, values, nulls);
+		mn_history_write(mn_history_clock(), ctx, hr->table_id, 'T',
+						 row_key(hr, values, nulls), row_object(hr, desc, values, nulls));
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(rowcxt);
+	}
+	table_endscan(scan);
+	MemoryContextDelete(rowcxt);
+}
+
+PG_FUNCTION_INFO_V1(mn_history_trigger);
+/* AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW, and BEFORE TRUNCATE FOR EACH STATEMENT. */
+Datum
+mn_history_trigger(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+	Relation	rel;
+	TupleDesc	desc;
+	HistRel    *hr;
+	char	   *end;
+	long		table_id;
+	int			natts;
+	Datum	   *ov,
+			   *nv;
+	bool	   *on,
+			   *nn;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("mentor.history_trigger() can only be called as a trigger"),
+				 errhint("Use mentor.enable_history(table).")));
+	rel = td->tg_relation;
+	if (td->tg_trigger->tgnargs != 1 ||
+		(table_id = strtol(td->tg_trigger->tgargs[0], &end, 10)) <= 0 || *end != '\0' || table_id > PG_INT16_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger \"%s\" on \"%s\" must pass the history table id to mentor.history_trigger()",
+						td->tg_trigger->tgname, RelationGetRelationName(rel)),
+				 errhint("Create it with mentor.enable_history('%s').", RelationGetRelationName(rel))));
+	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
+	{
+		if (!TRIGGER_FIRED_BEFORE(td->tg_event))
+			ereport(ERROR,
+					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+					 errmsg("mentor.history_trigger() records TRUNCATE only BEFORE it happens")));
+		record_truncate(get_histrel(rel, (int16) table_id), rel);
+		return PointerGetDatum(NULL);
+	}
+	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("trigger \"%s\" on \"%s\" must be AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW",
+						td->tg_trigger->tgname, RelationGetRelationName(rel)),
+				 errhint("Create it with mentor.enable_history('%s').", RelationGetRelationName(rel))));
+
+	hr = get_histrel(rel, (int16) table_id);
+	desc = RelationGetDescr(rel);
+	natts = desc->natts;
+	ov = palloc(sizeof(Datum) * natts);
+	on = palloc(sizeof(bool) * natts);
+
+	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
+	{
+		Jsonb	   *changes;
+
+		nv = palloc(sizeof(Datum) * natts);
+		nn = palloc(sizeof(bool) * natts);
+		heap_deform_tuple(td->tg_trigtuple, desc, ov, on);
+		heap_deform_tuple(td->tg_newtuple, desc, nv, nn);
+		changes = row_changes(hr, desc, ov, on, nv, nn);
+		if (changes != NULL)
+			mn_history_write(mn_history_clock(), mn_history_context(), hr->table_id, 'U',
+							 row_key(hr, nv, nn), changes);
+	}
+	else
+	{
+		char		op = TRIGGER_FIRED_BY_INSERT(td->tg_event) ? 'I' : 'D';
+
+		heap_deform_tuple(td->tg_trigtuple, desc, ov, on);
+		mn_history_write(mn_history_clock(), mn_history_context(), hr->table_id, op,
+						 row_key(hr, ov, on), row_object(hr, desc, ov, on));
+	}
+	return PointerGetDatum(NULL);
+}

@@ -1,0 +1,298 @@
+/*
+ * history_store.c - writing history rows, and guarding them.
+ *
+ * Rows go into mentor.history_log by a direct heap insert plus index
+ * inserts, not through SPI: on the hot path of every audited write that is
+ * several times cheaper than executing an INSERT plan.  The index infos are
+ * built once per backend and dropped by a relcache callback when the log or
+ * its indexes change.
+ *
+ * Who acted (mentor.current_actor(), the session user, application_name) is
+ * stored once per distinct combination in mentor.history_contexts and
+ * referenced by a 4-byte id; the backend remembers the last combination it
+ * used, and forgets it on (sub)transaction abort, since the row that created
+ * it may have been rolled back.
+ *
+ * The log is append-only: a statement trigger rejects UPDATE, DELETE and
+ * TRUNCATE unless mentor.prune_history() is running in this backend.
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/heapam.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/timestamp.h"
+#include "utils/xid8.h"
+
+#include "mentor.h"
+#include "history.h"
+
+#define HISTORY_LOG_NATTS 7
+#define MAX_LOG_INDEXES 8
+
+static MemoryContext StoreContext = NULL;
+static Oid	log_oid = InvalidOid;
+static int	log_nindexes = -1;	/* -1: not loaded */
+static Oid	log_index_oids[MAX_LOG_INDEXES];
+static IndexInfo *log_index_infos[MAX_LOG_INDEXES];
+static TupleTableSlot *log_slot = NULL;
+
+/* The last context used; ctx_id 0 = none cached. */
+static int32 ctx_id = 0;
+static int64 ctx_actor;
+static Oid	ctx_user;
+static char ctx_app[NAMEDATALEN];
+
+static TimestampTz last_at = 0;
+static bool pruning = false;
+
+static void
+store_reset(void)
+{
+	log_oid = InvalidOid;
+	log_nindexes = -1;
+	log_slot = NULL;
+	if (StoreContext)
+		MemoryContextReset(StoreContext);
+}
+
+static void
+store_relcache_cb(Datum arg, Oid relid)
+{
+	int			i;
+
+	if (log_nindexes < 0 && !OidIsValid(log_oid))
+		return;
+	if (relid == InvalidOid || relid == log_oid)
+	{
+		store_reset();
+		return;
+	}
+	for (i = 0; i < log_nindexes; i++)
+		if (log_index_oids[i] == relid)
+		{
+			store_reset();
+			return;
+		}
+}
+
+static void
+store_xact_cb(XactEvent event, void *arg)
+{
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
+		ctx_id = 0;
+}
+
+static void
+store_subxact_cb(SubXactEvent event, SubTransactionId mySubid,
+				 SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		ctx_id = 0;
+}
+
+void
+mn_history_store_init(void)
+{
+	CacheRegisterRelcacheCallback(store_relcache_cb, (Datum) 0);
+	RegisterXactCallback(store_xact_cb, NULL);
+	RegisterSubXactCallback(store_subxact_cb, NULL);
+}
+
+/* Opens mentor.history_log, (re)building the cached index infos if needed. */
+static Relation
+open_log(void)
+{
+	Relation	rel;
+	List	   *indexes;
+	ListCell   *lc;
+	MemoryContext old;
+
+	if (StoreContext == NULL)
+		StoreContext = AllocSetContextCreate(CacheMemoryContext, "mentor history store",
+											 ALLOCSET_SMALL_SIZES);
+	if (!OidIsValid(log_oid))
+		log_oid = get_relname_relid("history_log", get_namespace_oid("mentor", false));
+	if (!OidIsValid(log_oid))
+		elog(ERROR, "mentor.history_log is missing; reinstall the extension");
+	rel = table_open(log_oid, RowExclusiveLock);
+	if (RelationGetDescr(rel)->natts != HISTORY_LOG_NATTS)
+		elog(ERROR, "mentor.history_log has %d columns, expected %d", RelationGetDescr(rel)->natts,
+			 HISTORY_LOG_NATTS);
+	if (log_nindexes >= 0)
+		return rel;
+
+	old = MemoryContextSwitchTo(StoreContext);
+	indexes = RelationGetIndexList(rel);
+	if (list_length(indexes) > MAX_LOG_INDEXES)
+		elog(ERROR, "mentor.history_log has more than %d indexes", MAX_LOG_INDEXES);
+	log_nindexes = 0;
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
+
+		log_index_oids[log_nindexes] = lfirst_oid(lc);
+		log_index_infos[log_nindexes] = BuildIndexInfo(index);
+		log_nindexes++;
+		index_close(index, NoLock);
+	}
+	/* A private copy: pinning the relation's descriptor would tie it to one transaction. */
+	log_slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
+	MemoryContextSwitchTo(old);
+	return rel;
+}
+
+/* A capture time that never repeats or goes back within this backend, so it orders a row's changes. */
+TimestampTz
+mn_history_clock(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (now <= last_at)
+		now = last_at + 1;
+	last_at = now;
+	return now;
+}
+
+/* The id of (actor, session user, application_name) in mentor.history_contexts. */
+int32
+mn_history_context(void)
+{
+	int64		actor = 0;
+	Oid			user = GetSessionUserId();
+	const char *app = application_name ? application_name : "";
+	Oid			types[3] = {INT8OID, TEXTOID, TEXTOID};
+	Datum		values[3];
+	bool		isnull;
+	int			ret;
+
+	mn_current_actor(&actor);
+	if (ctx_id != 0 && ctx_actor == actor && ctx_user == user && strlen(app) < NAMEDATALEN && strcmp(ctx_app, app) == 0)
+		return ctx_id;
+
+	values[0] = Int64GetDatum(actor);
+	values[1] = CStringGetTextDatum(GetUserNameFromId(user, false));
+	values[2] = CStringGetTextDatum(app);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	/* SECURITY DEFINER: the acting role need not have rights on the contexts table. */
+	ret = SPI_execute_with_args("SELECT mentor._history_context_id($1, $2, $3)",
+								3, types, values, NULL, false, 1);
+	if (ret != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "recording the history context failed: %s", SPI_result_code_string(ret));
+	ctx_id = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	SPI_finish();
+	ctx_actor = actor;
+	ctx_user = user;
+	strlcpy(ctx_app, app, NAMEDATALEN);
+	return ctx_id;
+}
+
+/* Appends one row to mentor.history_log. */
+void
+mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, text *key, Jsonb *changes)
+{
+	Relation	rel = open_log();
+	Datum		values[HISTORY_LOG_NATTS];
+	bool		nulls[HISTORY_LOG_NATTS] = {false};
+	HeapTuple	tuple;
+	int			i;
+
+	values[0] = TimestampTzGetDatum(at);
+	values[1] = FullTransactionIdGetDatum(GetTopFullTransactionId());
+	values[2] = Int32GetDatum(ctx);
+	values[3] = Int16GetDatum(table_id);
+	values[4] = CharGetDatum(op);
+	values[5] = PointerGetDatum(key);
+	nulls[5] = key == NULL;
+	values[6] = PointerGetDatum(changes);
+	nulls[6] = changes == NULL;
+
+	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
+	simple_heap_insert(rel, tuple);
+	ExecStoreHeapTuple(tuple, log_slot, false);
+	for (i = 0; i < log_nindexes; i++)
+	{
+		Relation	index = index_open(log_index_oids[i], RowExclusiveLock);
+		Datum		ivalues[INDEX_MAX_KEYS];
+		bool		inulls[INDEX_MAX_KEYS];
+
+		FormIndexDatum(log_index_infos[i], log_slot, NULL, ivalues, inulls);
+		index_insert(index, ivalues, inulls, &tuple->t_self, rel, UNIQUE_CHECK_NO, false,
+					 log_index_infos[i]);
+		index_close(index, NoLock);
+	}
+	ExecClearTuple(log_slot);
+	heap_freetuple(tuple);
+	table_close(rel, NoLock);
+}
+
+PG_FUNCTION_INFO_V1(mn_history_guard);
+/* BEFORE UPDATE OR DELETE OR TRUNCATE FOR EACH STATEMENT on the log: append-only. */
+Datum
+mn_history_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = (TriggerData *) fcinfo->context;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("mentor._history_guard() can only be called as a trigger")));
+	if (!pruning)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("history is append-only: %s on %s is not allowed",
+						TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? "UPDATE"
+						: TRIGGER_FIRED_BY_DELETE(td->tg_event) ? "DELETE" : "TRUNCATE",
+						RelationGetRelationName(td->tg_relation)),
+				 errhint("Old history is removed with mentor.prune_history(older_than).")));
+	return PointerGetDatum(NULL);
+}
+
+PG_FUNCTION_INFO_V1(mn_prune_history);
+/* mentor.prune_history(older_than) -> bigint: deletes history recorded before older_than. */
+Datum
+mn_prune_history(PG_FUNCTION_ARGS)
+{
+	Oid			types[1] = {TIMESTAMPTZOID};
+	Datum		values[1];
+	uint64		deleted = 0;
+	int			ret;
+
+	if (PG_ARGISNULL(0))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("prune_history needs a point in time"),
+				 errhint("mentor.prune_history(now() - interval '1 year') keeps the last year.")));
+	values[0] = PG_GETARG_DATUM(0);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	pruning = true;
+	PG_TRY();
+	{
+		ret = SPI_execute_with_args("DELETE FROM mentor.history_log WHERE at < $1", 1, types, values,
+									NULL, false, 0);
+		if (ret != SPI_OK_DELETE)
+			elog(ERROR, "pruning history failed: %s", SPI_result_code_string(ret));
+		deleted = SPI_processed;
+	}
+	PG_FINALLY();
+	{
+		pruning = false;
+	}
+	PG_END_TRY();
+	SPI_finish();
+	PG_RETURN_INT64((int64) deleted);
+}

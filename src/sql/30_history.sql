@@ -1,0 +1,467 @@
+--------------------------------------------------------------------------------
+-- Module history: every change to every audited row, who made it and when.
+--------------------------------------------------------------------------------
+
+CREATE TABLE history_tables (
+    id           smallint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    table_name   text NOT NULL,
+    key_columns  text[] NOT NULL,
+    key_types    text[] NOT NULL,
+    excluded     text[] NOT NULL DEFAULT '{}',
+    enabled      boolean NOT NULL DEFAULT true,
+    shipped      boolean NOT NULL DEFAULT false,
+    enabled_at   timestamptz NOT NULL DEFAULT now(),
+    disabled_at  timestamptz
+);
+COMMENT ON TABLE history_tables IS
+    'Tables whose history is (or was) recorded; maintained by mentor.enable_history() and mentor.disable_history()';
+COMMENT ON COLUMN history_tables.table_name IS 'Schema-qualified name when history was last enabled';
+COMMENT ON COLUMN history_tables.key_columns IS 'Columns of the primary key (or replica identity) that identify a row';
+COMMENT ON COLUMN history_tables.excluded IS 'Columns never written to history (password hashes, tokens)';
+COMMENT ON COLUMN history_tables.shipped IS 'An extension table (recreated by CREATE EXTENSION, not dumped)';
+SELECT pg_catalog.pg_extension_config_dump('history_tables', 'WHERE NOT shipped');
+
+CREATE TABLE history_contexts (
+    id               integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    actor_id         bigint NOT NULL DEFAULT 0,
+    db_user          text NOT NULL,
+    application_name text NOT NULL,
+    UNIQUE (actor_id, db_user, application_name)
+);
+COMMENT ON TABLE history_contexts IS
+    'Who acted: each distinct (acting user, session user, application_name) once, referenced by history rows';
+COMMENT ON COLUMN history_contexts.actor_id IS 'mentor.current_actor() at the time, 0 when none was set';
+COMMENT ON COLUMN history_contexts.db_user IS 'The session user (the database login)';
+
+-- The log itself, kept narrow: about 100 bytes per one-column update.
+CREATE TABLE history_log (
+    at          timestamptz NOT NULL,
+    txid        xid8 NOT NULL,
+    context_id  integer NOT NULL,
+    table_id    smallint NOT NULL,
+    op          "char" NOT NULL,
+    row_key     text,
+    changes     jsonb
+);
+COMMENT ON TABLE history_log IS
+    'Storage of mentor.history (read that view): append-only, written by mentor.history_trigger()';
+COMMENT ON COLUMN history_log.at IS
+    'When the change was made: strictly increasing within a session, so it orders the changes of a row';
+COMMENT ON COLUMN history_log.op IS 'I insert, U update, D delete, T removed by TRUNCATE';
+COMMENT ON COLUMN history_log.row_key IS
+    'The key value as text; for a composite key a JSON array of the values as text';
+COMMENT ON COLUMN history_log.changes IS
+    'I: the new row; D and T: the old row; U: ["column", old, new, ...] for the changed columns only';
+CREATE INDEX history_log_row_idx ON history_log (row_key);
+CREATE INDEX history_log_at_idx ON history_log USING brin (at);
+
+CREATE FUNCTION _history_guard() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'mn_history_guard' LANGUAGE C;
+COMMENT ON FUNCTION _history_guard() IS 'Internal: keeps history append-only except for mentor.prune_history()';
+CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON history_log
+    FOR EACH STATEMENT EXECUTE FUNCTION _history_guard();
+CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON history_contexts
+    FOR EACH STATEMENT EXECUTE FUNCTION _history_guard();
+
+CREATE FUNCTION _history_context_id(actor bigint, db_user text, app text) RETURNS integer
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    found_id integer;
+BEGIN
+    SELECT c.id INTO found_id FROM history_contexts c
+     WHERE c.actor_id = actor AND c.db_user = _history_context_id.db_user AND c.application_name = app;
+    IF found_id IS NULL THEN
+        INSERT INTO history_contexts (actor_id, db_user, application_name) VALUES (actor, db_user, app)
+        ON CONFLICT DO NOTHING RETURNING id INTO found_id;
+    END IF;
+    IF found_id IS NULL THEN
+        -- Another session inserted it after this transaction's snapshot (REPEATABLE READ).
+        SELECT c.id INTO found_id FROM history_contexts c
+         WHERE c.actor_id = actor AND c.db_user = _history_context_id.db_user AND c.application_name = app;
+    END IF;
+    IF found_id IS NULL THEN
+        RAISE EXCEPTION 'could not record the history context concurrently created by another session'
+            USING ERRCODE = 'serialization_failure', HINT = 'Retry the transaction.';
+    END IF;
+    RETURN found_id;
+END
+$$;
+COMMENT ON FUNCTION _history_context_id(bigint, text, text) IS 'Internal: id of a history context, created on first use';
+
+CREATE FUNCTION history_trigger() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'mn_history_trigger' LANGUAGE C;
+COMMENT ON FUNCTION history_trigger() IS
+    'Records changes of a table in mentor.history (attached by mentor.enable_history; argument: the history table id)';
+
+CREATE FUNCTION prune_history(older_than timestamptz) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'mn_prune_history' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION prune_history(timestamptz) IS
+    'Deletes history recorded before older_than (the only way history rows are ever removed); returns how many';
+
+-- Decoding helpers for the view and the readers.
+CREATE FUNCTION _history_side(changes jsonb, side integer) RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN (SELECT jsonb_object_agg(changes ->> i, changes -> (i + side))
+          FROM generate_series(0, jsonb_array_length(changes) - 1, 3) AS i);
+COMMENT ON FUNCTION _history_side(jsonb, integer) IS
+    'Internal: the old (side 1) or new (side 2) values of an update as an object';
+
+CREATE FUNCTION _history_key_json(key_columns text[], key_types text[], row_key text) RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+RETURN (SELECT jsonb_object_agg(c.col, CASE WHEN c.typ IN ('smallint', 'integer', 'bigint', 'numeric')
+                                            THEN to_jsonb(c.val::numeric) ELSE to_jsonb(c.val) END)
+          FROM unnest(key_columns, key_types,
+                      CASE WHEN cardinality(key_columns) = 1 THEN ARRAY[row_key]
+                           ELSE ARRAY(SELECT jsonb_array_elements_text(row_key::jsonb)) END) AS c(col, typ, val));
+COMMENT ON FUNCTION _history_key_json(text[], text[], text) IS 'Internal: a stored row key as a jsonb object';
+
+CREATE VIEW history AS
+SELECT l.at,
+       l.txid,
+       nullif(c.actor_id, 0) AS actor_id,
+       c.db_user,
+       c.application_name,
+       t.table_name,
+       l.op,
+       @extschema@._history_key_json(t.key_columns, t.key_types, l.row_key) AS row_key,
+       CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes, 1) WHEN 'I' THEN NULL ELSE l.changes END AS old_row,
+       CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes, 2) WHEN 'I' THEN l.changes ELSE NULL END AS new_row,
+       l.table_id,
+       l.row_key AS key_text
+  FROM @extschema@.history_log l
+  JOIN @extschema@.history_tables t ON t.id = l.table_id
+  LEFT JOIN @extschema@.history_contexts c ON c.id = l.context_id;
+COMMENT ON VIEW history IS
+    'Every recorded change: an insert keeps the new row, a delete (or TRUNCATE) the old row, an update the changed '
+    'columns only (old values in old_row, new in new_row)';
+COMMENT ON COLUMN history.at IS 'When the change was made';
+COMMENT ON COLUMN history.txid IS 'Transaction that made it (pg_current_xact_id())';
+COMMENT ON COLUMN history.actor_id IS 'mentor.current_actor() of that transaction; NULL when none was set';
+COMMENT ON COLUMN history.db_user IS 'Session user that made it';
+COMMENT ON COLUMN history.op IS 'I insert, U update, D delete, T removed by TRUNCATE';
+COMMENT ON COLUMN history.row_key IS 'The row''s key as an object of key columns';
+COMMENT ON COLUMN history.key_text IS 'The row''s key as stored (use mentor.row_history to search by key)';
+
+CREATE VIEW history_enabled_tables AS
+SELECT h.id, h.table_name, h.key_columns, h.excluded, h.enabled_at
+  FROM @extschema@.history_tables h WHERE h.enabled;
+COMMENT ON VIEW history_enabled_tables IS 'Tables whose changes are being recorded, with their key and excluded columns';
+
+CREATE FUNCTION _history_qualified(tbl regclass) RETURNS text
+LANGUAGE sql STABLE STRICT
+RETURN (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = tbl);
+COMMENT ON FUNCTION _history_qualified(regclass) IS 'Internal: schema-qualified, quoted name of a table';
+
+-- The history id of a table: from its trigger (robust to renames and dumps), else by name (disabled tables).
+CREATE FUNCTION _history_table_id(tbl regclass, required boolean DEFAULT true) RETURNS smallint
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    tid smallint;
+BEGIN
+    SELECT split_part(encode(t.tgargs, 'escape'), '\000', 1)::smallint INTO tid
+      FROM pg_trigger t WHERE t.tgrelid = tbl AND t.tgname = 'mentor_history';
+    IF tid IS NULL THEN
+        SELECT h.id INTO tid FROM history_tables h WHERE h.table_name = _history_qualified(tbl)
+         ORDER BY h.id DESC LIMIT 1;
+    END IF;
+    IF tid IS NULL AND required THEN
+        RAISE EXCEPTION 'table % has no history', tbl
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = format('Start recording it with SELECT mentor.enable_history(%L).', tbl::text);
+    END IF;
+    RETURN tid;
+END
+$$;
+COMMENT ON FUNCTION _history_table_id(regclass, boolean) IS 'Internal: the history id of a table';
+
+CREATE FUNCTION enable_history(tbl regclass, exclude text[] DEFAULT '{}') RETURNS smallint
+LANGUAGE plpgsql VOLATILE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    kind      "char";
+    keyindex  oid;
+    keycols   text[];
+    keytypes  text[];
+    bad       text[];
+    tid       smallint;
+BEGIN
+    IF tbl IS NULL THEN
+        RAISE EXCEPTION 'enable_history needs a table' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    exclude := coalesce(exclude, '{}');
+    SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = tbl;
+    IF kind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '% is not a table', tbl USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF tbl IN ('history_log'::regclass, 'history_contexts'::regclass, 'history_tables'::regclass) THEN
+        RAISE EXCEPTION 'the history of history is not recorded' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT i.indexrelid INTO keyindex FROM pg_index i WHERE i.indrelid = tbl AND i.indisprimary;
+    IF keyindex IS NULL THEN
+        SELECT i.indexrelid INTO keyindex FROM pg_index i WHERE i.indrelid = tbl AND i.indisreplident;
+    END IF;
+    IF keyindex IS NULL THEN
+        RAISE EXCEPTION 'table % has neither a primary key nor a replica identity index', tbl
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'History identifies rows by key: add a primary key, or ALTER TABLE ... REPLICA IDENTITY USING INDEX.';
+    END IF;
+    SELECT array_agg(a.attname::text ORDER BY k.ord), array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY k.ord)
+      INTO keycols, keytypes
+      FROM pg_index i, unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_attribute a ON a.attrelid = tbl AND a.attnum = k.attnum
+     WHERE i.indexrelid = keyindex AND k.ord <= i.indnkeyatts;
+    SELECT array_agg(e) INTO bad FROM unnest(exclude) e
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = e AND a.attnum > 0 AND NOT a.attisdropped);
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'table % has no column %', tbl, array_to_string(bad, ', ')
+            USING ERRCODE = 'undefined_column', HINT = 'Name the columns to exclude exactly as they are spelled.';
+    END IF;
+    IF exclude && keycols THEN
+        RAISE EXCEPTION 'key columns of % cannot be excluded from its history', tbl
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The key is (%s); history identifies rows by it.', array_to_string(keycols, ', '));
+    END IF;
+
+    tid := _history_table_id(tbl, false);
+    IF tid IS NULL THEN
+        INSERT INTO history_tables (table_name, key_columns, key_types, excluded)
+        VALUES (_history_qualified(tbl), keycols, keytypes, exclude) RETURNING id INTO tid;
+    ELSE
+        UPDATE history_tables SET table_name = _history_qualified(tbl), key_columns = keycols, key_types = keytypes,
+               excluded = exclude, enabled = true, enabled_at = now(), disabled_at = NULL
+         WHERE id = tid;
+    END IF;
+    EXECUTE format('DROP TRIGGER IF EXISTS mentor_history ON %s', tbl);
+    EXECUTE format('DROP TRIGGER IF EXISTS mentor_history_truncate ON %s', tbl);
+    EXECUTE format('CREATE TRIGGER mentor_history AFTER INSERT OR UPDATE OR DELETE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.history_trigger(%L)', tbl, tid);
+    EXECUTE format('CREATE TRIGGER mentor_history_truncate BEFORE TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.history_trigger(%L)', tbl, tid);
+    RETURN tid;
+END
+$$;
+COMMENT ON FUNCTION enable_history(regclass, text[]) IS
+    'Starts (or updates) recording every change of a table in mentor.history; excluded columns are never written. '
+    'Needs a primary key or replica identity index. Returns the table''s history id';
+
+CREATE FUNCTION disable_history(tbl regclass) RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    tid smallint := _history_table_id(tbl, false);
+BEGIN
+    EXECUTE format('DROP TRIGGER IF EXISTS mentor_history ON %s', tbl);
+    EXECUTE format('DROP TRIGGER IF EXISTS mentor_history_truncate ON %s', tbl);
+    UPDATE history_tables SET enabled = false, disabled_at = now() WHERE id = tid AND enabled;
+    RETURN FOUND;
+END
+$$;
+COMMENT ON FUNCTION disable_history(regclass) IS
+    'Stops recording changes of a table; its history so far stays readable. True if it was being recorded';
+
+-- The stored form of a key given as jsonb, canonical for its column types.
+CREATE FUNCTION _history_key_text(tid smallint, key jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    h      history_tables;
+    vals   text[] := '{}';
+    v      text;
+    extra  text[];
+    i      integer;
+BEGIN
+    SELECT * INTO h FROM history_tables WHERE id = tid;
+    IF key IS NULL OR jsonb_typeof(key) <> 'object' THEN
+        RAISE EXCEPTION 'a row key must be a jsonb object of its key columns'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = format('For %s pass e.g. ''{"%s": ...}''.', h.table_name, h.key_columns[1]);
+    END IF;
+    SELECT array_agg(k) INTO extra FROM jsonb_object_keys(key) k WHERE NOT k = ANY (h.key_columns);
+    IF extra IS NOT NULL THEN
+        RAISE EXCEPTION 'key of % has no column %', h.table_name, array_to_string(extra, ', ')
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Its key is (%s).', array_to_string(h.key_columns, ', '));
+    END IF;
+    FOR i IN 1 .. cardinality(h.key_columns) LOOP
+        v := key ->> h.key_columns[i];
+        IF v IS NULL THEN
+            RAISE EXCEPTION 'key of % needs column %', h.table_name, h.key_columns[i]
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = format('Its key is (%s).', array_to_string(h.key_columns, ', '));
+        END IF;
+        EXECUTE format('SELECT %L::%s::text', v, h.key_types[i]) INTO v;
+        vals := vals || v;
+    END LOOP;
+    RETURN CASE WHEN cardinality(vals) = 1 THEN vals[1] ELSE to_jsonb(vals)::text END;
+END
+$$;
+COMMENT ON FUNCTION _history_key_text(smallint, jsonb) IS 'Internal: a key object in the stored, canonical form';
+
+CREATE FUNCTION row_history(tbl regclass, key jsonb) RETURNS SETOF history
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    tid smallint := _history_table_id(tbl);
+BEGIN
+    RETURN QUERY SELECT * FROM history h
+                  WHERE h.key_text = _history_key_text(tid, key) AND h.table_id = tid ORDER BY h.at;
+END
+$$;
+COMMENT ON FUNCTION row_history(regclass, jsonb) IS
+    'Every recorded change of one row, oldest first; key is an object of the key columns, e.g. ''{"id": 42}''';
+
+-- Walks a row back from its current state (NULL: no row now) through its changes after as_of.
+CREATE FUNCTION _history_rewind(tid smallint, key_text text, current jsonb, as_of timestamptz) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    state jsonb := current;
+    h     record;
+BEGIN
+    FOR h IN SELECT l.op, l.changes FROM history_log l
+              WHERE l.row_key = key_text AND l.table_id = tid AND l.at > as_of ORDER BY l.at DESC
+    LOOP
+        state := CASE h.op WHEN 'I' THEN NULL
+                           WHEN 'U' THEN coalesce(state, '{}') || _history_side(h.changes, 1)
+                           ELSE h.changes END;
+    END LOOP;
+    RETURN state;
+END
+$$;
+COMMENT ON FUNCTION _history_rewind(smallint, text, jsonb, timestamptz) IS
+    'Internal: a row as it was at as_of, rebuilt from its current state';
+
+-- "t.a, t.b" style lists of a table's key columns, for dynamic SQL.
+CREATE FUNCTION _history_key_list(tid smallint, prefix text DEFAULT '') RETURNS text
+LANGUAGE sql STABLE
+RETURN (SELECT string_agg(prefix || quote_ident(c), ', ' ORDER BY o)
+          FROM @extschema@.history_tables h, unnest(h.key_columns) WITH ORDINALITY AS k(c, o) WHERE h.id = tid);
+COMMENT ON FUNCTION _history_key_list(smallint, text) IS 'Internal: the key columns of a history table as a SQL list';
+
+CREATE FUNCTION row_as_of(tbl regclass, key jsonb, at timestamptz) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    tid     smallint := _history_table_id(tbl);
+    ktext   text := _history_key_text(tid, key);
+    current jsonb;
+BEGIN
+    IF at IS NULL THEN
+        RAISE EXCEPTION 'row_as_of needs a point in time' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    EXECUTE format('SELECT to_jsonb(t) - $2 FROM %s t WHERE (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1))',
+                   tbl, _history_key_list(tid, 't.'), _history_key_list(tid), tbl)
+       INTO current USING key, (SELECT excluded FROM history_tables WHERE id = tid);
+    RETURN _history_rewind(tid, ktext, current, at);
+END
+$$;
+COMMENT ON FUNCTION row_as_of(regclass, jsonb, timestamptz) IS
+    'One row as it was at a moment (jsonb, excluded columns left out); NULL if it did not exist then';
+
+CREATE FUNCTION table_as_of(tbl regclass, at timestamptz) RETURNS SETOF jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    tid     smallint := _history_table_id(tbl);
+    h       history_tables;
+    keyexpr text;
+    r       record;
+BEGIN
+    IF at IS NULL THEN
+        RAISE EXCEPTION 'table_as_of needs a point in time' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO h FROM history_tables WHERE id = tid;
+    keyexpr := CASE WHEN cardinality(h.key_columns) = 1 THEN format('t.%I::text', h.key_columns[1])
+                    ELSE format('to_jsonb(ARRAY[%s])::text',
+                                (SELECT string_agg(format('t.%I::text', c), ', ' ORDER BY o)
+                                   FROM unnest(h.key_columns) WITH ORDINALITY AS k(c, o))) END;
+    FOR r IN EXECUTE format(
+        $q$WITH changed AS (SELECT DISTINCT l.row_key FROM @extschema@.history_log l WHERE l.table_id = $1 AND l.at > $2),
+                 cur AS (SELECT %s AS k, to_jsonb(t) - $3 AS row FROM %s t)
+           SELECT cur.row FROM cur WHERE NOT EXISTS (SELECT 1 FROM changed WHERE changed.row_key = cur.k)
+           UNION ALL
+           SELECT @extschema@._history_rewind($1, changed.row_key, cur.row, $2)
+             FROM changed LEFT JOIN cur ON cur.k = changed.row_key$q$, keyexpr, tbl)
+        USING tid, at, h.excluded
+    LOOP
+        IF r.row IS NOT NULL THEN
+            RETURN NEXT r.row;
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION table_as_of(regclass, timestamptz) IS
+    'Every row of a table as it was at a moment (jsonb each, excluded columns left out)';
+
+CREATE FUNCTION restore_row(tbl regclass, key jsonb, at timestamptz) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    tid     smallint := _history_table_id(tbl);
+    target  jsonb := row_as_of(tbl, key, at);
+    keypred text := format('(%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $2))',
+                           _history_key_list(tid), _history_key_list(tid), tbl);
+    exists_now boolean;
+    setcols text;
+    inscols text;
+BEGIN
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %s WHERE %s)', tbl, keypred) INTO exists_now USING NULL::jsonb, key;
+    IF target IS NULL THEN
+        IF exists_now THEN
+            EXECUTE format('DELETE FROM %s WHERE %s', tbl, keypred) USING NULL::jsonb, key;
+        END IF;
+        RETURN NULL;
+    END IF;
+    -- Columns that can be written back: present in the old state, not generated; identity only on insert.
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) FILTER (WHERE a.attidentity = ''),
+           string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum)
+      INTO setcols, inscols
+      FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+       AND target ? a.attname;
+    IF exists_now THEN
+        IF setcols IS NOT NULL THEN
+            EXECUTE format('UPDATE %s SET (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1)) WHERE %s',
+                           tbl, setcols, setcols, tbl, keypred) USING target, key;
+        END IF;
+    ELSE
+        EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM jsonb_populate_record(NULL::%s, $1)',
+                       tbl, inscols, inscols, tbl) USING target;
+    END IF;
+    RETURN target;
+END
+$$;
+COMMENT ON FUNCTION restore_row(regclass, jsonb, timestamptz) IS
+    'Puts one row back as it was at a moment (updating, re-inserting or deleting it); the restore is itself '
+    'recorded as a change by the acting user. Excluded and generated columns keep their current values';
+
+-- History of the extension's own tables; password hashes never enter it.
+CREATE FUNCTION _enable_history_shipped(tbl regclass, exclude text[] DEFAULT '{}') RETURNS void
+LANGUAGE sql
+BEGIN ATOMIC
+    SELECT @extschema@.enable_history(tbl, exclude);
+    UPDATE @extschema@.history_tables SET shipped = true WHERE id = @extschema@._history_table_id(tbl);
+END;
+COMMENT ON FUNCTION _enable_history_shipped(regclass, text[]) IS 'Internal: enables history on an extension table';
+
+SELECT _enable_history_shipped('users', ARRAY['password_hash']);
+SELECT _enable_history_shipped('profiles');
+SELECT _enable_history_shipped('skills');
+SELECT _enable_history_shipped('user_skills');
+SELECT _enable_history_shipped('external_accounts');
+SELECT _enable_history_shipped('profile_visibility');
+SELECT _enable_history_shipped('lifecycle_state_defs');
+SELECT _enable_history_shipped('lifecycle_transition_defs');
