@@ -20,9 +20,9 @@ OBJS = \
 SQL_MODULES = $(sort $(wildcard src/sql/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = core identity lifecycle
+REGRESS = core identity lifecycle history
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
-ISOLATION = lifecycle_cache
+ISOLATION = lifecycle_cache history_actors
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation
 
 PG_CPPFLAGS = -I$(srcdir)/src

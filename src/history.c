@@ -102,9 +102,9 @@ registered_exclusions(int16 table_id, Relation rel)
 	if (SPI_processed == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("history trigger of table \"%s\" refers to history table id %d, which is not registered",
-						RelationGetRelationName(rel), table_id),
-				 errhint("Run SELECT mentor.enable_history('%s') again.", RelationGetRelationName(rel))));
+				 errmsg("history trigger of table %s refers to history table id %d, which is not registered",
+						mn_qualified_name(rel), table_id),
+				 errhint("Run SELECT mentor.enable_history(%s) again.", quote_literal_cstr(mn_qualified_name(rel)))));
 	result = DatumGetArrayTypePCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	SPI_finish();
 	return result;
@@ -151,11 +151,11 @@ load_histrel(HistRel *hr, Relation rel, int16 table_id)
 		if (attnum <= 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
-					 errmsg("column \"%s\" excluded from the history of \"%s\" no longer exists",
-							name, RelationGetRelationName(rel)),
+					 errmsg("column \"%s\" excluded from the history of %s no longer exists",
+							name, mn_qualified_name(rel)),
 					 errdetail("It was renamed or dropped; history refuses to write rather than record it under another name."),
-					 errhint("Run SELECT mentor.enable_history('%s', exclude => ...) with the current column names.",
-							 RelationGetRelationName(rel))));
+					 errhint("Run SELECT mentor.enable_history(%s, exclude => ...) with the current column names.",
+							 quote_literal_cstr(mn_qualified_name(rel)))));
 		hr->skip[attnum - 1] = true;
 	}
 
@@ -165,8 +165,8 @@ load_histrel(HistRel *hr, Relation rel, int16 table_id)
 	if (!OidIsValid(keyindex))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("table \"%s\" has neither a primary key nor a replica identity index",
-						RelationGetRelationName(rel)),
+				 errmsg("table %s has neither a primary key nor a replica identity index",
+						mn_qualified_name(rel)),
 				 errhint("History identifies rows by key: add a primary key.")));
 	index = index_open(keyindex, AccessShareLock);
 	hr->nkeys = index->rd_index->indnkeyatts;
@@ -327,9 +327,9 @@ mn_history_trigger(PG_FUNCTION_ARGS)
 		(table_id = strtol(td->tg_trigger->tgargs[0], &end, 10)) <= 0 || *end != '\0' || table_id > PG_INT16_MAX)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("trigger \"%s\" on \"%s\" must pass the history table id to mentor.history_trigger()",
-						td->tg_trigger->tgname, RelationGetRelationName(rel)),
-				 errhint("Create it with mentor.enable_history('%s').", RelationGetRelationName(rel))));
+				 errmsg("trigger \"%s\" on %s must pass the history table id to mentor.history_trigger()",
+						td->tg_trigger->tgname, mn_qualified_name(rel)),
+				 errhint("Create it with SELECT mentor.enable_history(%s).", quote_literal_cstr(mn_qualified_name(rel)))));
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 	{
 		if (!TRIGGER_FIRED_BEFORE(td->tg_event))
@@ -342,9 +342,9 @@ mn_history_trigger(PG_FUNCTION_ARGS)
 	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("trigger \"%s\" on \"%s\" must be AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW",
-						td->tg_trigger->tgname, RelationGetRelationName(rel)),
-				 errhint("Create it with mentor.enable_history('%s').", RelationGetRelationName(rel))));
+				 errmsg("trigger \"%s\" on %s must be AFTER INSERT OR UPDATE OR DELETE ... FOR EACH ROW",
+						td->tg_trigger->tgname, mn_qualified_name(rel)),
+				 errhint("Create it with SELECT mentor.enable_history(%s).", quote_literal_cstr(mn_qualified_name(rel)))));
 
 	hr = get_histrel(rel, (int16) table_id);
 	desc = RelationGetDescr(rel);

@@ -15,6 +15,7 @@ extern bool mn_current_actor(int64 *actor);
 
 /* util.c */
 extern mn_allocator mn_palloc_allocator(MemoryContext cxt);
+extern char *mn_qualified_name(Relation rel);
 extern char *mn_describe_row(Relation rel, HeapTuple tuple);
 extern void mn_check_row_trigger(FunctionCallInfo fcinfo, const char *funcname,
 								 int nargs, bool before);

@@ -40,11 +40,18 @@ mn_palloc_allocator(MemoryContext cxt)
  * lookups are fine here.  Values the caller may not read are left out by
  * BuildIndexValueDescription itself.
  */
+/* "schema.table", quoted where needed, as SQL would accept it back. */
+char *
+mn_qualified_name(Relation rel)
+{
+	return quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+									  RelationGetRelationName(rel));
+}
+
 char *
 mn_describe_row(Relation rel, HeapTuple tuple)
 {
-	char	   *relname = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
-													 RelationGetRelationName(rel));
+	char	   *relname = mn_qualified_name(rel);
 	Oid			indexoid = RelationGetPrimaryKeyIndex(rel);
 	char	   *key = NULL;
 

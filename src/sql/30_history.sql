@@ -179,6 +179,21 @@ END
 $$;
 COMMENT ON FUNCTION _history_table_id(regclass, boolean) IS 'Internal: the history id of a table';
 
+CREATE FUNCTION _history_drop_triggers(tbl regclass) RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    t name;
+BEGIN
+    FOR t IN SELECT tgname FROM pg_trigger
+              WHERE tgrelid = tbl AND tgname IN ('mentor_history', 'mentor_history_truncate') LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', t, tbl);
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION _history_drop_triggers(regclass) IS 'Internal: removes the history triggers of a table';
+
 CREATE FUNCTION enable_history(tbl regclass, exclude text[] DEFAULT '{}') RETURNS smallint
 LANGUAGE plpgsql VOLATILE
 SET search_path = @extschema@, pg_catalog, pg_temp
@@ -237,8 +252,7 @@ BEGIN
                excluded = exclude, enabled = true, enabled_at = now(), disabled_at = NULL
          WHERE id = tid;
     END IF;
-    EXECUTE format('DROP TRIGGER IF EXISTS mentor_history ON %s', tbl);
-    EXECUTE format('DROP TRIGGER IF EXISTS mentor_history_truncate ON %s', tbl);
+    PERFORM _history_drop_triggers(tbl);
     EXECUTE format('CREATE TRIGGER mentor_history AFTER INSERT OR UPDATE OR DELETE ON %s '
                    'FOR EACH ROW EXECUTE FUNCTION @extschema@.history_trigger(%L)', tbl, tid);
     EXECUTE format('CREATE TRIGGER mentor_history_truncate BEFORE TRUNCATE ON %s '
@@ -257,8 +271,7 @@ AS $$
 DECLARE
     tid smallint := _history_table_id(tbl, false);
 BEGIN
-    EXECUTE format('DROP TRIGGER IF EXISTS mentor_history ON %s', tbl);
-    EXECUTE format('DROP TRIGGER IF EXISTS mentor_history_truncate ON %s', tbl);
+    PERFORM _history_drop_triggers(tbl);
     UPDATE history_tables SET enabled = false, disabled_at = now() WHERE id = tid AND enabled;
     RETURN FOUND;
 END

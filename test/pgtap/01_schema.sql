@@ -3,12 +3,13 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(52);
+SELECT plan(59);
 
 SELECT has_schema('mentor');
 SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_defs', 'users', 'profiles',
-                                  'skills', 'user_skills', 'external_accounts', 'profile_visibility']);
-SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions']);
+                                  'skills', 'user_skills', 'external_accounts', 'profile_visibility',
+                                  'history_tables', 'history_contexts', 'history_log']);
+SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables']);
 SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibility', 'skill_direction']);
 SELECT domains_are('mentor', ARRAY['email', 'time_zone', 'rating', 'percent', 'token_amount', 'slug']);
 SELECT enum_has_labels('mentor', 'platform_role', ARRAY['user', 'mentor', 'admin', 'owner', 'sales']);
@@ -20,7 +21,7 @@ SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
   FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-              AND a.attidentity = 'a'), 6, 'every id is GENERATED ALWAYS AS IDENTITY');
+              AND a.attidentity = 'a'), 8, 'every id is GENERATED ALWAYS AS IDENTITY');
 
 -- Foreign keys to users, with the ON DELETE the design asks for.
 SELECT fk_ok('mentor', t, 'user_id', 'mentor', 'users', 'id')
@@ -86,8 +87,21 @@ SELECT set_eq($$SELECT c.relname::text, x.cond FROM pg_extension e,
                    unnest(e.extconfig, e.extcondition) x(oid, cond) JOIN pg_class c ON c.oid = x.oid
                  WHERE e.extname = 'mentor' AND x.cond <> ''$$,
               $$VALUES ('lifecycle_state_defs', 'WHERE NOT shipped'), ('lifecycle_transition_defs', 'WHERE NOT shipped'),
-                       ('skills', 'WHERE NOT shipped')$$,
+                       ('skills', 'WHERE NOT shipped'), ('history_tables', 'WHERE NOT shipped')$$,
               'catalogue tables leave their shipped rows to CREATE EXTENSION');
+
+-- History: every table users change is audited; the log is read-only for everyone.
+SELECT is(ARRAY(SELECT c.relname::text FROM pg_class c
+                 WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND c.relname NOT LIKE 'history\_%'
+                   AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'mentor_history')
+                 ORDER BY 1), '{}'::text[], 'history is enabled on every table of the extension');
+SELECT is((SELECT excluded FROM mentor.history_tables WHERE table_name = 'mentor.users'), ARRAY['password_hash'],
+          'password hashes never enter history');
+SELECT table_privs_are('mentor', 'history_log', 'mentor_app', '{}'::text[]);
+SELECT table_privs_are('mentor', 'history_log', 'mentor_analyst', ARRAY['SELECT']);
+SELECT table_privs_are('mentor', 'history', 'mentor_analyst', ARRAY['SELECT']);
+SELECT function_privs_are('mentor', 'prune_history', ARRAY['timestamp with time zone'], 'mentor_app', '{}'::text[]);
+SELECT function_privs_are('mentor', 'enable_history', ARRAY['regclass', 'text[]'], 'mentor_admin', ARRAY['EXECUTE']);
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -14,15 +14,22 @@ q $src "INSERT INTO mentor.skills (name, slug) VALUES ('Rust', 'rust');
         INSERT INTO mentor.users (email, username, full_name) VALUES ('ada@example.com', 'ada', 'Ada');
         UPDATE mentor.profiles SET onboarding_status = 'in_progress';
         SELECT mentor.define_lifecycle('suggestion', ARRAY[['[*]','pending'],['pending','accepted'],['pending','declined'],['declined','pending']]);
-        SELECT mentor.define_lifecycle('ticket', ARRAY[['[*]','open'],['open','closed']]);" >/dev/null
+        SELECT mentor.define_lifecycle('ticket', ARRAY[['[*]','open'],['open','closed']]);
+        CREATE TABLE public.orders (id int PRIMARY KEY, total int, card text);
+        SELECT mentor.enable_history('public.orders', exclude => ARRAY['card']);
+        INSERT INTO public.orders VALUES (1, 10, 'x'), (2, 20, 'y');
+        UPDATE public.orders SET total = 15 WHERE id = 1;
+        DELETE FROM public.orders WHERE id = 2;" >/dev/null
 
 snapshot() {
     q "$1" "SELECT (SELECT string_agg(name || ':' || slug, ',' ORDER BY id) FROM mentor.skills)
              || '|' || (SELECT string_agg(name || '.' || from_state || '>' || to_state, ',' ORDER BY name, from_state, to_state) FROM mentor.lifecycle_transitions)
-             || '|' || (SELECT string_agg(u.id || ':' || username || '/' || p.onboarding_status, ',' ORDER BY u.id) FROM mentor.users u JOIN mentor.profiles p ON p.user_id = u.id)"
+             || '|' || (SELECT string_agg(u.id || ':' || username || '/' || p.onboarding_status, ',' ORDER BY u.id) FROM mentor.users u JOIN mentor.profiles p ON p.user_id = u.id)
+             || '|' || (SELECT string_agg(concat_ws('/', at, txid, actor_id, db_user, table_name, op, row_key, old_row, new_row), ',' ORDER BY at) FROM mentor.history)
+             || '|' || (SELECT string_agg(table_name || '=' || enabled, ',' ORDER BY id) FROM mentor.history_tables)"
 }
 before=$(snapshot $src)
-echo "1..4"
+echo "1..6"
 if pg_dump -d $src -f "${TMPDIR:-/tmp}/mentor_dump.sql" 2>"${TMPDIR:-/tmp}/mentor_dump.err"; then echo "ok 1 - pg_dump succeeds"; else echo "not ok 1 - pg_dump succeeds"; fi
 # Triggers must not fire again on restored rows (signup would create profiles twice).
 if PGOPTIONS="-c session_replication_role=replica" psql -X -q -v ON_ERROR_STOP=1 -d $dst -f "${TMPDIR:-/tmp}/mentor_dump.sql" > "${TMPDIR:-/tmp}/mentor_restore.log" 2>&1; then
@@ -38,4 +45,13 @@ if q $dst "INSERT INTO mentor.skills (name, slug) VALUES ('Go', 'go');
            INSERT INTO mentor.users (email, username, full_name) VALUES ('bob@example.com', 'bob', 'Bob')" >/dev/null; then
     echo "ok 4 - new rows after restore get fresh ids"
 else echo "not ok 4 - new rows after restore get fresh ids"; fi
+# History keeps being recorded after the restore, under the same table id.
+q $dst "UPDATE public.orders SET total = 16 WHERE id = 1" >/dev/null
+if [ "$(q $dst "SELECT count(*) FROM mentor.row_history('public.orders', '{\"id\": 1}')")" = 3 ]; then
+    echo "ok 5 - history of a user table continues after restore"
+else echo "not ok 5 - history of a user table continues after restore"; fi
+if [ "$(q $dst "SELECT count(*) FROM mentor.history WHERE table_name = 'public.orders'")" = 5 ] &&
+   [ "$(q $dst "SELECT count(*) FROM mentor.history_log WHERE changes::text LIKE '%card%'")" = 0 ]; then
+    echo "ok 6 - restored history is complete and still without excluded columns"
+else echo "not ok 6 - restored history is complete and still without excluded columns"; fi
 [ -n "${KEEP:-}" ] || { dropdb $src; dropdb $dst; }
