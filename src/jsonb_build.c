@@ -130,7 +130,32 @@ mn_json_push(JsonbParseState **state, JsonbIteratorToken tok,
 			pushJsonbValue(state, tok, &v);
 			return;
 		case 'n':
-			/* Through the output text, like to_jsonb: shortest exact floats, NaN as a string. */
+			/* Integers and numerics directly; the result is what to_jsonb's text round trip gives. */
+			v.type = jbvNumeric;
+			switch (getBaseType(col->typid))
+			{
+				case INT2OID:
+					v.val.numeric = int64_to_numeric(DatumGetInt16(value));
+					pushJsonbValue(state, tok, &v);
+					return;
+				case INT4OID:
+					v.val.numeric = int64_to_numeric(DatumGetInt32(value));
+					pushJsonbValue(state, tok, &v);
+					return;
+				case INT8OID:
+					v.val.numeric = int64_to_numeric(DatumGetInt64(value));
+					pushJsonbValue(state, tok, &v);
+					return;
+				case NUMERICOID:
+					v.val.numeric = DatumGetNumeric(value);
+					if (!numeric_is_nan(v.val.numeric) && !numeric_is_inf(v.val.numeric))
+					{
+						pushJsonbValue(state, tok, &v);
+						return;
+					}
+					break;
+			}
+			/* Floats through their output text: shortest exact digits; NaN and infinities as strings. */
 			s = mn_json_col_text(col, value);
 			if (strcmp(s, "NaN") == 0 || strstr(s, "Infinity") != NULL)
 			{

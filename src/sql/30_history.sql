@@ -40,7 +40,7 @@ CREATE TABLE history_log (
     context_id  integer NOT NULL,
     table_id    smallint NOT NULL,
     op          "char" NOT NULL,
-    row_key     text,
+    row_key     text COLLATE "C",
     changes     jsonb
 );
 COMMENT ON TABLE history_log IS
@@ -49,7 +49,7 @@ COMMENT ON COLUMN history_log.at IS
     'When the change was made: strictly increasing within a session, so it orders the changes of a row';
 COMMENT ON COLUMN history_log.op IS 'I insert, U update, D delete, T removed by TRUNCATE';
 COMMENT ON COLUMN history_log.row_key IS
-    'The key value as text; for a composite key a JSON array of the values as text';
+    'The key value as text; for a composite key a JSON array of the values as text (byte order: keys are compared, never sorted for people)';
 COMMENT ON COLUMN history_log.changes IS
     'I: the new row; D and T: the old row; U: ["column", old, new, ...] for the changed columns only';
 CREATE INDEX history_log_row_idx ON history_log (row_key);

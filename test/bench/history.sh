@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Benchmark: what history auditing costs.  Three identical 10-column tables of
+# ROWS rows: unaudited, audited by mentor.enable_history, and audited by the
+# minimal PL/pgSQL trigger of history_plpgsql_baseline.sql.  pgbench -M
+# prepared, CLIENTS clients, ROUNDS interleaved runs per variant, medians.
+# Runs inside pg_virtualenv (scripts/bench.sh).
+set -euo pipefail
+ROWS="${ROWS:-1000000}"; ROUNDS="${ROUNDS:-3}"; SECS="${SECS:-10}"; CLIENTS="${CLIENTS:-2}"
+here="$(cd "$(dirname "$0")" && pwd)"
+db=mentor_bench_history
+dropdb --if-exists $db >/dev/null 2>&1; createdb $db
+P() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d $db "$@"; }
+
+P -c "SET client_min_messages = warning; CREATE EXTENSION mentor CASCADE" >/dev/null
+P -f "$here/history_plpgsql_baseline.sql" >/dev/null
+cols="id bigint PRIMARY KEY, name text, email text, score int, level int, balance numeric, active boolean, city text, seen timestamptz, note text"
+for t in plain mentor plpgsql; do
+    P -c "CREATE TABLE up_$t ($cols)" \
+      -c "CREATE TABLE ins_$t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text, email text, score int, level int,
+                               balance numeric, active boolean, city text, seen timestamptz, note text)"
+    P -c "INSERT INTO up_$t SELECT g, 'user ' || g, 'user' || g || '@example.com', g % 100, g % 7, (g % 1000) / 10.0,
+                         g % 2 = 0, 'city ' || (g % 50), '2026-01-01'::timestamptz + g * interval '1 second', NULL
+            FROM generate_series(1, $ROWS) g"
+done
+# Enable auditing after loading, so the load itself is not measured or stored.
+P -c "SELECT mentor.enable_history('up_mentor'); SELECT mentor.enable_history('ins_mentor')" >/dev/null
+for t in up_plpgsql ins_plpgsql; do
+    P -c "CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON $t FOR EACH ROW EXECUTE FUNCTION bench_plpgsql_audit()"
+done
+P -c "VACUUM ANALYZE" >/dev/null
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+tps() { pgbench -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECS" -f "$1" $db 2>/dev/null | sed -nE 's/^tps = ([0-9.]+).*/\1/p'; }
+lat() { pgbench -n -M prepared -c 1 -t "$2" -f "$1" $db 2>/dev/null | sed -nE 's/^latency average = ([0-9.]+) ms.*/\1/p'; }
+w="${TMPDIR:-/tmp}/mentor_bench_history"; mkdir -p "$w"
+declare -A single bulk insert
+for t in plain mentor plpgsql; do
+    printf '%s\n' "\\set id random(1, $ROWS)" "UPDATE up_$t SET score = score + 1 WHERE id = :id;" > "$w/single_$t.sql"
+    printf '%s\n' "\\set s random(1, $ROWS - 10000)" "UPDATE up_$t SET level = level + 1 WHERE id BETWEEN :s AND :s + 9999;" > "$w/bulk_$t.sql"
+    printf '%s\n' "INSERT INTO ins_$t (name, email, score, level, balance, active, city, seen) VALUES ('new user', 'new@example.com', 1, 2, 3.5, true, 'Berlin', now());" > "$w/insert_$t.sql"
+done
+
+log_bytes() { P -c "SELECT pg_total_relation_size('mentor.history_log')"; }
+log_rows() { P -c "SELECT count(*) FROM mentor.history_log"; }
+bytes_before=$(log_bytes); rows_before=$(log_rows)
+for round in $(seq 1 "$ROUNDS"); do
+    for t in plain mentor plpgsql; do single[$t]="${single[$t]:-} $(tps "$w/single_$t.sql")"; done
+done
+bytes_after=$(log_bytes); rows_after=$(log_rows)
+pl_bytes=$(P -c "SELECT pg_total_relation_size('bench_audit_plpgsql')"); pl_rows=$(P -c "SELECT count(*) FROM bench_audit_plpgsql")
+for round in $(seq 1 "$ROUNDS"); do
+    for t in plain mentor plpgsql; do bulk[$t]="${bulk[$t]:-} $(lat "$w/bulk_$t.sql" 5)"; done
+done
+for round in $(seq 1 "$ROUNDS"); do
+    for t in plain mentor plpgsql; do insert[$t]="${insert[$t]:-} $(tps "$w/insert_$t.sql")"; done
+done
+
+sp=$(echo "${single[plain]}" | median); sm=$(echo "${single[mentor]}" | median); sl=$(echo "${single[plpgsql]}" | median)
+bp=$(echo "${bulk[plain]}" | median); bm=$(echo "${bulk[mentor]}" | median); bl=$(echo "${bulk[plpgsql]}" | median)
+ip=$(echo "${insert[plain]}" | median); im=$(echo "${insert[mentor]}" | median); il=$(echo "${insert[plpgsql]}" | median)
+printf 'history: %s-row, 10-column tables, %s clients, median of %s x %ss (pgbench -M prepared)\n' "$ROWS" "$CLIENTS" "$ROUNDS" "$SECS"
+printf '  single-row UPDATE   unaudited %8.0f tps   mentor %8.0f tps   PL/pgSQL %8.0f tps\n' "$sp" "$sm" "$sl"
+printf '  10,000-row UPDATE   unaudited %8.1f ms    mentor %8.1f ms    PL/pgSQL %8.1f ms\n' "$bp" "$bm" "$bl"
+printf '  INSERT              unaudited %8.0f tps   mentor %8.0f tps   PL/pgSQL %8.0f tps\n' "$ip" "$im" "$il"
+awk -v sp="$sp" -v sm="$sm" -v sl="$sl" -v bp="$bp" -v bm="$bm" -v bl="$bl" -v ip="$ip" -v im="$im" -v il="$il" \
+    -v hb=$((bytes_after - bytes_before)) -v hr=$((rows_after - rows_before)) -v pb="$pl_bytes" -v pr="$pl_rows" 'BEGIN {
+    printf "  single-row UPDATE audited/unaudited  %.2fx (target >= 0.85)   vs PL/pgSQL %.2fx (target >= 2)\n", sm / sp, sm / sl
+    printf "  10,000-row UPDATE per-row time       %.2fx unaudited (target <= 2)   PL/pgSQL %.2fx\n", bm / bp, bl / bp
+    printf "  INSERT audited/unaudited             %.2fx (target >= 0.85)   vs PL/pgSQL %.2fx\n", im / ip, im / il
+    printf "  bytes per one-column update          mentor %.0f (heap + indexes, %d rows; target <= 120)   PL/pgSQL %.0f\n", hb / hr, hr, pb / pr
+}'
+dropdb $db
