@@ -10,7 +10,7 @@ OBJS = \
 	src/domains.o \
 	src/timestamps.o \
 	src/lifecycle.o \
-	src/jsonb_build.o \
+	src/json_build.o \
 	src/history.o \
 	src/history_store.o \
 	src/core/lifecycle_graph.o \

@@ -31,7 +31,7 @@
 #include "utils/datum.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
-#include "utils/jsonb.h"
+#include "utils/json.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/rel.h"
@@ -39,7 +39,7 @@
 
 #include "mentor.h"
 #include "history.h"
-#include "jsonb_build.h"
+#include "json_build.h"
 
 typedef struct HistRel
 {
@@ -49,7 +49,6 @@ typedef struct HistRel
 	int			natts;
 	bool	   *skip;			/* dropped or excluded columns */
 	MnJsonCol  *cols;
-	int		   *order;			/* attribute indexes in jsonb key order */
 	int			nkeys;
 	AttrNumber	keys[INDEX_MAX_KEYS];
 	MemoryContext cxt;
@@ -57,12 +56,20 @@ typedef struct HistRel
 
 static HTAB *HistRels = NULL;
 
+/*
+ * Counts invalidations; a load that saw it change while it ran leaves its
+ * entry invalid, so the next row loads again.  The callback only flags
+ * entries: their memory is freed by the next load, never under a caller.
+ */
+static uint64 hist_inval_count = 0;
+
 static void
 history_relcache_cb(Datum arg, Oid relid)
 {
 	HASH_SEQ_STATUS seq;
 	HistRel    *hr;
 
+	hist_inval_count++;
 	if (HistRels == NULL)
 		return;
 	if (OidIsValid(relid))
@@ -111,26 +118,12 @@ registered_exclusions(int16 table_id, Relation rel)
 	return result;
 }
 
-static TupleDesc sort_desc;		/* the descriptor jsonb_key_cmp compares names of */
-
-static int
-jsonb_key_cmp(const void *a, const void *b)
-{
-	const char *na = NameStr(TupleDescAttr(sort_desc, *(const int *) a)->attname);
-	const char *nb = NameStr(TupleDescAttr(sort_desc, *(const int *) b)->attname);
-	size_t		la = strlen(na),
-				lb = strlen(nb);
-
-	if (la != lb)
-		return la < lb ? -1 : 1;
-	return memcmp(na, nb, la);
-}
-
 /* Fills the cache entry of rel from the relation itself and mentor.history_tables. */
 static void
 load_histrel(HistRel *hr, Relation rel, int16 table_id)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
+	uint64		inval_at_start = hist_inval_count;
 	ArrayType  *excluded = registered_exclusions(table_id, rel);
 	Datum	   *names;
 	bool	   *nulls;
@@ -157,13 +150,6 @@ load_histrel(HistRel *hr, Relation rel, int16 table_id)
 			mn_json_col_init(&hr->cols[i], att->atttypid, hr->cxt);
 	}
 	MemoryContextSwitchTo(old);
-
-	/* jsonb sorts object keys by length, then bytes: pushing them in that order makes its sort a no-op scan. */
-	hr->order = MemoryContextAlloc(hr->cxt, sizeof(int) * desc->natts);
-	for (i = 0; i < desc->natts; i++)
-		hr->order[i] = i;
-	sort_desc = desc;
-	qsort(hr->order, desc->natts, sizeof(int), jsonb_key_cmp);
 
 	deconstruct_array(excluded, TEXTOID, -1, false, TYPALIGN_INT, &names, &nulls, &nnames);
 	for (i = 0; i < nnames; i++)
@@ -196,7 +182,7 @@ load_histrel(HistRel *hr, Relation rel, int16 table_id)
 	for (i = 0; i < hr->nkeys; i++)
 		hr->keys[i] = index->rd_index->indkey.values[i];
 	index_close(index, AccessShareLock);
-	hr->valid = true;
+	hr->valid = (hist_inval_count == inval_at_start);
 }
 
 static HistRel *
@@ -227,11 +213,15 @@ get_histrel(Relation rel, int16 table_id)
 	return hr;
 }
 
-/* The row's key as text: the value itself, or a JSON array of the values' texts when composite. */
+/*
+ * The row's key as text: the value itself, or for a composite key a JSON array
+ * of the values' texts, formatted as jsonb prints it ('["js", "7"]') so that
+ * SQL can compute the same text with to_jsonb(ARRAY[...])::text.
+ */
 static text *
 row_key(HistRel *hr, Datum *values, bool *nulls)
 {
-	JsonbParseState *state = NULL;
+	StringInfoData buf;
 	int			i;
 
 	if (hr->nkeys == 1)
@@ -240,62 +230,77 @@ row_key(HistRel *hr, Datum *values, bool *nulls)
 
 		return cstring_to_text(nulls[a] ? "" : mn_json_col_text(&hr->cols[a], values[a]));
 	}
-	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
 	for (i = 0; i < hr->nkeys; i++)
 	{
 		int			a = hr->keys[i] - 1;
 
+		if (i > 0)
+			appendStringInfoString(&buf, ", ");
 		if (nulls[a])
-			mn_json_push(&state, WJB_ELEM, &hr->cols[a], (Datum) 0, true);
+			appendStringInfoString(&buf, "null");
 		else
-			mn_json_push_cstring(&state, WJB_ELEM, mn_json_col_text(&hr->cols[a], values[a]));
+			escape_json(&buf, mn_json_col_text(&hr->cols[a], values[a]));
 	}
-	return cstring_to_text(JsonbToCString(NULL, &JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_ARRAY, NULL))->root, 0));
+	appendStringInfoChar(&buf, ']');
+	return cstring_to_text_with_len(buf.data, buf.len);
 }
 
-/* The whole row (less excluded columns) as a jsonb object. */
-static Jsonb *
+/* The whole row (less excluded columns) as a JSON object. */
+static text *
 row_object(HistRel *hr, TupleDesc desc, Datum *values, bool *nulls)
 {
-	JsonbParseState *state = NULL;
+	StringInfoData buf;
+	bool		first = true;
 	int			i;
 
-	pushJsonbValue(&state, WJB_BEGIN_OBJECT, NULL);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '{');
 	for (i = 0; i < hr->natts; i++)
 	{
-		int			a = hr->order[i];
-
-		if (hr->skip[a])
+		if (hr->skip[i])
 			continue;
-		mn_json_push_cstring(&state, WJB_KEY, NameStr(TupleDescAttr(desc, a)->attname));
-		mn_json_push(&state, WJB_VALUE, &hr->cols[a], values[a], nulls[a]);
+		if (!first)
+			appendStringInfoChar(&buf, ',');
+		first = false;
+		escape_json(&buf, NameStr(TupleDescAttr(desc, i)->attname));
+		appendStringInfoChar(&buf, ':');
+		mn_json_append(&buf, &hr->cols[i], values[i], nulls[i]);
 	}
-	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_OBJECT, NULL));
+	appendStringInfoChar(&buf, '}');
+	return cstring_to_text_with_len(buf.data, buf.len);
 }
 
 /* ["col", old, new, ...] for the changed columns; NULL when nothing changed. */
-static Jsonb *
+static text *
 row_changes(HistRel *hr, TupleDesc desc, Datum *ov, bool *on, Datum *nv, bool *nn)
 {
-	JsonbParseState *state = NULL;
+	StringInfoData buf;
 	bool		any = false;
 	int			i;
 
-	pushJsonbValue(&state, WJB_BEGIN_ARRAY, NULL);
+	initStringInfo(&buf);
+	appendStringInfoChar(&buf, '[');
 	for (i = 0; i < hr->natts; i++)
 	{
 		Form_pg_attribute att = TupleDescAttr(desc, i);
 
 		if (hr->skip[i] || mn_same_value(att, ov[i], on[i], nv[i], nn[i]))
 			continue;
+		if (any)
+			appendStringInfoChar(&buf, ',');
 		any = true;
-		mn_json_push_cstring(&state, WJB_ELEM, NameStr(att->attname));
-		mn_json_push(&state, WJB_ELEM, &hr->cols[i], ov[i], on[i]);
-		mn_json_push(&state, WJB_ELEM, &hr->cols[i], nv[i], nn[i]);
+		escape_json(&buf, NameStr(att->attname));
+		appendStringInfoChar(&buf, ',');
+		mn_json_append(&buf, &hr->cols[i], ov[i], on[i]);
+		appendStringInfoChar(&buf, ',');
+		mn_json_append(&buf, &hr->cols[i], nv[i], nn[i]);
 	}
 	if (!any)
 		return NULL;
-	return JsonbValueToJsonb(pushJsonbValue(&state, WJB_END_ARRAY, NULL));
+	appendStringInfoChar(&buf, ']');
+	return cstring_to_text_with_len(buf.data, buf.len);
 }
 
 /* Records every row of the table as removed by TRUNCATE. */
@@ -379,7 +384,7 @@ mn_history_trigger(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
-		Jsonb	   *changes;
+		text	   *changes;
 
 		nv = palloc(sizeof(Datum) * natts);
 		nn = palloc(sizeof(bool) * natts);

@@ -44,10 +44,17 @@
 
 static MemoryContext StoreContext = NULL;
 static Oid	log_oid = InvalidOid;
-static int	log_nindexes = -1;	/* -1: not loaded */
+static int	log_nindexes = 0;
 static Oid	log_index_oids[MAX_LOG_INDEXES];
 static IndexInfo *log_index_infos[MAX_LOG_INDEXES];
 static TupleTableSlot *log_slot = NULL;
+
+/*
+ * Set by the relcache callback, acted on only at the start of open_log():
+ * invalidations arrive in the middle of index_open() and friends, so the
+ * callback must never free what a caller may be iterating over.
+ */
+static bool store_stale = true;
 
 /* The last context used; ctx_id 0 = none cached. */
 static int32 ctx_id = 0;
@@ -59,33 +66,20 @@ static TimestampTz last_at = 0;
 static bool pruning = false;
 
 static void
-store_reset(void)
-{
-	log_oid = InvalidOid;
-	log_nindexes = -1;
-	log_slot = NULL;
-	if (StoreContext)
-		MemoryContextReset(StoreContext);
-}
-
-static void
 store_relcache_cb(Datum arg, Oid relid)
 {
 	int			i;
 
-	if (log_nindexes < 0 && !OidIsValid(log_oid))
+	if (store_stale)
 		return;
 	if (relid == InvalidOid || relid == log_oid)
 	{
-		store_reset();
+		store_stale = true;
 		return;
 	}
 	for (i = 0; i < log_nindexes; i++)
 		if (log_index_oids[i] == relid)
-		{
-			store_reset();
-			return;
-		}
+			store_stale = true;
 }
 
 static void
@@ -111,29 +105,15 @@ mn_history_store_init(void)
 	RegisterSubXactCallback(store_subxact_cb, NULL);
 }
 
-/* Opens mentor.history_log, (re)building the cached index infos if needed. */
-static Relation
-open_log(void)
+/* Rebuilds what open_log() caches about the log and its indexes. */
+static void
+load_store(Relation rel)
 {
-	Relation	rel;
 	List	   *indexes;
 	ListCell   *lc;
 	MemoryContext old;
 
-	if (StoreContext == NULL)
-		StoreContext = AllocSetContextCreate(CacheMemoryContext, "mentor history store",
-											 ALLOCSET_SMALL_SIZES);
-	if (!OidIsValid(log_oid))
-		log_oid = get_relname_relid("history_log", get_namespace_oid("mentor", false));
-	if (!OidIsValid(log_oid))
-		elog(ERROR, "mentor.history_log is missing; reinstall the extension");
-	rel = table_open(log_oid, RowExclusiveLock);
-	if (RelationGetDescr(rel)->natts != HISTORY_LOG_NATTS)
-		elog(ERROR, "mentor.history_log has %d columns, expected %d", RelationGetDescr(rel)->natts,
-			 HISTORY_LOG_NATTS);
-	if (log_nindexes >= 0)
-		return rel;
-
+	MemoryContextReset(StoreContext);
 	old = MemoryContextSwitchTo(StoreContext);
 	indexes = RelationGetIndexList(rel);
 	if (list_length(indexes) > MAX_LOG_INDEXES)
@@ -151,6 +131,31 @@ open_log(void)
 	/* A private copy: pinning the relation's descriptor would tie it to one transaction. */
 	log_slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
 	MemoryContextSwitchTo(old);
+}
+
+/* Opens mentor.history_log, (re)building the cached index infos if anything changed. */
+static Relation
+open_log(void)
+{
+	Relation	rel;
+
+	if (StoreContext == NULL)
+		StoreContext = AllocSetContextCreate(CacheMemoryContext, "mentor history store",
+											 ALLOCSET_SMALL_SIZES);
+	if (store_stale)
+		log_oid = get_relname_relid("history_log", get_namespace_oid("mentor", false));
+	if (!OidIsValid(log_oid))
+		elog(ERROR, "mentor.history_log is missing; reinstall the extension");
+	rel = table_open(log_oid, RowExclusiveLock);
+	if (RelationGetDescr(rel)->natts != HISTORY_LOG_NATTS)
+		elog(ERROR, "mentor.history_log has %d columns, expected %d", RelationGetDescr(rel)->natts,
+			 HISTORY_LOG_NATTS);
+	/* An invalidation that arrives while loading makes the loop load again. */
+	while (store_stale)
+	{
+		store_stale = false;
+		load_store(rel);
+	}
 	return rel;
 }
 
@@ -202,7 +207,7 @@ mn_history_context(void)
 
 /* Appends one row to mentor.history_log. */
 void
-mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, text *key, Jsonb *changes)
+mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, text *key, text *changes)
 {
 	Relation	rel = open_log();
 	Datum		values[HISTORY_LOG_NATTS];
