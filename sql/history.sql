@@ -71,6 +71,15 @@ SELECT mentor.row_history('enrol', '{"course": "js", "student": 1, "grade": 5}')
 SELECT mentor.row_history('enrol', '{"course": "js", "student": "one"}');
 SELECT mentor.row_history('enrol', '[1]');
 
+-- Without a primary key, the replica identity index identifies rows.
+CREATE TABLE devices (serial text NOT NULL, owner text);
+CREATE UNIQUE INDEX devices_serial ON devices (serial);
+ALTER TABLE devices REPLICA IDENTITY USING INDEX devices_serial;
+SELECT mentor.enable_history('devices') > 0 AS enabled;
+INSERT INTO devices VALUES ('SN-1', 'ada');
+UPDATE devices SET owner = 'grace';
+SELECT op, row_key, old_row, new_row FROM mentor.row_history('devices', '{"serial": "SN-1"}') ORDER BY at;
+
 -- Columns added, dropped or renamed between changes.
 ALTER TABLE enrol ADD COLUMN passed boolean DEFAULT false;
 UPDATE enrol SET passed = true WHERE course = 'js' AND student = 1;
@@ -136,6 +145,6 @@ INSERT INTO tags VALUES (3, 'c');
 SELECT count(*) AS recorded_after_disable FROM mentor.history WHERE table_name = 'public.tags' AND op = 'I';
 SELECT mentor.disable_history('tags') AS again;
 
-DROP TABLE enrol, docs, tags, nokey CASCADE;
+DROP TABLE enrol, docs, tags, nokey, devices CASCADE;
 DROP SCHEMA "Audit Space" CASCADE;
 DROP EXTENSION mentor;
