@@ -133,11 +133,19 @@ load_store(Relation rel)
 	MemoryContextSwitchTo(old);
 }
 
-/* Opens mentor.history_log, (re)building the cached index infos if anything changed. */
+/*
+ * Opens mentor.history_log and its indexes, (re)building the cached index
+ * infos if anything changed.  The order matters: opening a relation processes
+ * pending invalidations, which may free and rebuild the relcache entry that a
+ * cached IndexInfo (BRIN keeps the index's Relation in its AM cache) points
+ * to.  So everything is opened first and staleness checked afterwards; while
+ * a relation stays open its relcache entry is rebuilt in place, never moved.
+ */
 static Relation
-open_log(void)
+open_log(Relation *indexes)
 {
 	Relation	rel;
+	int			i;
 
 	if (StoreContext == NULL)
 		StoreContext = AllocSetContextCreate(CacheMemoryContext, "mentor history store",
@@ -150,13 +158,21 @@ open_log(void)
 	if (RelationGetDescr(rel)->natts != HISTORY_LOG_NATTS)
 		elog(ERROR, "mentor.history_log has %d columns, expected %d", RelationGetDescr(rel)->natts,
 			 HISTORY_LOG_NATTS);
-	/* An invalidation that arrives while loading makes the loop load again. */
-	while (store_stale)
+	for (;;)
 	{
-		store_stale = false;
-		load_store(rel);
+		if (store_stale)
+		{
+			store_stale = false;
+			load_store(rel);
+		}
+		for (i = 0; i < log_nindexes; i++)
+			indexes[i] = index_open(log_index_oids[i], RowExclusiveLock);
+		if (!store_stale)
+			return rel;
+		/* Something changed while opening: build the infos again from what is open now. */
+		for (i = 0; i < log_nindexes; i++)
+			index_close(indexes[i], NoLock);
 	}
-	return rel;
 }
 
 /* A capture time that never repeats or goes back within this backend, so it orders a row's changes. */
@@ -209,7 +225,8 @@ mn_history_context(void)
 void
 mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, text *key, text *changes)
 {
-	Relation	rel = open_log();
+	Relation	indexes[MAX_LOG_INDEXES];
+	Relation	rel = open_log(indexes);
 	Datum		values[HISTORY_LOG_NATTS];
 	bool		nulls[HISTORY_LOG_NATTS] = {false};
 	HeapTuple	tuple;
@@ -230,14 +247,19 @@ mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, text *key, 
 	ExecStoreHeapTuple(tuple, log_slot, false);
 	for (i = 0; i < log_nindexes; i++)
 	{
-		Relation	index = index_open(log_index_oids[i], RowExclusiveLock);
 		Datum		ivalues[INDEX_MAX_KEYS];
 		bool		inulls[INDEX_MAX_KEYS];
 
+		/* An index being built (CREATE/REINDEX CONCURRENTLY) takes rows only once it is ready, as in the executor. */
+		if (!log_index_infos[i]->ii_ReadyForInserts)
+		{
+			index_close(indexes[i], NoLock);
+			continue;
+		}
 		FormIndexDatum(log_index_infos[i], log_slot, NULL, ivalues, inulls);
-		index_insert(index, ivalues, inulls, &tuple->t_self, rel, UNIQUE_CHECK_NO, false,
+		index_insert(indexes[i], ivalues, inulls, &tuple->t_self, rel, UNIQUE_CHECK_NO, false,
 					 log_index_infos[i]);
-		index_close(index, NoLock);
+		index_close(indexes[i], NoLock);
 	}
 	ExecClearTuple(log_slot);
 	heap_freetuple(tuple);

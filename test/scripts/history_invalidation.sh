@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Concurrency: audited writes while other sessions keep invalidating the
-# history log (ANALYZE) and the audited table (ALTER TABLE ... SET/RESET
-# storage parameters).  The history caches must rebuild, never crash, and
+# history log (ANALYZE, VACUUM, REINDEX, which swaps index OIDs) and the
+# audited table (ALTER TABLE ... SET/RESET storage parameters).  The history caches must rebuild, never crash, and
 # every write must be recorded exactly once.  Runs inside pg_virtualenv; TAP.
 set -uo pipefail
 db=mentor_inval
@@ -13,17 +13,18 @@ q "INSERT INTO counters SELECT g, 0, 'c' || g FROM generate_series(1, 200) g" >/
 q "SELECT mentor.enable_history('counters')" >/dev/null
 w="${TMPDIR:-/tmp}/mentor_inval"; mkdir -p "$w"
 printf '%s\n' '\set id random(1, 200)' 'UPDATE counters SET n = n + 1 WHERE id = :id;' > "$w/write.sql"
-printf '%s\n' 'ANALYZE mentor.history_log;' > "$w/analyze.sql"
+printf '%s\n' 'ANALYZE mentor.history_log;' 'VACUUM mentor.history_log;' > "$w/analyze.sql"
+printf '%s\n' 'REINDEX INDEX mentor.history_log_at_idx;' 'REINDEX INDEX CONCURRENTLY mentor.history_log_row_idx;' > "$w/reindex.sql"
 printf '%s\n' 'ALTER TABLE counters SET (fillfactor = 90);' 'ALTER TABLE counters RESET (fillfactor);' > "$w/alter.sql"
 
 echo "1..4"
-pgbench -n -c 3 -j 3 -T "${SECONDS_TO_RUN:-8}" -f "$w/write.sql@10" -f "$w/analyze.sql@1" -f "$w/alter.sql@1" $db \
+pgbench -n -c 3 -j 3 -T "${SECONDS_TO_RUN:-8}" -f "$w/write.sql@100" -f "$w/analyze.sql@1" -f "$w/alter.sql@1" -f "$w/reindex.sql@1" $db \
     > "$w/pgbench.log" 2>&1
 rc=$?
 if [ $rc -eq 0 ] && grep -q "number of failed transactions: 0" "$w/pgbench.log"; then
-    echo "ok 1 - writes, ANALYZE and ALTER TABLE ran concurrently without a failed transaction"
+    echo "ok 1 - writes, ANALYZE, VACUUM, REINDEX and ALTER TABLE ran concurrently without a failed transaction"
 else
-    echo "not ok 1 - writes, ANALYZE and ALTER TABLE ran concurrently without a failed transaction"
+    echo "not ok 1 - writes, ANALYZE, VACUUM, REINDEX and ALTER TABLE ran concurrently without a failed transaction"
     sed 's/^/# /' "$w/pgbench.log" | tail -20
 fi
 if pg_isready -q && q "SELECT 1" >/dev/null; then echo "ok 2 - the server is still up"
