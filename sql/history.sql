@@ -112,6 +112,19 @@ TRUNCATE tags;
 SELECT op, row_key, old_row FROM mentor.history WHERE table_name = 'public.tags' AND op = 'T' ORDER BY row_key::text;
 SELECT r FROM mentor.table_as_of('tags', :'before_truncate') r ORDER BY r->>'id';
 
+-- Partitioned tables: one history for all partitions, rows moving between partitions included.
+CREATE TABLE events (id int, region text, v int, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+CREATE TABLE events_eu PARTITION OF events FOR VALUES IN ('eu');
+CREATE TABLE events_us PARTITION OF events FOR VALUES IN ('us');
+SELECT mentor.enable_history('events') > 0 AS enabled;
+INSERT INTO events VALUES (1, 'eu', 1), (2, 'us', 2);
+UPDATE events SET v = v + 10;
+UPDATE events SET region = 'us' WHERE id = 1;
+TRUNCATE events_us;
+INSERT INTO events VALUES (3, 'eu', 3);
+TRUNCATE events;
+SELECT op, row_key, old_row, new_row FROM mentor.history WHERE table_name = 'public.events' ORDER BY at;
+
 -- Bad input.
 SELECT mentor.enable_history('no_such_table');
 CREATE TABLE nokey (a int, b text);
@@ -145,6 +158,6 @@ INSERT INTO tags VALUES (3, 'c');
 SELECT count(*) AS recorded_after_disable FROM mentor.history WHERE table_name = 'public.tags' AND op = 'I';
 SELECT mentor.disable_history('tags') AS again;
 
-DROP TABLE enrol, docs, tags, nokey, devices CASCADE;
+DROP TABLE enrol, docs, tags, nokey, devices, events CASCADE;
 DROP SCHEMA "Audit Space" CASCADE;
 DROP EXTENSION mentor;

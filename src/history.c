@@ -22,6 +22,7 @@
 #include "access/heapam.h"
 #include "access/htup_details.h"
 #include "access/tableam.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -366,6 +367,9 @@ mn_history_trigger(PG_FUNCTION_ARGS)
 			ereport(ERROR,
 					(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 					 errmsg("mentor.history_trigger() records TRUNCATE only BEFORE it happens")));
+		/* A partitioned table holds no rows: each partition's own trigger records its rows. */
+		if (rel->rd_rel->relkind != RELKIND_RELATION)
+			return PointerGetDatum(NULL);
 		record_truncate(get_histrel(rel, (int16) table_id), rel);
 		return PointerGetDatum(NULL);
 	}

@@ -180,20 +180,23 @@ END
 $$;
 COMMENT ON FUNCTION _history_table_id(regclass, boolean) IS 'Internal: the history id of a table';
 
+-- Statement triggers are not cloned to partitions: TRUNCATE triggers go on every leaf partition too.
 CREATE FUNCTION _history_drop_triggers(tbl regclass) RETURNS void
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    t name;
+    t record;
 BEGIN
-    FOR t IN SELECT tgname FROM pg_trigger
-              WHERE tgrelid = tbl AND tgname IN ('mentor_history', 'mentor_history_truncate') LOOP
-        EXECUTE format('DROP TRIGGER %I ON %s', t, tbl);
+    FOR t IN SELECT g.tgname, g.tgrelid::regclass AS rel FROM pg_trigger g
+              WHERE g.tgrelid IN (SELECT relid FROM pg_partition_tree(tbl) UNION SELECT tbl)
+                AND g.tgname IN ('mentor_history', 'mentor_history_truncate') AND NOT g.tgisinternal
+                AND g.tgparentid = 0 LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.rel);
     END LOOP;
 END
 $$;
-COMMENT ON FUNCTION _history_drop_triggers(regclass) IS 'Internal: removes the history triggers of a table';
+COMMENT ON FUNCTION _history_drop_triggers(regclass) IS 'Internal: removes the history triggers of a table and its partitions';
 
 CREATE FUNCTION enable_history(tbl regclass, exclude text[] DEFAULT '{}') RETURNS smallint
 LANGUAGE plpgsql VOLATILE
@@ -206,6 +209,7 @@ DECLARE
     keytypes  text[];
     bad       text[];
     tid       smallint;
+    part      regclass;
 BEGIN
     IF tbl IS NULL THEN
         RAISE EXCEPTION 'enable_history needs a table' USING ERRCODE = 'null_value_not_allowed';
@@ -258,12 +262,17 @@ BEGIN
                    'FOR EACH ROW EXECUTE FUNCTION @extschema@.history_trigger(%L)', tbl, tid);
     EXECUTE format('CREATE TRIGGER mentor_history_truncate BEFORE TRUNCATE ON %s '
                    'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.history_trigger(%L)', tbl, tid);
+    FOR part IN SELECT relid FROM pg_partition_tree(tbl) WHERE isleaf AND relid <> tbl LOOP
+        EXECUTE format('CREATE TRIGGER mentor_history_truncate BEFORE TRUNCATE ON %s '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.history_trigger(%L)', part, tid);
+    END LOOP;
     RETURN tid;
 END
 $$;
 COMMENT ON FUNCTION enable_history(regclass, text[]) IS
     'Starts (or updates) recording every change of a table in mentor.history; excluded columns are never written. '
-    'Needs a primary key or replica identity index. Returns the table''s history id';
+    'Needs a primary key or replica identity index. For a partitioned table, call it again after adding partitions '
+    '(so that TRUNCATE of a new partition is recorded). Returns the table''s history id';
 
 CREATE FUNCTION disable_history(tbl regclass) RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
