@@ -336,7 +336,7 @@ PG_FUNCTION_INFO_V1(mn_history_trigger);
 Datum
 mn_history_trigger(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = (TriggerData *) fcinfo->context;
+	TriggerData *td = mn_require_trigger(fcinfo, "mentor.history_trigger", "Use mentor.enable_history(table).");
 	Relation	rel;
 	TupleDesc	desc;
 	HistRel    *hr;
@@ -348,11 +348,6 @@ mn_history_trigger(PG_FUNCTION_ARGS)
 	bool	   *on,
 			   *nn;
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("mentor.history_trigger() can only be called as a trigger"),
-				 errhint("Use mentor.enable_history(table).")));
 	rel = td->tg_relation;
 	if (td->tg_trigger->tgnargs != 1 ||
 		(table_id = strtol(td->tg_trigger->tgargs[0], &end, 10)) <= 0 || *end != '\0' || table_id > PG_INT16_MAX)

@@ -271,12 +271,8 @@ PG_FUNCTION_INFO_V1(mn_history_guard);
 Datum
 mn_history_guard(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = (TriggerData *) fcinfo->context;
+	TriggerData *td = mn_require_trigger(fcinfo, "mentor._history_guard", NULL);
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("mentor._history_guard() can only be called as a trigger")));
 	if (!pruning)
 		ereport(ERROR,
 				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),

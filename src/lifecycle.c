@@ -524,12 +524,8 @@ PG_FUNCTION_INFO_V1(mn_lifecycle_catalog_changed);
 Datum
 mn_lifecycle_catalog_changed(PG_FUNCTION_ARGS)
 {
-	TriggerData *td = (TriggerData *) fcinfo->context;
+	TriggerData *td = mn_require_trigger(fcinfo, "mentor._lifecycle_catalog_changed", NULL);
 
-	if (!CALLED_AS_TRIGGER(fcinfo))
-		ereport(ERROR,
-				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("mentor._lifecycle_catalog_changed() can only be called as a trigger")));
 	CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
 	return PointerGetDatum(NULL);
 }

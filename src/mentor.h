@@ -14,6 +14,9 @@
 extern bool mn_current_actor(int64 *actor);
 
 /* util.c */
+struct TriggerData;
+extern struct TriggerData *mn_require_trigger(FunctionCallInfo fcinfo, const char *funcname,
+												const char *hint);
 extern mn_allocator mn_palloc_allocator(MemoryContext cxt);
 extern char *mn_qualified_name(Relation rel);
 extern char *mn_describe_row(Relation rel, HeapTuple tuple);

@@ -76,17 +76,29 @@ mn_describe_row(Relation rel, HeapTuple tuple)
 	return psprintf("table %s", relname);
 }
 
-/* Refuses to run as anything but the row-level trigger the SQL declares. */
-void
-mn_check_row_trigger(FunctionCallInfo fcinfo, const char *funcname, int nargs, bool before)
+/*
+ * Refuses to run a trigger function called as a plain function; returns its
+ * TriggerData.  hint says how the function is meant to be attached (NULL: by
+ * CREATE TRIGGER).
+ */
+TriggerData *
+mn_require_trigger(FunctionCallInfo fcinfo, const char *funcname, const char *hint)
 {
-	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("%s() can only be called as a trigger", funcname),
-				 errhint("Attach it with CREATE TRIGGER ... EXECUTE FUNCTION %s(...).", funcname)));
+				 hint ? errhint("%s", hint)
+				 : errhint("Attach it with CREATE TRIGGER ... EXECUTE FUNCTION %s(...).", funcname)));
+	return (TriggerData *) fcinfo->context;
+}
+
+/* Refuses to run as anything but the row-level trigger the SQL declares. */
+void
+mn_check_row_trigger(FunctionCallInfo fcinfo, const char *funcname, int nargs, bool before)
+{
+	TriggerData *trigdata = mn_require_trigger(fcinfo, funcname, NULL);
+
 	if (!TRIGGER_FIRED_FOR_ROW(trigdata->tg_event) ||
 		(before && !TRIGGER_FIRED_BEFORE(trigdata->tg_event)) ||
 		!(TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) || TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event)))
