@@ -9,6 +9,6 @@ build_and_install
 mkdir -p build/bench
 for b in test/bench/*.sh; do
     echo "== $(basename "$b" .sh)"
-    pg_virtualenv -v "$PGVERSION_MAJOR" -o synchronous_commit=off -o shared_buffers=512MB bash "$b" 2>/dev/null \
+    pg_virtualenv -t -v "$PGVERSION_MAJOR" -o synchronous_commit=off -o shared_buffers=512MB bash "$b" 2>/dev/null \
         | tee "build/bench/$(basename "$b" .sh).txt"
 done

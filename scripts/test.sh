@@ -22,7 +22,7 @@ scripts/unit.sh > "$LOGDIR/unit.tap" 2>&1
 tap_record unit "$LOGDIR/unit.tap" $?
 
 echo "== PostgreSQL suites on a throwaway cluster (pg_virtualenv)"
-if ! pg_virtualenv -v "$PGVERSION_MAJOR" bash scripts/suites.sh > "$LOGDIR/suites.log" 2>&1; then
+if ! pg_virtualenv -t -v "$PGVERSION_MAJOR" bash scripts/suites.sh > "$LOGDIR/suites.log" 2>&1; then
     grep -q . "$RESULTS" || record pg_virtualenv 0 1
 fi
 grep -vE '^(ok|#) ' "$LOGDIR/suites.log" | grep -vE '^\s*$' | tail -n 60
