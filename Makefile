@@ -44,7 +44,7 @@ endif
 $(DATA_built): $(SQL_MODULES)
 	cat $(SQL_MODULES) > $@
 
-.PHONY: test run stop bench unit deps
+.PHONY: test run stop bench unit fuzz deps
 deps:
 	@bash scripts/deps.sh
 
@@ -62,3 +62,6 @@ bench: deps
 
 unit:
 	@bash scripts/unit.sh
+
+fuzz:
+	@bash scripts/fuzz.sh
