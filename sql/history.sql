@@ -60,6 +60,17 @@ SELECT mentor.restore_row('"Audit Space"."Order Items"', '{"Id": 2}', :'before_d
 SELECT mentor.restore_row('"Audit Space"."Order Items"', '{"Id": 3}', :'before_big_change') IS NULL AS removed_new;
 SELECT "Id", "Qty", note FROM "Audit Space"."Order Items" ORDER BY "Id";
 
+-- Changing a key is recorded as the old key going away and the new one arriving,
+-- so the past of either key can be rebuilt.
+INSERT INTO "Audit Space"."Order Items" ("Id", "Qty", note) VALUES (10, 1, 'renumbered');
+SELECT clock_timestamp() AS before_renumber \gset
+UPDATE "Audit Space"."Order Items" SET "Id" = 11 WHERE "Id" = 10;
+SELECT op, row_key, old_row ->> 'note' AS old_note, new_row ->> 'note' AS new_note
+  FROM mentor.history WHERE table_name = '"Audit Space"."Order Items"' AND key_text IN ('10', '11') ORDER BY at;
+SELECT mentor.row_as_of('"Audit Space"."Order Items"', '{"Id": 10}', :'before_renumber') ->> 'note' AS id_10_before,
+       mentor.row_as_of('"Audit Space"."Order Items"', '{"Id": 11}', :'before_renumber') AS id_11_before;
+DELETE FROM "Audit Space"."Order Items" WHERE "Id" = 11;
+
 -- Composite keys.
 CREATE TABLE enrol (course text, student int, grade int, PRIMARY KEY (course, student));
 SELECT mentor.enable_history('enrol') > 0 AS enabled;

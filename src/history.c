@@ -5,7 +5,8 @@
  * AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW, and BEFORE TRUNCATE FOR
  * EACH STATEMENT.  Per row it records: an insert as the whole new row, a
  * delete as the whole old row, an update as the changed columns only
- * (["col", old, new, ...]), nothing for an update that changes nothing; a
+ * (["col", old, new, ...]), nothing for an update that changes nothing; an
+ * update of the key as a delete of the old key and an insert of the new; a
  * truncate as one row per removed row, like a delete.  Excluded columns are
  * never read into history.
  *
@@ -304,6 +305,22 @@ row_changes(HistRel *hr, TupleDesc desc, Datum *ov, bool *on, Datum *nv, bool *n
 	return cstring_to_text_with_len(buf.data, buf.len);
 }
 
+/* Whether an update changed the row's key. */
+static bool
+key_changed(HistRel *hr, TupleDesc desc, Datum *ov, bool *on, Datum *nv, bool *nn)
+{
+	int			i;
+
+	for (i = 0; i < hr->nkeys; i++)
+	{
+		int			a = hr->keys[i] - 1;
+
+		if (!mn_same_value(TupleDescAttr(desc, a), ov[a], on[a], nv[a], nn[a]))
+			return true;
+	}
+	return false;
+}
+
 /* Records every row of the table as removed by TRUNCATE. */
 static void
 record_truncate(HistRel *hr, Relation rel)
@@ -389,6 +406,17 @@ mn_history_trigger(PG_FUNCTION_ARGS)
 		nn = palloc(sizeof(bool) * natts);
 		heap_deform_tuple(td->tg_trigtuple, desc, ov, on);
 		heap_deform_tuple(td->tg_newtuple, desc, nv, nn);
+		if (key_changed(hr, desc, ov, on, nv, nn))
+		{
+			/* Recorded like a move between partitions, so both keys can be rewound. */
+			int32		ctx = mn_history_context();
+
+			mn_history_write(mn_history_clock(), ctx, hr->table_id, 'D',
+							 row_key(hr, ov, on), row_object(hr, desc, ov, on));
+			mn_history_write(mn_history_clock(), ctx, hr->table_id, 'I',
+							 row_key(hr, nv, nn), row_object(hr, desc, nv, nn));
+			return PointerGetDatum(NULL);
+		}
 		changes = row_changes(hr, desc, ov, on, nv, nn);
 		if (changes != NULL)
 			mn_history_write(mn_history_clock(), mn_history_context(), hr->table_id, 'U',

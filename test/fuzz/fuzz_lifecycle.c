@@ -11,38 +11,9 @@
 #include <string.h>
 
 #include "../../src/core/lifecycle_graph.h"
+#include "../arena.h"
 
 int			LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-typedef struct block
-{
-	struct block *next;
-} block;
-
-static block *blocks;
-
-static void *
-arena_alloc(void *ctx, size_t size)
-{
-	block	   *b = calloc(1, sizeof(block) + size + 1);
-
-	(void) ctx;
-	b->next = blocks;
-	blocks = b;
-	return b + 1;
-}
-
-static void
-arena_free(void)
-{
-	while (blocks)
-	{
-		block	   *next = blocks->next;
-
-		free(blocks);
-		blocks = next;
-	}
-}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

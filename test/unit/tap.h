@@ -37,43 +37,15 @@ tap_ok(int pass, const char *file, int line, const char *fmt, ...)
 		printf("#   failed at %s line %d\n", file, line);
 }
 
-/*
- * malloc-backed allocator for the core.  Blocks are chained so tap_done()
- * frees them all, the way the glue drops a memory context, and the sanitizer
- * builds report only real leaks.
- */
-typedef struct tap_block
-{
-	struct tap_block *next;
-	max_align_t data[];
-} tap_block;
+#include "../arena.h"
 
-static tap_block *tap_blocks = NULL;
-
-__attribute__((unused))
-static void *
-tap_alloc(void *ctx, size_t size)
-{
-	tap_block  *b = calloc(1, sizeof(tap_block) + (size ? size : 1));
-
-	(void) ctx;
-	if (b == NULL)
-		return NULL;
-	b->next = tap_blocks;
-	tap_blocks = b;
-	return b->data;
-}
+/* The core's allocator in unit tests; tap_done() frees everything. */
+#define tap_alloc arena_alloc
 
 static int
 tap_done(void)
 {
-	while (tap_blocks)
-	{
-		tap_block  *next = tap_blocks->next;
-
-		free(tap_blocks);
-		tap_blocks = next;
-	}
+	arena_free();
 	printf("1..%d\n", tap_n);
 	return tap_failed ? 1 : 0;
 }
