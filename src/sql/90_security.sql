@@ -24,7 +24,8 @@ GRANT SELECT ON lifecycles, lifecycle_transitions, skills, user_skills TO mentor
 -- History: append-only for everyone; read by analysts and administrators.  The
 -- trigger writes it without needing rights on it, and reads the registry.
 REVOKE INSERT, UPDATE, DELETE ON history_log, history_contexts, history_tables FROM mentor_app;
-REVOKE SELECT ON history_log, history_contexts FROM mentor_app;
+-- Views read with their owner's rights: revoking the tables alone would leave history readable.
+REVOKE SELECT ON history_log, history_contexts, history, history_enabled_tables FROM mentor_app;
 GRANT SELECT ON history_tables TO PUBLIC;
 GRANT SELECT ON history, history_log, history_contexts, history_enabled_tables TO mentor_analyst, mentor_admin;
 GRANT INSERT, UPDATE ON history_tables TO mentor_admin;

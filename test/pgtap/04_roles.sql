@@ -1,0 +1,57 @@
+-- The roles as applications use them: a login granted mentor_app writes through
+-- the tables (history and lifecycles working under its rights) but cannot read
+-- history or change catalogues; a login granted mentor_analyst reads history
+-- and cannot change anything.
+BEGIN;
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
+RESET client_min_messages;
+SELECT plan(16);
+
+CREATE ROLE tap_backend LOGIN;
+GRANT mentor_app TO tap_backend;
+CREATE ROLE tap_analyst LOGIN;
+GRANT mentor_analyst TO tap_analyst;
+CREATE ROLE tap_admin LOGIN;
+GRANT mentor_admin TO tap_admin;
+
+SET ROLE tap_backend;
+SELECT lives_ok($$INSERT INTO mentor.users (email, username, full_name) VALUES ('tap@example.com', 'tap_user', 'Tap User')$$,
+                'the application role signs a user up (profile and history written under its rights)');
+SELECT lives_ok($$SELECT mentor.set_actor((SELECT id FROM mentor.users WHERE username = 'tap_user'))$$,
+                'it sets the acting user');
+SELECT lives_ok($$UPDATE mentor.profiles SET onboarding_status = 'in_progress', bio = 'hi'
+                   WHERE user_id = (SELECT id FROM mentor.users WHERE username = 'tap_user')$$,
+                'it moves a profile along its lifecycle');
+SELECT throws_ok($$UPDATE mentor.profiles SET onboarding_status = 'not_started'
+                    WHERE user_id = (SELECT id FROM mentor.users WHERE username = 'tap_user')$$,
+                 'MN001', NULL, 'lifecycles hold for it too');
+SELECT ok(mentor.visible_profile(NULL, (SELECT id FROM mentor.users WHERE username = 'tap_user')) ->> 'bio' = 'hi',
+          'it reads profiles through visible_profile');
+SELECT throws_ok($$SELECT count(*) FROM mentor.history$$, '42501', NULL, 'it cannot read history');
+SELECT throws_ok($$SELECT count(*) FROM mentor.history_log$$, '42501', NULL, 'nor the log behind it');
+SELECT throws_ok($$SELECT * FROM mentor.row_history('mentor.users', '{"id": 1}')$$, '42501', NULL,
+                 'nor through row_history');
+SELECT throws_ok($$INSERT INTO mentor.skills (name, slug) VALUES ('Go', 'go')$$, '42501', NULL,
+                 'it cannot change the skill catalogue');
+SELECT throws_ok($$SELECT mentor.define_lifecycle('x', ARRAY[['[*]', 'a']])$$, '42501', NULL,
+                 'nor define lifecycles');
+RESET ROLE;
+
+SELECT id AS tap_user_id FROM mentor.users WHERE username = 'tap_user' \gset
+SET ROLE tap_analyst;
+SELECT is((SELECT count(*)::int FROM mentor.history h WHERE h.actor_id = :tap_user_id), 1,
+          'the analyst reads history, with the application''s actor');
+SELECT throws_ok($$UPDATE mentor.users SET full_name = 'x'$$, '42501', NULL, 'the analyst changes nothing');
+SELECT throws_ok($$SELECT email FROM mentor.users$$, '42501', NULL, 'nor reads users directly');
+RESET ROLE;
+
+SET ROLE tap_admin;
+SELECT throws_ok($$DELETE FROM mentor.history_log$$, '42501', NULL, 'even the admin cannot delete history');
+SELECT lives_ok($$SELECT mentor.prune_history('2000-01-01')$$, 'the admin may prune it');
+SELECT lives_ok($$SELECT mentor.define_lifecycle('tap_flow', ARRAY[['[*]', 'a'], ['a', 'b']])$$,
+                'the admin defines lifecycles');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
