@@ -257,8 +257,13 @@ mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, text *key, 
 			continue;
 		}
 		FormIndexDatum(log_index_infos[i], log_slot, NULL, ivalues, inulls);
+#if PG_VERSION_NUM >= 140000
 		index_insert(indexes[i], ivalues, inulls, &tuple->t_self, rel, UNIQUE_CHECK_NO, false,
 					 log_index_infos[i]);
+#else
+		index_insert(indexes[i], ivalues, inulls, &tuple->t_self, rel, UNIQUE_CHECK_NO,
+					 log_index_infos[i]);
+#endif
 		index_close(indexes[i], NoLock);
 	}
 	ExecClearTuple(log_slot);

@@ -170,8 +170,12 @@ lookup_lifecycle(const char *name)
 		ctl.keysize = NAMEDATALEN;
 		ctl.entrysize = sizeof(LifecycleEntry);
 		ctl.hcxt = LifecycleContext;
+#if PG_VERSION_NUM >= 140000
 		LifecycleHash = hash_create("mentor lifecycles", 64, &ctl,
 									HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
+#else
+		LifecycleHash = hash_create("mentor lifecycles", 64, &ctl, HASH_ELEM | HASH_CONTEXT);
+#endif
 		LifecycleStale = false;
 	}
 	entry = hash_search(LifecycleHash, name, HASH_FIND, NULL);

@@ -190,7 +190,8 @@ CREATE TRIGGER external_accounts_touch_updated_at BEFORE UPDATE ON external_acco
 -- Fields of mentor.visible_profile() whose visibility a user may set, and their defaults.
 CREATE FUNCTION profile_field_default(field text) RETURNS @extschema@.visibility
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-RETURN CASE field
+AS $$
+SELECT CASE field
     WHEN 'email' THEN 'private'
     WHEN 'location' THEN 'student'
     WHEN 'time_zone' THEN 'student'
@@ -200,7 +201,8 @@ RETURN CASE field
                                       'years_of_experience', 'area_of_expertise', 'mentorship_style',
                                       'preferred_communication', 'user_skills'])
               THEN 'public'::@extschema@.visibility END
-END;
+END
+$$;
 COMMENT ON FUNCTION profile_field_default(text) IS
     'Default visibility of a profile field (NULL: not a field whose visibility can be set)';
 

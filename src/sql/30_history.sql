@@ -104,18 +104,22 @@ COMMENT ON FUNCTION prune_history(timestamptz) IS
 -- Decoding helpers for the view and the readers.
 CREATE FUNCTION _history_side(changes jsonb, side integer) RETURNS jsonb
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN (SELECT jsonb_object_agg(changes ->> i, changes -> (i + side))
-          FROM generate_series(0, jsonb_array_length(changes) - 1, 3) AS i);
+AS $$
+SELECT (SELECT jsonb_object_agg(changes ->> i, changes -> (i + side))
+          FROM generate_series(0, jsonb_array_length(changes) - 1, 3) AS i)
+$$;
 COMMENT ON FUNCTION _history_side(jsonb, integer) IS
     'Internal: the old (side 1) or new (side 2) values of an update as an object';
 
 CREATE FUNCTION _history_key_json(key_columns text[], key_types text[], row_key text) RETURNS jsonb
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-RETURN (SELECT jsonb_object_agg(c.col, CASE WHEN c.typ IN ('smallint', 'integer', 'bigint', 'numeric')
+AS $$
+SELECT (SELECT jsonb_object_agg(c.col, CASE WHEN c.typ IN ('smallint', 'integer', 'bigint', 'numeric')
                                             THEN to_jsonb(c.val::numeric) ELSE to_jsonb(c.val) END)
           FROM unnest(key_columns, key_types,
                       CASE WHEN cardinality(key_columns) = 1 THEN ARRAY[row_key]
-                           ELSE ARRAY(SELECT jsonb_array_elements_text(row_key::jsonb)) END) AS c(col, typ, val));
+                           ELSE ARRAY(SELECT jsonb_array_elements_text(row_key::jsonb)) END) AS c(col, typ, val))
+$$;
 COMMENT ON FUNCTION _history_key_json(text[], text[], text) IS 'Internal: a stored row key as a jsonb object';
 
 CREATE VIEW history AS
@@ -152,8 +156,10 @@ COMMENT ON VIEW history_enabled_tables IS 'Tables whose changes are being record
 
 CREATE FUNCTION _history_qualified(tbl regclass) RETURNS text
 LANGUAGE sql STABLE STRICT
-RETURN (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.oid = tbl);
+AS $$
+SELECT (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+         WHERE c.oid = tbl)
+$$;
 COMMENT ON FUNCTION _history_qualified(regclass) IS 'Internal: schema-qualified, quoted name of a table';
 
 -- The history id of a table: from its trigger (robust to renames and dumps), else by name (disabled tables).
@@ -367,8 +373,10 @@ COMMENT ON FUNCTION _history_rewind(smallint, text, jsonb, timestamptz) IS
 -- "t.a, t.b" style lists of a table's key columns, for dynamic SQL.
 CREATE FUNCTION _history_key_list(tid smallint, prefix text DEFAULT '') RETURNS text
 LANGUAGE sql STABLE
-RETURN (SELECT string_agg(prefix || quote_ident(c), ', ' ORDER BY o)
-          FROM @extschema@.history_tables h, unnest(h.key_columns) WITH ORDINALITY AS k(c, o) WHERE h.id = tid);
+AS $$
+SELECT (SELECT string_agg(prefix || quote_ident(c), ', ' ORDER BY o)
+          FROM @extschema@.history_tables h, unnest(h.key_columns) WITH ORDINALITY AS k(c, o) WHERE h.id = tid)
+$$;
 COMMENT ON FUNCTION _history_key_list(smallint, text) IS 'Internal: the key columns of a history table as a SQL list';
 
 CREATE FUNCTION row_as_of(tbl regclass, key jsonb, at timestamptz) RETURNS jsonb
@@ -474,10 +482,10 @@ COMMENT ON FUNCTION restore_row(regclass, jsonb, timestamptz) IS
 -- History of the extension's own tables; password hashes never enter it.
 CREATE FUNCTION _enable_history_shipped(tbl regclass, exclude text[] DEFAULT '{}') RETURNS void
 LANGUAGE sql
-BEGIN ATOMIC
+AS $$
     SELECT @extschema@.enable_history(tbl, exclude);
     UPDATE @extschema@.history_tables SET shipped = true WHERE id = @extschema@._history_table_id(tbl);
-END;
+$$;
 COMMENT ON FUNCTION _enable_history_shipped(regclass, text[]) IS 'Internal: enables history on an extension table';
 
 SELECT _enable_history_shipped('users', ARRAY['password_hash']);
