@@ -10,13 +10,30 @@ PGBIN="$("$PG_CONFIG" --bindir)"
 PGVERSION_MAJOR="$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')"
 export PGBIN PGVERSION_MAJOR
 
-# Builds (warnings are errors, see Makefile) and installs into PostgreSQL.
+# Builds (warnings are errors, see Makefile) and installs into PostgreSQL:
+# directly when its directories are writable (root), with sudo when that works
+# without a password, and otherwise into build/destdir, which the throwaway
+# clusters then read through Debian's extension_destdir setting
+# (EXTENSION_DESTDIR is exported for them; empty for a real install).
 build_and_install() {
     make -s PG_CONFIG="$PG_CONFIG" all >/dev/null
-    if [ -w "$("$PG_CONFIG" --pkglibdir)" ]; then
+    EXTENSION_DESTDIR=""
+    if [ -w "$("$PG_CONFIG" --pkglibdir)" ] && [ -w "$("$PG_CONFIG" --sharedir)/extension" ]; then
         make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
-    else
+    elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
         echo "Installing into $("$PG_CONFIG" --pkglibdir) needs root: running sudo make install"
-        sudo make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+        sudo -n make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+    else
+        EXTENSION_DESTDIR="$PWD/build/destdir"
+        echo "No write access to PostgreSQL's directories and no sudo: installing into $EXTENSION_DESTDIR (extension_destdir)"
+        rm -rf "$EXTENSION_DESTDIR"
+        make -s PG_CONFIG="$PG_CONFIG" install DESTDIR="$EXTENSION_DESTDIR" >/dev/null
     fi
+    export EXTENSION_DESTDIR
+}
+
+# pg_virtualenv/pg_ctl options that make a throwaway cluster find the extension.
+destdir_guc() {
+    [ -n "${EXTENSION_DESTDIR:-}" ] && echo "extension_destdir=$EXTENSION_DESTDIR"
+    return 0
 }

@@ -18,7 +18,7 @@ fi
 if ! as_owner "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
     echo "== starting it (Unix socket only, in $SOCK)"
     as_owner "$PGBIN/pg_ctl" -D "$DATA" -l "$DATA/server.log" -w \
-        -o "-p $PORT -k $SOCK -c listen_addresses=''" start >/dev/null
+        -o "-p $PORT -k $SOCK -c listen_addresses='' ${EXTENSION_DESTDIR:+-c extension_destdir=$EXTENSION_DESTDIR}" start >/dev/null
 fi
 
 PSQL=("$PGBIN/psql" -X -q -h "$SOCK" -p "$PORT" -U postgres -v ON_ERROR_STOP=1)

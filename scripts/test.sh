@@ -16,13 +16,16 @@ if ! build_and_install > "$LOGDIR/build.log" 2>&1; then
     record build 0 1
     summary; exit 1
 fi
+grep -v '^make' "$LOGDIR/build.log" || true
+VENV_OPTS=(-t -v "$PGVERSION_MAJOR")
+[ -n "$(destdir_guc)" ] && VENV_OPTS+=(-o "$(destdir_guc)")
 
 echo "== C unit tests of src/core/"
 scripts/unit.sh > "$LOGDIR/unit.tap" 2>&1
 tap_record unit "$LOGDIR/unit.tap" $?
 
 echo "== PostgreSQL suites on a throwaway cluster (pg_virtualenv)"
-if ! pg_virtualenv -t -v "$PGVERSION_MAJOR" bash scripts/suites.sh > "$LOGDIR/suites.log" 2>&1; then
+if ! pg_virtualenv "${VENV_OPTS[@]}" bash scripts/suites.sh > "$LOGDIR/suites.log" 2>&1; then
     grep -q . "$RESULTS" || record pg_virtualenv 0 1
 fi
 grep -vE '^(ok|#) ' "$LOGDIR/suites.log" | grep -vE '^\s*$' | tail -n 60

@@ -32,7 +32,7 @@ P -c "VACUUM ANALYZE" >/dev/null
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 tps() { pgbench -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECS" -f "$1" $db 2>/dev/null | sed -nE 's/^tps = ([0-9.]+).*/\1/p'; }
 lat() { pgbench -n -M prepared -c 1 -t "$2" -f "$1" $db 2>/dev/null | sed -nE 's/^latency average = ([0-9.]+) ms.*/\1/p'; }
-w="${TMPDIR:-/tmp}/mentor_bench_history"; mkdir -p "$w"
+w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 declare -A single bulk insert
 for t in plain mentor plpgsql; do
     printf '%s\n' "\\set id random(1, $ROWS)" "UPDATE up_$t SET score = score + 1 WHERE id = :id;" > "$w/single_$t.sql"

@@ -39,14 +39,15 @@ CREATE TRIGGER lifecycle_status BEFORE UPDATE OF status ON bench_plpgsql
 VACUUM ANALYZE;
 SQL
 
+w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 declare -A runs
 for round in $(seq 1 "$ROUNDS"); do
     for t in plain floor c plpgsql; do
-        cat > /tmp/mentor_bench_$t.sql <<SQL
+        cat > $w/single_$t.sql <<SQL
 \set id random(1, 100000)
 UPDATE bench_$t SET status = CASE status WHEN 'active' THEN 'waiting' ELSE 'active' END WHERE id = :id;
 SQL
-        tps=$(pgbench -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" -f /tmp/mentor_bench_$t.sql $db 2>/dev/null \
+        tps=$(pgbench -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECONDS_PER_RUN" -f $w/single_$t.sql $db 2>/dev/null \
               | sed -nE 's/^tps = ([0-9.]+).*/\1/p')
         runs[$t]="${runs[$t]:-} $tps"
     done
@@ -55,8 +56,8 @@ done
 declare -A bulk
 for round in $(seq 1 "$ROUNDS"); do
     for t in plain floor c plpgsql; do
-        echo "UPDATE bench_$t SET status = CASE status WHEN 'active' THEN 'waiting' ELSE 'active' END;" > /tmp/mentor_bulk_$t.sql
-        ms=$(pgbench -n -t 1 -f /tmp/mentor_bulk_$t.sql $db 2>/dev/null | sed -nE 's/^latency average = ([0-9.]+) ms.*/\1/p')
+        echo "UPDATE bench_$t SET status = CASE status WHEN 'active' THEN 'waiting' ELSE 'active' END;" > $w/bulk_$t.sql
+        ms=$(pgbench -n -t 1 -f $w/bulk_$t.sql $db 2>/dev/null | sed -nE 's/^latency average = ([0-9.]+) ms.*/\1/p')
         bulk[$t]="${bulk[$t]:-} $ms"
     done
 done

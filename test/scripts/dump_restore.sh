@@ -8,6 +8,7 @@ src=mentor_dump_src; dst=mentor_dump_dst
 dropdb --if-exists $src >/dev/null 2>&1; dropdb --if-exists $dst >/dev/null 2>&1
 createdb $src && createdb $dst
 q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 
 q $src "SET client_min_messages = warning; CREATE EXTENSION mentor CASCADE" >/dev/null
 q $src "INSERT INTO mentor.skills (name, slug) VALUES ('Rust', 'rust');
@@ -30,12 +31,12 @@ snapshot() {
 }
 before=$(snapshot $src)
 echo "1..6"
-if pg_dump -d $src -f "${TMPDIR:-/tmp}/mentor_dump.sql" 2>"${TMPDIR:-/tmp}/mentor_dump.err"; then echo "ok 1 - pg_dump succeeds"; else echo "not ok 1 - pg_dump succeeds"; fi
+if pg_dump -d $src -f "$w/dump.sql" 2>"$w/dump.err"; then echo "ok 1 - pg_dump succeeds"; else echo "not ok 1 - pg_dump succeeds"; fi
 # Triggers must not fire again on restored rows (signup would create profiles twice).
-if PGOPTIONS="-c session_replication_role=replica" psql -X -q -v ON_ERROR_STOP=1 -d $dst -f "${TMPDIR:-/tmp}/mentor_dump.sql" > "${TMPDIR:-/tmp}/mentor_restore.log" 2>&1; then
+if PGOPTIONS="-c session_replication_role=replica" psql -X -q -v ON_ERROR_STOP=1 -d $dst -f "$w/dump.sql" > "$w/restore.log" 2>&1; then
     echo "ok 2 - the dump restores without errors"
 else
-    echo "not ok 2 - the dump restores without errors"; sed 's/^/# /' "${TMPDIR:-/tmp}/mentor_restore.log" | head -20
+    echo "not ok 2 - the dump restores without errors"; sed 's/^/# /' "$w/restore.log" | head -20
 fi
 after=$(snapshot $dst)
 if [ -n "$before" ] && [ "$before" = "$after" ]; then echo "ok 3 - skills, lifecycles and users are the same after restore"

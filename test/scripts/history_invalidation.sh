@@ -11,7 +11,7 @@ q "SET client_min_messages = warning; CREATE EXTENSION mentor CASCADE" >/dev/nul
 q "CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL DEFAULT 0, label text)" >/dev/null
 q "INSERT INTO counters SELECT g, 0, 'c' || g FROM generate_series(1, 200) g" >/dev/null
 q "SELECT mentor.enable_history('counters')" >/dev/null
-w="${TMPDIR:-/tmp}/mentor_inval"; mkdir -p "$w"
+w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 printf '%s\n' '\set id random(1, 200)' 'UPDATE counters SET n = n + 1 WHERE id = :id;' > "$w/write.sql"
 printf '%s\n' 'ANALYZE mentor.history_log;' 'VACUUM mentor.history_log;' > "$w/analyze.sql"
 printf '%s\n' 'REINDEX INDEX mentor.history_log_at_idx;' 'REINDEX INDEX CONCURRENTLY mentor.history_log_row_idx;' > "$w/reindex.sql"
