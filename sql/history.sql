@@ -169,6 +169,11 @@ INSERT INTO tags VALUES (3, 'c');
 SELECT count(*) AS recorded_after_disable FROM mentor.history WHERE table_name = 'public.tags' AND op = 'I';
 SELECT mentor.disable_history('tags') AS again;
 
-DROP TABLE enrol, docs, tags, nokey, devices, events CASCADE;
+-- The list of audited tables follows renames and drops.
+ALTER TABLE docs RENAME TO documents;
+DROP TABLE enrol, tags;
+SELECT table_name FROM mentor.history_enabled_tables WHERE table_name NOT LIKE 'mentor.%' ORDER BY table_name;
+SELECT count(*) AS history_of_dropped_table_kept FROM mentor.history WHERE table_name = 'public.tags';
+DROP TABLE documents, nokey, devices, events CASCADE;
 DROP SCHEMA "Audit Space" CASCADE;
 DROP EXTENSION mentor;

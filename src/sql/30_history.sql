@@ -149,10 +149,6 @@ COMMENT ON COLUMN history.op IS 'I insert, U update, D delete, T removed by TRUN
 COMMENT ON COLUMN history.row_key IS 'The row''s key as an object of key columns';
 COMMENT ON COLUMN history.key_text IS 'The row''s key as stored (use mentor.row_history to search by key)';
 
-CREATE VIEW history_enabled_tables AS
-SELECT h.id, h.table_name, h.key_columns, h.excluded, h.enabled_at
-  FROM @extschema@.history_tables h WHERE h.enabled;
-COMMENT ON VIEW history_enabled_tables IS 'Tables whose changes are being recorded, with their key and excluded columns';
 
 CREATE FUNCTION _history_qualified(tbl regclass) RETURNS text
 LANGUAGE sql STABLE STRICT
@@ -161,6 +157,16 @@ SELECT (SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_nam
          WHERE c.oid = tbl)
 $$;
 COMMENT ON FUNCTION _history_qualified(regclass) IS 'Internal: schema-qualified, quoted name of a table';
+
+-- Listed from the triggers themselves, so dropped tables vanish and renamed ones show their new name.
+CREATE VIEW history_enabled_tables AS
+SELECT h.id, @extschema@._history_qualified(g.tgrelid) AS table_name, h.key_columns, h.excluded, h.enabled_at
+  FROM pg_catalog.pg_trigger g
+  JOIN @extschema@.history_tables h
+    ON h.id = pg_catalog.split_part(pg_catalog.encode(g.tgargs, 'escape'), '\000', 1)::smallint
+ WHERE g.tgname = 'mentor_history' AND g.tgparentid = 0;
+COMMENT ON VIEW history_enabled_tables IS
+    'Tables whose changes are being recorded now (by their trigger), with their key and excluded columns';
 
 -- The history id of a table: from its trigger (robust to renames and dumps), else by name (disabled tables).
 CREATE FUNCTION _history_table_id(tbl regclass, required boolean DEFAULT true) RETURNS smallint
