@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SECS="${FUZZ_SECONDS:-60}"
 if ! command -v clang >/dev/null 2>&1; then
-    if [ "$(id -u)" -eq 0 ]; then apt-get install -y -qq clang >/dev/null; else echo "fuzz: needs clang (sudo apt-get install clang)" >&2; exit 1; fi
+    if [ "$(id -u)" -eq 0 ]; then apt-get update -qq && apt-get install -y -qq clang >/dev/null; else echo "fuzz: needs clang (sudo apt-get install clang)" >&2; exit 1; fi
 fi
 out=build/fuzz; mkdir -p "$out"
 for src in test/fuzz/fuzz_*.c; do
