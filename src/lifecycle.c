@@ -22,7 +22,6 @@
 #include "lib/stringinfo.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "utils/datum.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -338,13 +337,9 @@ mn_enforce_lifecycle(PG_FUNCTION_ARGS)
 
 	if (TRIGGER_FIRED_BY_UPDATE(td->tg_event))
 	{
-		Form_pg_attribute att = TupleDescAttr(tupdesc, attnum - 1);
-
 		oldval = heap_getattr(td->tg_trigtuple, attnum, tupdesc, &oldnull);
-		/* The common case, and free: the status was not changed. */
-		if (oldnull && newnull)
-			return PointerGetDatum(newtuple);
-		if (!oldnull && !newnull && datumIsEqual(oldval, newval, att->attbyval, att->attlen))
+		/* The common case, and nearly free: the status was not changed. */
+		if (mn_same_value(TupleDescAttr(tupdesc, attnum - 1), oldval, oldnull, newval, newnull))
 			return PointerGetDatum(newtuple);
 	}
 	else if (newnull)

@@ -20,21 +20,22 @@
 static bool
 row_changed(TupleDesc desc, int skip_attnum, HeapTuple oldtup, HeapTuple newtup)
 {
+	Datum	   *ov = palloc(sizeof(Datum) * desc->natts);
+	Datum	   *nv = palloc(sizeof(Datum) * desc->natts);
+	bool	   *on = palloc(sizeof(bool) * desc->natts);
+	bool	   *nn = palloc(sizeof(bool) * desc->natts);
 	int			i;
 
-	for (i = 1; i <= desc->natts; i++)
+	/* Deformed once each: heap_getattr per column walks the tuple again for every column. */
+	heap_deform_tuple(oldtup, desc, ov, on);
+	heap_deform_tuple(newtup, desc, nv, nn);
+	for (i = 0; i < desc->natts; i++)
 	{
-		Form_pg_attribute att = TupleDescAttr(desc, i - 1);
-		bool		onull,
-					nnull;
-		Datum		ov,
-					nv;
+		Form_pg_attribute att = TupleDescAttr(desc, i);
 
-		if (i == skip_attnum || att->attisdropped)
+		if (i + 1 == skip_attnum || att->attisdropped)
 			continue;
-		ov = heap_getattr(oldtup, i, desc, &onull);
-		nv = heap_getattr(newtup, i, desc, &nnull);
-		if (!mn_same_value(att, ov, onull, nv, nnull))
+		if (!mn_same_value(att, ov[i], on[i], nv[i], nn[i]))
 			return true;
 	}
 	return false;

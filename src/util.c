@@ -34,12 +34,6 @@ mn_palloc_allocator(MemoryContext cxt)
 	return a;
 }
 
-/*
- * "table mentor.users, row (id)=(42)": the key comes from the primary key, or
- * else the replica identity index.  Used only on error paths, so catalogue
- * lookups are fine here.  Values the caller may not read are left out by
- * BuildIndexValueDescription itself.
- */
 /* "schema.table", quoted where needed, as SQL would accept it back. */
 char *
 mn_qualified_name(Relation rel)
@@ -48,6 +42,12 @@ mn_qualified_name(Relation rel)
 									  RelationGetRelationName(rel));
 }
 
+/*
+ * "table mentor.users, row (id)=(42)": the key comes from the primary key, or
+ * else the replica identity index.  Used only on error paths, so catalogue
+ * lookups are fine here.  Values the caller may not read are left out by
+ * BuildIndexValueDescription itself.
+ */
 char *
 mn_describe_row(Relation rel, HeapTuple tuple)
 {
