@@ -13,6 +13,8 @@ OBJS = \
 	src/json_build.o \
 	src/history.o \
 	src/history_store.o \
+	src/direct.o \
+	src/ledger.o \
 	src/core/lifecycle_graph.o \
 	src/core/validate.o
 

@@ -339,7 +339,7 @@ record_truncate(HistRel *hr, Relation rel)
 		MemoryContext old = MemoryContextSwitchTo(rowcxt);
 
 		heap_deform_tuple(tuple, desc, values, nulls);
-		mn_history_write(mn_history_clock(), ctx, hr->table_id, 'T',
+		mn_history_write(mn_clock(), ctx, hr->table_id, 'T',
 						 row_key(hr, values, nulls), row_object(hr, desc, values, nulls));
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(rowcxt);
@@ -411,15 +411,15 @@ mn_history_trigger(PG_FUNCTION_ARGS)
 			/* Recorded like a move between partitions, so both keys can be rewound. */
 			int32		ctx = mn_history_context();
 
-			mn_history_write(mn_history_clock(), ctx, hr->table_id, 'D',
+			mn_history_write(mn_clock(), ctx, hr->table_id, 'D',
 							 row_key(hr, ov, on), row_object(hr, desc, ov, on));
-			mn_history_write(mn_history_clock(), ctx, hr->table_id, 'I',
+			mn_history_write(mn_clock(), ctx, hr->table_id, 'I',
 							 row_key(hr, nv, nn), row_object(hr, desc, nv, nn));
 			return PointerGetDatum(NULL);
 		}
 		changes = row_changes(hr, desc, ov, on, nv, nn);
 		if (changes != NULL)
-			mn_history_write(mn_history_clock(), mn_history_context(), hr->table_id, 'U',
+			mn_history_write(mn_clock(), mn_history_context(), hr->table_id, 'U',
 							 row_key(hr, nv, nn), changes);
 	}
 	else
@@ -427,7 +427,7 @@ mn_history_trigger(PG_FUNCTION_ARGS)
 		char		op = TRIGGER_FIRED_BY_INSERT(td->tg_event) ? 'I' : 'D';
 
 		heap_deform_tuple(td->tg_trigtuple, desc, ov, on);
-		mn_history_write(mn_history_clock(), mn_history_context(), hr->table_id, op,
+		mn_history_write(mn_clock(), mn_history_context(), hr->table_id, op,
 						 row_key(hr, ov, on), row_object(hr, desc, ov, on));
 	}
 	return PointerGetDatum(NULL);

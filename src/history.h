@@ -9,7 +9,6 @@
 
 extern void mn_history_init(void);
 extern void mn_history_store_init(void);
-extern TimestampTz mn_history_clock(void);
 extern int32 mn_history_context(void);
 extern void mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, text *key, text *changes);
 

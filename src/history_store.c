@@ -2,10 +2,8 @@
  * history_store.c - writing history rows, and guarding them.
  *
  * Rows go into mentor.history_log by a direct heap insert plus index
- * inserts, not through SPI: on the hot path of every audited write that is
- * several times cheaper than executing an INSERT plan.  The index infos are
- * built once per backend and dropped by a relcache callback when the log or
- * its indexes change.
+ * inserts (direct.c), not through SPI: on the hot path of every audited write
+ * that is several times cheaper than executing an INSERT plan.
  *
  * Who acted (mentor.current_actor(), the session user, application_name) is
  * stored once per distinct combination in mentor.history_contexts and
@@ -38,23 +36,9 @@
 
 #include "mentor.h"
 #include "history.h"
+#include "direct.h"
 
-#define HISTORY_LOG_NATTS 7
-#define MAX_LOG_INDEXES 8
-
-static MemoryContext StoreContext = NULL;
-static Oid	log_oid = InvalidOid;
-static int	log_nindexes = 0;
-static Oid	log_index_oids[MAX_LOG_INDEXES];
-static IndexInfo *log_index_infos[MAX_LOG_INDEXES];
-static TupleTableSlot *log_slot = NULL;
-
-/*
- * Set by the relcache callback, acted on only at the start of open_log():
- * invalidations arrive in the middle of index_open() and friends, so the
- * callback must never free what a caller may be iterating over.
- */
-static bool store_stale = true;
+static MnDirectRel history_log = {.relname = "history_log", .natts = 7};
 
 /* The last context used; ctx_id 0 = none cached. */
 static int32 ctx_id = 0;
@@ -62,25 +46,7 @@ static int64 ctx_actor;
 static Oid	ctx_user;
 static char ctx_app[NAMEDATALEN];
 
-static TimestampTz last_at = 0;
 static bool pruning = false;
-
-static void
-store_relcache_cb(Datum arg, Oid relid)
-{
-	int			i;
-
-	if (store_stale)
-		return;
-	if (relid == InvalidOid || relid == log_oid)
-	{
-		store_stale = true;
-		return;
-	}
-	for (i = 0; i < log_nindexes; i++)
-		if (log_index_oids[i] == relid)
-			store_stale = true;
-}
 
 static void
 store_xact_cb(XactEvent event, void *arg)
@@ -100,91 +66,8 @@ store_subxact_cb(SubXactEvent event, SubTransactionId mySubid,
 void
 mn_history_store_init(void)
 {
-	CacheRegisterRelcacheCallback(store_relcache_cb, (Datum) 0);
 	RegisterXactCallback(store_xact_cb, NULL);
 	RegisterSubXactCallback(store_subxact_cb, NULL);
-}
-
-/* Rebuilds what open_log() caches about the log and its indexes. */
-static void
-load_store(Relation rel)
-{
-	List	   *indexes;
-	ListCell   *lc;
-	MemoryContext old;
-
-	MemoryContextReset(StoreContext);
-	old = MemoryContextSwitchTo(StoreContext);
-	indexes = RelationGetIndexList(rel);
-	if (list_length(indexes) > MAX_LOG_INDEXES)
-		elog(ERROR, "mentor.history_log has more than %d indexes", MAX_LOG_INDEXES);
-	log_nindexes = 0;
-	foreach(lc, indexes)
-	{
-		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
-
-		log_index_oids[log_nindexes] = lfirst_oid(lc);
-		log_index_infos[log_nindexes] = BuildIndexInfo(index);
-		log_nindexes++;
-		index_close(index, NoLock);
-	}
-	/* A private copy: pinning the relation's descriptor would tie it to one transaction. */
-	log_slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(rel)), &TTSOpsHeapTuple);
-	MemoryContextSwitchTo(old);
-}
-
-/*
- * Opens mentor.history_log and its indexes, (re)building the cached index
- * infos if anything changed.  The order matters: opening a relation processes
- * pending invalidations, which may free and rebuild the relcache entry that a
- * cached IndexInfo (BRIN keeps the index's Relation in its AM cache) points
- * to.  So everything is opened first and staleness checked afterwards; while
- * a relation stays open its relcache entry is rebuilt in place, never moved.
- */
-static Relation
-open_log(Relation *indexes)
-{
-	Relation	rel;
-	int			i;
-
-	if (StoreContext == NULL)
-		StoreContext = AllocSetContextCreate(CacheMemoryContext, "mentor history store",
-											 ALLOCSET_SMALL_SIZES);
-	if (store_stale)
-		log_oid = get_relname_relid("history_log", get_namespace_oid("mentor", false));
-	if (!OidIsValid(log_oid))
-		elog(ERROR, "mentor.history_log is missing; reinstall the extension");
-	rel = table_open(log_oid, RowExclusiveLock);
-	if (RelationGetDescr(rel)->natts != HISTORY_LOG_NATTS)
-		elog(ERROR, "mentor.history_log has %d columns, expected %d", RelationGetDescr(rel)->natts,
-			 HISTORY_LOG_NATTS);
-	for (;;)
-	{
-		if (store_stale)
-		{
-			store_stale = false;
-			load_store(rel);
-		}
-		for (i = 0; i < log_nindexes; i++)
-			indexes[i] = index_open(log_index_oids[i], RowExclusiveLock);
-		if (!store_stale)
-			return rel;
-		/* Something changed while opening: build the infos again from what is open now. */
-		for (i = 0; i < log_nindexes; i++)
-			index_close(indexes[i], NoLock);
-	}
-}
-
-/* A capture time that never repeats or goes back within this backend, so it orders a row's changes. */
-TimestampTz
-mn_history_clock(void)
-{
-	TimestampTz now = GetCurrentTimestamp();
-
-	if (now <= last_at)
-		now = last_at + 1;
-	last_at = now;
-	return now;
 }
 
 /* The id of (actor, session user, application_name) in mentor.history_contexts. */
@@ -225,12 +108,10 @@ mn_history_context(void)
 void
 mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, text *key, text *changes)
 {
-	Relation	indexes[MAX_LOG_INDEXES];
-	Relation	rel = open_log(indexes);
-	Datum		values[HISTORY_LOG_NATTS];
-	bool		nulls[HISTORY_LOG_NATTS] = {false};
+	Relation	rel = mn_direct_open(&history_log);
+	Datum		values[7];
+	bool		nulls[7] = {false};
 	HeapTuple	tuple;
-	int			i;
 
 	values[0] = TimestampTzGetDatum(at);
 	values[1] = FullTransactionIdGetDatum(GetTopFullTransactionId());
@@ -243,32 +124,9 @@ mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, text *key, 
 	nulls[6] = changes == NULL;
 
 	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
-	simple_heap_insert(rel, tuple);
-	ExecStoreHeapTuple(tuple, log_slot, false);
-	for (i = 0; i < log_nindexes; i++)
-	{
-		Datum		ivalues[INDEX_MAX_KEYS];
-		bool		inulls[INDEX_MAX_KEYS];
-
-		/* An index being built (CREATE/REINDEX CONCURRENTLY) takes rows only once it is ready, as in the executor. */
-		if (!log_index_infos[i]->ii_ReadyForInserts)
-		{
-			index_close(indexes[i], NoLock);
-			continue;
-		}
-		FormIndexDatum(log_index_infos[i], log_slot, NULL, ivalues, inulls);
-#if PG_VERSION_NUM >= 140000
-		index_insert(indexes[i], ivalues, inulls, &tuple->t_self, rel, UNIQUE_CHECK_NO, false,
-					 log_index_infos[i]);
-#else
-		index_insert(indexes[i], ivalues, inulls, &tuple->t_self, rel, UNIQUE_CHECK_NO,
-					 log_index_infos[i]);
-#endif
-		index_close(indexes[i], NoLock);
-	}
-	ExecClearTuple(log_slot);
+	mn_direct_insert(&history_log, tuple);
 	heap_freetuple(tuple);
-	table_close(rel, NoLock);
+	mn_direct_close(&history_log);
 }
 
 PG_FUNCTION_INFO_V1(mn_history_guard);

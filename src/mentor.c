@@ -16,6 +16,7 @@
 #include "mentor.h"
 #include "mentor_errcodes.h"
 #include "history.h"
+#include "direct.h"
 
 PG_MODULE_MAGIC;
 
@@ -69,6 +70,7 @@ _PG_init(void)
 #else
 	EmitWarningsOnPlaceholders("mentor");
 #endif
+	mn_direct_init();
 	mn_lifecycle_init();
 	mn_history_init();
 }

@@ -8,6 +8,7 @@
 #include "access/htup.h"
 #include "catalog/pg_attribute.h"
 #include "utils/rel.h"
+#include "utils/timestamp.h"
 #include "core/mn_core.h"
 
 /* mentor.c */
@@ -23,8 +24,10 @@ extern char *mn_describe_row(Relation rel, HeapTuple tuple);
 extern void mn_check_row_trigger(FunctionCallInfo fcinfo, const char *funcname,
 								 int nargs, bool before);
 extern bool mn_same_value(Form_pg_attribute att, Datum a, bool anull, Datum b, bool bnull);
+extern TimestampTz mn_clock(void);
 
 /* lifecycle.c */
 extern void mn_lifecycle_init(void);
+
 
 #endif							/* MENTOR_H */

@@ -17,6 +17,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/relcache.h"
+#include "utils/timestamp.h"
 
 #include "mentor.h"
 
@@ -137,4 +138,21 @@ mn_same_value(Form_pg_attribute att, Datum a, bool anull, Datum b, bool bnull)
 	vb = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(b));
 	return VARSIZE_ANY_EXHDR(va) == VARSIZE_ANY_EXHDR(vb) &&
 		memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(va)) == 0;
+}
+
+static TimestampTz last_at = 0;
+
+/*
+ * A timestamp that never repeats or goes back within this backend, so it
+ * orders a row's history and an account's ledger entries.
+ */
+TimestampTz
+mn_clock(void)
+{
+	TimestampTz now = GetCurrentTimestamp();
+
+	if (now <= last_at)
+		now = last_at + 1;
+	last_at = now;
+	return now;
 }

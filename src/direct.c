@@ -1,0 +1,275 @@
+/*
+ * direct.c - direct heap and index writes into the extension's own tables.
+ *
+ * The history log and the ledger are written on the hot path of every
+ * audited change and every money movement.  Executing an INSERT plan (or SPI)
+ * costs several times more than forming the tuple and inserting it with its
+ * index entries, so these tables are written here instead.  What the executor
+ * would otherwise look up per statement (the index list, IndexInfos, partial
+ * index predicates) is cached per table and dropped by a relcache callback.
+ *
+ * Triggers and foreign-key checks do not fire on this path: the callers own
+ * the invariants those would enforce (the ledger locks or reads every account
+ * it references, and accounts cannot be deleted).  Unique indexes are checked.
+ */
+#include "postgres.h"
+
+#include "access/heapam.h"
+#include "access/genam.h"
+#include "access/table.h"
+#include "access/xact.h"
+#include "access/skey.h"
+#include "catalog/index.h"
+#include "catalog/namespace.h"
+#include "executor/executor.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/relcache.h"
+#include "utils/snapmgr.h"
+#include "storage/lmgr.h"
+
+#include "direct.h"
+
+static MnDirectRel *registered = NULL;
+
+/*
+ * Only flags: invalidations arrive in the middle of index_open() and friends,
+ * so freeing here could pull memory from under a caller.  The next open
+ * rebuilds.
+ */
+static void
+direct_relcache_cb(Datum arg, Oid relid)
+{
+	MnDirectRel *d;
+	int			i;
+
+	for (d = registered; d != NULL; d = d->next)
+	{
+		if (d->stale)
+			continue;
+		if (relid == InvalidOid || relid == d->oid)
+		{
+			d->stale = true;
+			continue;
+		}
+		for (i = 0; i < d->nindexes; i++)
+			if (d->index_oids[i] == relid)
+				d->stale = true;
+	}
+}
+
+void
+mn_direct_init(void)
+{
+	CacheRegisterRelcacheCallback(direct_relcache_cb, (Datum) 0);
+}
+
+static void
+load(MnDirectRel *d)
+{
+	List	   *indexes;
+	ListCell   *lc;
+	MemoryContext old;
+	Oid			pk = RelationGetPrimaryKeyIndex(d->rel);
+
+	if (d->estate)
+		FreeExecutorState(d->estate);
+	d->estate = NULL;
+	MemoryContextReset(d->cxt);
+	old = MemoryContextSwitchTo(d->cxt);
+	indexes = RelationGetIndexList(d->rel);
+	if (list_length(indexes) > MN_DIRECT_MAX_INDEXES)
+		elog(ERROR, "mentor.%s has more than %d indexes", d->relname, MN_DIRECT_MAX_INDEXES);
+	d->nindexes = 0;
+	d->pk = -1;
+	d->estate = CreateExecutorState();
+	foreach(lc, indexes)
+	{
+		Relation	index = index_open(lfirst_oid(lc), RowExclusiveLock);
+		IndexInfo  *ii = BuildIndexInfo(index);
+
+		if (lfirst_oid(lc) == pk)
+			d->pk = d->nindexes;
+		d->index_oids[d->nindexes] = lfirst_oid(lc);
+		d->infos[d->nindexes] = ii;
+		d->preds[d->nindexes] = ii->ii_Predicate != NIL ? ExecPrepareQual(ii->ii_Predicate, d->estate) : NULL;
+		d->nindexes++;
+		index_close(index, NoLock);
+	}
+	/* A private copy: pinning the relation's descriptor would tie it to one transaction. */
+	d->slot = MakeSingleTupleTableSlot(CreateTupleDescCopy(RelationGetDescr(d->rel)), &TTSOpsHeapTuple);
+	MemoryContextSwitchTo(old);
+}
+
+/*
+ * Opens the table and its indexes with RowExclusiveLock, (re)building the
+ * cache if anything changed.  Everything is opened first and staleness
+ * checked afterwards: opening processes invalidations, which may rebuild a
+ * relcache entry that a cached IndexInfo points to (BRIN keeps its index's
+ * Relation); while a relation stays open its entry is rebuilt in place.
+ */
+Relation
+mn_direct_open(MnDirectRel *d)
+{
+	int			i;
+
+	if (!d->registered)
+	{
+		d->cxt = AllocSetContextCreate(CacheMemoryContext, "mentor direct writer", ALLOCSET_SMALL_SIZES);
+		d->stale = true;
+		d->next = registered;
+		registered = d;
+		d->registered = true;
+	}
+	if (d->stale)
+		d->oid = get_relname_relid(d->relname, get_namespace_oid("mentor", false));
+	if (!OidIsValid(d->oid))
+		elog(ERROR, "mentor.%s is missing; reinstall the extension", d->relname);
+	d->rel = table_open(d->oid, RowExclusiveLock);
+	if (RelationGetDescr(d->rel)->natts != d->natts)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("mentor.%s has %d columns, expected %d", d->relname,
+						RelationGetDescr(d->rel)->natts, d->natts),
+				 errhint("The extension owns the shape of this table; undo the ALTER TABLE or reinstall.")));
+	for (;;)
+	{
+		if (d->stale)
+		{
+			d->stale = false;
+			load(d);
+		}
+		for (i = 0; i < d->nindexes; i++)
+			d->indexes[i] = index_open(d->index_oids[i], RowExclusiveLock);
+		if (!d->stale)
+			return d->rel;
+		/* Something changed while opening: build again from what is open now. */
+		for (i = 0; i < d->nindexes; i++)
+			index_close(d->indexes[i], NoLock);
+	}
+}
+
+void
+mn_direct_close(MnDirectRel *d)
+{
+	int			i;
+
+	for (i = 0; i < d->nindexes; i++)
+		index_close(d->indexes[i], NoLock);
+	table_close(d->rel, NoLock);
+	d->rel = NULL;
+}
+
+Relation
+mn_direct_pk(MnDirectRel *d)
+{
+	if (d->pk < 0)
+		elog(ERROR, "mentor.%s has no primary key", d->relname);
+	return d->indexes[d->pk];
+}
+
+/* Index entries for a heap tuple just written, as ExecInsertIndexTuples makes them. */
+static void
+insert_index_entries(MnDirectRel *d, HeapTuple tuple, bool summarizing_only)
+{
+	ExprContext *econtext = GetPerTupleExprContext(d->estate);
+	int			i;
+
+	ExecStoreHeapTuple(tuple, d->slot, false);
+	econtext->ecxt_scantuple = d->slot;
+	for (i = 0; i < d->nindexes; i++)
+	{
+		Datum		values[INDEX_MAX_KEYS];
+		bool		isnull[INDEX_MAX_KEYS];
+		Relation	index = d->indexes[i];
+
+		/* An index being built (CREATE/REINDEX CONCURRENTLY) takes rows only once it is ready. */
+		if (!d->infos[i]->ii_ReadyForInserts)
+			continue;
+#if PG_VERSION_NUM >= 160000
+		if (summarizing_only && !d->infos[i]->ii_Summarizing)
+			continue;
+#endif
+		if (d->preds[i] && !ExecQual(d->preds[i], econtext))
+			continue;
+		FormIndexDatum(d->infos[i], d->slot, d->estate, values, isnull);
+		index_insert(index, values, isnull, &tuple->t_self, d->rel,
+					 index->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+#if PG_VERSION_NUM >= 140000
+					 false,
+#endif
+					 d->infos[i]);
+	}
+	ResetExprContext(econtext);
+	ExecClearTuple(d->slot);
+}
+
+/* Inserts tuple (its t_self is set); a duplicate in a unique index raises 23505. */
+void
+mn_direct_insert(MnDirectRel *d, HeapTuple tuple)
+{
+	simple_heap_insert(d->rel, tuple);
+	insert_index_entries(d, tuple, false);
+}
+
+/*
+ * Replaces the row at otid by tuple, as heap_update does (waiting for a
+ * concurrent updater if wait), adding index entries unless the update was
+ * HOT.  Returns TM_Ok, or why the row could not be replaced; the caller
+ * decides whether to read the row again.
+ */
+TM_Result
+mn_direct_update(MnDirectRel *d, ItemPointer otid, HeapTuple tuple, bool wait)
+{
+	TM_FailureData tmfd;
+	LockTupleMode lockmode;
+	TM_Result	result;
+#if PG_VERSION_NUM >= 160000
+	TU_UpdateIndexes update_indexes;
+
+	result = heap_update(d->rel, otid, tuple, GetCurrentCommandId(true), InvalidSnapshot, wait,
+						 &tmfd, &lockmode, &update_indexes);
+	if (result == TM_Ok && update_indexes != TU_None)
+		insert_index_entries(d, tuple, update_indexes == TU_Summarizing);
+#else
+	result = heap_update(d->rel, otid, tuple, GetCurrentCommandId(true), InvalidSnapshot, wait,
+						 &tmfd, &lockmode);
+	if (result == TM_Ok && !HeapTupleIsHeapOnly(tuple))
+		insert_index_entries(d, tuple, false);
+#endif
+	return result;
+}
+
+/*
+ * Finds the newest live version of the row whose primary key (one column,
+ * compared with eqproc) is key, into slot: committed or in progress in this
+ * transaction, whatever the snapshot.  A row being inserted or updated by
+ * another transaction is waited for, as a unique check would, so the answer
+ * is never a version about to be replaced.
+ */
+bool
+mn_direct_fetch_latest(MnDirectRel *d, RegProcedure eqproc, Datum key, TupleTableSlot *slot)
+{
+	SnapshotData dirty;
+	ScanKeyData skey;
+	Relation	pk = mn_direct_pk(d);
+
+	InitDirtySnapshot(dirty);
+	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, key);
+	for (;;)
+	{
+		IndexScanDesc scan = index_beginscan(d->rel, pk, &dirty, 1, 0);
+		bool		found;
+		TransactionId xwait;
+
+		index_rescan(scan, &skey, 1, NULL, 0);
+		found = index_getnext_slot(scan, ForwardScanDirection, slot);
+		xwait = !found ? InvalidTransactionId
+			: TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
+		index_endscan(scan);
+		if (!TransactionIdIsValid(xwait))
+			return found;
+		XactLockTableWait(xwait, d->rel, &slot->tts_tid, XLTW_None);
+	}
+}
