@@ -22,7 +22,7 @@ OBJS = \
 SQL_MODULES = $(sort $(wildcard src/sql/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = core identity lifecycle history
+REGRESS = core identity lifecycle history ledger
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
 ISOLATION = lifecycle_cache history_actors
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation

@@ -484,7 +484,7 @@ COMMENT ON FUNCTION grant_promo(bigint, bigint, timestamptz, uuid) IS
 
 CREATE FUNCTION spend_tokens(user_id bigint, amount bigint, credit bigint, id uuid, kind text DEFAULT 'spend',
                              reference text DEFAULT NULL, pending boolean DEFAULT false, timeout interval DEFAULT NULL)
-RETURNS TABLE (transfer_id uuid, debit_account_id bigint, amount bigint)
+RETURNS TABLE (transfer_id uuid, source_account bigint, taken bigint)
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
@@ -811,8 +811,16 @@ $$;
 COMMENT ON FUNCTION reject_withdrawal(uuid, text) IS 'Rejects a withdrawal: the hold is voided and the earnings are available again (idempotent)';
 
 CREATE FUNCTION mark_withdrawal_paid(id uuid, payout_ref text) RETURNS void
-LANGUAGE sql
-AS $$ UPDATE @extschema@.withdrawals SET status = 'paid', payout_ref = mark_withdrawal_paid.payout_ref WHERE withdrawals.id = mark_withdrawal_paid.id $$;
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE withdrawals x SET status = 'paid', payout_ref = mark_withdrawal_paid.payout_ref WHERE x.id = mark_withdrawal_paid.id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'withdrawal % does not exist', id USING ERRCODE = 'no_data_found';
+    END IF;
+END
+$$;
 COMMENT ON FUNCTION mark_withdrawal_paid(uuid, text) IS 'Records the payout of an approved withdrawal (its lifecycle rejects any other state)';
 
 -- Balances move outside triggers, so only an account's settings enter history.
