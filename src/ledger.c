@@ -4,6 +4,7 @@
  * Every call (transfer, transfer_batch, post_pending, void_pending,
  * expire_pending) is a list of operations run through one pipeline:
  *
+ *   0. calls with the same ids take turns (lock_ids);
  *   1. idempotency: an operation whose id exists is a repeat (same
  *      parameters: no effect) or a conflict (MN003); a post or void claims
  *      its hold by moving the hold's status, which serialises resolutions;
@@ -41,6 +42,8 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
+#include "storage/lmgr.h"
+#include "storage/lock.h"
 
 #include "mentor.h"
 #include "mentor_errcodes.h"
@@ -776,12 +779,66 @@ write_rows(Ledger *L)
 	}
 }
 
+static uint64
+id_key(const pg_uuid_t *u)
+{
+	uint64		a,
+				b;
+
+	memcpy(&a, u->data, 8);
+	memcpy(&b, u->data + 8, 8);
+	return a ^ b;
+}
+
+static int
+cmp_uint64(const void *a, const void *b)
+{
+	uint64		x = *(const uint64 *) a,
+				y = *(const uint64 *) b;
+
+	return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * Calls carrying the same id take turns: a transaction-level advisory lock
+ * per id (field4 LEDGER_LOCK_SPACE tells them from users' advisory locks),
+ * taken in key order before anything else, so a retry sent while the
+ * original is still running waits for it and then finds it.  Without it both
+ * would pass the idempotency check and the second would fail on the primary
+ * key.  A hash collision only costs a wait.
+ */
+#define LEDGER_LOCK_SPACE 0x4D4E	/* "MN" */
+
+static void
+lock_ids(Ledger *L)
+{
+	uint64	   *keys = palloc(sizeof(uint64) * L->nops);
+	int			n = 0,
+				i;
+
+	for (i = 0; i < L->nops; i++)
+		if (L->ops[i].type != OP_EXPIRE)
+			keys[n++] = id_key(&L->ops[i].id);
+	qsort(keys, n, sizeof(uint64), cmp_uint64);
+	for (i = 0; i < n; i++)
+	{
+		LOCKTAG		tag;
+
+		if (i > 0 && keys[i] == keys[i - 1])
+			continue;
+		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (keys[i] >> 32), (uint32) keys[i], LEDGER_LOCK_SPACE);
+		(void) LockAcquire(&tag, ExclusiveLock, false, false);
+	}
+	pfree(keys);
+}
+
 /* Runs the ops of L through the pipeline described at the top of the file. */
 static void
 ledger_run(Ledger *L)
 {
 	int			i;
 
+	lock_ids(L);
 	for (i = 0; i < L->nops; i++)
 	{
 		Op		   *op = &L->ops[i];
