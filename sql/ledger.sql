@@ -198,6 +198,16 @@ SELECT pg_temp.try(format($$SELECT mentor.mark_withdrawal_paid(%L, 'x')$$, pg_te
 SELECT amount, status, payout_ref, reason FROM mentor.withdrawals ORDER BY created_at, id;
 SELECT pg_temp.bal(mentor.earnings_account(:ben)) AS ben_earnings;
 
+-- A user is deleted only with empty accounts, which stay behind closed, entries intact.
+SELECT pg_temp.try(format($$DELETE FROM mentor.users WHERE id = %s$$, :ben));
+INSERT INTO mentor.users (email, username, full_name) VALUES ('dee@example.com', 'dee', 'Dee Leaving') RETURNING id AS dee \gset
+SELECT mentor.wallet(:dee) AS w_dee \gset
+SELECT mentor.transfer(pg_temp.u(160), :w_ana, :w_dee, 2, 'spend') IS NOT NULL AS paid;
+SELECT mentor.transfer(pg_temp.u(161), :w_dee, :w_ana, 2, 'refund') IS NOT NULL AS paid_back;
+DELETE FROM mentor.users WHERE id = :dee;
+SELECT owner_id, kind, closed, (mentor.balance(id)).posted FROM mentor.ledger_accounts WHERE id = :w_dee;
+SELECT count(*) AS entries_kept FROM mentor.ledger_entries WHERE account_id = :w_dee;
+
 -- Every invariant still holds, and the tokens of each asset sum to zero.
 SELECT * FROM mentor.ledger_check();
 SELECT a.asset, sum(e.amount) AS total FROM mentor.ledger_entries e JOIN mentor.ledger_accounts a ON a.id = e.account_id GROUP BY a.asset;

@@ -27,7 +27,6 @@
 #include "utils/memutils.h"
 #include "utils/relcache.h"
 #include "utils/snapmgr.h"
-#include "storage/lmgr.h"
 
 #include "direct.h"
 
@@ -242,34 +241,24 @@ mn_direct_update(MnDirectRel *d, ItemPointer otid, HeapTuple tuple, bool wait)
 }
 
 /*
- * Finds the newest live version of the row whose primary key (one column,
- * compared with eqproc) is key, into slot: committed or in progress in this
- * transaction, whatever the snapshot.  A row being inserted or updated by
- * another transaction is waited for, as a unique check would, so the answer
- * is never a version about to be replaced.
+ * Finds the row whose primary key (one column, compared with eqproc) is key,
+ * as snapshot sees it, into slot.  Callers that act on the row pass a fresh
+ * snapshot and rely on heap_update to report a newer version.  (A dirty
+ * snapshot would not do: an index scan can read the page before a non-HOT
+ * update adds the new version's entry and the heap after the update commits,
+ * and then find nothing.)
  */
 bool
-mn_direct_fetch_latest(MnDirectRel *d, RegProcedure eqproc, Datum key, TupleTableSlot *slot)
+mn_direct_fetch(MnDirectRel *d, RegProcedure eqproc, Datum key, Snapshot snapshot, TupleTableSlot *slot)
 {
-	SnapshotData dirty;
 	ScanKeyData skey;
-	Relation	pk = mn_direct_pk(d);
+	IndexScanDesc scan;
+	bool		found;
 
-	InitDirtySnapshot(dirty);
 	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, key);
-	for (;;)
-	{
-		IndexScanDesc scan = index_beginscan(d->rel, pk, &dirty, 1, 0);
-		bool		found;
-		TransactionId xwait;
-
-		index_rescan(scan, &skey, 1, NULL, 0);
-		found = index_getnext_slot(scan, ForwardScanDirection, slot);
-		xwait = !found ? InvalidTransactionId
-			: TransactionIdIsValid(dirty.xmin) ? dirty.xmin : dirty.xmax;
-		index_endscan(scan);
-		if (!TransactionIdIsValid(xwait))
-			return found;
-		XactLockTableWait(xwait, d->rel, &slot->tts_tid, XLTW_None);
-	}
+	scan = index_beginscan(d->rel, mn_direct_pk(d), snapshot, 1, 0);
+	index_rescan(scan, &skey, 1, NULL, 0);
+	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	index_endscan(scan);
+	return found;
 }

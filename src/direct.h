@@ -10,6 +10,7 @@
 #include "executor/tuptable.h"
 #include "nodes/execnodes.h"
 #include "utils/rel.h"
+#include "utils/snapshot.h"
 
 #define MN_DIRECT_MAX_INDEXES 8
 
@@ -46,7 +47,8 @@ extern Relation mn_direct_open(MnDirectRel *d);
 extern void mn_direct_close(MnDirectRel *d);
 extern void mn_direct_insert(MnDirectRel *d, HeapTuple tuple);
 extern TM_Result mn_direct_update(MnDirectRel *d, ItemPointer otid, HeapTuple tuple, bool wait);
-extern bool mn_direct_fetch_latest(MnDirectRel *d, RegProcedure eqproc, Datum key, TupleTableSlot *slot);
+extern bool mn_direct_fetch(MnDirectRel *d, RegProcedure eqproc, Datum key, Snapshot snapshot,
+							TupleTableSlot *slot);
 extern Relation mn_direct_pk(MnDirectRel *d);
 
 #endif							/* DIRECT_H */

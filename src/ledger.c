@@ -136,6 +136,7 @@ typedef struct Ledger
 	bool		has_actor;
 	int64		actor;
 	TimestampTz now;
+	Snapshot	snap;			/* fresh when taken; renewed after waiting for another call */
 } Ledger;
 
 static char *
@@ -208,6 +209,14 @@ ledger_begin(Ledger *L)
 	L->now = GetCurrentTimestamp();
 }
 
+/* After waiting for another transaction: see what it committed. */
+static void
+renew_snapshot(Ledger *L)
+{
+	UnregisterSnapshot(L->snap);
+	L->snap = RegisterSnapshot(GetLatestSnapshot());
+}
+
 /*
  * The command counter moves on so that the next call, even within the same
  * statement, may update the rows this one wrote.
@@ -215,6 +224,8 @@ ledger_begin(Ledger *L)
 static void
 ledger_end(Ledger *L)
 {
+	if (L->snap)
+		UnregisterSnapshot(L->snap);
 	ExecDropSingleTupleTableSlot(L->slot_a);
 	ExecDropSingleTupleTableSlot(L->slot_t);
 	mn_direct_close(&entries_rel);
@@ -299,7 +310,7 @@ check_idempotency(Ledger *L, Op *op)
 	Status		st;
 	bool		same;
 
-	if (!mn_direct_fetch_latest(&transfers_rel, F_UUID_EQ, UUIDPGetDatum(&op->id), s))
+	if (!mn_direct_fetch(&transfers_rel, F_UUID_EQ, UUIDPGetDatum(&op->id), L->snap, s))
 		return;
 	slot_getallattrs(s);
 	v = s->tts_values;
@@ -363,7 +374,7 @@ claim_hold(Ledger *L, Op *op)
 		bool		repl[T_NATTS] = {false};
 		TM_Result	r;
 
-		if (!mn_direct_fetch_latest(&transfers_rel, F_UUID_EQ, UUIDPGetDatum(&op->pending_id), s))
+		if (!mn_direct_fetch(&transfers_rel, F_UUID_EQ, UUIDPGetDatum(&op->pending_id), L->snap, s))
 			ereport(ERROR,
 					(errcode(ERRCODE_NO_DATA_FOUND),
 					 errmsg("hold %s does not exist", uuid_str(&op->pending_id)),
@@ -426,6 +437,7 @@ claim_hold(Ledger *L, Op *op)
 							uuid_str(&op->pending_id)),
 					 errhint("Retry the transaction.")));
 		/* Resolved or changed meanwhile: judge the newest version. */
+		renew_snapshot(L);
 	}
 }
 
@@ -467,7 +479,7 @@ read_account(Ledger *L, Acct *a)
 	if (a->tuple)
 		heap_freetuple(a->tuple);
 	a->tuple = NULL;
-	a->found = mn_direct_fetch_latest(&accounts_rel, F_INT8EQ, Int64GetDatum(a->id), s);
+	a->found = mn_direct_fetch(&accounts_rel, F_INT8EQ, Int64GetDatum(a->id), L->snap, s);
 	if (!a->found)
 		return;
 	slot_getallattrs(s);
@@ -700,6 +712,7 @@ update_accounts(Ledger *L)
 						 errmsg("could not serialize access due to concurrent update of ledger account " INT64_FORMAT,
 								a->id),
 						 errhint("Retry the transaction.")));
+			renew_snapshot(L);
 			read_account(L, a);
 			if (!a->found)
 				elog(ERROR, "ledger account " INT64_FORMAT " disappeared", a->id);
@@ -832,6 +845,60 @@ lock_ids(Ledger *L)
 	pfree(keys);
 }
 
+static bool
+same_request(const Op *a, const Op *b)
+{
+	return a->type == b->type && a->debit == b->debit && a->credit == b->credit && a->amount == b->amount &&
+		same_text(a->kind, b->kind) && same_text(a->reference, b->reference);
+}
+
+static int
+cmp_op_id(const void *a, const void *b)
+{
+	const Op   *x = *(const Op *const *) a;
+	const Op   *y = *(const Op *const *) b;
+	int			c = memcmp(&x->id, &y->id, UUID_LEN);
+
+	return c != 0 ? c : x < y ? -1 : x > y ? 1 : 0;
+}
+
+/*
+ * An id twice in one batch: the later one repeats the first (same
+ * parameters) or conflicts with it (MN003), as it would in separate calls.
+ */
+static void
+mark_repeats_in_call(Ledger *L)
+{
+	Op		  **sorted;
+	int			i,
+				first = 0;
+
+	if (L->nops < 2 || L->ops[0].type == OP_EXPIRE)
+		return;
+	sorted = palloc(sizeof(Op *) * L->nops);
+	for (i = 0; i < L->nops; i++)
+		sorted[i] = &L->ops[i];
+	qsort(sorted, L->nops, sizeof(Op *), cmp_op_id);
+	for (i = 1; i < L->nops; i++)
+	{
+		if (memcmp(&sorted[i]->id, &sorted[first]->id, UUID_LEN) != 0)
+		{
+			first = i;
+			continue;
+		}
+		if (!same_request(sorted[first], sorted[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_MN_IDEMPOTENCY_CONFLICT),
+					 errmsg("transfer id %s appears twice in the batch with different parameters",
+							uuid_str(&sorted[i]->id)),
+					 errdetail("Transfers %d and %d.", (int) (sorted[first] - L->ops) + 1,
+							   (int) (sorted[i] - L->ops) + 1),
+					 errhint("Each transfer needs its own id.")));
+		sorted[i]->duplicate = true;
+	}
+	pfree(sorted);
+}
+
 /* Runs the ops of L through the pipeline described at the top of the file. */
 static void
 ledger_run(Ledger *L)
@@ -839,11 +906,14 @@ ledger_run(Ledger *L)
 	int			i;
 
 	lock_ids(L);
+	/* Taken after lock_ids: a call with the same id that we waited for is seen. */
+	L->snap = RegisterSnapshot(GetLatestSnapshot());
+	mark_repeats_in_call(L);
 	for (i = 0; i < L->nops; i++)
 	{
 		Op		   *op = &L->ops[i];
 
-		if (op->type != OP_EXPIRE)
+		if (op->type != OP_EXPIRE && !op->duplicate)
 			check_idempotency(L, op);
 		if (op->duplicate)
 			continue;

@@ -15,7 +15,7 @@ COMMENT ON TYPE transfer_status IS
 
 CREATE TABLE ledger_accounts (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    owner_id        bigint REFERENCES users (id) ON DELETE RESTRICT,
+    owner_id        bigint REFERENCES users (id) ON DELETE SET NULL,
     kind            text NOT NULL CONSTRAINT ledger_accounts_kind CHECK (kind IN
                         ('wallet', 'promo', 'earnings', 'escrow', 'platform', 'revenue', 'external', 'expiry')),
     asset           text NOT NULL DEFAULT 'TOKEN' CONSTRAINT ledger_accounts_asset CHECK (asset ~ '^[A-Z][A-Z0-9_]{0,15}$'),
@@ -32,7 +32,7 @@ CREATE TABLE ledger_accounts (
     updated_at      timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT ledger_accounts_untracked_may_go_negative CHECK (track_balance OR allow_negative),
     CONSTRAINT ledger_accounts_expiry_is_promo CHECK (expires_at IS NULL OR kind = 'promo'),
-    CONSTRAINT ledger_accounts_owner_or_name CHECK (owner_id IS NOT NULL OR name IS NOT NULL)
+    CONSTRAINT ledger_accounts_owner_or_name CHECK (owner_id IS NOT NULL OR name IS NOT NULL OR closed)
 ) WITH (fillfactor = 50);
 COMMENT ON TABLE ledger_accounts IS
     'Ledger accounts. Balances are changed only by the ledger functions; an account is closed, never deleted';
@@ -123,7 +123,11 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'SELECT mentor.close_account(id) closes an account with a zero balance.';
     END IF;
-    IF (NEW.id, NEW.owner_id, NEW.kind, NEW.asset, NEW.posted, NEW.pending_debits, NEW.pending_credits,
+    -- Deleting a user (ON DELETE SET NULL) leaves closed, ownerless accounts behind, entries intact.
+    IF OLD.owner_id IS NOT NULL AND NEW.owner_id IS NULL THEN
+        NEW.closed := true;
+    END IF;
+    IF (NEW.id, coalesce(NEW.owner_id, OLD.owner_id), NEW.kind, NEW.asset, NEW.posted, NEW.pending_debits, NEW.pending_credits,
         NEW.version, NEW.track_balance)
        IS DISTINCT FROM
        (OLD.id, OLD.owner_id, OLD.kind, OLD.asset, OLD.posted, OLD.pending_debits, OLD.pending_credits,
@@ -453,6 +457,32 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION _users_open_wallets() IS 'Internal: signup opens the user''s token wallet (seed 001, journey 1)';
+-- A user is deleted only once their accounts are empty: tokens are never lost with them.
+CREATE FUNCTION _users_before_delete() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    acct record;
+BEGIN
+    SELECT a.id, b.posted, b.pending_debits, b.pending_credits INTO acct
+      FROM ledger_accounts a CROSS JOIN LATERAL balance(a.id) b
+     WHERE a.owner_id = OLD.id AND (b.posted <> 0 OR b.pending_debits <> 0 OR b.pending_credits <> 0)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'user % still holds tokens and cannot be deleted', OLD.id
+            USING ERRCODE = 'MN006',
+                  DETAIL = format('Ledger account %s: posted %s, pending debits %s, pending credits %s.',
+                                  acct.id, acct.posted, acct.pending_debits, acct.pending_credits),
+                  HINT = 'Move the balance out and resolve the holds first, or deactivate the user (active = false).';
+    END IF;
+    RETURN OLD;
+END
+$$;
+COMMENT ON FUNCTION _users_before_delete() IS 'Internal: refuses to delete a user whose ledger accounts are not empty';
+CREATE TRIGGER users_keep_tokens BEFORE DELETE ON users
+    FOR EACH ROW EXECUTE FUNCTION _users_before_delete();
+
 CREATE TRIGGER users_open_wallets AFTER INSERT ON users
     REFERENCING NEW TABLE AS new_users
     FOR EACH STATEMENT EXECUTE FUNCTION _users_open_wallets();
