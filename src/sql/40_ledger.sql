@@ -622,6 +622,7 @@ SELECT attach_lifecycle('token_purchases', 'status', 'token_purchase');
 
 CREATE FUNCTION purchase_tokens(user_id bigint, amount bigint, payment_ref text, id uuid) RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -650,6 +651,7 @@ COMMENT ON FUNCTION purchase_tokens(bigint, bigint, text, uuid) IS
 
 CREATE FUNCTION _resolve_purchase(purchase uuid, outcome text, why text) RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -707,6 +709,7 @@ COMMENT ON TABLE token_allotments IS 'Token allotments to batches of users; one 
 CREATE FUNCTION allot_tokens(user_ids bigint[], amount bigint, id uuid, reason text DEFAULT NULL)
 RETURNS TABLE (user_id bigint, transfer_id uuid)
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -771,6 +774,7 @@ SELECT attach_lifecycle('withdrawals', 'status', 'withdrawal');
 
 CREATE FUNCTION request_withdrawal(mentor_id bigint, amount bigint, id uuid) RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -794,6 +798,7 @@ COMMENT ON FUNCTION request_withdrawal(bigint, bigint, uuid) IS
 
 CREATE FUNCTION approve_withdrawal(id uuid) RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -818,6 +823,7 @@ COMMENT ON FUNCTION approve_withdrawal(uuid) IS 'Approves a withdrawal: the held
 
 CREATE FUNCTION reject_withdrawal(id uuid, reason text DEFAULT NULL) RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -842,6 +848,7 @@ COMMENT ON FUNCTION reject_withdrawal(uuid, text) IS 'Rejects a withdrawal: the 
 
 CREATE FUNCTION mark_withdrawal_paid(id uuid, payout_ref text) RETURNS void
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN

@@ -34,3 +34,40 @@ REVOKE EXECUTE ON FUNCTION enable_history(regclass, text[]), disable_history(reg
     _enable_history_shipped(regclass, text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION enable_history(regclass, text[]), disable_history(regclass), prune_history(timestamptz)
     TO mentor_admin;
+
+-- Ledger: money moves only through the ledger functions, which write the
+-- journal directly; nobody writes transfers or entries by SQL.  Purchases,
+-- allotments and withdrawals change through their (SECURITY DEFINER)
+-- functions only.  Accounts may be opened and closed by the application; a
+-- trigger keeps their balances out of reach.
+REVOKE INSERT, UPDATE, DELETE ON ledger_transfers, ledger_entries FROM mentor_app, mentor_admin;
+REVOKE INSERT, UPDATE, DELETE ON token_purchases, token_allotments, withdrawals FROM mentor_app, mentor_admin;
+REVOKE DELETE ON ledger_accounts FROM mentor_app, mentor_admin;
+REVOKE EXECUTE ON FUNCTION
+    transfer(uuid, bigint, bigint, bigint, text, text, boolean, interval), post_pending(uuid, uuid, bigint),
+    void_pending(uuid, uuid), expire_pending(),
+    transfer_batch(uuid[], bigint[], bigint[], bigint[], text[], text[], boolean, interval),
+    open_account(bigint, text, text, boolean, boolean, text, timestamptz), close_account(bigint),
+    system_account(text, text), wallet(bigint), earnings_account(bigint), _owned_account(bigint, text),
+    grant_promo(bigint, bigint, timestamptz, uuid), spend_tokens(bigint, bigint, bigint, uuid, text, text, boolean, interval),
+    expire_promos(), purchase_tokens(bigint, bigint, text, uuid), _resolve_purchase(uuid, text, text),
+    confirm_purchase(uuid), fail_purchase(uuid, text), cancel_purchase(uuid, text),
+    allot_tokens(bigint[], bigint, uuid, text), credit_earnings(bigint, bigint, uuid, text),
+    request_withdrawal(bigint, bigint, uuid), approve_withdrawal(uuid), reject_withdrawal(uuid, text),
+    mark_withdrawal_paid(uuid, text)
+  FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION
+    transfer(uuid, bigint, bigint, bigint, text, text, boolean, interval), post_pending(uuid, uuid, bigint),
+    void_pending(uuid, uuid), expire_pending(),
+    transfer_batch(uuid[], bigint[], bigint[], bigint[], text[], text[], boolean, interval),
+    open_account(bigint, text, text, boolean, boolean, text, timestamptz), close_account(bigint),
+    system_account(text, text), wallet(bigint), earnings_account(bigint), _owned_account(bigint, text),
+    grant_promo(bigint, bigint, timestamptz, uuid), spend_tokens(bigint, bigint, bigint, uuid, text, text, boolean, interval),
+    expire_promos(), purchase_tokens(bigint, bigint, text, uuid), _resolve_purchase(uuid, text, text),
+    confirm_purchase(uuid), fail_purchase(uuid, text), cancel_purchase(uuid, text),
+    credit_earnings(bigint, bigint, uuid, text), request_withdrawal(bigint, bigint, uuid)
+  TO mentor_app;
+-- Giving tokens away and paying money out are administrators' decisions.
+GRANT EXECUTE ON FUNCTION allot_tokens(bigint[], bigint, uuid, text), approve_withdrawal(uuid),
+    reject_withdrawal(uuid, text), mark_withdrawal_paid(uuid, text) TO mentor_admin;
+GRANT SELECT ON ledger_statement TO mentor_analyst;

@@ -3,14 +3,18 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(59);
+SELECT plan(64);
 
 SELECT has_schema('mentor');
 SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_defs', 'users', 'profiles',
                                   'skills', 'user_skills', 'external_accounts', 'profile_visibility',
-                                  'history_tables', 'history_contexts', 'history_log']);
-SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables']);
-SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibility', 'skill_direction']);
+                                  'history_tables', 'history_contexts', 'history_log',
+                                  'ledger_accounts', 'ledger_transfers', 'ledger_entries',
+                                  'token_purchases', 'token_allotments', 'withdrawals']);
+SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables',
+                                 'ledger_statement']);
+SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibility', 'skill_direction',
+                                 'transfer_status']);
 SELECT domains_are('mentor', ARRAY['email', 'time_zone', 'rating', 'percent', 'token_amount', 'slug']);
 SELECT enum_has_labels('mentor', 'platform_role', ARRAY['user', 'mentor', 'admin', 'owner', 'sales']);
 
@@ -21,15 +25,22 @@ SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
   FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-              AND a.attidentity = 'a'), 8, 'every id is GENERATED ALWAYS AS IDENTITY');
+              AND a.attidentity = 'a'), 9, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
+-- Ledger rows are keyed by the caller's idempotency key.
+SELECT col_type_is('mentor', t, 'id', 'uuid', format('%s.id is the caller''s uuid', t))
+  FROM unnest(ARRAY['ledger_transfers', 'token_purchases', 'token_allotments', 'withdrawals']) t;
 
 -- Foreign keys to users, with the ON DELETE the design asks for.
 SELECT fk_ok('mentor', t, 'user_id', 'mentor', 'users', 'id')
   FROM unnest(ARRAY['profiles', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT fk_ok('mentor', 'user_skills', 'skill_id', 'mentor', 'skills', 'id');
-SELECT is((SELECT array_agg(DISTINCT confdeltype) FROM pg_constraint
-            WHERE contype = 'f' AND connamespace = 'mentor'::regnamespace), ARRAY['c']::"char"[],
-          'every foreign key says ON DELETE CASCADE explicitly');
+SELECT is(ARRAY(SELECT conname::text FROM pg_constraint
+                WHERE contype = 'f' AND connamespace = 'mentor'::regnamespace AND confdeltype = 'a' ORDER BY 1),
+          '{}'::text[], 'every foreign key says its ON DELETE explicitly');
+SELECT is(ARRAY(SELECT conname::text FROM pg_constraint
+                WHERE contype = 'f' AND connamespace = 'mentor'::regnamespace AND confdeltype = 'c'
+                  AND conrelid::regclass::text ~ '(ledger|token_|withdrawals)' ORDER BY 1),
+          '{}'::text[], 'no delete cascades into money: ledger foreign keys restrict or set null');
 
 -- Uniqueness users rely on.
 SELECT col_is_unique('mentor', 'users', ARRAY['email'], 'users.email is unique');
@@ -93,6 +104,7 @@ SELECT set_eq($$SELECT c.relname::text, x.cond FROM pg_extension e,
 -- History: every table users change is audited; the log is read-only for everyone.
 SELECT is(ARRAY(SELECT c.relname::text FROM pg_class c
                  WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND c.relname NOT LIKE 'history\_%'
+                   AND c.relname NOT IN ('ledger_transfers', 'ledger_entries')  -- immutable journals themselves
                    AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'mentor_history')
                  ORDER BY 1), '{}'::text[], 'history is enabled on every table of the extension');
 SELECT is((SELECT excluded FROM mentor.history_tables WHERE table_name = 'mentor.users'), ARRAY['password_hash'],

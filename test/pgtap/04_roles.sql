@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(16);
+SELECT plan(24);
 
 CREATE ROLE tap_backend LOGIN;
 GRANT mentor_app TO tap_backend;
@@ -36,17 +36,37 @@ SELECT throws_ok($$INSERT INTO mentor.skills (name, slug) VALUES ('Go', 'go')$$,
                  'it cannot change the skill catalogue');
 SELECT throws_ok($$SELECT mentor.define_lifecycle('x', ARRAY[['[*]', 'a']])$$, '42501', NULL,
                  'nor define lifecycles');
+SELECT lives_ok($$SELECT mentor.purchase_tokens((SELECT id FROM mentor.users WHERE username = 'tap_user'), 20, 'pay-1',
+                                                '00000000-0000-0000-0000-0000000000a1')$$,
+                'it starts a token purchase');
+SELECT lives_ok($$SELECT mentor.confirm_purchase('00000000-0000-0000-0000-0000000000a1')$$, 'and confirms it');
+SELECT lives_ok($$SELECT mentor.transfer('00000000-0000-0000-0000-0000000000a2',
+                                         mentor.wallet((SELECT id FROM mentor.users WHERE username = 'tap_user')),
+                                         mentor.system_account('revenue'), 5, 'spend')$$,
+                'it moves tokens through the ledger functions');
+SELECT throws_ok($$INSERT INTO mentor.ledger_transfers (id, debit_account_id, credit_account_id, amount, kind, status, created_at)
+                   SELECT gen_random_uuid(), 1, 2, 1000, 'adjustment', 'posted', now()$$, '42501', NULL,
+                 'it cannot write the journal by SQL');
+SELECT throws_ok($$UPDATE mentor.token_purchases SET status = 'completed'$$, '42501', NULL,
+                 'nor complete a purchase without its function');
+SELECT throws_ok($$SELECT mentor.allot_tokens(ARRAY[1]::bigint[], 100, gen_random_uuid())$$, '42501', NULL,
+                 'giving tokens away is for administrators');
 RESET ROLE;
 
 SELECT id AS tap_user_id FROM mentor.users WHERE username = 'tap_user' \gset
 SET ROLE tap_analyst;
-SELECT is((SELECT count(*)::int FROM mentor.history h WHERE h.actor_id = :tap_user_id), 1,
+SELECT is((SELECT count(*)::int FROM mentor.history h WHERE h.actor_id = :tap_user_id AND h.table_name = 'mentor.profiles'), 1,
           'the analyst reads history, with the application''s actor');
 SELECT throws_ok($$UPDATE mentor.users SET full_name = 'x'$$, '42501', NULL, 'the analyst changes nothing');
 SELECT throws_ok($$SELECT email FROM mentor.users$$, '42501', NULL, 'nor reads users directly');
+SELECT throws_ok($$SELECT mentor.transfer(gen_random_uuid(), 1, 2, 1, 'spend')$$, '42501', NULL,
+                 'nor moves tokens');
 RESET ROLE;
 
 SET ROLE tap_admin;
+SELECT lives_ok($$SELECT mentor.allot_tokens(ARRAY[(SELECT id FROM mentor.users WHERE username = 'tap_user')], 10,
+                                             '00000000-0000-0000-0000-0000000000a3', 'welcome')$$,
+                'the admin allots tokens');
 SELECT throws_ok($$DELETE FROM mentor.history_log$$, '42501', NULL, 'even the admin cannot delete history');
 SELECT lives_ok($$SELECT mentor.prune_history('2000-01-01')$$, 'the admin may prune it');
 SELECT lives_ok($$SELECT mentor.define_lifecycle('tap_flow', ARRAY[['[*]', 'a'], ['a', 'b']])$$,
