@@ -24,7 +24,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 REGRESS = core identity lifecycle history ledger
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
-ISOLATION = lifecycle_cache history_actors
+ISOLATION = lifecycle_cache history_actors ledger_races
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation
 
 PG_CPPFLAGS = -I$(srcdir)/src
