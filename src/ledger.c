@@ -404,6 +404,8 @@ claim_hold(Ledger *L, Op *op)
 		op->credit = DatumGetInt64(v[T_CREDIT]);
 		op->held = DatumGetInt64(v[T_AMOUNT]);
 		op->kind = DatumGetTextPCopy(v[T_KIND]);
+		/* The post or void carries the hold's reference, so statements read the same. */
+		op->reference = n[T_REFERENCE] ? NULL : DatumGetTextPCopy(v[T_REFERENCE]);
 		if (op->type == OP_POST)
 		{
 			if (!op->amount_given)
