@@ -9,7 +9,7 @@ build_and_install
 VENV_OPTS=(-t -v "$PGVERSION_MAJOR" -o synchronous_commit=off -o shared_buffers=512MB)
 [ -n "$(destdir_guc)" ] && VENV_OPTS+=(-o "$(destdir_guc)")
 mkdir -p build/bench
-for b in test/bench/*.sh; do
+for b in test/bench/${BENCH:-*}.sh; do
     echo "== $(basename "$b" .sh)"
     pg_virtualenv "${VENV_OPTS[@]}" bash "$b" 2>/dev/null \
         | tee "build/bench/$(basename "$b" .sh).txt"

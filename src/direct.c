@@ -27,6 +27,7 @@
 #include "utils/memutils.h"
 #include "utils/relcache.h"
 #include "utils/snapmgr.h"
+#include "storage/bufmgr.h"
 
 #include "direct.h"
 
@@ -249,7 +250,8 @@ mn_direct_update(MnDirectRel *d, ItemPointer otid, HeapTuple tuple, bool wait)
  * and then find nothing.)
  */
 bool
-mn_direct_fetch(MnDirectRel *d, RegProcedure eqproc, Datum key, Snapshot snapshot, TupleTableSlot *slot)
+mn_direct_fetch(MnDirectRel *d, RegProcedure eqproc, Datum key, Snapshot snapshot, TupleTableSlot *slot,
+				ItemPointer root)
 {
 	ScanKeyData skey;
 	IndexScanDesc scan;
@@ -259,6 +261,31 @@ mn_direct_fetch(MnDirectRel *d, RegProcedure eqproc, Datum key, Snapshot snapsho
 	scan = index_beginscan(d->rel, mn_direct_pk(d), snapshot, 1, 0);
 	index_rescan(scan, &skey, 1, NULL, 0);
 	found = index_getnext_slot(scan, ForwardScanDirection, slot);
+	if (found && root)
+		*root = scan->xs_heaptid;
 	index_endscan(scan);
+	return found;
+}
+
+/*
+ * The version snapshot sees of the HOT chain rooted at root (a TID an index
+ * pointed to earlier), into slot; false if there is none, or if the TID no
+ * longer exists.  Whatever is found may belong to another row now that
+ * VACUUM has reused the slot: callers compare the key.
+ */
+bool
+mn_direct_fetch_tid(MnDirectRel *d, ItemPointer root, Snapshot snapshot, TupleTableSlot *slot)
+{
+	IndexFetchTableData *fetch;
+	ItemPointerData tid = *root;
+	bool		call_again = false;
+	bool		all_dead = false;
+	bool		found;
+
+	if (ItemPointerGetBlockNumber(&tid) >= RelationGetNumberOfBlocks(d->rel))
+		return false;
+	fetch = table_index_fetch_begin(d->rel);
+	found = table_index_fetch_tuple(fetch, &tid, snapshot, slot, &call_again, &all_dead);
+	table_index_fetch_end(fetch);
 	return found;
 }

@@ -48,7 +48,8 @@ extern void mn_direct_close(MnDirectRel *d);
 extern void mn_direct_insert(MnDirectRel *d, HeapTuple tuple);
 extern TM_Result mn_direct_update(MnDirectRel *d, ItemPointer otid, HeapTuple tuple, bool wait);
 extern bool mn_direct_fetch(MnDirectRel *d, RegProcedure eqproc, Datum key, Snapshot snapshot,
-							TupleTableSlot *slot);
+							TupleTableSlot *slot, ItemPointer root);
+extern bool mn_direct_fetch_tid(MnDirectRel *d, ItemPointer root, Snapshot snapshot, TupleTableSlot *slot);
 extern Relation mn_direct_pk(MnDirectRel *d);
 
 #endif							/* DIRECT_H */

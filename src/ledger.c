@@ -4,17 +4,18 @@
  * Every call (transfer, transfer_batch, post_pending, void_pending,
  * expire_pending) is a list of operations run through one pipeline:
  *
- *   0. calls with the same ids take turns (lock_ids);
  *   1. idempotency: an operation whose id exists is a repeat (same
- *      parameters: no effect) or a conflict (MN003); a post or void claims
- *      its hold by moving the hold's status, which serialises resolutions;
+ *      parameters: no effect) or a conflict (MN003), and a call whose id is
+ *      being inserted by another waits for it; a post or void claims its
+ *      hold by moving the hold's status, which serialises resolutions; the
+ *      op's transfer row is inserted at once;
  *   2. accounts, in ascending id order (one global order, so concurrent calls
  *      never deadlock): each tracked account is read at its newest version,
  *      every operation of the call is checked against it in call order, and
  *      its new balance is written once; a concurrent update makes us read it
  *      again.  Untracked accounts are only read, never locked or written,
  *      which is what keeps a hot platform account from serialising traffic;
- *   3. the transfer rows and their entries, with running balances.
+ *   3. the entries of what was posted, with running balances.
  *
  * Rows are written by direct heap access (direct.c): an INSERT plan per row
  * would cost more than the rest of the transfer.  So the C code enforces what
@@ -37,13 +38,14 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
+#include "utils/hsearch.h"
+#include "utils/inval.h"
 #include "utils/lsyscache.h"
 #include "utils/snapmgr.h"
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/uuid.h"
 #include "storage/lmgr.h"
-#include "storage/lock.h"
 
 #include "mentor.h"
 #include "mentor_errcodes.h"
@@ -298,6 +300,31 @@ same_text(text *a, text *b)
 }
 
 /*
+ * Whether a transfer with this id exists, committed or being inserted by a
+ * transaction still in progress, which is waited for: a retry sent while its
+ * original runs waits for it, then finds it (or, if it rolled back, makes the
+ * transfer itself).  The row is inserted right after this check, so a later
+ * retry finds it in turn; two calls checking within the same microseconds
+ * may still meet at the primary key (23505, and a retry then returns the
+ * original).
+ */
+static bool
+find_transfer(Ledger *L, const pg_uuid_t *id, TupleTableSlot *s)
+{
+	for (;;)
+	{
+		SnapshotData dirty;
+
+		InitDirtySnapshot(dirty);
+		if (!mn_direct_fetch(&transfers_rel, F_UUID_EQ, UUIDPGetDatum(id), &dirty, s, NULL))
+			return false;
+		if (!TransactionIdIsValid(dirty.xmin))
+			return true;
+		XactLockTableWait(dirty.xmin, L->transfers, &s->tts_tid, XLTW_None);
+	}
+}
+
+/*
  * Step 1 for one op: is its id already a transfer?  If so, the same
  * parameters make it a repeat, anything else is MN003.
  */
@@ -310,7 +337,7 @@ check_idempotency(Ledger *L, Op *op)
 	Status		st;
 	bool		same;
 
-	if (!mn_direct_fetch(&transfers_rel, F_UUID_EQ, UUIDPGetDatum(&op->id), L->snap, s))
+	if (!find_transfer(L, &op->id, s))
 		return;
 	slot_getallattrs(s);
 	v = s->tts_values;
@@ -374,7 +401,7 @@ claim_hold(Ledger *L, Op *op)
 		bool		repl[T_NATTS] = {false};
 		TM_Result	r;
 
-		if (!mn_direct_fetch(&transfers_rel, F_UUID_EQ, UUIDPGetDatum(&op->pending_id), L->snap, s))
+		if (!mn_direct_fetch(&transfers_rel, F_UUID_EQ, UUIDPGetDatum(&op->pending_id), L->snap, s, NULL))
 			ereport(ERROR,
 					(errcode(ERRCODE_NO_DATA_FOUND),
 					 errmsg("hold %s does not exist", uuid_str(&op->pending_id)),
@@ -472,17 +499,94 @@ cmp_int64(const void *a, const void *b)
 	return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/* Reads the newest version of an account into a. */
+/*
+ * What this backend remembers of accounts, so that a transfer does not
+ * descend the accounts index twice: where the index points for each account
+ * (checked against the id on every use, since VACUUM may reuse the slot),
+ * and for untracked accounts, which are never updated by the ledger,
+ * everything a transfer needs.  A change of an account by SQL (closing it)
+ * fires _table_cache_changed, whose relcache invalidation empties the cache;
+ * an entry is only added if no invalidation arrived while it was read.
+ */
+typedef struct AcctCacheEntry
+{
+	int64		id;				/* hash key */
+	ItemPointerData root;
+	bool		untracked;		/* the fields below are valid */
+	bool		allow_negative;
+	bool		closed;
+	char		asset[NAMEDATALEN];
+} AcctCacheEntry;
+
+#define ACCT_CACHE_MAX 100000
+
+static HTAB *acct_cache = NULL;
+static bool acct_cache_stale = false;
+static uint64 acct_inval_count = 0;
+
+static void
+acct_cache_relcache_cb(Datum arg, Oid relid)
+{
+	if (relid == InvalidOid || relid == accounts_rel.oid)
+	{
+		acct_cache_stale = true;
+		acct_inval_count++;
+	}
+}
+
+static void
+acct_cache_prepare(void)
+{
+	HASHCTL		ctl;
+
+	if (acct_cache && !acct_cache_stale && hash_get_num_entries(acct_cache) < ACCT_CACHE_MAX)
+		return;
+	if (acct_cache)
+		hash_destroy(acct_cache);
+	else
+		CacheRegisterRelcacheCallback(acct_cache_relcache_cb, (Datum) 0);
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(int64);
+	ctl.entrysize = sizeof(AcctCacheEntry);
+	ctl.hcxt = CacheMemoryContext;
+	acct_cache = hash_create("mentor ledger accounts", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	acct_cache_stale = false;
+}
+
+/* Reads the account's version that L's snapshot sees into a. */
 static void
 read_account(Ledger *L, Acct *a)
 {
 	TupleTableSlot *s = L->slot_a;
+	uint64		inval_before = acct_inval_count;
+	AcctCacheEntry *e;
+	ItemPointerData root;
+	bool		found;
+	bool		isnull;
 
 	if (a->tuple)
 		heap_freetuple(a->tuple);
 	a->tuple = NULL;
-	a->found = mn_direct_fetch(&accounts_rel, F_INT8EQ, Int64GetDatum(a->id), L->snap, s);
-	if (!a->found)
+	acct_cache_prepare();
+	e = hash_search(acct_cache, &a->id, HASH_FIND, NULL);
+	if (e && e->untracked)
+	{
+		a->found = true;
+		a->tracked = false;
+		a->allow_negative = e->allow_negative;
+		a->closed = e->closed;
+		a->asset = cstring_to_text(e->asset);
+		return;
+	}
+	found = e && mn_direct_fetch_tid(&accounts_rel, &e->root, L->snap, s) &&
+		DatumGetInt64(slot_getattr(s, A_ID + 1, &isnull)) == a->id;
+	if (!found)
+	{
+		found = mn_direct_fetch(&accounts_rel, F_INT8EQ, Int64GetDatum(a->id), L->snap, s, &root);
+		e = NULL;
+	}
+	a->found = found;
+	if (!found)
 		return;
 	slot_getallattrs(s);
 	a->tracked = DatumGetBool(s->tts_values[A_TRACKED]);
@@ -495,8 +599,18 @@ read_account(Ledger *L, Acct *a)
 	a->pend_dr = DatumGetInt64(s->tts_values[A_PEND_DR]);
 	a->pend_cr = DatumGetInt64(s->tts_values[A_PEND_CR]);
 	a->version = DatumGetInt64(s->tts_values[A_VERSION]);
-	a->tuple = ExecCopySlotHeapTuple(s);
+	if (a->tracked)
+		a->tuple = ExecCopySlotHeapTuple(s);
 	ExecClearTuple(s);
+	if (e == NULL && inval_before == acct_inval_count && VARSIZE_ANY_EXHDR(a->asset) < NAMEDATALEN)
+	{
+		e = hash_search(acct_cache, &a->id, HASH_ENTER, NULL);
+		e->root = root;
+		e->untracked = !a->tracked;
+		e->allow_negative = a->allow_negative;
+		e->closed = a->closed;
+		text_to_cstring_buffer(a->asset, e->asset, NAMEDATALEN);
+	}
 }
 
 static bool
@@ -749,102 +863,55 @@ write_entry(Ledger *L, Acct *a, TimestampTz at, const pg_uuid_t *transfer, int64
 	heap_freetuple(tuple);
 }
 
-/* Step 3: the rows of the call, in order. */
+/* Step 1, last: the op's transfer row, right after its id was found free. */
 static void
-write_rows(Ledger *L)
+insert_transfer(Ledger *L, Op *op)
+{
+	Datum		values[T_NATTS];
+	bool		nulls[T_NATTS] = {false};
+	HeapTuple	tuple;
+	Status		st = op->type == OP_PENDING ? ST_PENDING : op->type == OP_VOID ? ST_VOIDED : ST_POSTED;
+
+	values[T_ID] = UUIDPGetDatum(&op->id);
+	values[T_DEBIT] = Int64GetDatum(op->debit);
+	values[T_CREDIT] = Int64GetDatum(op->credit);
+	values[T_AMOUNT] = Int64GetDatum(op->amount);
+	values[T_KIND] = PointerGetDatum(op->kind);
+	values[T_STATUS] = ObjectIdGetDatum(status_oids[st]);
+	values[T_PENDING_ID] = UUIDPGetDatum(&op->pending_id);
+	nulls[T_PENDING_ID] = op->type == OP_POSTED || op->type == OP_PENDING;
+	values[T_EXPIRES] = TimestampTzGetDatum(op->expires_at);
+	nulls[T_EXPIRES] = op->expires_at == 0;
+	values[T_REFERENCE] = PointerGetDatum(op->reference);
+	nulls[T_REFERENCE] = op->reference == NULL;
+	values[T_ACTOR] = Int64GetDatum(L->actor);
+	nulls[T_ACTOR] = !L->has_actor;
+	values[T_CREATED] = TimestampTzGetDatum(mn_clock());
+	tuple = heap_form_tuple(RelationGetDescr(L->transfers), values, nulls);
+	mn_direct_insert(&transfers_rel, tuple);
+	heap_freetuple(tuple);
+}
+
+/*
+ * Step 3: the entries of the posted ops, in order.  Their time is taken now,
+ * with the accounts locked, so an account's entries are in version order.
+ */
+static void
+write_entries(Ledger *L)
 {
 	int			i;
 
 	for (i = 0; i < L->nops; i++)
 	{
 		Op		   *op = &L->ops[i];
-		Datum		values[T_NATTS];
-		bool		nulls[T_NATTS] = {false};
-		HeapTuple	tuple;
 		TimestampTz at;
-		Status		st;
 
-		if (!op_is_live(op) || op->type == OP_EXPIRE)
+		if (!op_is_live(op) || (op->type != OP_POSTED && op->type != OP_POST))
 			continue;
 		at = mn_clock();
-		st = op->type == OP_PENDING ? ST_PENDING : op->type == OP_VOID ? ST_VOIDED : ST_POSTED;
-		values[T_ID] = UUIDPGetDatum(&op->id);
-		values[T_DEBIT] = Int64GetDatum(op->debit);
-		values[T_CREDIT] = Int64GetDatum(op->credit);
-		values[T_AMOUNT] = Int64GetDatum(op->amount);
-		values[T_KIND] = PointerGetDatum(op->kind);
-		values[T_STATUS] = ObjectIdGetDatum(status_oids[st]);
-		values[T_PENDING_ID] = UUIDPGetDatum(&op->pending_id);
-		nulls[T_PENDING_ID] = op->type == OP_POSTED || op->type == OP_PENDING;
-		values[T_EXPIRES] = TimestampTzGetDatum(op->expires_at);
-		nulls[T_EXPIRES] = op->expires_at == 0;
-		values[T_REFERENCE] = PointerGetDatum(op->reference);
-		nulls[T_REFERENCE] = op->reference == NULL;
-		values[T_ACTOR] = Int64GetDatum(L->actor);
-		nulls[T_ACTOR] = !L->has_actor;
-		values[T_CREATED] = TimestampTzGetDatum(at);
-		tuple = heap_form_tuple(RelationGetDescr(L->transfers), values, nulls);
-		mn_direct_insert(&transfers_rel, tuple);
-		heap_freetuple(tuple);
-		if (op->type == OP_POSTED || op->type == OP_POST)
-		{
-			write_entry(L, find_acct(L, op->debit), at, &op->id, -op->amount);
-			write_entry(L, find_acct(L, op->credit), at, &op->id, op->amount);
-		}
+		write_entry(L, find_acct(L, op->debit), at, &op->id, -op->amount);
+		write_entry(L, find_acct(L, op->credit), at, &op->id, op->amount);
 	}
-}
-
-static uint64
-id_key(const pg_uuid_t *u)
-{
-	uint64		a,
-				b;
-
-	memcpy(&a, u->data, 8);
-	memcpy(&b, u->data + 8, 8);
-	return a ^ b;
-}
-
-static int
-cmp_uint64(const void *a, const void *b)
-{
-	uint64		x = *(const uint64 *) a,
-				y = *(const uint64 *) b;
-
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/*
- * Calls carrying the same id take turns: a transaction-level advisory lock
- * per id (field4 LEDGER_LOCK_SPACE tells them from users' advisory locks),
- * taken in key order before anything else, so a retry sent while the
- * original is still running waits for it and then finds it.  Without it both
- * would pass the idempotency check and the second would fail on the primary
- * key.  A hash collision only costs a wait.
- */
-#define LEDGER_LOCK_SPACE 0x4D4E	/* "MN" */
-
-static void
-lock_ids(Ledger *L)
-{
-	uint64	   *keys = palloc(sizeof(uint64) * L->nops);
-	int			n = 0,
-				i;
-
-	for (i = 0; i < L->nops; i++)
-		if (L->ops[i].type != OP_EXPIRE)
-			keys[n++] = id_key(&L->ops[i].id);
-	qsort(keys, n, sizeof(uint64), cmp_uint64);
-	for (i = 0; i < n; i++)
-	{
-		LOCKTAG		tag;
-
-		if (i > 0 && keys[i] == keys[i - 1])
-			continue;
-		SET_LOCKTAG_ADVISORY(tag, MyDatabaseId, (uint32) (keys[i] >> 32), (uint32) keys[i], LEDGER_LOCK_SPACE);
-		(void) LockAcquire(&tag, ExclusiveLock, false, false);
-	}
-	pfree(keys);
 }
 
 static bool
@@ -907,8 +974,6 @@ ledger_run(Ledger *L)
 {
 	int			i;
 
-	lock_ids(L);
-	/* Taken after lock_ids: a call with the same id that we waited for is seen. */
 	L->snap = RegisterSnapshot(GetLatestSnapshot());
 	mark_repeats_in_call(L);
 	for (i = 0; i < L->nops; i++)
@@ -921,11 +986,13 @@ ledger_run(Ledger *L)
 			continue;
 		if (op->type == OP_POST || op->type == OP_VOID || op->type == OP_EXPIRE)
 			op->skipped = !claim_hold(L, op);
+		if (op_is_live(op) && op->type != OP_EXPIRE)
+			insert_transfer(L, op);
 	}
 	gather_accounts(L);
 	check_ops_accounts(L);
 	update_accounts(L);
-	write_rows(L);
+	write_entries(L);
 }
 
 /* Argument helpers ----------------------------------------------------- */

@@ -514,17 +514,3 @@ mn_define_lifecycle(PG_FUNCTION_ARGS)
 	SPI_finish();
 	PG_RETURN_INT32(ntrans);
 }
-
-PG_FUNCTION_INFO_V1(mn_lifecycle_catalog_changed);
-/*
- * AFTER ... FOR EACH STATEMENT on the storage tables: tell every backend
- * (this one at the end of the statement, others at commit) to drop its cache.
- */
-Datum
-mn_lifecycle_catalog_changed(PG_FUNCTION_ARGS)
-{
-	TriggerData *td = mn_require_trigger(fcinfo, "mentor._lifecycle_catalog_changed", NULL);
-
-	CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
-	return PointerGetDatum(NULL);
-}

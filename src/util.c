@@ -18,6 +18,7 @@
 #include "utils/memutils.h"
 #include "utils/relcache.h"
 #include "utils/timestamp.h"
+#include "utils/inval.h"
 
 #include "mentor.h"
 
@@ -138,6 +139,21 @@ mn_same_value(Form_pg_attribute att, Datum a, bool anull, Datum b, bool bnull)
 	vb = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(b));
 	return VARSIZE_ANY_EXHDR(va) == VARSIZE_ANY_EXHDR(vb) &&
 		memcmp(VARDATA_ANY(va), VARDATA_ANY(vb), VARSIZE_ANY_EXHDR(va)) == 0;
+}
+
+PG_FUNCTION_INFO_V1(mn_table_cache_changed);
+/*
+ * AFTER ... FOR EACH STATEMENT on a table that backends cache (lifecycle
+ * definitions, ledger accounts): tell every backend (this one at the end of
+ * the statement, others at commit) to drop what it holds.
+ */
+Datum
+mn_table_cache_changed(PG_FUNCTION_ARGS)
+{
+	TriggerData *td = mn_require_trigger(fcinfo, "mentor._table_cache_changed", NULL);
+
+	CacheInvalidateRelcacheByRelid(RelationGetRelid(td->tg_relation));
+	return PointerGetDatum(NULL);
 }
 
 static TimestampTz last_at = 0;

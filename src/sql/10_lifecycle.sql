@@ -56,17 +56,17 @@ SELECT t.lifecycle AS name, t.from_state, t.to_state
                     WHERE o.lifecycle = t.lifecycle AND NOT o.shipped);
 COMMENT ON VIEW lifecycle_transitions IS 'Allowed transitions of every lifecycle in force (keeping a state is always allowed)';
 
-CREATE FUNCTION _lifecycle_catalog_changed() RETURNS trigger
-    AS 'MODULE_PATHNAME', 'mn_lifecycle_catalog_changed' LANGUAGE C;
-COMMENT ON FUNCTION _lifecycle_catalog_changed() IS
-    'Internal: statement trigger that makes every backend drop its cached lifecycles';
+CREATE FUNCTION _table_cache_changed() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'mn_table_cache_changed' LANGUAGE C;
+COMMENT ON FUNCTION _table_cache_changed() IS
+    'Internal: statement trigger that makes every backend drop what it caches from the table (lifecycles, ledger accounts)';
 
 CREATE TRIGGER lifecycle_cache_invalidate
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON lifecycle_state_defs
-    FOR EACH STATEMENT EXECUTE FUNCTION _lifecycle_catalog_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION _table_cache_changed();
 CREATE TRIGGER lifecycle_cache_invalidate
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON lifecycle_transition_defs
-    FOR EACH STATEMENT EXECUTE FUNCTION _lifecycle_catalog_changed();
+    FOR EACH STATEMENT EXECUTE FUNCTION _table_cache_changed();
 
 CREATE FUNCTION enforce_lifecycle() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mn_enforce_lifecycle' LANGUAGE C;

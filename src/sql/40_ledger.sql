@@ -151,6 +151,9 @@ CREATE TRIGGER ledger_accounts_no_truncate BEFORE TRUNCATE ON ledger_accounts
     FOR EACH STATEMENT EXECUTE FUNCTION _ledger_immutable();
 CREATE TRIGGER ledger_accounts_touch_updated_at BEFORE UPDATE ON ledger_accounts
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+-- The ledger caches what it reads of accounts (src/ledger.c); a change by SQL (closing one) drops those caches.
+CREATE TRIGGER ledger_accounts_cache_invalidate AFTER UPDATE ON ledger_accounts
+    FOR EACH STATEMENT EXECUTE FUNCTION _table_cache_changed();
 
 --------------------------------------------------------------------------------
 -- The ledger API.
