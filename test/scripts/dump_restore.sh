@@ -21,16 +21,26 @@ q $src "INSERT INTO mentor.skills (name, slug) VALUES ('Rust', 'rust');
         INSERT INTO public.orders VALUES (1, 10, 'x'), (2, 20, 'y');
         UPDATE public.orders SET total = 15 WHERE id = 1;
         DELETE FROM public.orders WHERE id = 2;" >/dev/null
+# Ledger: a confirmed purchase, a spend, an open hold, a promo grant.
+q $src "SELECT mentor.purchase_tokens(1, 100, 'pay-1', '00000000-0000-4000-8000-000000000001');
+        SELECT mentor.confirm_purchase('00000000-0000-4000-8000-000000000001');
+        SELECT mentor.transfer('00000000-0000-4000-8000-000000000002', mentor.wallet(1), mentor.system_account('revenue'), 30, 'spend');
+        SELECT mentor.transfer('00000000-0000-4000-8000-000000000003', mentor.wallet(1), mentor.system_account('revenue'), 20, 'hold', pending => true);
+        SELECT mentor.grant_promo(1, 5, now() + interval '30 days', '00000000-0000-4000-8000-000000000004');" >/dev/null
 
 snapshot() {
     q "$1" "SELECT (SELECT string_agg(name || ':' || slug, ',' ORDER BY id) FROM mentor.skills)
              || '|' || (SELECT string_agg(name || '.' || from_state || '>' || to_state, ',' ORDER BY name, from_state, to_state) FROM mentor.lifecycle_transitions)
              || '|' || (SELECT string_agg(u.id || ':' || username || '/' || p.onboarding_status, ',' ORDER BY u.id) FROM mentor.users u JOIN mentor.profiles p ON p.user_id = u.id)
              || '|' || (SELECT string_agg(concat_ws('/', at, txid, actor_id, db_user, table_name, op, row_key, old_row, new_row), ',' ORDER BY at) FROM mentor.history)
-             || '|' || (SELECT string_agg(table_name || '=' || enabled, ',' ORDER BY id) FROM mentor.history_tables)"
+             || '|' || (SELECT string_agg(table_name || '=' || enabled, ',' ORDER BY id) FROM mentor.history_tables)
+             || '|' || (SELECT string_agg(concat_ws('/', id, kind, status, amount, debit_account_id, credit_account_id, created_at), ',' ORDER BY created_at) FROM mentor.ledger_transfers)
+             || '|' || (SELECT string_agg(concat_ws('/', a.id, a.kind, b.posted, b.pending_debits, b.pending_credits), ',' ORDER BY a.id) FROM mentor.ledger_accounts a, mentor.balance(a.id) b)
+             || '|' || (SELECT string_agg(concat_ws('/', account_id, at, amount, balance, version), ',' ORDER BY account_id, at) FROM mentor.ledger_entries)
+             || '|' || (SELECT string_agg(id || '=' || status, ',' ORDER BY id) FROM mentor.token_purchases)"
 }
 before=$(snapshot $src)
-echo "1..6"
+echo "1..7"
 if pg_dump -d $src -f "$w/dump.sql" 2>"$w/dump.err"; then echo "ok 1 - pg_dump succeeds"; else echo "not ok 1 - pg_dump succeeds"; fi
 # Triggers must not fire again on restored rows (signup would create profiles twice).
 if PGOPTIONS="-c session_replication_role=replica" psql -X -q -v ON_ERROR_STOP=1 -d $dst -f "$w/dump.sql" > "$w/restore.log" 2>&1; then
@@ -55,4 +65,11 @@ if [ "$(q $dst "SELECT count(*) FROM mentor.history WHERE table_name = 'public.o
    [ "$(q $dst "SELECT count(*) FROM mentor.history_log WHERE changes::text LIKE '%card%'")" = 0 ]; then
     echo "ok 6 - restored history is complete and still without excluded columns"
 else echo "not ok 6 - restored history is complete and still without excluded columns"; fi
+# The restored ledger is consistent and keeps working: the hold posts, retries are still recognised.
+if [ "$(q $dst "SELECT count(*) FROM mentor.ledger_check()")" = 0 ] &&
+   q $dst "SELECT mentor.post_pending('00000000-0000-4000-8000-000000000003', '00000000-0000-4000-8000-000000000005');
+           SELECT mentor.transfer('00000000-0000-4000-8000-000000000002', mentor.wallet(1), mentor.system_account('revenue'), 30, 'spend')" >/dev/null &&
+   [ "$(q $dst "SELECT (mentor.balance(mentor.wallet(1))).posted || '/' || count(*) FROM mentor.ledger_check()")" = "50/0" ]; then
+    echo "ok 7 - the restored ledger balances, posts its open hold and recognises retries"
+else echo "not ok 7 - the restored ledger balances, posts its open hold and recognises retries"; fi
 [ -n "${KEEP:-}" ] || { dropdb $src; dropdb $dst; }
