@@ -137,13 +137,7 @@ mn_history_guard(PG_FUNCTION_ARGS)
 	TriggerData *td = mn_require_trigger(fcinfo, "mentor._history_guard", NULL);
 
 	if (!pruning)
-		ereport(ERROR,
-				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-				 errmsg("history is append-only: %s on %s is not allowed",
-						TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? "UPDATE"
-						: TRIGGER_FIRED_BY_DELETE(td->tg_event) ? "DELETE" : "TRUNCATE",
-						RelationGetRelationName(td->tg_relation)),
-				 errhint("Old history is removed with mentor.prune_history(older_than).")));
+		mn_refuse_write(td, "history is append-only", "Old history is removed with mentor.prune_history(older_than).");
 	return PointerGetDatum(NULL);
 }
 

@@ -1331,13 +1331,8 @@ mn_ledger_immutable(PG_FUNCTION_ARGS)
 {
 	TriggerData *td = mn_require_trigger(fcinfo, "mentor._ledger_immutable", NULL);
 
-	ereport(ERROR,
-			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-			 errmsg("the ledger is immutable: %s on %s is not allowed",
-					TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? "UPDATE"
-					: TRIGGER_FIRED_BY_DELETE(td->tg_event) ? "DELETE" : "TRUNCATE",
-					RelationGetRelationName(td->tg_relation)),
-			 errhint("Corrections are new transfers (kind adjustment or refund); holds are resolved by "
-					 "mentor.post_pending(), mentor.void_pending() and mentor.expire_pending().")));
+	mn_refuse_write(td, "the ledger is immutable",
+					"Corrections are new transfers (kind adjustment or refund); holds are resolved by "
+					"mentor.post_pending(), mentor.void_pending() and mentor.expire_pending().");
 	return PointerGetDatum(NULL);
 }

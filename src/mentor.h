@@ -18,6 +18,7 @@ extern bool mn_current_actor(int64 *actor);
 struct TriggerData;
 extern struct TriggerData *mn_require_trigger(FunctionCallInfo fcinfo, const char *funcname,
 												const char *hint);
+extern void mn_refuse_write(struct TriggerData *td, const char *what, const char *hint);
 extern mn_allocator mn_palloc_allocator(MemoryContext cxt);
 extern char *mn_qualified_name(Relation rel);
 extern char *mn_describe_row(Relation rel, HeapTuple tuple);

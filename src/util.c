@@ -95,6 +95,22 @@ mn_require_trigger(FunctionCallInfo fcinfo, const char *funcname, const char *hi
 	return (TriggerData *) fcinfo->context;
 }
 
+/*
+ * For the statement triggers that keep a table append-only or immutable:
+ * refuses the UPDATE, DELETE or TRUNCATE that fired td, for every role.
+ */
+void
+mn_refuse_write(struct TriggerData *td, const char *what, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("%s: %s on %s is not allowed", what,
+					TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? "UPDATE"
+					: TRIGGER_FIRED_BY_DELETE(td->tg_event) ? "DELETE" : "TRUNCATE",
+					RelationGetRelationName(td->tg_relation)),
+			 errhint("%s", hint)));
+}
+
 /* Refuses to run as anything but the row-level trigger the SQL declares. */
 void
 mn_check_row_trigger(FunctionCallInfo fcinfo, const char *funcname, int nargs, bool before)

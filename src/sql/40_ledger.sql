@@ -799,54 +799,45 @@ $$;
 COMMENT ON FUNCTION request_withdrawal(bigint, bigint, uuid) IS
     'A mentor asks to withdraw earnings: the amount is held (MN002 if not available) until approved or rejected';
 
-CREATE FUNCTION approve_withdrawal(id uuid) RETURNS uuid
+CREATE FUNCTION _resolve_withdrawal(withdrawal uuid, outcome text, why text) RETURNS uuid
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
     w withdrawals;
+    resolution uuid := _derived_id(withdrawal, outcome);
 BEGIN
-    SELECT * INTO w FROM withdrawals x WHERE x.id = approve_withdrawal.id FOR UPDATE;
+    SELECT * INTO w FROM withdrawals WHERE id = withdrawal FOR UPDATE;
     IF NOT FOUND THEN
-        RAISE EXCEPTION 'withdrawal % does not exist', id USING ERRCODE = 'no_data_found';
+        RAISE EXCEPTION 'withdrawal % does not exist', withdrawal USING ERRCODE = 'no_data_found';
     END IF;
-    IF w.status IN ('approved', 'paid') THEN
-        RETURN _derived_id(id, 'approved');
+    IF w.status = outcome OR (outcome = 'approved' AND w.status = 'paid') THEN
+        RETURN resolution;
     END IF;
     IF w.status <> 'requested' THEN
-        RAISE EXCEPTION 'withdrawal % is %, it cannot be approved', id, w.status USING ERRCODE = 'MN006';
+        RAISE EXCEPTION 'withdrawal % is %, it cannot become %', withdrawal, w.status, outcome
+            USING ERRCODE = 'MN006', HINT = 'Only a requested withdrawal is approved or rejected.';
     END IF;
-    PERFORM post_pending(id, _derived_id(id, 'approved'));
-    UPDATE withdrawals x SET status = 'approved' WHERE x.id = approve_withdrawal.id;
-    RETURN _derived_id(id, 'approved');
+    IF outcome = 'approved' THEN
+        PERFORM post_pending(withdrawal, resolution);
+    ELSE
+        PERFORM void_pending(withdrawal, resolution);
+    END IF;
+    UPDATE withdrawals SET status = outcome, reason = why WHERE id = withdrawal;
+    RETURN resolution;
 END
 $$;
+COMMENT ON FUNCTION _resolve_withdrawal(uuid, text, text) IS 'Internal: posts or voids the hold of a withdrawal';
+
+CREATE FUNCTION approve_withdrawal(id uuid) RETURNS uuid
+LANGUAGE sql
+AS $$ SELECT @extschema@._resolve_withdrawal(id, 'approved', NULL) $$;
 COMMENT ON FUNCTION approve_withdrawal(uuid) IS 'Approves a withdrawal: the held earnings are posted out (idempotent)';
 
 CREATE FUNCTION reject_withdrawal(id uuid, reason text DEFAULT NULL) RETURNS uuid
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    w withdrawals;
-BEGIN
-    SELECT * INTO w FROM withdrawals x WHERE x.id = reject_withdrawal.id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'withdrawal % does not exist', id USING ERRCODE = 'no_data_found';
-    END IF;
-    IF w.status = 'rejected' THEN
-        RETURN _derived_id(id, 'rejected');
-    END IF;
-    IF w.status <> 'requested' THEN
-        RAISE EXCEPTION 'withdrawal % is %, it cannot be rejected', id, w.status USING ERRCODE = 'MN006';
-    END IF;
-    PERFORM void_pending(id, _derived_id(id, 'rejected'));
-    UPDATE withdrawals x SET status = 'rejected', reason = reject_withdrawal.reason WHERE x.id = reject_withdrawal.id;
-    RETURN _derived_id(id, 'rejected');
-END
-$$;
+LANGUAGE sql
+AS $$ SELECT @extschema@._resolve_withdrawal(id, 'rejected', reason) $$;
 COMMENT ON FUNCTION reject_withdrawal(uuid, text) IS 'Rejects a withdrawal: the hold is voided and the earnings are available again (idempotent)';
 
 CREATE FUNCTION mark_withdrawal_paid(id uuid, payout_ref text) RETURNS void

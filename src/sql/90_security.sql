@@ -43,31 +43,33 @@ GRANT EXECUTE ON FUNCTION enable_history(regclass, text[]), disable_history(regc
 REVOKE INSERT, UPDATE, DELETE ON ledger_transfers, ledger_entries FROM mentor_app, mentor_admin;
 REVOKE INSERT, UPDATE, DELETE ON token_purchases, token_allotments, withdrawals FROM mentor_app, mentor_admin;
 REVOKE DELETE ON ledger_accounts FROM mentor_app, mentor_admin;
-REVOKE EXECUTE ON FUNCTION
-    transfer(uuid, bigint, bigint, bigint, text, text, boolean, interval), post_pending(uuid, uuid, bigint),
-    void_pending(uuid, uuid), expire_pending(),
-    transfer_batch(uuid[], bigint[], bigint[], bigint[], text[], text[], boolean, interval),
-    open_account(bigint, text, text, boolean, boolean, text, timestamptz), close_account(bigint),
-    system_account(text, text), wallet(bigint), earnings_account(bigint), _owned_account(bigint, text),
-    grant_promo(bigint, bigint, timestamptz, uuid), spend_tokens(bigint, bigint, bigint, uuid, text, text, boolean, interval),
-    expire_promos(), purchase_tokens(bigint, bigint, text, uuid), _resolve_purchase(uuid, text, text),
-    confirm_purchase(uuid), fail_purchase(uuid, text), cancel_purchase(uuid, text),
-    allot_tokens(bigint[], bigint, uuid, text), credit_earnings(bigint, bigint, uuid, text),
-    request_withdrawal(bigint, bigint, uuid), approve_withdrawal(uuid), reject_withdrawal(uuid, text),
-    mark_withdrawal_paid(uuid, text)
-  FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION
-    transfer(uuid, bigint, bigint, bigint, text, text, boolean, interval), post_pending(uuid, uuid, bigint),
-    void_pending(uuid, uuid), expire_pending(),
-    transfer_batch(uuid[], bigint[], bigint[], bigint[], text[], text[], boolean, interval),
-    open_account(bigint, text, text, boolean, boolean, text, timestamptz), close_account(bigint),
-    system_account(text, text), wallet(bigint), earnings_account(bigint), _owned_account(bigint, text),
-    grant_promo(bigint, bigint, timestamptz, uuid), spend_tokens(bigint, bigint, bigint, uuid, text, text, boolean, interval),
-    expire_promos(), purchase_tokens(bigint, bigint, text, uuid), _resolve_purchase(uuid, text, text),
-    confirm_purchase(uuid), fail_purchase(uuid, text), cancel_purchase(uuid, text),
-    credit_earnings(bigint, bigint, uuid, text), request_withdrawal(bigint, bigint, uuid)
-  TO mentor_app;
--- Giving tokens away and paying money out are administrators' decisions.
-GRANT EXECUTE ON FUNCTION allot_tokens(bigint[], bigint, uuid, text), approve_withdrawal(uuid),
-    reject_withdrawal(uuid, text), mark_withdrawal_paid(uuid, text) TO mentor_admin;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'transfer(uuid, bigint, bigint, bigint, text, text, boolean, interval)', 'post_pending(uuid, uuid, bigint)',
+        'void_pending(uuid, uuid)', 'expire_pending()',
+        'transfer_batch(uuid[], bigint[], bigint[], bigint[], text[], text[], boolean, interval)',
+        'open_account(bigint, text, text, boolean, boolean, text, timestamptz)', 'close_account(bigint)',
+        'system_account(text, text)', 'wallet(bigint)', 'earnings_account(bigint)', '_owned_account(bigint, text)',
+        'grant_promo(bigint, bigint, timestamptz, uuid)',
+        'spend_tokens(bigint, bigint, bigint, uuid, text, text, boolean, interval)', 'expire_promos()',
+        'purchase_tokens(bigint, bigint, text, uuid)', '_resolve_purchase(uuid, text, text)', 'confirm_purchase(uuid)',
+        'fail_purchase(uuid, text)', 'cancel_purchase(uuid, text)', 'credit_earnings(bigint, bigint, uuid, text)',
+        'request_withdrawal(bigint, bigint, uuid)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    -- Giving tokens away and paying money out are administrators' decisions.
+    FOREACH fn IN ARRAY ARRAY['allot_tokens(bigint[], bigint, uuid, text)', 'approve_withdrawal(uuid)',
+                              'reject_withdrawal(uuid, text)', 'mark_withdrawal_paid(uuid, text)',
+                              '_resolve_withdrawal(uuid, text, text)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_admin', fn);
+    END LOOP;
+END
+$grants$;
 GRANT SELECT ON ledger_statement TO mentor_analyst;
