@@ -652,50 +652,60 @@ $$;
 COMMENT ON FUNCTION purchase_tokens(bigint, bigint, text, uuid) IS
     'Records a purchase awaiting payment: the tokens are held towards the wallet until confirm_purchase or fail_purchase';
 
-CREATE FUNCTION _resolve_purchase(purchase uuid, outcome text, why text) RETURNS uuid
+-- Purchases and withdrawals are requests backed by a ledger hold (the request's id is the hold's):
+-- resolving one posts or voids the hold and moves the request's status, once.
+CREATE FUNCTION _resolve_request(what text, tbl regclass, request uuid, open_status text, outcome text,
+                                 post boolean, reason_col name, why text, also_done text[] DEFAULT '{}') RETURNS uuid
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    p token_purchases;
-    resolution uuid := _derived_id(purchase, outcome);
+    st text;
+    resolution uuid := _derived_id(request, outcome);
 BEGIN
-    SELECT * INTO p FROM token_purchases WHERE id = purchase FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'purchase % does not exist', purchase USING ERRCODE = 'no_data_found';
+    EXECUTE format('SELECT status FROM %s WHERE id = $1 FOR UPDATE', tbl) INTO st USING request;
+    IF st IS NULL THEN
+        RAISE EXCEPTION '% % does not exist', what, request USING ERRCODE = 'no_data_found';
     END IF;
-    IF p.status = outcome THEN
+    IF st = outcome OR st = ANY (also_done) THEN
         RETURN resolution;
     END IF;
-    IF p.status <> 'pending' THEN
-        RAISE EXCEPTION 'purchase % is %, it cannot become %', purchase, p.status, outcome
-            USING ERRCODE = 'MN006', HINT = 'Only a pending purchase is confirmed, failed or cancelled.';
+    IF st <> open_status THEN
+        RAISE EXCEPTION '% % is %, it cannot become %', what, request, st, outcome
+            USING ERRCODE = 'MN006', HINT = format('Only a %s %s is resolved.', open_status, what);
     END IF;
-    IF outcome = 'completed' THEN
-        PERFORM post_pending(purchase, resolution);
+    IF post THEN
+        PERFORM post_pending(request, resolution);
     ELSE
-        PERFORM void_pending(purchase, resolution);
+        PERFORM void_pending(request, resolution);
     END IF;
-    UPDATE token_purchases SET status = outcome, failure = why WHERE id = purchase;
+    EXECUTE format('UPDATE %s SET status = $1, %I = $2 WHERE id = $3', tbl, reason_col) USING outcome, why, request;
     RETURN resolution;
 END
 $$;
-COMMENT ON FUNCTION _resolve_purchase(uuid, text, text) IS 'Internal: posts or voids the hold of a purchase';
+COMMENT ON FUNCTION _resolve_request(text, regclass, uuid, text, text, boolean, name, text, text[]) IS
+    'Internal: posts or voids the hold behind a purchase or withdrawal and moves its status (idempotent)';
 
 CREATE FUNCTION confirm_purchase(id uuid) RETURNS uuid
 LANGUAGE sql
-AS $$ SELECT @extschema@._resolve_purchase(id, 'completed', NULL) $$;
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT @extschema@._resolve_request('purchase', '@extschema@.token_purchases', id, 'pending', 'completed', true, 'failure', NULL) $$;
 COMMENT ON FUNCTION confirm_purchase(uuid) IS 'The payment succeeded: the held tokens are posted to the wallet (idempotent)';
 
 CREATE FUNCTION fail_purchase(id uuid, reason text DEFAULT NULL) RETURNS uuid
 LANGUAGE sql
-AS $$ SELECT @extschema@._resolve_purchase(id, 'failed', reason) $$;
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT @extschema@._resolve_request('purchase', '@extschema@.token_purchases', id, 'pending', 'failed', false, 'failure', reason) $$;
 COMMENT ON FUNCTION fail_purchase(uuid, text) IS 'The payment failed: the hold is voided (idempotent)';
 
 CREATE FUNCTION cancel_purchase(id uuid, reason text DEFAULT NULL) RETURNS uuid
 LANGUAGE sql
-AS $$ SELECT @extschema@._resolve_purchase(id, 'cancelled', reason) $$;
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT @extschema@._resolve_request('purchase', '@extschema@.token_purchases', id, 'pending', 'cancelled', false, 'failure', reason) $$;
 COMMENT ON FUNCTION cancel_purchase(uuid, text) IS 'The buyer cancelled before paying: the hold is voided (idempotent)';
 
 -- Allotments (seed 001 TokenAllotmentRequest): an administrator gives tokens to a batch of users at once.
@@ -799,45 +809,19 @@ $$;
 COMMENT ON FUNCTION request_withdrawal(bigint, bigint, uuid) IS
     'A mentor asks to withdraw earnings: the amount is held (MN002 if not available) until approved or rejected';
 
-CREATE FUNCTION _resolve_withdrawal(withdrawal uuid, outcome text, why text) RETURNS uuid
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    w withdrawals;
-    resolution uuid := _derived_id(withdrawal, outcome);
-BEGIN
-    SELECT * INTO w FROM withdrawals WHERE id = withdrawal FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'withdrawal % does not exist', withdrawal USING ERRCODE = 'no_data_found';
-    END IF;
-    IF w.status = outcome OR (outcome = 'approved' AND w.status = 'paid') THEN
-        RETURN resolution;
-    END IF;
-    IF w.status <> 'requested' THEN
-        RAISE EXCEPTION 'withdrawal % is %, it cannot become %', withdrawal, w.status, outcome
-            USING ERRCODE = 'MN006', HINT = 'Only a requested withdrawal is approved or rejected.';
-    END IF;
-    IF outcome = 'approved' THEN
-        PERFORM post_pending(withdrawal, resolution);
-    ELSE
-        PERFORM void_pending(withdrawal, resolution);
-    END IF;
-    UPDATE withdrawals SET status = outcome, reason = why WHERE id = withdrawal;
-    RETURN resolution;
-END
-$$;
-COMMENT ON FUNCTION _resolve_withdrawal(uuid, text, text) IS 'Internal: posts or voids the hold of a withdrawal';
-
 CREATE FUNCTION approve_withdrawal(id uuid) RETURNS uuid
 LANGUAGE sql
-AS $$ SELECT @extschema@._resolve_withdrawal(id, 'approved', NULL) $$;
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT @extschema@._resolve_request('withdrawal', '@extschema@.withdrawals', id, 'requested', 'approved', true, 'reason', NULL,
+                                          ARRAY['paid']) $$;
 COMMENT ON FUNCTION approve_withdrawal(uuid) IS 'Approves a withdrawal: the held earnings are posted out (idempotent)';
 
 CREATE FUNCTION reject_withdrawal(id uuid, reason text DEFAULT NULL) RETURNS uuid
 LANGUAGE sql
-AS $$ SELECT @extschema@._resolve_withdrawal(id, 'rejected', reason) $$;
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT @extschema@._resolve_request('withdrawal', '@extschema@.withdrawals', id, 'requested', 'rejected', false, 'reason', reason) $$;
 COMMENT ON FUNCTION reject_withdrawal(uuid, text) IS 'Rejects a withdrawal: the hold is voided and the earnings are available again (idempotent)';
 
 CREATE FUNCTION mark_withdrawal_paid(id uuid, payout_ref text) RETURNS void

@@ -55,7 +55,7 @@ BEGIN
         'system_account(text, text)', 'wallet(bigint)', 'earnings_account(bigint)', '_owned_account(bigint, text)',
         'grant_promo(bigint, bigint, timestamptz, uuid)',
         'spend_tokens(bigint, bigint, bigint, uuid, text, text, boolean, interval)', 'expire_promos()',
-        'purchase_tokens(bigint, bigint, text, uuid)', '_resolve_purchase(uuid, text, text)', 'confirm_purchase(uuid)',
+        'purchase_tokens(bigint, bigint, text, uuid)', 'confirm_purchase(uuid)',
         'fail_purchase(uuid, text)', 'cancel_purchase(uuid, text)', 'credit_earnings(bigint, bigint, uuid, text)',
         'request_withdrawal(bigint, bigint, uuid)']
     LOOP
@@ -64,12 +64,13 @@ BEGIN
     END LOOP;
     -- Giving tokens away and paying money out are administrators' decisions.
     FOREACH fn IN ARRAY ARRAY['allot_tokens(bigint[], bigint, uuid, text)', 'approve_withdrawal(uuid)',
-                              'reject_withdrawal(uuid, text)', 'mark_withdrawal_paid(uuid, text)',
-                              '_resolve_withdrawal(uuid, text, text)']
+                              'reject_withdrawal(uuid, text)', 'mark_withdrawal_paid(uuid, text)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_admin', fn);
     END LOOP;
+    -- Only through confirm/fail/cancel_purchase and approve/reject_withdrawal, which run as the owner.
+    REVOKE EXECUTE ON FUNCTION _resolve_request(text, regclass, uuid, text, text, boolean, name, text, text[]) FROM PUBLIC;
 END
 $grants$;
 GRANT SELECT ON ledger_statement TO mentor_analyst;

@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(24);
+SELECT plan(26);
 
 CREATE ROLE tap_backend LOGIN;
 GRANT mentor_app TO tap_backend;
@@ -51,6 +51,11 @@ SELECT throws_ok($$UPDATE mentor.token_purchases SET status = 'completed'$$, '42
                  'nor complete a purchase without its function');
 SELECT throws_ok($$SELECT mentor.allot_tokens(ARRAY[1]::bigint[], 100, gen_random_uuid())$$, '42501', NULL,
                  'giving tokens away is for administrators');
+SELECT throws_ok($$SELECT mentor.approve_withdrawal(gen_random_uuid())$$, '42501', NULL,
+                 'so is paying money out');
+SELECT throws_ok($$SELECT mentor._resolve_request('withdrawal', 'mentor.withdrawals', gen_random_uuid(), 'requested',
+                                                  'approved', true, 'reason', NULL)$$, '42501', NULL,
+                 'also through the internal function behind it');
 RESET ROLE;
 
 SELECT id AS tap_user_id FROM mentor.users WHERE username = 'tap_user' \gset
