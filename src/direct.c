@@ -103,17 +103,13 @@ load(MnDirectRel *d)
 }
 
 /*
- * Opens the table and its indexes with RowExclusiveLock, (re)building the
- * cache if anything changed.  Everything is opened first and staleness
- * checked afterwards: opening processes invalidations, which may rebuild a
- * relcache entry that a cached IndexInfo points to (BRIN keeps its index's
- * Relation); while a relation stays open its entry is rebuilt in place.
+ * Opens the table with RowExclusiveLock; its indexes are opened on first use
+ * (open_indexes), since a call that only reads a row through a cached
+ * position needs none of them.
  */
 Relation
 mn_direct_open(MnDirectRel *d)
 {
-	int			i;
-
 	if (!d->registered)
 	{
 		d->cxt = AllocSetContextCreate(CacheMemoryContext, "mentor direct writer", ALLOCSET_SMALL_SIZES);
@@ -133,6 +129,24 @@ mn_direct_open(MnDirectRel *d)
 				 errmsg("mentor.%s has %d columns, expected %d", d->relname,
 						RelationGetDescr(d->rel)->natts, d->natts),
 				 errhint("The extension owns the shape of this table; undo the ALTER TABLE or reinstall.")));
+	d->indexes_open = false;
+	return d->rel;
+}
+
+/*
+ * Opens the indexes with RowExclusiveLock, (re)building the cache if anything
+ * changed.  Everything is opened first and staleness checked afterwards:
+ * opening processes invalidations, which may rebuild a relcache entry that a
+ * cached IndexInfo points to (BRIN keeps its index's Relation); while a
+ * relation stays open its entry is rebuilt in place.
+ */
+static void
+open_indexes(MnDirectRel *d)
+{
+	int			i;
+
+	if (d->indexes_open)
+		return;
 	for (;;)
 	{
 		if (d->stale)
@@ -143,7 +157,10 @@ mn_direct_open(MnDirectRel *d)
 		for (i = 0; i < d->nindexes; i++)
 			d->indexes[i] = index_open(d->index_oids[i], RowExclusiveLock);
 		if (!d->stale)
-			return d->rel;
+		{
+			d->indexes_open = true;
+			return;
+		}
 		/* Something changed while opening: build again from what is open now. */
 		for (i = 0; i < d->nindexes; i++)
 			index_close(d->indexes[i], NoLock);
@@ -155,8 +172,10 @@ mn_direct_close(MnDirectRel *d)
 {
 	int			i;
 
-	for (i = 0; i < d->nindexes; i++)
-		index_close(d->indexes[i], NoLock);
+	if (d->indexes_open)
+		for (i = 0; i < d->nindexes; i++)
+			index_close(d->indexes[i], NoLock);
+	d->indexes_open = false;
 	table_close(d->rel, NoLock);
 	d->rel = NULL;
 }
@@ -164,6 +183,7 @@ mn_direct_close(MnDirectRel *d)
 Relation
 mn_direct_pk(MnDirectRel *d)
 {
+	open_indexes(d);
 	if (d->pk < 0)
 		elog(ERROR, "mentor.%s has no primary key", d->relname);
 	return d->indexes[d->pk];
@@ -173,9 +193,11 @@ mn_direct_pk(MnDirectRel *d)
 static void
 insert_index_entries(MnDirectRel *d, HeapTuple tuple, bool summarizing_only)
 {
-	ExprContext *econtext = GetPerTupleExprContext(d->estate);
+	ExprContext *econtext;
 	int			i;
 
+	open_indexes(d);
+	econtext = GetPerTupleExprContext(d->estate);
 	ExecStoreHeapTuple(tuple, d->slot, false);
 	econtext->ecxt_scantuple = d->slot;
 	for (i = 0; i < d->nindexes; i++)

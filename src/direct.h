@@ -39,6 +39,7 @@ typedef struct MnDirectRel
 	struct MnDirectRel *next;
 	/* open state, between mn_direct_open and mn_direct_close */
 	Relation	rel;
+	bool		indexes_open;
 	Relation	indexes[MN_DIRECT_MAX_INDEXES];
 } MnDirectRel;
 
