@@ -279,12 +279,21 @@ mn_direct_fetch(MnDirectRel *d, RegProcedure eqproc, Datum key, Snapshot snapsho
 	IndexScanDesc scan;
 	bool		found;
 
+	ItemPointer tid;
+
 	ScanKeyInit(&skey, 1, BTEqualStrategyNumber, eqproc, key);
 	scan = index_beginscan(d->rel, mn_direct_pk(d), snapshot, 1, 0);
 	index_rescan(scan, &skey, 1, NULL, 0);
-	found = index_getnext_slot(scan, ForwardScanDirection, slot);
-	if (found && root)
-		*root = scan->xs_heaptid;
+	found = false;
+	while (!found && (tid = index_getnext_tid(scan, ForwardScanDirection)) != NULL)
+	{
+		/* Fetching moves xs_heaptid along the HOT chain: keep the root the index points to. */
+		ItemPointerData index_tid = *tid;
+
+		found = index_fetch_heap(scan, slot);
+		if (found && root)
+			*root = index_tid;
+	}
 	index_endscan(scan);
 	return found;
 }

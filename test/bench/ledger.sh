@@ -54,7 +54,9 @@ printf '%s\n' "INSERT INTO bare_transfers (id, debit_account_id, credit_account_
 printf '%s\n' "$pick" "SELECT mentor.transfer(gen_random_uuid(), $wmin + :a, $wmin + :b, 1, 'spend');" > "$w/insert_mentor.sql"
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-tps() { PGOPTIONS="-c synchronous_commit=$1" pgbench -h "$sock" -n -M prepared -c "$2" -j "$2" -T "$SECS" -f "$3" $db 2>/dev/null \
+# pgbench threads: one per client, at most one per core (more threads than cores only add switching).
+cores=$(nproc)
+tps() { PGOPTIONS="-c synchronous_commit=$1" pgbench -h "$sock" -n -M prepared -c "$2" -j "$(( $2 < cores ? $2 : cores ))" -T "$SECS" -f "$3" $db 2>/dev/null \
         | sed -nE 's/^tps = ([0-9.]+).*/\1/p'; }
 declare -A r
 for sc in on off; do
