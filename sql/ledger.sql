@@ -99,6 +99,8 @@ SELECT mentor.transfer(pg_temp.u(30), :w_ana, :w_ben, 10, 'hold', pending => tru
 SELECT pg_sleep(0.05);
 SELECT regexp_replace(pg_temp.try(format($$SELECT mentor.post_pending(%L, %L)$$, pg_temp.u(30), pg_temp.u(31))),
                       ' at .*', ' at (its expiry)') AS try;
+SELECT regexp_replace(pg_temp.try(format($$SELECT mentor.void_pending(%L, %L)$$, pg_temp.u(30), pg_temp.u(31))),
+                      ' at .*', ' at (its expiry)') AS try;
 SELECT mentor.expire_pending() AS expired, mentor.expire_pending() AS expired_again;
 SELECT status FROM mentor.ledger_transfers WHERE id = pg_temp.u(30);
 SELECT pg_temp.bal(:w_ana) AS ana, pg_temp.bal(:w_ben) AS ben;
