@@ -15,6 +15,8 @@ OBJS = \
 	src/history_store.o \
 	src/direct.o \
 	src/ledger.o \
+	src/ledger_accounts.o \
+	src/ledger_sql.o \
 	src/core/lifecycle_graph.o \
 	src/core/validate.o
 
