@@ -190,9 +190,10 @@ mn_direct_pk(MnDirectRel *d)
 }
 
 /* Index entries for a heap tuple just written, as ExecInsertIndexTuples makes them. */
-static void
-insert_index_entries(MnDirectRel *d, HeapTuple tuple, bool summarizing_only)
+static bool
+insert_index_entries(MnDirectRel *d, HeapTuple tuple, bool summarizing_only, IndexUniqueCheck unique_check)
 {
+	bool		unique = true;
 	ExprContext *econtext;
 	int			i;
 
@@ -216,15 +217,21 @@ insert_index_entries(MnDirectRel *d, HeapTuple tuple, bool summarizing_only)
 		if (d->preds[i] && !ExecQual(d->preds[i], econtext))
 			continue;
 		FormIndexDatum(d->infos[i], d->slot, d->estate, values, isnull);
-		index_insert(index, values, isnull, &tuple->t_self, d->rel,
-					 index->rd_index->indisunique ? UNIQUE_CHECK_YES : UNIQUE_CHECK_NO,
+		{
+			IndexUniqueCheck check = index->rd_index->indisunique ? unique_check : UNIQUE_CHECK_NO;
+
+			/* index_insert's result means something only for a partial check. */
+			if (!index_insert(index, values, isnull, &tuple->t_self, d->rel, check,
 #if PG_VERSION_NUM >= 140000
-					 false,
+							  false,
 #endif
-					 d->infos[i]);
+							  d->infos[i]) && check == UNIQUE_CHECK_PARTIAL)
+				unique = false;
+		}
 	}
 	ResetExprContext(econtext);
 	ExecClearTuple(d->slot);
+	return unique;
 }
 
 /* Inserts tuple (its t_self is set); a duplicate in a unique index raises 23505. */
@@ -232,7 +239,26 @@ void
 mn_direct_insert(MnDirectRel *d, HeapTuple tuple)
 {
 	simple_heap_insert(d->rel, tuple);
-	insert_index_entries(d, tuple, false);
+	insert_index_entries(d, tuple, false, UNIQUE_CHECK_YES);
+}
+
+/*
+ * Inserts tuple unless a unique index may already hold its key, committed or
+ * in progress: then the tuple is taken back (deleted, its index entries left
+ * to VACUUM) and false returned, without waiting, so that the caller can
+ * look at the existing row.  One index descent instead of a lookup and an
+ * insert, on the path where the key is new.
+ */
+bool
+mn_direct_insert_if_new(MnDirectRel *d, HeapTuple tuple)
+{
+	simple_heap_insert(d->rel, tuple);
+	if (insert_index_entries(d, tuple, false, UNIQUE_CHECK_PARTIAL))
+		return true;
+	/* Deleting needs the insert to be visible to the command doing it. */
+	CommandCounterIncrement();
+	simple_heap_delete(d->rel, &tuple->t_self);
+	return false;
 }
 
 /*
@@ -253,12 +279,12 @@ mn_direct_update(MnDirectRel *d, ItemPointer otid, HeapTuple tuple, bool wait)
 	result = heap_update(d->rel, otid, tuple, GetCurrentCommandId(true), InvalidSnapshot, wait,
 						 &tmfd, &lockmode, &update_indexes);
 	if (result == TM_Ok && update_indexes != TU_None)
-		insert_index_entries(d, tuple, update_indexes == TU_Summarizing);
+		insert_index_entries(d, tuple, update_indexes == TU_Summarizing, UNIQUE_CHECK_YES);
 #else
 	result = heap_update(d->rel, otid, tuple, GetCurrentCommandId(true), InvalidSnapshot, wait,
 						 &tmfd, &lockmode);
 	if (result == TM_Ok && !HeapTupleIsHeapOnly(tuple))
-		insert_index_entries(d, tuple, false);
+		insert_index_entries(d, tuple, false, UNIQUE_CHECK_YES);
 #endif
 	return result;
 }

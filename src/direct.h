@@ -47,6 +47,7 @@ extern void mn_direct_init(void);
 extern Relation mn_direct_open(MnDirectRel *d);
 extern void mn_direct_close(MnDirectRel *d);
 extern void mn_direct_insert(MnDirectRel *d, HeapTuple tuple);
+extern bool mn_direct_insert_if_new(MnDirectRel *d, HeapTuple tuple);
 extern TM_Result mn_direct_update(MnDirectRel *d, ItemPointer otid, HeapTuple tuple, bool wait);
 extern bool mn_direct_fetch(MnDirectRel *d, RegProcedure eqproc, Datum key, Snapshot snapshot,
 							TupleTableSlot *slot, ItemPointer root);

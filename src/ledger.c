@@ -6,9 +6,10 @@
  *
  *   1. idempotency: an operation whose id exists is a repeat (same
  *      parameters: no effect) or a conflict (MN003), and a call whose id is
- *      being inserted by another waits for it; a post or void claims its
- *      hold by moving the hold's status, which serialises resolutions; the
- *      op's transfer row is inserted at once;
+ *      being inserted by another waits for it.  A new transfer's row is
+ *      simply inserted, the primary key telling whether the id was taken; a
+ *      post or void looks its id up, then claims its hold by moving the
+ *      hold's status, which serialises resolutions, then inserts its row;
  *   2. accounts, in ascending id order (one global order, so concurrent calls
  *      never deadlock): each tracked account is read at its newest version,
  *      every operation of the call is checked against it in call order, and
@@ -229,10 +230,10 @@ mn_same_text(text *a, text *b)
  * Whether a transfer with this id exists, committed or being inserted by a
  * transaction still in progress, which is waited for: a retry sent while its
  * original runs waits for it, then finds it (or, if it rolled back, makes the
- * transfer itself).  The row is inserted right after this check, so a later
- * retry finds it in turn; two calls checking within the same microseconds
- * may still meet at the primary key (23505, and a retry then returns the
- * original).
+ * transfer itself).  New transfers get here only when their insert met the
+ * id (insert_transfer); posts and voids look first and insert right after,
+ * so only two of those with one id checking within the same microseconds can
+ * still meet at the primary key (23505; a retry then returns the original).
  */
 static bool
 find_transfer(Ledger *L, const pg_uuid_t *id, TupleTableSlot *s)
@@ -251,11 +252,11 @@ find_transfer(Ledger *L, const pg_uuid_t *id, TupleTableSlot *s)
 }
 
 /*
- * Step 1 for one op: is its id already a transfer?  If so, the same
+ * Step 1 for an op whose id is already a transfer (in L->slot_t): the same
  * parameters make it a repeat, anything else is MN003.
  */
 static void
-check_idempotency(Ledger *L, Op *op)
+judge_existing(Ledger *L, Op *op)
 {
 	TupleTableSlot *s = L->slot_t;
 	Datum	   *v;
@@ -263,8 +264,6 @@ check_idempotency(Ledger *L, Op *op)
 	Status		st;
 	bool		same;
 
-	if (!find_transfer(L, &op->id, s))
-		return;
 	slot_getallattrs(s);
 	v = s->tts_values;
 	n = s->tts_isnull;
@@ -302,6 +301,14 @@ check_idempotency(Ledger *L, Op *op)
 						   n[T_PENDING_ID] ? "" : mn_uuid_str(DatumGetUUIDP(v[T_PENDING_ID]))),
 				 errhint("An id is an idempotency key: retry with exactly the same parameters, or use a new id.")));
 	op->duplicate = true;
+}
+
+/* Step 1 for a post or void: is its id already a transfer? */
+static void
+check_idempotency(Ledger *L, Op *op)
+{
+	if (find_transfer(L, &op->id, L->slot_t))
+		judge_existing(L, op);
 }
 
 /*
@@ -427,14 +434,19 @@ write_entry(Ledger *L, Acct *a, TimestampTz at, const pg_uuid_t *transfer, int64
 	heap_freetuple(tuple);
 }
 
-/* Step 1, last: the op's transfer row, right after its id was found free. */
-static void
+/*
+ * Step 1, last: the op's transfer row.  A new transfer's row goes in only if
+ * no row has its id (false otherwise: nothing written); a post's or void's
+ * id was looked up before.
+ */
+static bool
 insert_transfer(Ledger *L, Op *op)
 {
 	Datum		values[T_NATTS];
 	bool		nulls[T_NATTS] = {false};
 	HeapTuple	tuple;
 	Status		st = op->type == OP_PENDING ? ST_PENDING : op->type == OP_VOID ? ST_VOIDED : ST_POSTED;
+	bool		inserted = true;
 
 	values[T_ID] = UUIDPGetDatum(&op->id);
 	values[T_DEBIT] = Int64GetDatum(op->debit);
@@ -452,8 +464,12 @@ insert_transfer(Ledger *L, Op *op)
 	nulls[T_ACTOR] = !L->has_actor;
 	values[T_CREATED] = TimestampTzGetDatum(mn_clock());
 	tuple = heap_form_tuple(RelationGetDescr(L->transfers), values, nulls);
-	mn_direct_insert(&transfers_rel, tuple);
+	if (op->type == OP_POSTED || op->type == OP_PENDING)
+		inserted = mn_direct_insert_if_new(&transfers_rel, tuple);
+	else
+		mn_direct_insert(&transfers_rel, tuple);
 	heap_freetuple(tuple);
+	return inserted;
 }
 
 /*
@@ -544,14 +560,32 @@ mn_ledger_run(Ledger *L)
 	{
 		Op		   *op = &L->ops[i];
 
-		if (op->type != OP_EXPIRE && !op->duplicate)
-			check_idempotency(L, op);
 		if (op->duplicate)
 			continue;
-		if (op->type == OP_POST || op->type == OP_VOID || op->type == OP_EXPIRE)
-			op->skipped = !claim_hold(L, op);
+		if (op->type == OP_POSTED || op->type == OP_PENDING)
+		{
+			/*
+			 * Inserting is the idempotency check: only a key already there
+			 * (or arriving) is looked at, and waited for.  If that other
+			 * call rolled back, the id is free again.
+			 */
+			while (!insert_transfer(L, op))
+				if (find_transfer(L, &op->id, L->slot_t))
+				{
+					judge_existing(L, op);
+					break;
+				}
+			continue;
+		}
+		if (op->type != OP_EXPIRE)
+		{
+			check_idempotency(L, op);
+			if (op->duplicate)
+				continue;
+		}
+		op->skipped = !claim_hold(L, op);
 		if (mn_op_is_live(op) && op->type != OP_EXPIRE)
-			insert_transfer(L, op);
+			(void) insert_transfer(L, op);
 	}
 	mn_gather_accounts(L);
 	mn_check_ops_accounts(L);
