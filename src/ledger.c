@@ -234,6 +234,9 @@ mn_same_text(text *a, text *b)
  * id (insert_transfer); posts and voids look first and insert right after,
  * so only two of those with one id checking within the same microseconds can
  * still meet at the primary key (23505; a retry then returns the original).
+ * The dirty snapshot (needed to see rows in progress) can miss a row that a
+ * non-HOT update is moving; only holds are ever updated, and a repeated hold
+ * goes through insert_transfer's loop, which meets the id again.
  */
 static bool
 find_transfer(Ledger *L, const pg_uuid_t *id, TupleTableSlot *s)
