@@ -330,22 +330,15 @@ mn_update_accounts(Ledger *L)
 			{
 				Op		   *op = &L->ops[j];
 
-				if (!mn_op_is_live(op))
+				if (!mn_op_is_live(op) || (op->debit != a->id && op->credit != a->id))
 					continue;
+				/* Judged again on every read: the account may have been closed meanwhile. */
+				check_account_usable(op, a);
 				if (op->debit == a->id)
-				{
-					if (a->closed && (op->type == OP_POSTED || op->type == OP_PENDING))
-						check_account_usable(op, a);
 					apply_side(op, a, true, &posted, &dr, &cr, &version, true);
-					touched = true;
-				}
 				if (op->credit == a->id)
-				{
-					if (a->closed && (op->type == OP_POSTED || op->type == OP_PENDING))
-						check_account_usable(op, a);
 					apply_side(op, a, false, &posted, &dr, &cr, &version, true);
-					touched = true;
-				}
+				touched = true;
 			}
 			if (!touched)
 				break;
