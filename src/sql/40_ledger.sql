@@ -389,6 +389,12 @@ LANGUAGE sql IMMUTABLE STRICT
 AS $$ SELECT md5(base::text || ':' || label)::uuid $$;
 COMMENT ON FUNCTION _derived_id(uuid, text) IS 'Internal: a deterministic uuid for the n-th transfer of one idempotent call';
 
+-- The ids of the transfers of one multi-part call: the call's own id, then ids derived from it.
+CREATE FUNCTION _part_id(base uuid, part int) RETURNS uuid
+LANGUAGE sql IMMUTABLE STRICT
+AS $$ SELECT CASE WHEN part = 0 THEN base ELSE @extschema@._derived_id(base, part::text) END $$;
+COMMENT ON FUNCTION _part_id(uuid, integer) IS 'Internal: id of part n (from 0) of a multi-transfer call such as spend_tokens';
+
 CREATE FUNCTION system_account(name text, asset text DEFAULT 'TOKEN') RETURNS bigint
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
@@ -524,8 +530,9 @@ AS $$
 DECLARE
     sources   bigint[] := '{}';
     takes     bigint[] := '{}';
-    ids       uuid[] := '{}';
+    ids       uuid[];
     remaining bigint := spend_tokens.amount;
+    user_wallet bigint;
     src       record;
     part      bigint;
     total     bigint := 0;
@@ -538,7 +545,7 @@ BEGIN
         RETURN QUERY
             SELECT t.id, t.debit_account_id, t.amount
               FROM generate_series(0, 64) k
-              JOIN ledger_transfers t ON t.id = CASE WHEN k = 0 THEN spend_tokens.id ELSE _derived_id(spend_tokens.id, k::text) END
+              JOIN ledger_transfers t ON t.id = _part_id(spend_tokens.id, k)
              ORDER BY k;
         RETURN;
     END IF;
@@ -557,8 +564,9 @@ BEGIN
         total := total + src.available;
     END LOOP;
     IF remaining > 0 THEN
-        sources := sources || wallet(user_id); takes := takes || remaining;
-        total := total + (balance(wallet(user_id))).available;
+        user_wallet := wallet(user_id);
+        sources := sources || user_wallet; takes := takes || remaining;
+        total := total + (balance(user_wallet)).available;
     END IF;
     IF total < spend_tokens.amount THEN
         RAISE EXCEPTION 'user % has % tokens available, % needed', user_id, total, spend_tokens.amount
@@ -566,9 +574,7 @@ BEGIN
                   DETAIL = format('Promotional and wallet tokens together: %s.', total),
                   HINT = 'Buy tokens with mentor.purchase_tokens().';
     END IF;
-    FOR k IN 1 .. array_length(sources, 1) LOOP
-        ids := ids || CASE WHEN k = 1 THEN spend_tokens.id ELSE _derived_id(spend_tokens.id, (k - 1)::text) END;
-    END LOOP;
+    ids := ARRAY(SELECT _part_id(spend_tokens.id, k) FROM generate_series(0, array_length(sources, 1) - 1) k ORDER BY k);
     PERFORM transfer_batch(ids, sources, ARRAY[credit], takes, ARRAY[kind], ARRAY[reference], pending, timeout);
     RETURN QUERY SELECT u.i, u.s, u.t FROM unnest(ids, sources, takes) AS u(i, s, t);
 END
