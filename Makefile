@@ -17,8 +17,12 @@ OBJS = \
 	src/ledger.o \
 	src/ledger_accounts.o \
 	src/ledger_sql.o \
+	src/crosscheck.o \
+	src/teams.o \
 	src/core/lifecycle_graph.o \
-	src/core/validate.o
+	src/core/validate.o \
+	src/core/crosscheck.o \
+	src/core/teams.o
 
 # One file per module, concatenated in name order into the install script.
 SQL_MODULES = $(sort $(wildcard src/sql/*.sql))

@@ -23,6 +23,7 @@ PG_MODULE_MAGIC;
 void		_PG_init(void);
 
 static char *actor_guc = NULL;
+static char *score_source_guc = NULL;
 
 /* Parses "" (no actor) or a positive bigint; false for anything else. */
 static bool
@@ -66,6 +67,13 @@ _PG_init(void)
 							   &actor_guc, "", PGC_USERSET, 0,
 							   check_actor, NULL, NULL);
 #if PG_VERSION_NUM >= 150000
+	/* set transaction-locally by the functions that write scores in bulk */
+	DefineCustomStringVariable("mentor.score_source",
+							   "What is writing task scores in this transaction (crosscheck:<method>, review...).",
+							   "Recorded in historical_scores as \"source\"; set by the extension's functions.",
+							   &score_source_guc, "", PGC_USERSET, GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL,
+							   NULL, NULL, NULL);
+
 	MarkGUCPrefixReserved("mentor");
 #else
 	EmitWarningsOnPlaceholders("mentor");

@@ -12,6 +12,8 @@
 #include "access/relation.h"
 #include "access/detoast.h"
 #include "commands/trigger.h"
+#include "catalog/pg_type.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
@@ -187,4 +189,42 @@ mn_clock(void)
 		now = last_at + 1;
 	last_at = now;
 	return now;
+}
+
+/*
+ * The elements of a one-dimensional array argument without NULLs, for the
+ * glue functions that hand arrays to src/core/.  A NULL array, a NULL element
+ * or a multi-dimensional array is the caller's mistake, reported by name.
+ */
+Datum *
+mn_array_arg(FunctionCallInfo fcinfo, int argno, const char *name, Oid elemtype, int *n)
+{
+	ArrayType  *arr;
+	Datum	   *values;
+	bool	   *nulls;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	if (PG_ARGISNULL(argno))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("%s must not be NULL", name),
+				 errhint("Pass an empty array instead.")));
+	arr = PG_GETARG_ARRAYTYPE_P(argno);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a one-dimensional array", name)));
+	if (ARR_ELEMTYPE(arr) != elemtype)
+		elog(ERROR, "%s has element type %u, expected %u", name, ARR_ELEMTYPE(arr), elemtype);
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	deconstruct_array(arr, elemtype, typlen, typbyval, typalign, &values, &nulls, n);
+	for (int i = 0; i < *n; i++)
+		if (nulls[i])
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("%s must not contain NULL", name),
+					 errdetail("Element %d is NULL.", i + 1)));
+	return values;
 }

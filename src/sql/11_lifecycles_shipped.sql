@@ -141,6 +141,14 @@ SELECT _ship_lifecycle('job_post', ARRAY[
     ['active', 'closed'],
     ['paused', 'closed']], true);
 
+-- 000: Registry.status - a registration request to join a course.
+SELECT _ship_lifecycle('registration', ARRAY[
+    ['[*]', 'pending'],
+    ['pending', 'approved'],
+    ['pending', 'rejected'],
+    ['approved', '[*]'],
+    ['rejected', '[*]']], true);
+
 -- 001: mentor withdrawals (MentorEarnings withdrawal status).
 SELECT _ship_lifecycle('withdrawal', ARRAY[
     ['[*]', 'requested'],
