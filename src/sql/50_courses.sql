@@ -202,7 +202,7 @@ AS $$
 SELECT CASE
     WHEN criteria IS NULL THEN NULL
     WHEN jsonb_typeof(criteria) <> 'array' THEN 'criteria must be a JSON array'
-    ELSE (SELECT string_agg(problem, '; ') FROM (
+    ELSE (SELECT string_agg(DISTINCT problem, '; ') FROM (
             SELECT CASE
                 WHEN jsonb_typeof(c) <> 'object' THEN format('element %s is not an object', i)
                 WHEN jsonb_typeof(c -> 'key') IS DISTINCT FROM 'string' OR c ->> 'key' !~ '^[a-z0-9_]{1,60}$'
@@ -236,6 +236,26 @@ COMMENT ON COLUMN tasks.criteria IS
     'Review criteria: a JSON array of {"key", "text", "max"}; cross-check reviews score each key from 0 to max';
 CREATE TRIGGER tasks_touch_updated_at BEFORE UPDATE ON tasks
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+-- The CHECK constraint guards the data; this says what exactly is wrong first.
+CREATE FUNCTION _tasks_check_criteria() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    problem text := _criteria_problem(NEW.criteria);
+BEGIN
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'malformed criteria for task "%"', NEW.name
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = problem,
+                  HINT = 'Criteria are a JSON array like [{"key": "layout", "text": "Responsive layout", "max": 20}].';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _tasks_check_criteria() IS 'Internal: explains a malformed criteria list (22023)';
+CREATE TRIGGER tasks_check_criteria BEFORE INSERT OR UPDATE OF criteria ON tasks
+    FOR EACH ROW EXECUTE FUNCTION _tasks_check_criteria();
 
 CREATE TYPE crosscheck_status AS ENUM ('initial', 'distributed', 'completed');
 COMMENT ON TYPE crosscheck_status IS 'Cross-check progress of a course task (lifecycle "crosscheck")';
