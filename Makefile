@@ -28,7 +28,7 @@ OBJS = \
 SQL_MODULES = $(sort $(wildcard src/sql/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = core identity lifecycle history ledger
+REGRESS = core identity lifecycle history ledger courses crosscheck teams
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
 ISOLATION = lifecycle_cache history_actors ledger_races
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation

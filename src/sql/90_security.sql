@@ -74,3 +74,32 @@ BEGIN
 END
 $grants$;
 GRANT SELECT ON ledger_statement TO mentor_analyst;
+
+-- Courses and cross-checks: pairs are written by mentor.crosscheck_distribute
+-- and reviews by mentor.crosscheck_submit_review only (the app may add to a
+-- review's discussion); course-wide operations are for the application to
+-- offer to course managers.
+REVOKE INSERT, UPDATE, DELETE ON task_solution_checkers, task_solution_results FROM mentor_app, mentor_admin;
+GRANT UPDATE (messages) ON task_solution_results TO mentor_app;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'crosscheck_distribute(bigint, integer, bigint, boolean)',
+        'crosscheck_submit_review(bigint, bigint, bigint, integer, jsonb, text, boolean)',
+        'crosscheck_complete(bigint, text)', 'crosscheck_reviewer_flags(bigint, integer)',
+        'recalculate_scores(bigint)', 'issue_certificates(bigint)', 'distribute_teams(bigint, bigint)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _crosscheck_pairs(bigint[], bigint[], integer, bigint),
+        _crosscheck_late_pairs(bigint[], bigint[], boolean[], bigint[], bigint[], integer, bigint),
+        _teams_plan(integer[], integer[], integer, integer, integer, bigint),
+        _crosscheck_task(bigint, text), _is_course_staff(bigint, bigint) FROM PUBLIC;
+    -- the row-level security policy of task_solution_results calls it
+    GRANT EXECUTE ON FUNCTION _is_course_staff(bigint, bigint) TO mentor_app;
+END
+$grants$;
+GRANT SELECT ON course_leaderboard, crosscheck_progress TO mentor_analyst;

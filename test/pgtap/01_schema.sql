@@ -3,18 +3,23 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(64);
+SELECT plan(70);
 
 SELECT has_schema('mentor');
 SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_defs', 'users', 'profiles',
                                   'skills', 'user_skills', 'external_accounts', 'profile_visibility',
                                   'history_tables', 'history_contexts', 'history_log',
                                   'ledger_accounts', 'ledger_transfers', 'ledger_entries',
-                                  'token_purchases', 'token_allotments', 'withdrawals']);
+                                  'token_purchases', 'token_allotments', 'withdrawals',
+                                  'disciplines', 'courses', 'course_users', 'course_mentors', 'students', 'registries',
+                                  'tasks', 'course_tasks', 'task_results', 'certificates', 'task_solutions',
+                                  'task_solution_checkers', 'task_solution_results', 'team_distributions',
+                                  'team_distribution_students', 'teams', 'team_members']);
 SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables',
-                                 'ledger_statement']);
+                                 'ledger_statement', 'course_leaderboard', 'my_crosscheck_reviews', 'crosscheck_progress']);
 SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibility', 'skill_direction',
-                                 'transfer_status']);
+                                 'transfer_status', 'checker_kind', 'registration_kind', 'registration_status',
+                                 'crosscheck_status']);
 SELECT domains_are('mentor', ARRAY['email', 'time_zone', 'rating', 'percent', 'token_amount', 'slug']);
 SELECT enum_has_labels('mentor', 'platform_role', ARRAY['user', 'mentor', 'admin', 'owner', 'sales']);
 
@@ -25,7 +30,7 @@ SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
   FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-              AND a.attidentity = 'a'), 9, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
+              AND a.attidentity = 'a'), 26, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
 -- Ledger rows are keyed by the caller's idempotency key.
 SELECT col_type_is('mentor', t, 'id', 'uuid', format('%s.id is the caller''s uuid', t))
   FROM unnest(ARRAY['ledger_transfers', 'token_purchases', 'token_allotments', 'withdrawals']) t;
@@ -48,6 +53,12 @@ SELECT col_is_unique('mentor', 'users', ARRAY['username'], 'users.username is un
 SELECT col_is_unique('mentor', 'profiles', ARRAY['user_id'], 'one profile per user');
 SELECT col_is_unique('mentor', 'skills', ARRAY['slug'], 'skills.slug is unique');
 SELECT col_is_unique('mentor', 'user_skills', ARRAY['user_id', 'skill_id', 'direction'], 'a skill once per user and direction');
+SELECT col_is_unique('mentor', 'task_results', ARRAY['course_task_id', 'student_id'], 'one result per student and course task');
+SELECT col_is_unique('mentor', 'task_solutions', ARRAY['course_task_id', 'student_id'], 'one solution per student and course task');
+SELECT col_is_unique('mentor', 'task_solution_checkers', ARRAY['task_solution_id', 'checker_id'], 'a reviewer once per solution');
+SELECT col_is_unique('mentor', 'team_members', ARRAY['distribution_id', 'student_id'], 'one team per student and distribution');
+SELECT trigger_is('mentor', 'course_tasks', 'lifecycle_crosscheck_status', 'mentor', 'enforce_lifecycle');
+SELECT trigger_is('mentor', 'registries', 'lifecycle_status', 'mentor', 'enforce_lifecycle');
 SELECT col_type_is('mentor', 'users', 'email', 'mentor', 'email', 'users.email is a mentor.email');
 SELECT col_type_is('mentor', 'users', 'time_zone', 'mentor', 'time_zone', 'users.time_zone is a mentor.time_zone');
 SELECT col_not_null('mentor', 'users', 'email', 'users.email is required');

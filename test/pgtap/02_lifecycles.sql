@@ -9,7 +9,8 @@ SELECT set_eq($$SELECT DISTINCT name FROM mentor.lifecycles$$,
     ARRAY['slot', 'program_application', 'candidate', 'pap_workflow', 'workflow_enrollment', 'recording',
           'token_purchase', 'enrollment', 'batch', 'course_plan', 'vendor_key', 'job_post', 'withdrawal',
           'session', 'match', 'connection', 'proxy_request', 'action_item', 'onboarding', 'reported_issue',
-          'mentorship', 'suggestion', 'submission', 'interview_session', 'collaboration_session', 'crosscheck'],
+          'mentorship', 'suggestion', 'submission', 'interview_session', 'collaboration_session', 'crosscheck',
+          'registration'],
     'the lifecycles design.md names are all shipped');
 
 -- Transitions drawn in seed 001 and 000, edge for edge.

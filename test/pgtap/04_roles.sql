@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(26);
+SELECT plan(32);
 
 CREATE ROLE tap_backend LOGIN;
 GRANT mentor_app TO tap_backend;
@@ -56,11 +56,36 @@ SELECT throws_ok($$SELECT mentor.approve_withdrawal(gen_random_uuid())$$, '42501
 SELECT throws_ok($$SELECT mentor._resolve_request('withdrawal', 'mentor.withdrawals', gen_random_uuid(), 'requested',
                                                   'approved', true, 'reason', NULL)$$, '42501', NULL,
                  'also through the internal function behind it');
+-- Courses: the application runs a cross-check through its functions only.
+SELECT lives_ok($$WITH c AS (INSERT INTO mentor.courses (name, alias, start_date, end_date)
+                             VALUES ('Tap course', 'tap-course', '2026-01-01', '2026-12-31') RETURNING id),
+                      t AS (INSERT INTO mentor.tasks (name) VALUES ('Tap task') RETURNING id)
+                 INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker)
+                 SELECT c.id, t.id, now() - interval '2 days', now() - interval '1 day', 'crosscheck' FROM c, t$$,
+                'it creates a course and a cross-checked task');
+SELECT lives_ok($$WITH u AS (INSERT INTO mentor.users (email, username, full_name)
+                             SELECT format('tapst%s@example.com', g), format('tapst%s', g), 'Tap student' FROM generate_series(1, 3) g
+                             RETURNING id),
+                      s AS (INSERT INTO mentor.students (course_id, user_id)
+                            SELECT (SELECT id FROM mentor.courses WHERE alias = 'tap-course'), id FROM u RETURNING id)
+                 INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
+                 SELECT (SELECT max(id) FROM mentor.course_tasks), id, 'https://example.com/tap' FROM s$$,
+                'it enrols students who submit solutions');
+SELECT throws_ok($$INSERT INTO mentor.task_solution_checkers (course_task_id, task_solution_id, student_id, checker_id)
+                   SELECT course_task_id, id, student_id, student_id + 1 FROM mentor.task_solutions LIMIT 1$$,
+                 '42501', NULL, 'it cannot assign reviewers by hand');
+SELECT is(mentor.crosscheck_distribute((SELECT max(id) FROM mentor.course_tasks), 1, 1), 3,
+          'it distributes through the function');
+SELECT throws_ok($$INSERT INTO mentor.task_solution_results (course_task_id, task_solution_id, student_id, checker_id, score)
+                   SELECT course_task_id, task_solution_id, student_id, checker_id, 100 FROM mentor.task_solution_checkers$$,
+                 '42501', NULL, 'nor write reviews by SQL');
+SELECT throws_ok($$SELECT * FROM mentor._crosscheck_pairs('{1,2}', '{1,2}', 1, 1)$$, '42501', NULL,
+                 'nor call the internal distribution');
 RESET ROLE;
 
 SELECT id AS tap_user_id FROM mentor.users WHERE username = 'tap_user' \gset
 SET ROLE tap_analyst;
-SELECT is((SELECT count(*)::int FROM mentor.history h WHERE h.actor_id = :tap_user_id AND h.table_name = 'mentor.profiles'), 1,
+SELECT is((SELECT count(*)::int FROM mentor.history h WHERE h.actor_id = :tap_user_id AND h.table_name = 'mentor.profiles' AND h.op = 'U'), 1,
           'the analyst reads history, with the application''s actor');
 SELECT throws_ok($$UPDATE mentor.users SET full_name = 'x'$$, '42501', NULL, 'the analyst changes nothing');
 SELECT throws_ok($$SELECT email FROM mentor.users$$, '42501', NULL, 'nor reads users directly');
