@@ -30,7 +30,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 REGRESS = core identity lifecycle history ledger courses crosscheck teams
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
-ISOLATION = lifecycle_cache history_actors ledger_races
+ISOLATION = lifecycle_cache history_actors ledger_races learning_races
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation
 
 PG_CPPFLAGS = -I$(srcdir)/src
