@@ -162,9 +162,10 @@ SELECT count(*) AS manager_sees FROM mentor.task_solution_results WHERE task_sol
 ROLLBACK;
 
 -- Completion by hand-computed examples: four students, everyone assigned to
--- everyone; reviews (checker -> author: score):
---   A -> B 50, A -> C 90;  B -> A 60;  C -> A 80, C -> B 71;  D -> A 100.
--- Received: A 60/80/100, B 50/71, C 90, D none.  Done: A 2, B 1, C 2, D 1 of 3.
+-- everyone, and a late fifth (E) reviewed by A only; reviews (checker -> author: score):
+--   A -> B 50, A -> C 90, A -> E 70;  B -> A 60;  C -> A 80, C -> B 71;  D -> A 100.
+-- Received: A 60/80/100, B 50/71, C 90, D none, E 70.  Done: A 3 of 4, B 1 of 3, C 2 of 3,
+-- D 1 of 3, E 0 of 0.
 INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker, pairs_count)
 VALUES (:course, :task, now() - interval '7 days', now() - interval '1 hour', 'crosscheck', 3) RETURNING id AS hand \gset
 INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
@@ -172,11 +173,17 @@ SELECT :hand, s, 'https://example.com/hand/' || s FROM unnest((:'s'::bigint[])[1
 INSERT INTO mentor.task_solution_checkers (course_task_id, task_solution_id, student_id, checker_id)
 SELECT :hand, t.id, t.student_id, c FROM mentor.task_solutions t, unnest((:'s'::bigint[])[1:4]) c
  WHERE t.course_task_id = :hand AND c <> t.student_id;
+INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
+VALUES (:hand, (:'s'::bigint[])[5], 'https://example.com/hand/late');
+INSERT INTO mentor.task_solution_checkers (course_task_id, task_solution_id, student_id, checker_id)
+SELECT :hand, t.id, t.student_id, (:'s'::bigint[])[1] FROM mentor.task_solutions t
+ WHERE t.course_task_id = :hand AND t.student_id = (:'s'::bigint[])[5];
 UPDATE mentor.course_tasks SET crosscheck_status = 'distributed', crosscheck_reviewers = 3 WHERE id = :hand;
 CREATE TEMP TABLE hand_reviews (checker int, author int, score int, criteria jsonb, comment text);
 INSERT INTO hand_reviews VALUES
     (1, 2, 50, '{}', 'The layout breaks below 600px; tests are missing.'),
     (1, 3, 90, '{}', 'ok'),
+    (1, 5, 70, '{}', 'Late, but complete: the slider works, the layout needs a tablet breakpoint.'),
     (2, 1, 60, '{"layout": 10, "code": 50}', NULL),
     (3, 1, 80, '{"layout": 40, "code": 40}', 'Good code, the header overlaps on mobile.'),
     (3, 2, 71, '{}', 'Decent work, but the README does not explain how to run it.'),
@@ -189,13 +196,14 @@ CREATE FUNCTION pg_temp.results(ct bigint) RETURNS TABLE (student text, score in
            r.score
       FROM mentor.task_results r WHERE r.course_task_id = ct ORDER BY 1 $$;
 SELECT pg_temp.try(format($$SELECT mentor.crosscheck_complete(%s, 'majority')$$, :hand));
--- top_k_minus_1: A did 2 of 3 -> best 2 of 60/80/100 = 90; B did 1 of 3 -> none; C -> 90; D received none.
+-- top_k_minus_1: A did 3 of 4 -> best 2 of 60/80/100 = 90; B did 1 of 3 -> none; C -> 90; D received none;
+-- E had no reviews to do -> 70.
 SELECT mentor.crosscheck_complete(:hand) AS written;
 SELECT * FROM pg_temp.results(:hand);
--- median: per criterion for A (layout 40, code 50 = 90), of the scores otherwise (B: 50/71 -> 60.5 -> 61, C 90).
+-- median: per criterion for A (layout 40, code 50 = 90), of the scores otherwise (B: 50/71 -> 60.5 -> 61, C 90, E 70).
 SELECT mentor.crosscheck_complete(:hand, 'median') AS written;
 SELECT * FROM pg_temp.results(:hand);
--- mean: A 80, B 60.5 -> 61, C 90.
+-- mean: A 80, B 60.5 -> 61, C 90, E 70.
 SELECT mentor.crosscheck_complete(:hand, 'mean') AS written;
 SELECT * FROM pg_temp.results(:hand);
 SELECT mentor.crosscheck_complete(:hand) AS written_again;

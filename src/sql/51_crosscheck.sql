@@ -335,7 +335,9 @@ BEGIN
           JOIN reviewers rv ON rv.student_id = x.student_id
           LEFT JOIN to_do td ON td.student_id = x.student_id
           LEFT JOIN done d ON d.student_id = x.student_id
-         WHERE x.place <= greatest(rv.n - 1, 1) AND coalesce(d.n, 0) >= greatest(coalesce(td.n, 0) - 1, 1)
+         WHERE x.place <= greatest(rv.n - 1, 1)
+           -- a student given no reviews to do (a late submission) owes none
+           AND (coalesce(td.n, 0) = 0 OR coalesce(d.n, 0) >= greatest(td.n - 1, 1))
          GROUP BY x.student_id),
     per_criterion AS (
         SELECT q.student_id, sum(q.m) AS total
@@ -369,8 +371,8 @@ END
 $$;
 COMMENT ON FUNCTION crosscheck_complete(bigint, text) IS
     'Scores the cross-check into task_results and marks it completed; returns the results written. Methods: '
-    'top_k_minus_1 (students who did at least max(k-1,1) of their reviews get the rounded mean of their best '
-    'max(k-1,1) received scores), median (per criterion, rounded up, summed; the median score without criteria), '
+    'top_k_minus_1 (students who did at least max(k-1,1) of the k reviews they were given get the rounded mean of '
+    'their best max(r-1,1) received scores, r = their reviewers), median (per criterion, rounded up, summed; the median score without criteria), '
     'mean (rounded mean of all received scores). Can be re-run: changed scores are overwritten, history kept';
 
 CREATE FUNCTION crosscheck_reviewer_flags(course_task_id bigint, min_comment_length integer DEFAULT 20)
