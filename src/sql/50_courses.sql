@@ -363,10 +363,13 @@ COMMENT ON TABLE certificates IS 'Course certificates; public_id is what a verif
 COMMENT ON COLUMN certificates.score IS 'The total_score the certificate was issued for';
 
 -- Ranks among the students who are not expelled; rank() gives ties 1, 2, 2, 4.
+-- work_mem: the per-student sums of a 100,000-student course hash in memory
+-- instead of sorting millions of results on disk.
 CREATE FUNCTION recalculate_scores(course_id bigint) RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
+SET work_mem = '64MB'
 AS $$
 DECLARE
     changed integer;
@@ -375,13 +378,18 @@ BEGIN
         RAISE EXCEPTION 'course % does not exist', coalesce(course_id::text, 'NULL')
             USING ERRCODE = 'no_data_found', HINT = 'Pass the id of a row of mentor.courses.';
     END IF;
-    WITH sums AS (
-        SELECT tr.student_id,
-               sum(tr.score * ct.score_weight) AS total,
-               coalesce(sum(tr.score * ct.score_weight) FILTER (WHERE ct.checker = 'crosscheck'), 0) AS cross_check
+    -- Weights in hundredths as integers: the per-row product is then an
+    -- integer multiply and the sums run in 128-bit integers, not numeric.
+    WITH weights AS (
+        SELECT ct.id, (ct.score_weight * 100)::bigint AS w, ct.checker = 'crosscheck' AS cross_check
           FROM course_tasks ct
-          JOIN task_results tr ON tr.course_task_id = ct.id
-         WHERE ct.course_id = recalculate_scores.course_id AND NOT ct.disabled
+         WHERE ct.course_id = recalculate_scores.course_id AND NOT ct.disabled),
+    sums AS (
+        SELECT tr.student_id,
+               sum(tr.score * w.w) / 100.0 AS total,
+               coalesce(sum(tr.score * w.w) FILTER (WHERE w.cross_check), 0) / 100.0 AS cross_check
+          FROM weights w
+          JOIN task_results tr ON tr.course_task_id = w.id
          GROUP BY tr.student_id),
     scored AS (
         SELECT s.id, coalesce(x.total, 0) AS total, coalesce(x.cross_check, 0) AS cross_check, s.is_expelled

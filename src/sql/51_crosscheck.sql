@@ -301,6 +301,7 @@ CREATE FUNCTION crosscheck_complete(course_task_id bigint, method text DEFAULT '
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
+SET work_mem = '64MB'    -- per-student windows and sums in memory for large cohorts
 AS $$
 DECLARE
     ct      course_tasks := _crosscheck_task(course_task_id, 'update');
