@@ -148,6 +148,7 @@ SELECT score, criteria, jsonb_path_query_array(historical_scores, '$[*].score') 
 -- through my_crosscheck_reviews, which leaves the reviewer out.
 SELECT user_id AS author_user FROM mentor.students WHERE id = :author \gset
 SELECT user_id AS checker_user FROM mentor.students WHERE id = :chk \gset
+SELECT user_id AS stranger_user FROM mentor.students WHERE id = :stranger \gset
 SELECT c.checker_id AS chk2 FROM mentor.task_solution_checkers c WHERE c.task_solution_id = :sol AND c.checker_id <> :chk LIMIT 1 \gset
 SELECT mentor.crosscheck_submit_review(:ct, :chk2, :sol, 70, anonymous => false, comment => 'Signed review') > 0 AS saved;
 BEGIN;
@@ -159,6 +160,23 @@ SELECT mentor.set_actor(:checker_user) IS NOT NULL AS as_checker;
 SELECT score, anonymous FROM mentor.task_solution_results WHERE task_solution_id = :sol ORDER BY score;
 SELECT mentor.set_actor(:boss) IS NOT NULL AS as_manager;
 SELECT count(*) AS manager_sees FROM mentor.task_solution_results WHERE task_solution_id = :sol;
+ROLLBACK;
+-- The discussion: the author answers the anonymous reviewer without learning who it is.
+SELECT id AS review FROM mentor.task_solution_results WHERE task_solution_id = :sol AND checker_id = :chk \gset
+BEGIN;
+SET LOCAL ROLE mentor_app;
+SELECT mentor.set_actor(:author_user) IS NOT NULL AS as_author;
+SELECT m ->> 'from' AS sender, m ->> 'text' AS text FROM mentor.crosscheck_add_message(:review, '  Which grid issue do you mean?  ') m;
+SELECT mentor.set_actor(:checker_user) IS NOT NULL AS as_checker;
+SELECT m ->> 'from' AS sender FROM mentor.crosscheck_add_message(:review, 'The cards overflow at 375px.') m;
+SELECT mentor.set_actor(:author_user) IS NOT NULL AS as_author_again;
+SELECT text FROM mentor.my_crosscheck_reviews r, jsonb_array_elements(r.messages) e, LATERAL (SELECT e ->> 'from' || ': ' || (e ->> 'text')) x(text)
+ WHERE r.id = :review;
+SELECT pg_temp.try(format($$SELECT mentor.crosscheck_add_message(%s, '   ')$$, :review));
+SELECT pg_temp.try('SELECT mentor.crosscheck_add_message(-1, ''hello'')');
+SELECT mentor.set_actor(:stranger_user) IS NOT NULL AS as_stranger;
+SELECT pg_temp.try(format($$SELECT mentor.crosscheck_add_message(%s, 'me too')$$, :review)) ~ '^MN005' AS stranger_refused;
+SELECT pg_temp.try(format($$UPDATE mentor.task_solution_results SET messages = '[]' WHERE id = %s$$, :review));
 ROLLBACK;
 
 -- Completion by hand-computed examples: four students, everyone assigned to

@@ -69,7 +69,7 @@ COMMENT ON COLUMN task_solution_results.criteria IS 'Score per criterion key of 
 COMMENT ON COLUMN task_solution_results.anonymous IS 'Hide the reviewer from the reviewed student (row-level security)';
 COMMENT ON COLUMN task_solution_results.historical_scores IS 'Every saved score of this review, oldest first';
 COMMENT ON COLUMN task_solution_results.messages IS
-    'Discussion between author and reviewer: [{"author": "student"|"reviewer", "text", "at"}]';
+    'Discussion between author and reviewer, appended by mentor.crosscheck_add_message: [{"from": "student"|"reviewer"|"staff", "text", "at"}]';
 CREATE INDEX task_solution_results_task_idx ON task_solution_results (course_task_id, student_id);
 CREATE TRIGGER task_solution_results_touch_updated_at BEFORE UPDATE ON task_solution_results
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
@@ -87,10 +87,6 @@ CREATE POLICY task_solution_results_visible ON task_solution_results FOR SELECT 
                                        WHERE s.id = student_id AND s.user_id = @extschema@.current_actor()))
         OR EXISTS (SELECT 1 FROM course_tasks ct
                     WHERE ct.id = course_task_id AND @extschema@._is_course_staff(ct.course_id, @extschema@.current_actor())));
-CREATE POLICY task_solution_results_discuss ON task_solution_results FOR UPDATE TO mentor_app
-    USING (EXISTS (SELECT 1 FROM students s
-                    WHERE s.id IN (checker_id, student_id) AND s.user_id = @extschema@.current_actor()));
-
 -- The reviewed student's view: every review of their solutions, the reviewer
 -- left out when anonymous.  Runs with the owner's rights, hence the filter.
 CREATE VIEW my_crosscheck_reviews WITH (security_barrier) AS
@@ -295,6 +291,47 @@ COMMENT ON FUNCTION crosscheck_submit_review(bigint, bigint, bigint, integer, js
     'Saves (or re-saves) the review of an assigned checker while the cross-check is distributed and before '
     'crosscheck_end_at; 0 <= score <= max_score, criteria keys and maxima from the task; every save appends to '
     'historical_scores. Returns the review id';
+
+-- The discussion of a review: the author may answer an anonymous reviewer
+-- without learning who it is, so messages name roles, not people.
+CREATE FUNCTION crosscheck_add_message(review_id bigint, message text) RETURNS jsonb
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    r      task_solution_results;
+    actor  bigint := current_actor();
+    sender text;
+    entry  jsonb;
+BEGIN
+    SELECT * INTO r FROM task_solution_results t WHERE t.id = review_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'review % does not exist', coalesce(review_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF message IS NULL OR length(btrim(message)) NOT BETWEEN 1 AND 5000 THEN
+        RAISE EXCEPTION 'a message must have 1 to 5000 characters'
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Got %s.', coalesce(length(btrim(message)), 0));
+    END IF;
+    sender := CASE
+        WHEN actor IS NULL THEN NULL
+        WHEN EXISTS (SELECT 1 FROM students s WHERE s.id = r.student_id AND s.user_id = actor) THEN 'student'
+        WHEN EXISTS (SELECT 1 FROM students s WHERE s.id = r.checker_id AND s.user_id = actor) THEN 'reviewer'
+        WHEN _is_course_staff((SELECT ct.course_id FROM course_tasks ct WHERE ct.id = r.course_task_id), actor) THEN 'staff'
+    END;
+    IF sender IS NULL THEN
+        RAISE EXCEPTION 'user % takes no part in review %', coalesce(actor::text, '(no actor)'), r.id
+            USING ERRCODE = 'MN005',
+                  HINT = 'Set the acting user (mentor.set_actor) to the reviewed student, the reviewer or course staff.';
+    END IF;
+    entry := jsonb_build_object('from', sender, 'text', btrim(message), 'at', statement_timestamp());
+    UPDATE task_solution_results t SET messages = t.messages || entry WHERE t.id = r.id;
+    RETURN entry;
+END
+$$;
+COMMENT ON FUNCTION crosscheck_add_message(bigint, text) IS
+    'Appends a message of the acting user (the reviewed student, the reviewer or course staff; MN005 otherwise) to '
+    'a review''s discussion and returns it; messages say the sender''s role, never who an anonymous reviewer is';
 
 -- One row per reviewed student with the score each method gives.
 CREATE FUNCTION crosscheck_complete(course_task_id bigint, method text DEFAULT 'top_k_minus_1') RETURNS integer

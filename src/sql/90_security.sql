@@ -75,12 +75,11 @@ END
 $grants$;
 GRANT SELECT ON ledger_statement TO mentor_analyst;
 
--- Courses and cross-checks: pairs are written by mentor.crosscheck_distribute
--- and reviews by mentor.crosscheck_submit_review only (the app may add to a
--- review's discussion); course-wide operations are for the application to
--- offer to course managers.
+-- Courses and cross-checks: pairs are written by mentor.crosscheck_distribute,
+-- reviews by mentor.crosscheck_submit_review and their discussion by
+-- mentor.crosscheck_add_message only; course-wide operations are for the
+-- application to offer to course managers.
 REVOKE INSERT, UPDATE, DELETE ON task_solution_checkers, task_solution_results FROM mentor_app, mentor_admin;
-GRANT UPDATE (messages) ON task_solution_results TO mentor_app;
 DO $grants$
 DECLARE
     fn text;
@@ -89,6 +88,7 @@ BEGIN
         'crosscheck_distribute(bigint, integer, bigint, boolean)',
         'crosscheck_submit_review(bigint, bigint, bigint, integer, jsonb, text, boolean)',
         'crosscheck_complete(bigint, text)', 'crosscheck_reviewer_flags(bigint, integer)',
+        'crosscheck_add_message(bigint, text)',
         'recalculate_scores(bigint)', 'issue_certificates(bigint)', 'distribute_teams(bigint, bigint)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);

@@ -27,6 +27,19 @@ q $src "SELECT mentor.purchase_tokens(1, 100, 'pay-1', '00000000-0000-4000-8000-
         SELECT mentor.transfer('00000000-0000-4000-8000-000000000002', mentor.wallet(1), mentor.system_account('revenue'), 30, 'spend');
         SELECT mentor.transfer('00000000-0000-4000-8000-000000000003', mentor.wallet(1), mentor.system_account('revenue'), 20, 'hold', pending => true);
         SELECT mentor.grant_promo(1, 5, now() + interval '30 days', '00000000-0000-4000-8000-000000000004');" >/dev/null
+# Courses: a cross-check distributed and reviewed, a scored task, a team.
+q $src "INSERT INTO mentor.users (email, username, full_name) SELECT 'd' || g || '@example.com', 'dump' || g, 'D' FROM generate_series(1, 6) g;
+        INSERT INTO mentor.courses (name, alias, start_date, end_date) VALUES ('Dumped', 'dumped', '2026-01-01', '2026-12-31');
+        INSERT INTO mentor.students (course_id, user_id) SELECT 1, id FROM mentor.users WHERE username LIKE 'dump%';
+        INSERT INTO mentor.tasks (name, criteria) VALUES ('T', '[{\"key\": \"a\", \"max\": 10}]');
+        INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, max_score, checker, pairs_count)
+        VALUES (1, 1, now() - interval '2 days', now() - interval '1 day', 10, 'crosscheck', 2);
+        INSERT INTO mentor.task_solutions (course_task_id, student_id, url) SELECT 1, id, 'https://example.com/' || id FROM mentor.students WHERE id <= 5;
+        SELECT mentor.crosscheck_distribute(1, seed => 3);
+        SELECT mentor.crosscheck_submit_review(1, checker_id, task_solution_id, 7, '{\"a\": 7}') FROM mentor.task_solution_checkers;
+        INSERT INTO mentor.team_distributions (course_id, name, start_at, end_at) VALUES (1, 'D', now() - interval '1 day', now() + interval '1 day');
+        INSERT INTO mentor.team_distribution_students (distribution_id, course_id, student_id) SELECT 1, 1, id FROM mentor.students;
+        SELECT mentor.distribute_teams(1, 1);" >/dev/null
 
 snapshot() {
     q "$1" "SELECT (SELECT string_agg(name || ':' || slug, ',' ORDER BY id) FROM mentor.skills)
@@ -37,10 +50,14 @@ snapshot() {
              || '|' || (SELECT string_agg(concat_ws('/', id, kind, status, amount, debit_account_id, credit_account_id, created_at), ',' ORDER BY created_at) FROM mentor.ledger_transfers)
              || '|' || (SELECT string_agg(concat_ws('/', a.id, a.kind, b.posted, b.pending_debits, b.pending_credits), ',' ORDER BY a.id) FROM mentor.ledger_accounts a, mentor.balance(a.id) b)
              || '|' || (SELECT string_agg(concat_ws('/', account_id, at, amount, balance, version), ',' ORDER BY account_id, at) FROM mentor.ledger_entries)
-             || '|' || (SELECT string_agg(id || '=' || status, ',' ORDER BY id) FROM mentor.token_purchases)"
+             || '|' || (SELECT string_agg(id || '=' || status, ',' ORDER BY id) FROM mentor.token_purchases)
+             || '|' || (SELECT string_agg(concat_ws('/', task_solution_id, student_id, checker_id), ',' ORDER BY id) FROM mentor.task_solution_checkers)
+             || '|' || (SELECT string_agg(concat_ws('/', checker_id, score, criteria, historical_scores), ',' ORDER BY id) FROM mentor.task_solution_results)
+             || '|' || (SELECT string_agg(concat_ws('/', t.name, t.lead_student_id, m.student_id), ',' ORDER BY m.id) FROM mentor.teams t JOIN mentor.team_members m ON m.team_id = t.id)
+             || '|' || (SELECT string_agg(concat_ws('/', id, crosscheck_status, crosscheck_seed), ',') FROM mentor.course_tasks)"
 }
 before=$(snapshot $src)
-echo "1..7"
+echo "1..8"
 if pg_dump -d $src -f "$w/dump.sql" 2>"$w/dump.err"; then echo "ok 1 - pg_dump succeeds"; else echo "not ok 1 - pg_dump succeeds"; fi
 # Triggers must not fire again on restored rows (signup would create profiles twice).
 if PGOPTIONS="-c session_replication_role=replica" psql -X -q -v ON_ERROR_STOP=1 -d $dst -f "$w/dump.sql" > "$w/restore.log" 2>&1; then
@@ -72,4 +89,11 @@ if [ "$(q $dst "SELECT count(*) FROM mentor.ledger_check()")" = 0 ] &&
    [ "$(q $dst "SELECT (mentor.balance(mentor.wallet(1))).posted || '/' || count(*) FROM mentor.ledger_check()")" = "50/0" ]; then
     echo "ok 7 - the restored ledger balances, posts its open hold and recognises retries"
 else echo "not ok 7 - the restored ledger balances, posts its open hold and recognises retries"; fi
+# The restored cross-check completes, and a late solution gets fresh pairs.
+if q $dst "INSERT INTO mentor.task_solutions (course_task_id, student_id, url) VALUES (1, 6, 'https://example.com/6')" >/dev/null &&
+   [ "$(q $dst "SELECT mentor.crosscheck_distribute(1)")" = 2 ] &&
+   [ "$(q $dst "SELECT mentor.crosscheck_complete(1)")" = 5 ] &&
+   [ "$(q $dst "SELECT string_agg(DISTINCT score::text, ',') FROM mentor.task_results")" = 7 ]; then
+    echo "ok 8 - the restored cross-check takes late solutions and completes"
+else echo "not ok 8 - the restored cross-check takes late solutions and completes"; fi
 [ -n "${KEEP:-}" ] || { dropdb $src; dropdb $dst; }
