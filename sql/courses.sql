@@ -5,17 +5,7 @@ CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
 
--- SQLSTATE, message and detail of a failing statement ('ok' otherwise).
-CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    detail text;
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    RETURN SQLSTATE || ': ' || SQLERRM || CASE WHEN SQLSTATE NOT LIKE '23%' THEN coalesce(' (' || nullif(detail, '') || ')', '') ELSE '' END;
-END $$;
+\i sql/helpers/try.psql
 
 -- People: six students, a mentor, a manager.
 INSERT INTO mentor.users (email, username, full_name)

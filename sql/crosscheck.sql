@@ -5,16 +5,7 @@ CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
 
-CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    detail text;
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    RETURN SQLSTATE || ': ' || SQLERRM || CASE WHEN SQLSTATE NOT LIKE '23%' THEN coalesce(' (' || nullif(detail, '') || ')', '') ELSE '' END;
-END $$;
+\i sql/helpers/try.psql
 -- The properties of one task's pairs, as one line.
 CREATE FUNCTION pg_temp.pairs(ct bigint) RETURNS text LANGUAGE sql AS $$
     SELECT format('%s pairs; reviews done per student %s; received per solution %s; self %s; duplicates %s; mutual %s',

@@ -5,16 +5,7 @@ CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
 \set SHOW_CONTEXT never
 
-CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE
-    detail text;
-BEGIN
-    EXECUTE q;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS detail = PG_EXCEPTION_DETAIL;
-    RETURN SQLSTATE || ': ' || SQLERRM || CASE WHEN SQLSTATE NOT LIKE '23%' THEN coalesce(' (' || nullif(detail, '') || ')', '') ELSE '' END;
-END $$;
+\i sql/helpers/try.psql
 
 -- 24 students ranked 1..24 by one task (tm01 best); tm24 is expelled.
 INSERT INTO mentor.users (email, username, full_name)
