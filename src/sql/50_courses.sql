@@ -362,14 +362,54 @@ CREATE TABLE certificates (
 COMMENT ON TABLE certificates IS 'Course certificates; public_id is what a verification URL shows';
 COMMENT ON COLUMN certificates.score IS 'The total_score the certificate was issued for';
 
--- Ranks among the students who are not expelled; rank() gives ties 1, 2, 2, 4.
--- work_mem: the per-student sums of a 100,000-student course hash in memory
--- instead of sorting millions of results on disk.
+-- The students of a course whose totals or rank differ from what their
+-- results say.  A separate function because RETURN QUERY may run its query
+-- in parallel, which neither an UPDATE's subquery nor SELECT INTO may.
+-- Weights are taken in hundredths as integers, so the per-row product is an
+-- integer multiply and the sums run in 128-bit integers rather than numeric;
+-- work_mem lets the per-student sums of a large course hash in memory.
+-- Ranks are among the students who are not expelled; rank() gives ties
+-- 1, 2, 2, 4.
+CREATE FUNCTION _score_changes(course_id bigint)
+    RETURNS TABLE (student_id bigint, total numeric, cross_check numeric, rank integer)
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+SET work_mem = '64MB'
+AS $$
+BEGIN
+    RETURN QUERY
+    WITH weights AS (
+        SELECT ct.id, (ct.score_weight * 100)::bigint AS w, ct.checker = 'crosscheck' AS is_cross_check
+          FROM course_tasks ct
+         WHERE ct.course_id = _score_changes.course_id AND NOT ct.disabled),
+    sums AS (
+        SELECT tr.student_id AS sid,
+               sum(tr.score * w.w) / 100.0 AS sum_total,
+               coalesce(sum(tr.score * w.w) FILTER (WHERE w.is_cross_check), 0) / 100.0 AS sum_cross_check
+          FROM weights w
+          JOIN task_results tr ON tr.course_task_id = w.id
+         GROUP BY tr.student_id),
+    scored AS (
+        SELECT s.id AS sid, coalesce(x.sum_total, 0) AS new_total, coalesce(x.sum_cross_check, 0) AS new_cross_check,
+               s.is_expelled, s.total_score, s.cross_check_score, s.rank AS old_rank
+          FROM students s LEFT JOIN sums x ON x.sid = s.id
+         WHERE s.course_id = _score_changes.course_id),
+    ranked AS (
+        SELECT sc.*, CASE WHEN NOT sc.is_expelled
+                          THEN rank() OVER (PARTITION BY sc.is_expelled ORDER BY sc.new_total DESC) END::integer AS new_rank
+          FROM scored sc)
+    SELECT r.sid, r.new_total, r.new_cross_check, r.new_rank
+      FROM ranked r
+     WHERE (r.total_score, r.cross_check_score, r.old_rank) IS DISTINCT FROM (r.new_total, r.new_cross_check, r.new_rank);
+END
+$$;
+COMMENT ON FUNCTION _score_changes(bigint) IS
+    'Internal: the students of a course whose total_score, cross_check_score or rank are out of date, with the new values';
+
 CREATE FUNCTION recalculate_scores(course_id bigint) RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
-SET work_mem = '64MB'
 AS $$
 DECLARE
     changed integer;
@@ -378,32 +418,11 @@ BEGIN
         RAISE EXCEPTION 'course % does not exist', coalesce(course_id::text, 'NULL')
             USING ERRCODE = 'no_data_found', HINT = 'Pass the id of a row of mentor.courses.';
     END IF;
-    -- Weights in hundredths as integers: the per-row product is then an
-    -- integer multiply and the sums run in 128-bit integers, not numeric.
-    WITH weights AS (
-        SELECT ct.id, (ct.score_weight * 100)::bigint AS w, ct.checker = 'crosscheck' AS cross_check
-          FROM course_tasks ct
-         WHERE ct.course_id = recalculate_scores.course_id AND NOT ct.disabled),
-    sums AS (
-        SELECT tr.student_id,
-               sum(tr.score * w.w) / 100.0 AS total,
-               coalesce(sum(tr.score * w.w) FILTER (WHERE w.cross_check), 0) / 100.0 AS cross_check
-          FROM weights w
-          JOIN task_results tr ON tr.course_task_id = w.id
-         GROUP BY tr.student_id),
-    scored AS (
-        SELECT s.id, coalesce(x.total, 0) AS total, coalesce(x.cross_check, 0) AS cross_check, s.is_expelled
-          FROM students s LEFT JOIN sums x ON x.student_id = s.id
-         WHERE s.course_id = recalculate_scores.course_id),
-    ranked AS (
-        SELECT id, total, cross_check,
-               CASE WHEN NOT is_expelled THEN rank() OVER (PARTITION BY is_expelled ORDER BY total DESC) END AS rank
-          FROM scored)
+    -- Only rows whose values change are written (and so recorded by history).
     UPDATE students s
-       SET total_score = r.total, cross_check_score = r.cross_check, rank = r.rank
-      FROM ranked r
-     WHERE s.id = r.id
-       AND (s.total_score, s.cross_check_score, s.rank) IS DISTINCT FROM (r.total, r.cross_check, r.rank);
+       SET total_score = u.total, cross_check_score = u.cross_check, rank = u.rank
+      FROM _score_changes(recalculate_scores.course_id) u
+     WHERE s.id = u.student_id;
     GET DIAGNOSTICS changed = ROW_COUNT;
     RETURN changed;
 END

@@ -187,13 +187,13 @@ BEGIN
                crosscheck_reviewers = created / cardinality(sols)
          WHERE t.id = ct.id;
     ELSE
-        IF NOT true = ANY (late) THEN
+        IF NOT coalesce(true = ANY (late), false) THEN
             RAISE NOTICE 'course task %: every solution already has its reviewers', ct.id;
             RETURN 0;
         END IF;
         INSERT INTO task_solution_checkers (course_task_id, task_solution_id, student_id, checker_id)
         SELECT ct.id, p.task_solution_id, p.student_id, p.checker_id
-          FROM _crosscheck_late_pairs(sols, authors, late,
+          FROM _crosscheck_late_pairs(coalesce(sols, '{}'), coalesce(authors, '{}'), coalesce(late, '{}'),
                                       (SELECT coalesce(array_agg(c.checker_id), '{}') FROM task_solution_checkers c
                                         WHERE c.course_task_id = ct.id),
                                       (SELECT coalesce(array_agg(c.student_id), '{}') FROM task_solution_checkers c

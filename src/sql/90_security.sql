@@ -97,7 +97,7 @@ BEGIN
     REVOKE EXECUTE ON FUNCTION _crosscheck_pairs(bigint[], bigint[], integer, bigint),
         _crosscheck_late_pairs(bigint[], bigint[], boolean[], bigint[], bigint[], integer, bigint),
         _teams_plan(integer[], integer[], integer, integer, integer, bigint),
-        _crosscheck_task(bigint, text), _is_course_staff(bigint, bigint) FROM PUBLIC;
+        _crosscheck_task(bigint, text), _is_course_staff(bigint, bigint), _score_changes(bigint) FROM PUBLIC;
     -- the row-level security policy of task_solution_results calls it
     GRANT EXECUTE ON FUNCTION _is_course_staff(bigint, bigint) TO mentor_app;
 END
