@@ -76,7 +76,7 @@ return_pairs(FunctionCallInfo fcinfo, const solutions *s, const mn_cc_result *r)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 
-	InitMaterializedSRF(fcinfo, 0);
+	mn_materialize_srf(fcinfo);
 	for (int64 i = 0; i < r->npairs; i++)
 	{
 		Datum		values[3];

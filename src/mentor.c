@@ -66,7 +66,6 @@ _PG_init(void)
 							   "Read by mentor.current_actor(), history and row-level security.",
 							   &actor_guc, "", PGC_USERSET, 0,
 							   check_actor, NULL, NULL);
-#if PG_VERSION_NUM >= 150000
 	/* set transaction-locally by the functions that write scores in bulk */
 	DefineCustomStringVariable("mentor.score_source",
 							   "What is writing task scores in this transaction (crosscheck:<method>, review...).",
@@ -74,6 +73,7 @@ _PG_init(void)
 							   &score_source_guc, "", PGC_USERSET, GUC_NOT_IN_SAMPLE | GUC_NO_SHOW_ALL,
 							   NULL, NULL, NULL);
 
+#if PG_VERSION_NUM >= 150000
 	MarkGUCPrefixReserved("mentor");
 #else
 	EmitWarningsOnPlaceholders("mentor");

@@ -59,7 +59,7 @@ mn_teams_plan(PG_FUNCTION_ARGS)
 	if (r.error)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory forming teams of %d students", n)));
 
-	InitMaterializedSRF(fcinfo, 0);
+	mn_materialize_srf(fcinfo);
 	for (int i = 0; i < n; i++)
 	{
 		Datum		values[3];

@@ -13,6 +13,9 @@
 #include "access/detoast.h"
 #include "commands/trigger.h"
 #include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/tuplestore.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
@@ -227,4 +230,33 @@ mn_array_arg(FunctionCallInfo fcinfo, int argno, const char *name, Oid elemtype,
 					 errmsg("%s must not contain NULL", name),
 					 errdetail("Element %d is NULL.", i + 1)));
 	return values;
+}
+
+/*
+ * Sets up a set-returning function to return its rows in a tuplestore
+ * (rsinfo->setResult, rsinfo->setDesc), as InitMaterializedSRF does from
+ * PostgreSQL 15 on; spelled out for older servers.
+ */
+void
+mn_materialize_srf(FunctionCallInfo fcinfo)
+{
+#if PG_VERSION_NUM >= 150000
+	InitMaterializedSRF(fcinfo, 0);
+#else
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	TupleDesc	tupdesc;
+	MemoryContext old;
+
+	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("set-valued function called in context that cannot accept a set")));
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
+	rsinfo->setDesc = CreateTupleDescCopy(tupdesc);
+	rsinfo->setResult = tuplestore_begin_heap(true, false, work_mem);
+	rsinfo->returnMode = SFRM_Materialize;
+	MemoryContextSwitchTo(old);
+#endif
 }
