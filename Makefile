@@ -19,16 +19,18 @@ OBJS = \
 	src/ledger_sql.o \
 	src/crosscheck.o \
 	src/teams.o \
+	src/availability.o \
 	src/core/lifecycle_graph.o \
 	src/core/validate.o \
 	src/core/crosscheck.o \
-	src/core/teams.o
+	src/core/teams.o \
+	src/core/availability.o
 
 # One file per module, concatenated in name order into the install script.
 SQL_MODULES = $(sort $(wildcard src/sql/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = core identity lifecycle history ledger courses crosscheck teams
+REGRESS = core identity lifecycle history ledger courses crosscheck teams availability
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
 ISOLATION = lifecycle_cache history_actors ledger_races learning_races
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation
