@@ -30,7 +30,7 @@ OBJS = \
 SQL_MODULES = $(sort $(wildcard src/sql/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = core identity lifecycle history ledger courses crosscheck teams availability
+REGRESS = core identity lifecycle history ledger courses crosscheck teams availability sessions
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
 ISOLATION = lifecycle_cache history_actors ledger_races learning_races
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation

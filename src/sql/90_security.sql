@@ -103,3 +103,32 @@ BEGIN
 END
 $grants$;
 GRANT SELECT ON course_leaderboard, crosscheck_progress TO mentor_analyst;
+
+-- Mentorship and sessions: sessions change through their functions (booking,
+-- completion, cancellation, rescheduling), which keep the money right; the
+-- application may edit a session's descriptive columns.  Settings are for
+-- administrators.
+REVOKE INSERT, UPDATE, DELETE ON sessions FROM mentor_app, mentor_admin;
+GRANT UPDATE (title, agenda, meeting_link, mentorship_id) ON sessions TO mentor_app;
+REVOKE INSERT, UPDATE, DELETE ON settings FROM mentor_app;
+GRANT INSERT, UPDATE, DELETE ON settings TO mentor_admin;
+-- Counters and ratings are kept by triggers (SECURITY DEFINER), not written by applications.
+REVOKE UPDATE ON mentor_profiles FROM mentor_app;
+GRANT UPDATE (headline, bio, price_tokens, max_mentees, accepting, supports_new_mothers, availability)
+    ON mentor_profiles TO mentor_app;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'publish_slot(bigint, tstzrange, text)', 'book_session(bigint, bigint, uuid)', 'complete_session(bigint)',
+        'cancel_session(bigint, bigint, text)', 'propose_reschedule(bigint, bigint, tstzrange, text)',
+        'respond_reschedule(bigint, bigint, boolean, text)', 'due_reminders(interval)', 'mark_reminded(bigint[])']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _settle_hold(sessions, bigint), _lock_session(bigint) FROM PUBLIC;
+END
+$grants$;
+GRANT SELECT ON settings TO mentor_analyst;

@@ -3,7 +3,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(70);
+SELECT plan(74);
 
 SELECT has_schema('mentor');
 SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_defs', 'users', 'profiles',
@@ -14,12 +14,14 @@ SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_
                                   'disciplines', 'courses', 'course_users', 'course_mentors', 'students', 'registries',
                                   'tasks', 'course_tasks', 'task_results', 'certificates', 'task_solutions',
                                   'task_solution_checkers', 'task_solution_results', 'team_distributions',
-                                  'team_distribution_students', 'teams', 'team_members']);
+                                  'team_distribution_students', 'teams', 'team_members',
+                                  'mentor_profiles', 'mentorships', 'mentorship_goals', 'mentorship_notes', 'action_items',
+                                  'mentorship_messages', 'settings', 'sessions', 'session_feedback', 'meeting_logs']);
 SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables',
                                  'ledger_statement', 'course_leaderboard', 'my_crosscheck_reviews', 'crosscheck_progress']);
 SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibility', 'skill_direction',
                                  'transfer_status', 'checker_kind', 'registration_kind', 'registration_status',
-                                 'crosscheck_status']);
+                                 'crosscheck_status', 'mentorship_status', 'action_item_status', 'session_status']);
 SELECT domains_are('mentor', ARRAY['email', 'time_zone', 'rating', 'percent', 'token_amount', 'slug']);
 SELECT enum_has_labels('mentor', 'platform_role', ARRAY['user', 'mentor', 'admin', 'owner', 'sales']);
 
@@ -30,7 +32,7 @@ SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
   FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-              AND a.attidentity = 'a'), 26, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
+              AND a.attidentity = 'a'), 35, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
 -- Ledger rows are keyed by the caller's idempotency key.
 SELECT col_type_is('mentor', t, 'id', 'uuid', format('%s.id is the caller''s uuid', t))
   FROM unnest(ARRAY['ledger_transfers', 'token_purchases', 'token_allotments', 'withdrawals']) t;
@@ -59,6 +61,11 @@ SELECT col_is_unique('mentor', 'task_solution_checkers', ARRAY['task_solution_id
 SELECT col_is_unique('mentor', 'team_members', ARRAY['distribution_id', 'student_id'], 'one team per student and distribution');
 SELECT trigger_is('mentor', 'course_tasks', 'lifecycle_crosscheck_status', 'mentor', 'enforce_lifecycle');
 SELECT trigger_is('mentor', 'registries', 'lifecycle_status', 'mentor', 'enforce_lifecycle');
+SELECT trigger_is('mentor', 'sessions', 'lifecycle_status', 'mentor', 'enforce_lifecycle');
+SELECT trigger_is('mentor', 'mentorships', 'lifecycle_status', 'mentor', 'enforce_lifecycle');
+SELECT is((SELECT count(*)::int FROM pg_constraint WHERE conrelid = 'mentor.sessions'::regclass AND contype = 'x'), 2,
+          'sessions have exclusion constraints for the mentor and the mentee');
+SELECT has_type('mentor', 'availability', 'the availability type exists');
 SELECT col_type_is('mentor', 'users', 'email', 'mentor', 'email', 'users.email is a mentor.email');
 SELECT col_type_is('mentor', 'users', 'time_zone', 'mentor', 'time_zone', 'users.time_zone is a mentor.time_zone');
 SELECT col_not_null('mentor', 'users', 'email', 'users.email is required');
@@ -109,7 +116,8 @@ SELECT set_eq($$SELECT c.relname::text, x.cond FROM pg_extension e,
                    unnest(e.extconfig, e.extcondition) x(oid, cond) JOIN pg_class c ON c.oid = x.oid
                  WHERE e.extname = 'mentor' AND x.cond <> ''$$,
               $$VALUES ('lifecycle_state_defs', 'WHERE NOT shipped'), ('lifecycle_transition_defs', 'WHERE NOT shipped'),
-                       ('skills', 'WHERE NOT shipped'), ('history_tables', 'WHERE NOT shipped')$$,
+                       ('skills', 'WHERE NOT shipped'), ('history_tables', 'WHERE NOT shipped'),
+                       ('settings', 'WHERE NOT shipped')$$,
               'catalogue tables leave their shipped rows to CREATE EXTENSION');
 
 -- History: every table users change is audited; the log is read-only for everyone.

@@ -1,0 +1,211 @@
+--------------------------------------------------------------------------------
+-- Module mentorship (design.md section 7; seeds 002, 004): mentor profiles
+-- with capacity, mentorships under their lifecycle, goals, private notes,
+-- action items and messages.
+--------------------------------------------------------------------------------
+
+CREATE TYPE mentorship_status AS ENUM ('pending', 'active', 'completed', 'rejected', 'cancelled');
+COMMENT ON TYPE mentorship_status IS 'Mentorship status (lifecycle "mentorship")';
+CREATE TYPE action_item_status AS ENUM ('pending', 'in_progress', 'completed');
+COMMENT ON TYPE action_item_status IS 'Action item status (lifecycle "action_item")';
+
+CREATE TABLE mentor_profiles (
+    id                   bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id              bigint NOT NULL UNIQUE REFERENCES users ON DELETE CASCADE,
+    headline             text,
+    bio                  text,
+    price_tokens         bigint NOT NULL DEFAULT 0 CONSTRAINT mentor_profiles_price_nonneg CHECK (price_tokens >= 0),
+    max_mentees          integer NOT NULL DEFAULT 3 CONSTRAINT mentor_profiles_max_mentees_nonneg CHECK (max_mentees >= 0),
+    accepting            boolean NOT NULL DEFAULT true,
+    supports_new_mothers boolean NOT NULL DEFAULT false,
+    availability         @extschema@.availability,
+    rating_avg           numeric(3,2) CONSTRAINT mentor_profiles_rating_range CHECK (rating_avg BETWEEN 1 AND 5),
+    rating_count         integer NOT NULL DEFAULT 0 CONSTRAINT mentor_profiles_rating_count_nonneg CHECK (rating_count >= 0),
+    active_mentees       integer NOT NULL DEFAULT 0 CONSTRAINT mentor_profiles_active_nonneg CHECK (active_mentees >= 0),
+    created_at           timestamptz NOT NULL DEFAULT now(),
+    updated_at           timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE mentor_profiles IS 'A user''s offer as a mentor: price, capacity, availability and ratings';
+COMMENT ON COLUMN mentor_profiles.price_tokens IS 'Price of one session in tokens (0: free)';
+COMMENT ON COLUMN mentor_profiles.max_mentees IS 'Active mentorships at most; activating one more fails with MN004';
+COMMENT ON COLUMN mentor_profiles.accepting IS 'Takes new mentorship requests';
+COMMENT ON COLUMN mentor_profiles.supports_new_mothers IS 'Supports mothers returning to work (program flag of seed 004)';
+COMMENT ON COLUMN mentor_profiles.availability IS 'Weekly availability in the mentor''s time zone';
+COMMENT ON COLUMN mentor_profiles.rating_avg IS 'Mean rating mentees gave after completed sessions (kept by trigger)';
+COMMENT ON COLUMN mentor_profiles.rating_count IS 'Number of those ratings';
+COMMENT ON COLUMN mentor_profiles.active_mentees IS 'Active mentorships, kept by trigger';
+CREATE TRIGGER mentor_profiles_touch_updated_at BEFORE UPDATE ON mentor_profiles
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE TABLE mentorships (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    mentor_id   bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    mentee_id   bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    status      @extschema@.mentorship_status NOT NULL DEFAULT 'pending',
+    goal        text,
+    approved_by bigint REFERENCES users ON DELETE SET NULL,
+    started_at  timestamptz,
+    ended_at    timestamptz,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT mentorships_not_self CHECK (mentor_id <> mentee_id)
+);
+COMMENT ON TABLE mentorships IS
+    'A mentor and a mentee: pending -> active -> completed, or rejected / cancelled (lifecycle "mentorship")';
+COMMENT ON COLUMN mentorships.approved_by IS 'Administrator who approved it, for programs that need approval';
+COMMENT ON COLUMN mentorships.started_at IS 'Set when it becomes active';
+COMMENT ON COLUMN mentorships.ended_at IS 'Set when it is completed, rejected or cancelled';
+-- No second live mentorship for the same pair.
+CREATE UNIQUE INDEX mentorships_one_live_per_pair ON mentorships (mentor_id, mentee_id)
+    WHERE status IN ('pending', 'active');
+CREATE INDEX mentorships_mentee_idx ON mentorships (mentee_id);
+CREATE TRIGGER mentorships_touch_updated_at BEFORE UPDATE ON mentorships
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+SELECT attach_lifecycle('mentorships', 'status', 'mentorship');
+
+-- Why lock the profile row: many activations racing for the last place
+-- would each count the same active mentorships; the lock makes them count
+-- in turn, and only the mentor's row is locked, not the table.
+CREATE FUNCTION _mentorships_activate() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    prof mentor_profiles;
+    busy integer;
+BEGIN
+    IF NEW.status = 'active' AND (TG_OP = 'INSERT' OR OLD.status <> 'active') THEN
+        SELECT * INTO prof FROM mentor_profiles p WHERE p.user_id = NEW.mentor_id FOR UPDATE;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'user % has no mentor profile', NEW.mentor_id
+                USING ERRCODE = 'MN006', HINT = 'Create a row in mentor.mentor_profiles first.';
+        END IF;
+        SELECT count(*) INTO busy FROM mentorships m
+         WHERE m.mentor_id = NEW.mentor_id AND m.status = 'active' AND m.id <> NEW.id;
+        IF busy >= prof.max_mentees THEN
+            RAISE EXCEPTION 'mentor % already has % active mentees', NEW.mentor_id, busy
+                USING ERRCODE = 'MN004',
+                      DETAIL = format('Mentorship %s cannot start: max_mentees is %s.', NEW.id, prof.max_mentees),
+                      HINT = 'Complete or cancel another mentorship, or raise mentor_profiles.max_mentees.';
+        END IF;
+        NEW.started_at := coalesce(NEW.started_at, now());
+    END IF;
+    IF NEW.status IN ('completed', 'rejected', 'cancelled') AND (TG_OP = 'INSERT' OR OLD.status <> NEW.status) THEN
+        NEW.ended_at := coalesce(NEW.ended_at, now());
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _mentorships_activate() IS
+    'Internal: keeps a mentor within max_mentees when a mentorship becomes active (MN004) and stamps start and end';
+CREATE TRIGGER mentorships_activate BEFORE INSERT OR UPDATE OF status ON mentorships
+    FOR EACH ROW EXECUTE FUNCTION _mentorships_activate();
+
+CREATE FUNCTION _mentorships_count_active() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' AND OLD.status = 'active' THEN
+        UPDATE mentor_profiles p SET active_mentees = p.active_mentees - 1 WHERE p.user_id = OLD.mentor_id;
+    END IF;
+    IF TG_OP <> 'DELETE' AND NEW.status = 'active' THEN
+        UPDATE mentor_profiles p SET active_mentees = p.active_mentees + 1 WHERE p.user_id = NEW.mentor_id;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _mentorships_count_active() IS 'Internal: keeps mentor_profiles.active_mentees equal to the active mentorships';
+CREATE TRIGGER mentorships_count_active AFTER INSERT OR DELETE OR UPDATE OF status, mentor_id ON mentorships
+    FOR EACH ROW EXECUTE FUNCTION _mentorships_count_active();
+
+-- Whether the acting user takes part in a mentorship (row-level security).
+CREATE FUNCTION _in_mentorship(mentorship_id bigint) RETURNS boolean
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT EXISTS (SELECT 1 FROM mentorships m WHERE m.id = _in_mentorship.mentorship_id
+                  AND current_actor() IN (m.mentor_id, m.mentee_id))
+$$;
+COMMENT ON FUNCTION _in_mentorship(bigint) IS 'Internal: the acting user is the mentor or the mentee of the mentorship';
+
+CREATE TABLE mentorship_goals (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    mentorship_id bigint NOT NULL REFERENCES mentorships ON DELETE CASCADE,
+    title         text NOT NULL CONSTRAINT mentorship_goals_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 300),
+    description   text,
+    target_date   date,
+    achieved_at   timestamptz,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE mentorship_goals IS 'Goals of a mentorship (seed 002)';
+COMMENT ON COLUMN mentorship_goals.achieved_at IS 'When the goal was reached (NULL: open)';
+CREATE TRIGGER mentorship_goals_touch_updated_at BEFORE UPDATE ON mentorship_goals
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE TABLE mentorship_notes (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    mentorship_id bigint NOT NULL REFERENCES mentorships ON DELETE CASCADE,
+    author_id     bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    body          text NOT NULL CONSTRAINT mentorship_notes_body_length CHECK (length(btrim(body)) BETWEEN 1 AND 20000),
+    shared        boolean NOT NULL DEFAULT false,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE mentorship_notes IS
+    'Notes on a mentorship; private to their author unless shared with the other participant (row-level security)';
+COMMENT ON COLUMN mentorship_notes.shared IS 'Visible to the other participant of the mentorship';
+CREATE INDEX mentorship_notes_mentorship_idx ON mentorship_notes (mentorship_id);
+CREATE TRIGGER mentorship_notes_touch_updated_at BEFORE UPDATE ON mentorship_notes
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE TABLE action_items (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    mentorship_id bigint NOT NULL REFERENCES mentorships ON DELETE CASCADE,
+    assignee_id   bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    creator_id    bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    title         text NOT NULL CONSTRAINT action_items_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 300),
+    due_date      date,
+    status        @extschema@.action_item_status NOT NULL DEFAULT 'pending',
+    completed_at  timestamptz,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE action_items IS 'Tasks agreed in a mentorship (seed 004): pending -> in_progress -> completed';
+CREATE INDEX action_items_assignee_idx ON action_items (assignee_id, status);
+CREATE TRIGGER action_items_touch_updated_at BEFORE UPDATE ON action_items
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+SELECT attach_lifecycle('action_items', 'status', 'action_item');
+
+CREATE TABLE mentorship_messages (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    mentorship_id bigint NOT NULL REFERENCES mentorships ON DELETE CASCADE,
+    sender_id     bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    body          text NOT NULL CONSTRAINT mentorship_messages_body_length CHECK (length(btrim(body)) BETWEEN 1 AND 20000),
+    read_at       timestamptz,
+    created_at    timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE mentorship_messages IS 'Messages between the mentor and the mentee (seed 002); participants only';
+CREATE INDEX mentorship_messages_mentorship_idx ON mentorship_messages (mentorship_id, created_at);
+
+-- Private rows: through mentor_app, notes are seen by their author (and, when
+-- shared, by the other participant), messages by the two participants.
+ALTER TABLE mentorship_notes ENABLE ROW LEVEL SECURITY;
+CREATE POLICY mentorship_notes_author ON mentorship_notes TO mentor_app
+    USING (author_id = @extschema@.current_actor()
+           OR (shared AND @extschema@._in_mentorship(mentorship_id)))
+    WITH CHECK (author_id = @extschema@.current_actor() AND @extschema@._in_mentorship(mentorship_id));
+ALTER TABLE mentorship_messages ENABLE ROW LEVEL SECURITY;
+CREATE POLICY mentorship_messages_participants ON mentorship_messages TO mentor_app
+    USING (@extschema@._in_mentorship(mentorship_id))
+    WITH CHECK (sender_id = @extschema@.current_actor() AND @extschema@._in_mentorship(mentorship_id));
+
+SELECT _enable_history_shipped('mentor_profiles');
+SELECT _enable_history_shipped('mentorships');
+SELECT _enable_history_shipped('mentorship_goals');
+SELECT _enable_history_shipped('mentorship_notes', ARRAY['body']);   -- private text stays out of history
+SELECT _enable_history_shipped('action_items');
+SELECT _enable_history_shipped('mentorship_messages', ARRAY['body']);

@@ -1,0 +1,511 @@
+--------------------------------------------------------------------------------
+-- Module sessions (design.md section 7; seeds 001, 004): bookable sessions
+-- that never double-book anyone, paid through ledger holds, completed,
+-- cancelled by a refund policy or rescheduled; feedback, meeting logs and
+-- reminders.
+--------------------------------------------------------------------------------
+
+CREATE TABLE settings (
+    key         text NOT NULL CONSTRAINT settings_key_format CHECK (key ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$'),
+    shipped     boolean NOT NULL DEFAULT false,
+    value       jsonb NOT NULL,
+    description text,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (key, shipped)
+);
+COMMENT ON TABLE settings IS
+    'Platform settings. The extension ships defaults (shipped = true); a row with the same key and shipped = false '
+    'overrides the default. Read with mentor.setting(key)';
+CREATE TRIGGER settings_touch_updated_at BEFORE UPDATE ON settings
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+SELECT pg_catalog.pg_extension_config_dump('settings', 'WHERE NOT shipped');
+INSERT INTO settings (key, shipped, value, description) VALUES
+    ('session.platform_fee_percent', true, '20', 'Share of a session''s price the platform keeps; the mentor earns the rest'),
+    ('session.full_refund_hours', true, '24', 'A mentee who cancels at least this many hours before the start gets everything back'),
+    ('session.late_cancel_refund_percent', true, '0', 'Refund, in percent, for a mentee''s later cancellation'),
+    ('session.mentee_no_show_refund_percent', true, '0', 'Refund, in percent, when the mentee did not show up'),
+    ('session.mentor_no_show_refund_percent', true, '100', 'Refund, in percent, when the mentor did not show up'),
+    ('session.hold_grace', true, '"7 days"', 'How long after a session''s end its hold lasts if nobody completes or cancels it');
+
+CREATE FUNCTION setting(key text) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v jsonb;
+BEGIN
+    SELECT s.value INTO v FROM settings s WHERE s.key = setting.key ORDER BY s.shipped LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown setting "%"', key USING ERRCODE = 'undefined_object',
+            HINT = 'SELECT key, value FROM mentor.settings lists them.';
+    END IF;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION setting(text) IS 'The value of a setting: this database''s override if any, else the shipped default';
+
+CREATE TYPE session_status AS ENUM ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled', 'rejected',
+                                    'completed', 'cancelled');
+COMMENT ON TYPE session_status IS
+    'Session status (lifecycle "session"): pending = an open slot, proposed by the mentor, requested by a mentee, '
+    'confirmed, rescheduled (a new time awaits an answer), rejected, completed, cancelled';
+
+CREATE TABLE sessions (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    mentor_id        bigint NOT NULL REFERENCES users ON DELETE RESTRICT,
+    mentee_id        bigint REFERENCES users ON DELETE RESTRICT,
+    mentorship_id    bigint REFERENCES mentorships ON DELETE SET NULL,
+    during           tstzrange NOT NULL,
+    status           @extschema@.session_status NOT NULL DEFAULT 'pending',
+    title            text,
+    agenda           text,
+    meeting_link     text CONSTRAINT sessions_meeting_link_http CHECK (meeting_link ~ '^https?://'),
+    price_tokens     bigint NOT NULL DEFAULT 0 CONSTRAINT sessions_price_nonneg CHECK (price_tokens >= 0),
+    hold_id          uuid,
+    hold_parts       integer,
+    refund_tokens    bigint,
+    proposed_during  tstzrange,
+    proposed_by      bigint REFERENCES users ON DELETE SET NULL,
+    response_message text,
+    cancelled_by     bigint REFERENCES users ON DELETE SET NULL,
+    cancel_reason    text,
+    completed_at     timestamptz,
+    reminded_at      timestamptz,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT sessions_not_self CHECK (mentee_id IS NULL OR mentee_id <> mentor_id),
+    CONSTRAINT sessions_during_bounded CHECK (NOT isempty(during) AND NOT lower_inf(during) AND NOT upper_inf(during)),
+    -- Nobody is ever in two live sessions at once; the trigger below reports
+    -- the conflicting session, these constraints hold under any race.
+    CONSTRAINT sessions_mentor_no_overlap EXCLUDE USING gist (mentor_id WITH =, during WITH &&)
+        WHERE (status IN ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled')),
+    CONSTRAINT sessions_mentee_no_overlap EXCLUDE USING gist (mentee_id WITH =, during WITH &&)
+        WHERE (mentee_id IS NOT NULL AND status IN ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled'))
+);
+COMMENT ON TABLE sessions IS
+    'Mentoring sessions and open slots; neither the mentor nor the mentee is ever in two live sessions that overlap';
+COMMENT ON COLUMN sessions.mentee_id IS 'NULL for an open slot a mentor published';
+COMMENT ON COLUMN sessions.during IS 'When it takes place (bounded, not empty)';
+COMMENT ON COLUMN sessions.price_tokens IS 'Price in tokens, from the mentor''s profile when published';
+COMMENT ON COLUMN sessions.hold_id IS 'Idempotency key of the booking; the ledger hold (one transfer per source account)';
+COMMENT ON COLUMN sessions.hold_parts IS 'How many transfers the hold has (promo accounts first, then the wallet)';
+COMMENT ON COLUMN sessions.refund_tokens IS 'Tokens returned to the mentee when cancelled';
+COMMENT ON COLUMN sessions.proposed_during IS 'A new time proposed by proposed_by, awaiting an answer (status rescheduled)';
+COMMENT ON COLUMN sessions.reminded_at IS 'When the reminder was sent (mentor.mark_reminded)';
+CREATE INDEX sessions_mentee_idx ON sessions (mentee_id) WHERE mentee_id IS NOT NULL;
+CREATE INDEX sessions_due_idx ON sessions (lower(during)) WHERE status = 'confirmed' AND reminded_at IS NULL;
+CREATE TRIGGER sessions_touch_updated_at BEFORE UPDATE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+SELECT attach_lifecycle('sessions', 'status', 'session');
+
+-- The live session of a user that overlaps a range, if any (for errors that name it).
+CREATE FUNCTION _session_conflict(user_id bigint, during tstzrange, except_id bigint) RETURNS sessions
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT * FROM sessions s
+ WHERE user_id IN (s.mentor_id, s.mentee_id) AND s.during && _session_conflict.during
+   AND s.id IS DISTINCT FROM except_id
+   AND s.status IN ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled')
+ ORDER BY lower(s.during) LIMIT 1
+$$;
+COMMENT ON FUNCTION _session_conflict(bigint, tstzrange, bigint) IS
+    'Internal: a live session of the user overlapping the range, other than except_id';
+
+CREATE FUNCTION _sessions_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    other sessions;
+    who   bigint;
+BEGIN
+    IF isempty(NEW.during) OR lower_inf(NEW.during) OR upper_inf(NEW.during) THEN
+        RAISE EXCEPTION 'a session needs a bounded, non-empty time range' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('Got %s.', NEW.during);
+    END IF;
+    IF TG_OP = 'INSERT' AND lower(NEW.during) <= now() THEN
+        RAISE EXCEPTION 'a session cannot start in the past' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('It would start at %s.', lower(NEW.during));
+    END IF;
+    IF NEW.status IN ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled') THEN
+        FOREACH who IN ARRAY ARRAY[NEW.mentor_id, NEW.mentee_id] LOOP
+            CONTINUE WHEN who IS NULL;
+            other := _session_conflict(who, NEW.during, NEW.id);
+            IF other.id IS NOT NULL THEN
+                RAISE EXCEPTION 'user % already has a session at that time', who
+                    USING ERRCODE = 'exclusion_violation',
+                          DETAIL = format('Session %s (%s, %s) overlaps %s.', other.id, other.status, other.during, NEW.during),
+                          HINT = 'Choose another time, or cancel the other session first.';
+            END IF;
+        END LOOP;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _sessions_check() IS
+    'Internal: bounded ranges, no new session in the past, and overlaps reported with the conflicting session (23P01)';
+CREATE TRIGGER sessions_check BEFORE INSERT OR UPDATE OF during, status, mentor_id, mentee_id ON sessions
+    FOR EACH ROW EXECUTE FUNCTION _sessions_check();
+
+CREATE FUNCTION publish_slot(mentor_id bigint, during tstzrange, title text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    prof mentor_profiles;
+    sid  bigint;
+BEGIN
+    SELECT * INTO prof FROM mentor_profiles p WHERE p.user_id = publish_slot.mentor_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user % has no mentor profile', coalesce(mentor_id::text, 'NULL')
+            USING ERRCODE = 'MN006', HINT = 'Create a row in mentor.mentor_profiles first.';
+    END IF;
+    INSERT INTO sessions (mentor_id, during, title, price_tokens)
+    VALUES (publish_slot.mentor_id, publish_slot.during, publish_slot.title, prof.price_tokens)
+    RETURNING id INTO sid;
+    RETURN sid;
+END
+$$;
+COMMENT ON FUNCTION publish_slot(bigint, tstzrange, text) IS
+    'A mentor publishes an open slot (status pending) at the price of their profile; returns the session id. '
+    '22023 for a past or unbounded range, 23P01 naming the session it would overlap';
+
+-- The hold behind a booking: one transfer per source account, ids from _part_id.
+CREATE FUNCTION _hold_parts(s sessions) RETURNS SETOF uuid
+LANGUAGE sql IMMUTABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT _part_id(s.hold_id, k) FROM generate_series(0, coalesce(s.hold_parts, 0) - 1) k ORDER BY k $$;
+COMMENT ON FUNCTION _hold_parts(sessions) IS 'Internal: the ledger ids of the transfers of a session''s hold';
+
+-- Settles a session's hold: `charge` tokens go to the platform and the
+-- mentor's earnings (minus the fee), the rest back to the mentee.  Every
+-- ledger call has an id derived from the hold, so it happens once.
+CREATE FUNCTION _settle_hold(s sessions, charge bigint) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    part   uuid;
+    amount bigint;
+    left_  bigint := charge;
+    fee    bigint;
+BEGIN
+    IF s.hold_id IS NULL THEN
+        RETURN 0;
+    END IF;
+    FOR part IN SELECT * FROM _hold_parts(s) LOOP
+        SELECT t.amount INTO amount FROM ledger_transfers t WHERE t.id = part;
+        IF left_ > 0 THEN
+            PERFORM post_pending(part, _derived_id(part, 'settle'), least(left_, amount));
+            left_ := left_ - least(left_, amount);
+        ELSE
+            PERFORM void_pending(part, _derived_id(part, 'settle'));
+        END IF;
+    END LOOP;
+    fee := charge * (setting('session.platform_fee_percent'))::numeric::bigint / 100;
+    IF charge - fee > 0 THEN
+        PERFORM credit_earnings(s.mentor_id, charge - fee, _derived_id(s.hold_id, 'earnings'), format('session %s', s.id));
+    END IF;
+    RETURN s.price_tokens - charge;
+END
+$$;
+COMMENT ON FUNCTION _settle_hold(sessions, bigint) IS
+    'Internal: posts `charge` tokens of a session''s hold (the mentor earns it minus the platform fee) and releases the rest';
+
+CREATE FUNCTION _lock_session(session_id bigint) RETURNS sessions
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s sessions;
+BEGIN
+    SELECT * INTO s FROM sessions t WHERE t.id = session_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'session % does not exist', coalesce(session_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN s;
+END
+$$;
+COMMENT ON FUNCTION _lock_session(bigint) IS 'Internal: locks a session row or raises P0002';
+
+CREATE FUNCTION book_session(session_id bigint, mentee_id bigint, id uuid) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s     sessions := _lock_session(session_id);
+    parts integer;
+BEGIN
+    IF id IS NULL OR mentee_id IS NULL THEN
+        RAISE EXCEPTION 'mentee_id and id are required' USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'id is the booking''s idempotency key: generate one uuid per booking attempt and reuse it on retry.';
+    END IF;
+    -- A retry of a booking that went through returns it.
+    IF s.hold_id = id AND s.mentee_id = book_session.mentee_id AND s.status = 'confirmed' THEN
+        RETURN s.id;
+    END IF;
+    IF s.mentor_id = book_session.mentee_id THEN
+        RAISE EXCEPTION 'a mentor cannot book their own session' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('Session %s belongs to user %s.', s.id, s.mentor_id);
+    END IF;
+    IF s.status <> 'pending' OR s.mentee_id IS NOT NULL THEN
+        RAISE EXCEPTION 'session % is not open for booking', s.id USING ERRCODE = 'MN006',
+            DETAIL = format('It is %s%s.', s.status, CASE WHEN s.mentee_id IS NOT NULL THEN ' and taken' ELSE '' END);
+    END IF;
+    IF lower(s.during) <= now() THEN
+        RAISE EXCEPTION 'session % has already started', s.id USING ERRCODE = 'MN008';
+    END IF;
+    IF s.price_tokens > 0 THEN
+        -- promo tokens first; the hold lasts until the session's end plus a grace period
+        SELECT count(*) INTO parts
+          FROM spend_tokens(book_session.mentee_id, s.price_tokens, system_account('revenue'), id, 'hold',
+                            format('session %s', s.id), pending => true,
+                            timeout => upper(s.during) + (setting('session.hold_grace') #>> '{}')::interval - now());
+    END IF;
+    UPDATE sessions t SET mentee_id = book_session.mentee_id, status = 'confirmed', hold_id = CASE WHEN parts > 0 THEN book_session.id END,
+                          hold_parts = parts
+     WHERE t.id = s.id;
+    RETURN s.id;
+END
+$$;
+COMMENT ON FUNCTION book_session(bigint, bigint, uuid) IS
+    'Books an open slot for a mentee: holds the price (promo tokens first, then the wallet) and confirms it, or '
+    'changes nothing: MN002 not enough tokens, MN006 not open, 22023 own session, 23P01 the mentee is busy then. '
+    'id is the idempotency key; a retry returns the session';
+
+CREATE FUNCTION complete_session(session_id bigint) RETURNS boolean
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s sessions := _lock_session(session_id);
+BEGIN
+    IF s.status = 'completed' THEN
+        RETURN false;                      -- already done: the mentor is paid once
+    END IF;
+    IF s.status <> 'confirmed' OR s.mentee_id IS NULL THEN
+        RAISE EXCEPTION 'session % cannot be completed', s.id USING ERRCODE = 'MN006',
+            DETAIL = format('It is %s%s.', s.status, CASE WHEN s.mentee_id IS NULL THEN ' and nobody booked it' ELSE '' END);
+    END IF;
+    IF lower(s.during) > now() THEN
+        RAISE EXCEPTION 'session % has not started yet', s.id USING ERRCODE = 'MN006',
+            DETAIL = format('It starts at %s.', lower(s.during));
+    END IF;
+    PERFORM _settle_hold(s, s.price_tokens);
+    UPDATE sessions t SET status = 'completed', completed_at = now() WHERE t.id = s.id;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION complete_session(bigint) IS
+    'Completes a confirmed session that has started: the hold is posted and the mentor earns the price minus the '
+    'platform fee (setting session.platform_fee_percent). True if this call completed it, false if it already was '
+    '(so concurrent or repeated calls pay once); MN006 for a session in another state';
+
+CREATE FUNCTION cancel_session(session_id bigint, by_user bigint, reason text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s       sessions := _lock_session(session_id);
+    percent numeric;
+    refund  bigint;
+BEGIN
+    IF s.status NOT IN ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled') THEN
+        RAISE EXCEPTION 'session % cannot be cancelled', s.id USING ERRCODE = 'MN006',
+            DETAIL = format('It is %s.', s.status);
+    END IF;
+    IF by_user IS NULL OR by_user NOT IN (s.mentor_id, coalesce(s.mentee_id, s.mentor_id)) THEN
+        RAISE EXCEPTION 'user % takes no part in session %', coalesce(by_user::text, 'NULL'), s.id USING ERRCODE = 'MN005';
+    END IF;
+    IF reason IN ('mentor_no_show', 'mentee_no_show') AND lower(s.during) > now() THEN
+        RAISE EXCEPTION 'a no-show can only be reported once the session has started' USING ERRCODE = 'MN006';
+    END IF;
+    percent := CASE
+        WHEN reason = 'mentor_no_show' THEN (setting('session.mentor_no_show_refund_percent'))::numeric
+        WHEN reason = 'mentee_no_show' THEN (setting('session.mentee_no_show_refund_percent'))::numeric
+        WHEN by_user = s.mentor_id THEN 100
+        WHEN lower(s.during) - now() >= make_interval(hours => (setting('session.full_refund_hours'))::numeric::int) THEN 100
+        ELSE (setting('session.late_cancel_refund_percent'))::numeric END;
+    refund := CASE WHEN s.hold_id IS NULL THEN 0 ELSE floor(s.price_tokens * percent / 100)::bigint END;
+    PERFORM _settle_hold(s, s.price_tokens - refund);
+    UPDATE sessions t SET status = 'cancelled', cancelled_by = by_user, cancel_reason = reason, refund_tokens = refund
+     WHERE t.id = s.id;
+    RETURN refund;
+END
+$$;
+COMMENT ON FUNCTION cancel_session(bigint, bigint, text) IS
+    'Cancels a live session and returns the tokens refunded to the mentee, by policy (settings): the mentor cancels '
+    '(or reason mentor_no_show): everything; the mentee 24 h or more before the start: everything; later: '
+    'late_cancel_refund_percent (0); reason mentee_no_show: mentee_no_show_refund_percent (0). What is not refunded is '
+    'paid to the mentor minus the platform fee. MN005 for a non-participant, MN006 for a session that is over';
+
+CREATE FUNCTION propose_reschedule(session_id bigint, by_user bigint, new_during tstzrange, message text DEFAULT NULL)
+    RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s     sessions := _lock_session(session_id);
+    other sessions;
+    who   bigint;
+BEGIN
+    IF s.status <> 'confirmed' THEN
+        RAISE EXCEPTION 'session % cannot be rescheduled', s.id USING ERRCODE = 'MN006', DETAIL = format('It is %s.', s.status);
+    END IF;
+    IF by_user IS NULL OR by_user NOT IN (s.mentor_id, s.mentee_id) THEN
+        RAISE EXCEPTION 'user % takes no part in session %', coalesce(by_user::text, 'NULL'), s.id USING ERRCODE = 'MN005';
+    END IF;
+    IF new_during IS NULL OR isempty(new_during) OR lower_inf(new_during) OR upper_inf(new_during) OR lower(new_during) <= now() THEN
+        RAISE EXCEPTION 'the new time must be a bounded range in the future' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('Got %s.', coalesce(new_during::text, 'NULL'));
+    END IF;
+    FOREACH who IN ARRAY ARRAY[s.mentor_id, s.mentee_id] LOOP
+        other := _session_conflict(who, new_during, s.id);
+        IF other.id IS NOT NULL THEN
+            RAISE EXCEPTION 'user % already has a session at the proposed time', who USING ERRCODE = 'exclusion_violation',
+                DETAIL = format('Session %s (%s, %s) overlaps %s.', other.id, other.status, other.during, new_during);
+        END IF;
+    END LOOP;
+    UPDATE sessions t SET status = 'rescheduled', proposed_during = new_during, proposed_by = by_user,
+                          response_message = message
+     WHERE t.id = s.id;
+    RETURN s.id;
+END
+$$;
+COMMENT ON FUNCTION propose_reschedule(bigint, bigint, tstzrange, text) IS
+    'A participant proposes a new time for a confirmed session (status rescheduled until the other answers); '
+    '23P01 if either participant is busy then, 22023 for a past or unbounded range';
+
+CREATE FUNCTION respond_reschedule(session_id bigint, by_user bigint, accept boolean, message text DEFAULT NULL)
+    RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s sessions := _lock_session(session_id);
+BEGIN
+    IF s.status <> 'rescheduled' THEN
+        RAISE EXCEPTION 'session % has no proposed time', s.id USING ERRCODE = 'MN006', DETAIL = format('It is %s.', s.status);
+    END IF;
+    IF by_user IS NULL OR by_user NOT IN (s.mentor_id, s.mentee_id) OR by_user = s.proposed_by THEN
+        RAISE EXCEPTION 'only the other participant answers a proposal' USING ERRCODE = 'MN005',
+            DETAIL = format('User %s proposed it.', s.proposed_by);
+    END IF;
+    IF lower(s.proposed_during) <= now() THEN
+        RAISE EXCEPTION 'the proposed time has passed' USING ERRCODE = 'MN008';
+    END IF;
+    UPDATE sessions t
+       SET status = 'confirmed', during = CASE WHEN coalesce(accept, false) THEN s.proposed_during ELSE s.during END,
+           proposed_during = NULL, response_message = message
+     WHERE t.id = s.id;
+    RETURN s.id;
+END
+$$;
+COMMENT ON FUNCTION respond_reschedule(bigint, bigint, boolean, text) IS
+    'The other participant accepts (the session moves) or declines (it stays) a proposed time; the session is '
+    'confirmed again either way. MN005 for the proposer or an outsider, MN008 once the proposed time has passed';
+
+CREATE TABLE session_feedback (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    session_id bigint NOT NULL REFERENCES sessions ON DELETE CASCADE,
+    author_id  bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    rating     @extschema@.rating NOT NULL,
+    comment    text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (session_id, author_id)
+);
+COMMENT ON TABLE session_feedback IS
+    'One rating (1-5) per participant per completed session; the mentee''s rating feeds the mentor''s average';
+CREATE TRIGGER session_feedback_touch_updated_at BEFORE UPDATE ON session_feedback
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE FUNCTION _session_feedback_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s sessions;
+BEGIN
+    SELECT * INTO s FROM sessions t WHERE t.id = NEW.session_id;
+    IF s.status IS DISTINCT FROM 'completed' THEN
+        RAISE EXCEPTION 'feedback is given after the session is completed' USING ERRCODE = 'MN006',
+            DETAIL = format('Session %s is %s.', NEW.session_id, coalesce(s.status::text, 'missing'));
+    END IF;
+    IF NEW.author_id NOT IN (s.mentor_id, s.mentee_id) THEN
+        RAISE EXCEPTION 'user % takes no part in session %', NEW.author_id, s.id USING ERRCODE = 'MN005';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _session_feedback_check() IS 'Internal: feedback only from participants of a completed session';
+CREATE TRIGGER session_feedback_check BEFORE INSERT OR UPDATE OF session_id, author_id ON session_feedback
+    FOR EACH ROW EXECUTE FUNCTION _session_feedback_check();
+
+CREATE FUNCTION _session_feedback_rating() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    mentor bigint;
+BEGIN
+    SELECT s.mentor_id INTO mentor FROM sessions s WHERE s.id = coalesce(NEW.session_id, OLD.session_id);
+    UPDATE mentor_profiles p
+       SET (rating_avg, rating_count) = (SELECT round(avg(f.rating), 2), count(*)
+                                           FROM session_feedback f JOIN sessions s ON s.id = f.session_id
+                                          WHERE s.mentor_id = mentor AND f.author_id = s.mentee_id)
+     WHERE p.user_id = mentor;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _session_feedback_rating() IS 'Internal: keeps the mentor''s rating average and count current';
+CREATE TRIGGER session_feedback_rating AFTER INSERT OR UPDATE OR DELETE ON session_feedback
+    FOR EACH ROW EXECUTE FUNCTION _session_feedback_rating();
+
+CREATE TABLE meeting_logs (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    session_id bigint NOT NULL REFERENCES sessions ON DELETE CASCADE,
+    user_id    bigint REFERENCES users ON DELETE SET NULL,
+    event      text NOT NULL CONSTRAINT meeting_logs_event_format CHECK (event ~ '^[a-z][a-z_]{1,39}$'),
+    details    jsonb NOT NULL DEFAULT '{}',
+    at         timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE meeting_logs IS 'What happened in a session''s meeting (seed 001): joined, left, recording_started...';
+CREATE INDEX meeting_logs_session_idx ON meeting_logs (session_id, at);
+
+CREATE FUNCTION due_reminders(within interval DEFAULT '1 hour')
+    RETURNS TABLE (session_id bigint, mentor_id bigint, mentee_id bigint, starts_at timestamptz, title text)
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT s.id, s.mentor_id, s.mentee_id, lower(s.during), s.title FROM sessions s
+ WHERE s.status = 'confirmed' AND s.reminded_at IS NULL
+   AND lower(s.during) > now() AND lower(s.during) <= now() + within
+ ORDER BY lower(s.during)
+$$;
+COMMENT ON FUNCTION due_reminders(interval) IS
+    'Confirmed sessions starting within the interval that have not been reminded; send, then mark_reminded';
+
+CREATE FUNCTION mark_reminded(session_ids bigint[]) RETURNS SETOF bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+UPDATE sessions s SET reminded_at = now()
+ WHERE s.id = ANY (session_ids) AND s.reminded_at IS NULL AND s.status = 'confirmed'
+RETURNING s.id
+$$;
+COMMENT ON FUNCTION mark_reminded(bigint[]) IS
+    'Marks sessions as reminded and returns those this call marked: two workers racing claim each session once';
+
+SELECT _enable_history_shipped('settings');
+SELECT _enable_history_shipped('sessions');
+SELECT _enable_history_shipped('session_feedback');
+SELECT _enable_history_shipped('meeting_logs');
