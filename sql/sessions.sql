@@ -143,8 +143,23 @@ SELECT mentor.respond_reschedule(:s6, :m, true, 'Sure') = :s6 AS accepted;
 SELECT status, lower(during) = date_trunc('hour', now()) + interval '9 days' AS moved, proposed_during IS NULL AS answered
   FROM mentor.sessions WHERE id = :s6;
 
+-- Requested slots: the mentee asks for a time, the price is held; the mentor accepts or rejects.
+SELECT mentor.transfer(gen_random_uuid(), mentor.system_account('external'), mentor.wallet(:b), 200, 'purchase') IS NOT NULL AS funded;
+SELECT mentor.request_session(:m, :b, tstzrange(date_trunc('hour', now()) + interval '10 days', date_trunc('hour', now()) + interval '10 days 1 hour'),
+                              '00000000-0000-4000-8000-00000000b020', 'Mock interview') AS r1 \gset
+SELECT mentor.request_session(:m, :b, tstzrange(date_trunc('hour', now()) + interval '10 days', date_trunc('hour', now()) + interval '10 days 1 hour'),
+                              '00000000-0000-4000-8000-00000000b020') = :r1 AS retry_same;
+SELECT status, pg_temp.tokens(:b) AS bo_held FROM mentor.sessions WHERE id = :r1;
+SELECT mentor.respond_request(:r1, true, 'See you then') = :r1 AS accepted;
+SELECT status FROM mentor.sessions WHERE id = :r1;
+SELECT pg_temp.try(format('SELECT mentor.respond_request(%s, false)', :r1));
+SELECT mentor.request_session(:m, :b, tstzrange(date_trunc('hour', now()) + interval '11 days', date_trunc('hour', now()) + interval '11 days 1 hour'),
+                              '00000000-0000-4000-8000-00000000b021') AS r2 \gset
+SELECT mentor.respond_request(:r2, false, 'Fully booked that week') = :r2 AS rejected;
+SELECT status, refund_tokens FROM mentor.sessions WHERE id = :r2;
+SELECT pg_temp.tokens(:b) AS bo_after_rejection;
+
 -- Reminders are claimed once.
-SELECT mentor.transfer(gen_random_uuid(), mentor.system_account('external'), mentor.wallet(:b), 100, 'purchase') IS NOT NULL AS funded;
 SELECT mentor.publish_slot(:m, tstzrange(now() + interval '20 minutes', now() + interval '50 minutes')) AS soon \gset
 SELECT mentor.book_session(:soon, :b, '00000000-0000-4000-8000-00000000b015') = :soon AS booked;
 SELECT session_id = :soon AS due FROM mentor.due_reminders('1 hour');

@@ -276,6 +276,75 @@ COMMENT ON FUNCTION book_session(bigint, bigint, uuid) IS
     'changes nothing: MN002 not enough tokens, MN006 not open, 22023 own session, 23P01 the mentee is busy then. '
     'id is the idempotency key; a retry returns the session';
 
+-- Requested slots (seed 001): a mentee asks for a time; the price is held at
+-- once, so accepting confirms without another payment step.
+CREATE FUNCTION request_session(mentor_id bigint, mentee_id bigint, during tstzrange, id uuid, title text DEFAULT NULL)
+    RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    prof  mentor_profiles;
+    sid   bigint;
+    parts integer;
+BEGIN
+    IF id IS NULL OR mentee_id IS NULL THEN
+        RAISE EXCEPTION 'mentee_id and id are required' USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'id is the request''s idempotency key.';
+    END IF;
+    SELECT s.id INTO sid FROM sessions s WHERE s.hold_id = request_session.id;
+    IF FOUND THEN
+        RETURN sid;                          -- a retry
+    END IF;
+    SELECT * INTO prof FROM mentor_profiles p WHERE p.user_id = request_session.mentor_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user % has no mentor profile', coalesce(mentor_id::text, 'NULL') USING ERRCODE = 'MN006';
+    END IF;
+    IF NOT prof.accepting THEN
+        RAISE EXCEPTION 'mentor % does not take requests now', mentor_id USING ERRCODE = 'MN006';
+    END IF;
+    INSERT INTO sessions (mentor_id, mentee_id, during, status, title, price_tokens)
+    VALUES (request_session.mentor_id, request_session.mentee_id, request_session.during, 'requested',
+            request_session.title, prof.price_tokens)
+    RETURNING sessions.id INTO sid;
+    IF prof.price_tokens > 0 THEN
+        SELECT count(*) INTO parts
+          FROM spend_tokens(request_session.mentee_id, prof.price_tokens, system_account('revenue'), request_session.id,
+                            'hold', format('session %s', sid), pending => true,
+                            timeout => upper(request_session.during) + (setting('session.hold_grace') #>> '{}')::interval - now());
+        UPDATE sessions s SET hold_id = request_session.id, hold_parts = parts WHERE s.id = sid;
+    END IF;
+    RETURN sid;
+END
+$$;
+COMMENT ON FUNCTION request_session(bigint, bigint, tstzrange, uuid, text) IS
+    'A mentee requests a session at a time of their choice (status requested); the price is held at once. Same '
+    'errors as publishing and booking (22023, 23P01, MN002, MN006); id is the idempotency key';
+
+CREATE FUNCTION respond_request(session_id bigint, accept boolean, message text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s sessions := _lock_session(session_id);
+BEGIN
+    IF s.status <> 'requested' THEN
+        RAISE EXCEPTION 'session % is not a pending request', s.id USING ERRCODE = 'MN006', DETAIL = format('It is %s.', s.status);
+    END IF;
+    IF NOT coalesce(accept, false) THEN
+        PERFORM _settle_hold(s, 0);          -- everything back to the mentee
+    END IF;
+    UPDATE sessions t SET status = CASE WHEN coalesce(accept, false) THEN 'confirmed' ELSE 'rejected' END::session_status,
+                          response_message = message, refund_tokens = CASE WHEN coalesce(accept, false) THEN NULL ELSE s.price_tokens END
+     WHERE t.id = s.id;
+    RETURN s.id;
+END
+$$;
+COMMENT ON FUNCTION respond_request(bigint, boolean, text) IS
+    'The mentor accepts (confirmed) or rejects (the hold is released) a requested session; MN006 if it is not a request';
+
 CREATE FUNCTION complete_session(session_id bigint) RETURNS boolean
 LANGUAGE plpgsql
 SECURITY DEFINER
