@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Benchmark: book_session + complete_session cycles, 8 clients, over 10,000
+# mentors and 10,000 mentees, against the raw ledger calls those cycles make
+# (a pending transfer for the hold; its post and the earnings transfer), with
+# the same accounts, in the same run.  A cycle is two phases, because a
+# session can only be completed once it has started: all bookings (timed),
+# then the booked sessions are moved into the past (not timed), then all
+# completions (timed).  cycles/s = cycles / (booking time + completion time).
+# ROUNDS rounds of CYCLES cycles, interleaved, medians reported.
+# Runs inside pg_virtualenv (scripts/bench.sh).
+set -euo pipefail
+ROUNDS="${ROUNDS:-3}"; CYCLES="${CYCLES:-16000}"; CLIENTS="${CLIENTS:-8}"; MENTORS="${MENTORS:-10000}"
+db=mentor_bench
+dropdb --if-exists $db >/dev/null 2>&1; createdb $db
+q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d $db "$@"; }
+
+q >/dev/null <<SQL
+SET client_min_messages = warning;
+CREATE EXTENSION mentor CASCADE;
+INSERT INTO mentor.users (email, username, full_name)
+SELECT format('%s%s@example.com', r, g), format('%s%s', r, g), 'Bench' FROM generate_series(1, $MENTORS) g, unnest(ARRAY['mr', 'me']) r;
+INSERT INTO mentor.mentor_profiles (user_id, price_tokens, max_mentees)
+SELECT id, 50, 1000 FROM mentor.users WHERE username LIKE 'mr%';
+CREATE TABLE bench_people AS
+SELECT g AS n, (SELECT id FROM mentor.users WHERE username = 'mr' || g) AS mentor,
+       (SELECT id FROM mentor.users WHERE username = 'me' || g) AS mentee
+  FROM generate_series(1, $MENTORS) g;
+ALTER TABLE bench_people ADD COLUMN wallet bigint, ADD COLUMN earnings bigint;
+UPDATE bench_people SET wallet = mentor.wallet(mentee), earnings = mentor.earnings_account(mentor);
+SELECT count(*) AS funded FROM mentor.transfer_batch(ARRAY(SELECT gen_random_uuid() FROM bench_people),
+       ARRAY[mentor.system_account('external')], ARRAY(SELECT wallet FROM bench_people ORDER BY n), ARRAY[10000000::bigint],
+       ARRAY['purchase']);
+CREATE TABLE bench_cycles (k int PRIMARY KEY, session_id bigint, mentor bigint, mentee bigint, wallet bigint,
+                           earnings bigint, hold uuid, post uuid, earn uuid);
+CREATE SEQUENCE bench_a; CREATE SEQUENCE bench_b;
+SQL
+
+# A round's cycles: open slots one hour apart (nobody is ever double-booked), ids for the baseline.
+prepare() {
+    q >/dev/null <<SQL
+TRUNCATE bench_cycles;
+ALTER SEQUENCE bench_a RESTART; ALTER SEQUENCE bench_b RESTART;
+INSERT INTO bench_cycles
+SELECT k, NULL, p.mentor, p.mentee, p.wallet, p.earnings, gen_random_uuid(), gen_random_uuid(), gen_random_uuid()
+  FROM generate_series(1, $CYCLES) k JOIN bench_people p ON p.n = 1 + (k * 7919) % $MENTORS;
+SET session_replication_role = replica;    -- fixtures: the exclusion constraints still hold
+WITH s AS (INSERT INTO mentor.sessions (mentor_id, during, price_tokens)
+           SELECT c.mentor, tstzrange(t, t + interval '30 minutes'), 50
+             FROM bench_cycles c, LATERAL (SELECT date_trunc('hour', now()) + interval '1 day'
+                                                  + ((SELECT coalesce(max(id), 0) FROM mentor.sessions) + c.k) * interval '1 hour') x(t)
+            ORDER BY c.k RETURNING id, mentor_id, lower(during) AS t)
+UPDATE bench_cycles c SET session_id = s.id FROM (SELECT id, row_number() OVER (ORDER BY t) AS k FROM s) s WHERE s.k = c.k;
+VACUUM ANALYZE bench_cycles;
+SQL
+}
+# The booked sessions take place: move them into the past (keeping them disjoint).
+take_place() {
+    q -c "SET session_replication_role = replica;
+          UPDATE mentor.sessions s SET during = tstzrange(lower(during) - interval '20 years', upper(during) - interval '20 years')
+           WHERE s.id IN (SELECT session_id FROM bench_cycles)" >/dev/null
+}
+w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
+per_client=$((CYCLES / CLIENTS))
+run() {   # run SCRIPT-TEXT: prints elapsed seconds of CLIENTS x per_client transactions
+    echo "$1" > "$w/script.sql"
+    local out
+    out=$(pgbench -n -M prepared -c "$CLIENTS" -j 2 -t "$per_client" -f "$w/script.sql" $db 2>&1)
+    if ! grep -q "number of failed transactions: 0" <<<"$out"; then echo "$out" | tail -5 >&2; exit 1; fi
+    awk -v tps="$(sed -nE 's/^tps = ([0-9.]+).*/\1/p' <<<"$out")" -v n=$((per_client * CLIENTS)) 'BEGIN {printf "%.3f", n / tps}'
+}
+declare -a ours raw
+for round in $(seq 1 "$ROUNDS"); do
+    prepare
+    a=$(run "SELECT mentor.book_session(session_id, mentee, hold) FROM bench_cycles WHERE k = nextval('bench_a');")
+    take_place
+    b=$(run "SELECT mentor.complete_session(session_id) FROM bench_cycles WHERE k = nextval('bench_b');")
+    ours+=("$(awk -v a="$a" -v b="$b" -v n=$((per_client * CLIENTS)) 'BEGIN {printf "%.0f", n / (a + b)}')")
+
+    prepare
+    a=$(run "SELECT mentor.transfer(hold, wallet, mentor.system_account('revenue'), 50, 'hold', 'bench', true,
+                                    interval '30 days') FROM bench_cycles WHERE k = nextval('bench_a');")
+    b=$(run "SELECT mentor.post_pending(hold, post), mentor.transfer(earn, mentor.system_account('revenue'), earnings, 40,
+                                                                     'earning', 'bench') FROM bench_cycles WHERE k = nextval('bench_b');")
+    raw+=("$(awk -v a="$a" -v b="$b" -v n=$((per_client * CLIENTS)) 'BEGIN {printf "%.0f", n / (a + b)}')")
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+mo=$(median "${ours[@]}"); mr=$(median "${raw[@]}")
+echo "sessions benchmark: $CYCLES cycles x $ROUNDS rounds, $CLIENTS clients, $MENTORS mentors; cycles/s per round: ours ${ours[*]}, raw ledger ${raw[*]}"
+printf '%-62s %10s %10s %8s %s\n' measure ours raw ratio target
+printf '%-62s %10s %10s %8s %s\n' "book_session + complete_session cycles/s vs the raw ledger calls" "$mo" "$mr" \
+       "$(awk -v a="$mo" -v b="$mr" 'BEGIN {printf "%.2f", a / b}')" ">= 0.5"
+q -c "SELECT 'ledger_check: ' || count(*) FROM mentor.ledger_check()"
