@@ -432,7 +432,10 @@ AS $$
 DECLARE
     acct bigint;
 BEGIN
-    SELECT id INTO acct FROM ledger_accounts WHERE owner_id = user_id AND kind = account_kind AND asset = 'TOKEN';
+    -- The kind list repeats the unique index's predicate so a cached generic
+    -- plan can still use that index rather than scanning every account.
+    SELECT id INTO acct FROM ledger_accounts
+     WHERE owner_id = user_id AND kind = account_kind AND asset = 'TOKEN' AND kind IN ('wallet', 'earnings', 'escrow');
     IF NOT FOUND THEN
         IF NOT EXISTS (SELECT 1 FROM users WHERE id = user_id) THEN
             RAISE EXCEPTION 'user % does not exist', user_id USING ERRCODE = 'no_data_found';

@@ -98,16 +98,23 @@ CREATE TRIGGER sessions_touch_updated_at BEFORE UPDATE ON sessions
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 SELECT attach_lifecycle('sessions', 'status', 'session');
 
--- The live session of a user that overlaps a range, if any (for errors that name it).
+-- The live session of a user that overlaps a range, if any (for errors that
+-- name it).  Two branches, so each uses its exclusion constraint's index on
+-- (user, range) rather than scanning every session of the period.
 CREATE FUNCTION _session_conflict(user_id bigint, during tstzrange, except_id bigint) RETURNS sessions
 LANGUAGE sql STABLE
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
-SELECT * FROM sessions s
- WHERE user_id IN (s.mentor_id, s.mentee_id) AND s.during && _session_conflict.during
-   AND s.id IS DISTINCT FROM except_id
-   AND s.status IN ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled')
- ORDER BY lower(s.during) LIMIT 1
+SELECT * FROM (
+    SELECT * FROM sessions s
+     WHERE s.mentor_id = user_id AND s.during && _session_conflict.during
+       AND s.status IN ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled')
+    UNION ALL
+    SELECT * FROM sessions s
+     WHERE s.mentee_id = user_id AND s.during && _session_conflict.during
+       AND s.status IN ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled')) x
+ WHERE x.id IS DISTINCT FROM except_id
+ ORDER BY lower(x.during) LIMIT 1
 $$;
 COMMENT ON FUNCTION _session_conflict(bigint, tstzrange, bigint) IS
     'Internal: a live session of the user overlapping the range, other than except_id';
@@ -116,9 +123,6 @@ CREATE FUNCTION _sessions_check() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
-DECLARE
-    other sessions;
-    who   bigint;
 BEGIN
     IF isempty(NEW.during) OR lower_inf(NEW.during) OR upper_inf(NEW.during) THEN
         RAISE EXCEPTION 'a session needs a bounded, non-empty time range' USING ERRCODE = 'invalid_parameter_value',
@@ -128,23 +132,39 @@ BEGIN
         RAISE EXCEPTION 'a session cannot start in the past' USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('It would start at %s.', lower(NEW.during));
     END IF;
-    IF NEW.status IN ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled') THEN
-        FOREACH who IN ARRAY ARRAY[NEW.mentor_id, NEW.mentee_id] LOOP
-            CONTINUE WHEN who IS NULL;
-            other := _session_conflict(who, NEW.during, NEW.id);
-            IF other.id IS NOT NULL THEN
-                RAISE EXCEPTION 'user % already has a session at that time', who
-                    USING ERRCODE = 'exclusion_violation',
-                          DETAIL = format('Session %s (%s, %s) overlaps %s.', other.id, other.status, other.during, NEW.during),
-                          HINT = 'Choose another time, or cancel the other session first.';
-            END IF;
-        END LOOP;
-    END IF;
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION _sessions_check() IS
-    'Internal: bounded ranges, no new session in the past, and overlaps reported with the conflicting session (23P01)';
+COMMENT ON FUNCTION _sessions_check() IS 'Internal: bounded ranges, and no new session in the past (22023)';
+
+-- Raised when an exclusion constraint refused a write: finds the session in
+-- the way so the error can name it (the constraints stay the guarantee;
+-- looking only after a refusal keeps the common path to one index probe).
+CREATE FUNCTION _explain_overlap(mentor_id bigint, mentee_id bigint, during tstzrange, except_id bigint) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    other sessions;
+    who   bigint;
+BEGIN
+    FOREACH who IN ARRAY ARRAY[mentor_id, mentee_id] LOOP
+        CONTINUE WHEN who IS NULL;
+        other := _session_conflict(who, during, except_id);
+        IF other.id IS NOT NULL THEN
+            RAISE EXCEPTION 'user % already has a session at that time', who
+                USING ERRCODE = 'exclusion_violation',
+                      DETAIL = format('Session %s (%s, %s) overlaps %s.', other.id, other.status, other.during, during),
+                      HINT = 'Choose another time, or cancel the other session first.';
+        END IF;
+    END LOOP;
+    RAISE EXCEPTION 'that time overlaps a session being booked at this moment' USING ERRCODE = 'exclusion_violation',
+        DETAIL = format('Users %s and %s, %s.', mentor_id, coalesce(mentee_id::text, '-'), during),
+        HINT = 'Choose another time.';
+END
+$$;
+COMMENT ON FUNCTION _explain_overlap(bigint, bigint, tstzrange, bigint) IS
+    'Internal: raises 23P01 naming the live session that overlaps, after an exclusion constraint refused a write';
 CREATE TRIGGER sessions_check BEFORE INSERT OR UPDATE OF during, status, mentor_id, mentee_id ON sessions
     FOR EACH ROW EXECUTE FUNCTION _sessions_check();
 
@@ -162,9 +182,13 @@ BEGIN
         RAISE EXCEPTION 'user % has no mentor profile', coalesce(mentor_id::text, 'NULL')
             USING ERRCODE = 'MN006', HINT = 'Create a row in mentor.mentor_profiles first.';
     END IF;
-    INSERT INTO sessions (mentor_id, during, title, price_tokens)
-    VALUES (publish_slot.mentor_id, publish_slot.during, publish_slot.title, prof.price_tokens)
-    RETURNING id INTO sid;
+    BEGIN
+        INSERT INTO sessions (mentor_id, during, title, price_tokens)
+        VALUES (publish_slot.mentor_id, publish_slot.during, publish_slot.title, prof.price_tokens)
+        RETURNING id INTO sid;
+    EXCEPTION WHEN exclusion_violation THEN
+        PERFORM _explain_overlap(publish_slot.mentor_id, NULL, publish_slot.during, NULL);
+    END;
     RETURN sid;
 END
 $$;
@@ -173,10 +197,10 @@ COMMENT ON FUNCTION publish_slot(bigint, tstzrange, text) IS
     '22023 for a past or unbounded range, 23P01 naming the session it would overlap';
 
 -- The hold behind a booking: one transfer per source account, ids from _part_id.
-CREATE FUNCTION _hold_parts(s sessions) RETURNS SETOF uuid
+-- No SET clause, so that it is inlined into the calling query.
+CREATE FUNCTION _hold_parts(s @extschema@.sessions) RETURNS SETOF uuid
 LANGUAGE sql IMMUTABLE
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$ SELECT _part_id(s.hold_id, k) FROM generate_series(0, coalesce(s.hold_parts, 0) - 1) k ORDER BY k $$;
+AS $$ SELECT @extschema@._part_id(s.hold_id, k) FROM pg_catalog.generate_series(0, coalesce(s.hold_parts, 0) - 1) k ORDER BY k $$;
 COMMENT ON FUNCTION _hold_parts(sessions) IS 'Internal: the ledger ids of the transfers of a session''s hold';
 
 -- Settles a session's hold: `charge` tokens go to the platform and the
@@ -195,15 +219,20 @@ BEGIN
     IF s.hold_id IS NULL THEN
         RETURN 0;
     END IF;
-    FOR part IN SELECT * FROM _hold_parts(s) LOOP
-        SELECT t.amount INTO amount FROM ledger_transfers t WHERE t.id = part;
-        IF left_ > 0 THEN
-            PERFORM post_pending(part, _derived_id(part, 'settle'), least(left_, amount));
-            left_ := left_ - least(left_, amount);
-        ELSE
-            PERFORM void_pending(part, _derived_id(part, 'settle'));
-        END IF;
-    END LOOP;
+    IF charge = s.price_tokens THEN
+        -- the common case (completion): every part posted in full, in one statement
+        PERFORM post_pending(p, _derived_id(p, 'settle')) FROM _hold_parts(s) p;
+    ELSE
+        FOR part IN SELECT * FROM _hold_parts(s) LOOP
+            SELECT t.amount INTO amount FROM ledger_transfers t WHERE t.id = part;
+            IF left_ > 0 THEN
+                PERFORM post_pending(part, _derived_id(part, 'settle'), least(left_, amount));
+                left_ := left_ - least(left_, amount);
+            ELSE
+                PERFORM void_pending(part, _derived_id(part, 'settle'));
+            END IF;
+        END LOOP;
+    END IF;
     fee := charge * (setting('session.platform_fee_percent'))::numeric::bigint / 100;
     IF charge - fee > 0 THEN
         PERFORM credit_earnings(s.mentor_id, charge - fee, _derived_id(s.hold_id, 'earnings'), format('session %s', s.id));
@@ -265,9 +294,13 @@ BEGIN
                             format('session %s', s.id), pending => true,
                             timeout => upper(s.during) + (setting('session.hold_grace') #>> '{}')::interval - now());
     END IF;
-    UPDATE sessions t SET mentee_id = book_session.mentee_id, status = 'confirmed', hold_id = CASE WHEN parts > 0 THEN book_session.id END,
-                          hold_parts = parts
-     WHERE t.id = s.id;
+    BEGIN
+        UPDATE sessions t SET mentee_id = book_session.mentee_id, status = 'confirmed',
+                              hold_id = CASE WHEN parts > 0 THEN book_session.id END, hold_parts = parts
+         WHERE t.id = s.id;
+    EXCEPTION WHEN exclusion_violation THEN
+        PERFORM _explain_overlap(NULL, book_session.mentee_id, s.during, s.id);
+    END;
     RETURN s.id;
 END
 $$;
@@ -304,10 +337,14 @@ BEGIN
     IF NOT prof.accepting THEN
         RAISE EXCEPTION 'mentor % does not take requests now', mentor_id USING ERRCODE = 'MN006';
     END IF;
-    INSERT INTO sessions (mentor_id, mentee_id, during, status, title, price_tokens)
-    VALUES (request_session.mentor_id, request_session.mentee_id, request_session.during, 'requested',
-            request_session.title, prof.price_tokens)
-    RETURNING sessions.id INTO sid;
+    BEGIN
+        INSERT INTO sessions (mentor_id, mentee_id, during, status, title, price_tokens)
+        VALUES (request_session.mentor_id, request_session.mentee_id, request_session.during, 'requested',
+                request_session.title, prof.price_tokens)
+        RETURNING sessions.id INTO sid;
+    EXCEPTION WHEN exclusion_violation THEN
+        PERFORM _explain_overlap(request_session.mentor_id, request_session.mentee_id, request_session.during, NULL);
+    END;
     IF prof.price_tokens > 0 THEN
         SELECT count(*) INTO parts
           FROM spend_tokens(request_session.mentee_id, prof.price_tokens, system_account('revenue'), request_session.id,
@@ -470,10 +507,14 @@ BEGIN
     IF lower(s.proposed_during) <= now() THEN
         RAISE EXCEPTION 'the proposed time has passed' USING ERRCODE = 'MN008';
     END IF;
-    UPDATE sessions t
-       SET status = 'confirmed', during = CASE WHEN coalesce(accept, false) THEN s.proposed_during ELSE s.during END,
-           proposed_during = NULL, response_message = message
-     WHERE t.id = s.id;
+    BEGIN
+        UPDATE sessions t
+           SET status = 'confirmed', during = CASE WHEN coalesce(accept, false) THEN s.proposed_during ELSE s.during END,
+               proposed_during = NULL, response_message = message
+         WHERE t.id = s.id;
+    EXCEPTION WHEN exclusion_violation THEN
+        PERFORM _explain_overlap(s.mentor_id, s.mentee_id, s.proposed_during, s.id);
+    END;
     RETURN s.id;
 END
 $$;

@@ -71,16 +71,22 @@ run() {   # run SCRIPT-TEXT: prints elapsed seconds of CLIENTS x per_client tran
 declare -a ours raw
 for round in $(seq 1 "$ROUNDS"); do
     prepare
-    a=$(run "SELECT mentor.book_session(session_id, mentee, hold) FROM bench_cycles WHERE k = nextval('bench_a');")
+    a=$(run "SELECT mentor.book_session(session_id, mentee, hold) FROM bench_cycles WHERE k = (SELECT nextval('bench_a'));")
     take_place
-    b=$(run "SELECT mentor.complete_session(session_id) FROM bench_cycles WHERE k = nextval('bench_b');")
+    b=$(run "SELECT mentor.complete_session(session_id) FROM bench_cycles WHERE k = (SELECT nextval('bench_b'));")
+    done_=$(q -c "SELECT count(*) FROM mentor.sessions WHERE id IN (SELECT session_id FROM bench_cycles) AND status = 'completed'")
+    [ "$done_" = $((per_client * CLIENTS)) ] || { echo "only $done_ sessions completed" >&2; exit 1; }
+    echo "# ours: booking ${a}s, completion ${b}s" >&2
     ours+=("$(awk -v a="$a" -v b="$b" -v n=$((per_client * CLIENTS)) 'BEGIN {printf "%.0f", n / (a + b)}')")
 
     prepare
     a=$(run "SELECT mentor.transfer(hold, wallet, mentor.system_account('revenue'), 50, 'hold', 'bench', true,
-                                    interval '30 days') FROM bench_cycles WHERE k = nextval('bench_a');")
+                                    interval '30 days') FROM bench_cycles WHERE k = (SELECT nextval('bench_a'));")
     b=$(run "SELECT mentor.post_pending(hold, post), mentor.transfer(earn, mentor.system_account('revenue'), earnings, 40,
-                                                                     'earning', 'bench') FROM bench_cycles WHERE k = nextval('bench_b');")
+                                                                     'earning', 'bench') FROM bench_cycles WHERE k = (SELECT nextval('bench_b'));")
+    done_=$(q -c "SELECT count(*) FROM mentor.ledger_transfers WHERE kind = 'earning' AND id IN (SELECT earn FROM bench_cycles)")
+    [ "$done_" = $((per_client * CLIENTS)) ] || { echo "only $done_ baseline cycles made" >&2; exit 1; }
+    echo "# raw: hold ${a}s, post+earn ${b}s" >&2
     raw+=("$(awk -v a="$a" -v b="$b" -v n=$((per_client * CLIENTS)) 'BEGIN {printf "%.0f", n / (a + b)}')")
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
