@@ -24,7 +24,8 @@ OBJS = \
 	src/core/validate.o \
 	src/core/crosscheck.o \
 	src/core/teams.o \
-	src/core/availability.o
+	src/core/availability.o \
+	src/core/matching.o
 
 # One file per module, concatenated in name order into the install script.
 SQL_MODULES = $(sort $(wildcard src/sql/*.sql))

@@ -1,0 +1,223 @@
+/*
+ * test_matching.c - the fit score, and cohort matching: the optimal
+ * assignment equals brute force on every small random instance (up to 7
+ * mentees x 5 mentors with capacities), the stable one has no blocking
+ * pair, and both respect every capacity.
+ */
+#include <math.h>
+
+#include "tap.h"
+#include "../../src/core/matching.h"
+
+static const mn_allocator A = {arena_alloc, NULL};
+static const mn_fit_weights W = {0.5, 0.2, 0.15, 0.15, 4.0, 5.0, 0.5};
+
+/* brute force: best total over all assignments, mentee by mentee */
+static double best_total;
+static int	cap_left[8];
+static int	nm, nr, per;
+static double score_of[8][8];	/* < 0: no edge */
+
+static void
+brute(int m, double total)
+{
+	if (m == nm)
+	{
+		if (total > best_total)
+			best_total = total;
+		return;
+	}
+	/* every subset of mentors of size <= per for mentee m */
+	for (int mask = 0; mask < (1 << nr); mask++)
+	{
+		int			bits = __builtin_popcount(mask), okay = 1;
+		double		add = 0;
+
+		if (bits > per)
+			continue;
+		for (int j = 0; j < nr && okay; j++)
+			if (mask & (1 << j))
+			{
+				if (score_of[m][j] <= 0 || cap_left[j] == 0)
+					okay = 0;
+				else
+					add += score_of[m][j];
+			}
+		if (!okay)
+			continue;
+		for (int j = 0; j < nr; j++)
+			if (mask & (1 << j))
+				cap_left[j]--;
+		brute(m + 1, total + add);
+		for (int j = 0; j < nr; j++)
+			if (mask & (1 << j))
+				cap_left[j]++;
+	}
+}
+
+/* capacities and per-mentee limits hold, and every pair is an edge */
+static int
+respects(const mn_match_result *r, const int *cap)
+{
+	int			used[8] = {0}, got[8] = {0};
+
+	for (int64_t i = 0; i < r->npairs; i++)
+	{
+		const mn_match_edge *x = &r->pairs[i];
+
+		if (score_of[x->mentee][x->mentor] <= 0 || ++used[x->mentor] > cap[x->mentor] || ++got[x->mentee] > per)
+			return 0;
+		for (int64_t k = 0; k < i; k++)
+			if (r->pairs[k].mentee == x->mentee && r->pairs[k].mentor == x->mentor)
+				return 0;
+	}
+	return 1;
+}
+
+/* a mentee and a mentor that would both rather have each other */
+static int
+blocking_pairs(const mn_match_result *r, const int *cap)
+{
+	int			blocking = 0;
+
+	for (int m = 0; m < nm; m++)
+		for (int j = 0; j < nr; j++)
+		{
+			int			matched = 0, m_has = 0, j_has = 0, m_would = 0, j_would = 0;
+			double		s = score_of[m][j];
+
+			if (s <= 0)
+				continue;
+			for (int64_t i = 0; i < r->npairs; i++)
+			{
+				const mn_match_edge *x = &r->pairs[i];
+
+				if (x->mentee == m && x->mentor == j)
+					matched = 1;
+				if (x->mentee == m)
+				{
+					m_has++;
+					/* the mentee prefers j to this one (ties by lower mentor index) */
+					if (s > x->score || (s == x->score && j < x->mentor))
+						m_would = 1;
+				}
+				if (x->mentor == j)
+				{
+					j_has++;
+					if (s > x->score || (s == x->score && m < x->mentee))
+						j_would = 1;
+				}
+			}
+			if (matched)
+				continue;
+			if ((m_has < per || m_would) && (j_has < cap[j] || j_would))
+				blocking++;
+		}
+	return blocking;
+}
+
+int
+main(void)
+{
+	mn_rng		rng = {2026};
+
+	/* the fit score */
+	{
+		mn_skill_level seeks[3] = {{1, 3}, {2, 4}, {3, 2}};
+		mn_skill_level offers[3] = {{1, 5}, {2, 2}, {9, 5}};
+		mn_fit		f = mn_fit_score(&W, seeks, 3, offers, 3, 120, 240, 1, 4, 4.5, 10);
+
+		ok(f.skills_full == 1 && f.skills_partial == 1 && fabs(f.skills - 0.5) < 1e-9,
+		   "skills: one at level, one below (half credit), one missing -> 0.5 (got %.3f)", f.skills);
+		ok(fabs(f.availability - 0.5) < 1e-9 && fabs(f.capacity - 0.75) < 1e-9,
+		   "availability 120 of 240 minutes -> 0.5, 3 of 4 places free -> 0.75");
+		ok(f.score > 0 && f.score < 1, "the score is a weighted mean in 0..1 (%.3f)", f.score);
+	}
+	{
+		mn_fit		one_five = mn_fit_score(&W, NULL, 0, NULL, 0, 0, 0, 0, 1, 5.0, 1);
+		mn_fit		fifty = mn_fit_score(&W, NULL, 0, NULL, 0, 0, 0, 0, 1, 4.8, 50);
+		mn_fit		none = mn_fit_score(&W, NULL, 0, NULL, 0, 0, 0, 0, 1, 0, 0);
+
+		ok(fifty.rating > one_five.rating, "fifty 4.8 ratings beat one 5 (%.3f > %.3f)", fifty.rating, one_five.rating);
+		ok(fabs(none.rating - 0.75) < 1e-9, "no ratings: the prior mean 4.0 -> 0.75");
+	}
+	{
+		mn_fit_weights bad = W;
+
+		ok(mn_fit_weights_valid(&W), "default weights are valid");
+		bad.skills = -1;
+		ok(!mn_fit_weights_valid(&bad), "a negative weight is refused");
+		bad = W;
+		bad.rating = NAN;
+		ok(!mn_fit_weights_valid(&bad), "a NaN weight is refused");
+		bad = (mn_fit_weights) {0, 0, 0, 0, 4, 5, 0.5};
+		ok(!mn_fit_weights_valid(&bad), "all-zero weights are refused");
+	}
+
+	/* optimal equals brute force; stable has no blocking pair; both respect capacities */
+	{
+		int			wrong_total = 0, broken = 0, blocking = 0, instances = 0;
+
+		for (int t = 0; t < 3000; t++)
+		{
+			mn_match_edge edges[64];
+			int			ne = 0, cap[8];
+			mn_match_problem p;
+			mn_match_result o, s;
+
+			nm = 1 + (int) mn_rng_below(&rng, 7);
+			nr = 1 + (int) mn_rng_below(&rng, 5);
+			per = (nm <= 5 && (t & 1)) ? 2 : 1;
+			for (int j = 0; j < nr; j++)
+				cap[j] = cap_left[j] = (int) mn_rng_below(&rng, 4);
+			for (int m = 0; m < nm; m++)
+				for (int j = 0; j < nr; j++)
+				{
+					score_of[m][j] = -1;
+					if (mn_rng_below(&rng, 10) < 7)
+					{
+						/* coarse scores make ties common */
+						score_of[m][j] = (1 + (double) mn_rng_below(&rng, (t % 3 == 0) ? 4 : 1000)) / 1000.0;
+						edges[ne++] = (mn_match_edge) {m, j, score_of[m][j]};
+					}
+				}
+			p = (mn_match_problem) {nm, nr, cap, per, edges, ne};
+			best_total = 0;
+			brute(0, 0);
+			o = mn_match_optimal(&p, &A);
+			s = mn_match_stable(&p, &A);
+			instances++;
+			if (o.error || fabs(o.total - best_total) > 1e-9)
+				wrong_total++;
+			if (o.error || s.error || !respects(&o, cap) || !respects(&s, cap))
+				broken++;
+			blocking += blocking_pairs(&s, cap);
+			arena_free();
+		}
+		ok(wrong_total == 0, "optimal = brute force on %d random instances up to 7 mentees x 5 mentors (%d differ)",
+		   instances, wrong_total);
+		ok(broken == 0, "capacities, per-mentee limits and edges respected by both methods (%d broken)", broken);
+		ok(blocking == 0, "the stable matching has no blocking pair (%d found)", blocking);
+	}
+	{
+		/* optimal beats greedy: greedy takes 0.9 and strands the other mentee */
+		int			cap[2] = {1, 1};
+		mn_match_edge edges[3] = {{0, 0, 0.9}, {0, 1, 0.8}, {1, 0, 0.7}};
+		mn_match_problem p = {2, 2, cap, 1, edges, 3};
+		mn_match_result o = mn_match_optimal(&p, &A);
+		mn_match_result s = mn_match_stable(&p, &A);
+
+		ok(o.npairs == 2 && fabs(o.total - 1.5) < 1e-9, "optimal pairs 0-1 and 1-0 (total 1.5), not greedy 0.9");
+		ok(s.npairs == 1 && s.pairs[0].mentor == 0 && s.pairs[0].mentee == 0, "stable keeps 0-0: mentee 1 stays unmatched");
+	}
+	{
+		int			cap[1] = {1};
+		mn_match_edge bad[1] = {{0, 3, 0.5}};
+		mn_match_problem p = {1, 1, cap, 1, bad, 1};
+
+		ok(mn_match_optimal(&p, &A).error == 2 && mn_match_stable(&p, &A).error == 2, "an edge to an unknown mentor is refused");
+		p.per_mentee = 0;
+		ok(mn_match_optimal(&p, &A).error == 2, "per_mentee < 1 is refused");
+	}
+	return tap_done();
+}
