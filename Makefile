@@ -20,6 +20,7 @@ OBJS = \
 	src/crosscheck.o \
 	src/teams.o \
 	src/availability.o \
+	src/matching.o \
 	src/core/lifecycle_graph.o \
 	src/core/validate.o \
 	src/core/crosscheck.o \
@@ -31,7 +32,7 @@ OBJS = \
 SQL_MODULES = $(sort $(wildcard src/sql/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = core identity lifecycle history ledger courses crosscheck teams availability sessions
+REGRESS = core identity lifecycle history ledger courses crosscheck teams availability sessions matching
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
 ISOLATION = lifecycle_cache history_actors ledger_races learning_races
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation

@@ -133,3 +133,20 @@ BEGIN
 END
 $grants$;
 GRANT SELECT ON settings TO mentor_analyst;
+
+-- Matching: suggestions and matches change through their functions.
+REVOKE INSERT, UPDATE, DELETE ON suggestions FROM mentor_app;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'suggest_mentors(bigint, integer, availability, boolean)', 'refresh_suggestions(bigint, integer, availability)',
+        'accept_suggestion(bigint)', 'decline_suggestion(bigint)', 'match_cohort(bigint[], integer, text, boolean)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _mentor_fits(bigint, availability, boolean) FROM PUBLIC;
+END
+$grants$;
