@@ -270,7 +270,8 @@ BEGIN
         RAISE EXCEPTION 'unknown mentees' USING ERRCODE = 'no_data_found', DETAIL = format('Users %s do not exist.', unknown);
     END IF;
     IF to_regclass('pg_temp._cohort_edges') IS NULL THEN
-        CREATE TEMP TABLE _cohort_edges (mi int, ri int, mentee bigint, mentor bigint, score float8) ON COMMIT DROP;
+        CREATE TEMP TABLE _cohort_edges (mi int, ri int, mentee bigint, mentor bigint, score float8, chosen boolean)
+            ON COMMIT DROP;
     ELSE
         TRUNCATE _cohort_edges;
     END IF;
@@ -279,41 +280,30 @@ BEGIN
                       FROM (SELECT DISTINCT m FROM unnest(mentee_ids) m) x),
          fits AS (SELECT c.mi, c.mentee, f.mentor_id AS mentor, f.score FROM cohort c, _mentor_fits(c.mentee) f)
     INSERT INTO _cohort_edges
-    SELECT f.mi, dense_rank() OVER (ORDER BY f.mentor)::int, f.mentee, f.mentor, f.score FROM fits f;
-    RETURN QUERY
-    WITH cohort AS (SELECT m AS mentee, row_number() OVER (ORDER BY m)::int AS mi
-                      FROM (SELECT DISTINCT m FROM unnest(mentee_ids) m) x),
-         mentors AS (SELECT DISTINCT e.ri, e.mentor FROM _cohort_edges e),
-         chosen AS (
-             SELECT c.mentee, r.mentor, m.score
-               FROM _match((SELECT coalesce(array_agg(e.mi ORDER BY e.mi, e.ri), '{}') FROM _cohort_edges e),
-                           (SELECT coalesce(array_agg(e.ri ORDER BY e.mi, e.ri), '{}') FROM _cohort_edges e),
-                           (SELECT coalesce(array_agg(e.score ORDER BY e.mi, e.ri), '{}') FROM _cohort_edges e),
-                           (SELECT coalesce(array_agg(p.max_mentees - p.active_mentees ORDER BY r.ri), '{}')
-                              FROM mentors r JOIN mentor_profiles p ON p.user_id = r.mentor),
-                           (SELECT count(*)::int FROM cohort), per_mentee, method) m
-               JOIN cohort c ON c.mi = m.mentee JOIN mentors r ON r.ri = m.mentor)
-    SELECT x.mentee, x.mentor, round(x.score::numeric, 4), NULL::text FROM chosen x
-    UNION ALL
-    SELECT c.mentee, NULL, NULL,
-           CASE WHEN NOT EXISTS (SELECT 1 FROM _cohort_edges e WHERE e.mentee = c.mentee)
-                THEN 'no eligible mentor (filters: accepting, free place, skills sought, no live mentorship)'
-                ELSE 'every eligible mentor''s places went to pairs with a higher total score' END
-      FROM cohort c WHERE NOT EXISTS (SELECT 1 FROM chosen x WHERE x.mentee = c.mentee)
-    ORDER BY 1, 3 DESC NULLS LAST;
+    SELECT f.mi, dense_rank() OVER (ORDER BY f.mentor)::int, f.mentee, f.mentor, f.score, false FROM fits f;
+    UPDATE _cohort_edges e SET chosen = true
+      FROM _match((SELECT coalesce(array_agg(x.mi ORDER BY x.mi, x.ri), '{}') FROM _cohort_edges x),
+                  (SELECT coalesce(array_agg(x.ri ORDER BY x.mi, x.ri), '{}') FROM _cohort_edges x),
+                  (SELECT coalesce(array_agg(x.score ORDER BY x.mi, x.ri), '{}') FROM _cohort_edges x),
+                  (SELECT coalesce(array_agg(p.max_mentees - p.active_mentees ORDER BY r.ri), '{}')
+                     FROM (SELECT DISTINCT x.ri, x.mentor FROM _cohort_edges x) r
+                     JOIN mentor_profiles p ON p.user_id = r.mentor),
+                  (SELECT count(DISTINCT m)::int FROM unnest(mentee_ids) m), per_mentee, method) m
+     WHERE m.mentee = e.mi AND m.mentor = e.ri;
     IF save THEN
         INSERT INTO matches (mentor_id, mentee_id, score, method)
-        SELECT e.mentor, e.mentee, round(m.score::numeric, 4), method
-          FROM _cohort_edges e
-          JOIN _match((SELECT coalesce(array_agg(e2.mi ORDER BY e2.mi, e2.ri), '{}') FROM _cohort_edges e2),
-                      (SELECT coalesce(array_agg(e2.ri ORDER BY e2.mi, e2.ri), '{}') FROM _cohort_edges e2),
-                      (SELECT coalesce(array_agg(e2.score ORDER BY e2.mi, e2.ri), '{}') FROM _cohort_edges e2),
-                      (SELECT coalesce(array_agg(p.max_mentees - p.active_mentees ORDER BY r.ri), '{}')
-                         FROM (SELECT DISTINCT e3.ri, e3.mentor FROM _cohort_edges e3) r
-                         JOIN mentor_profiles p ON p.user_id = r.mentor),
-                      (SELECT count(DISTINCT e4.mentee)::int + 0 FROM unnest(mentee_ids) e4(mentee)), per_mentee, method) m
-            ON m.mentee = e.mi AND m.mentor = e.ri;
+        SELECT e.mentor, e.mentee, round(e.score::numeric, 4), method FROM _cohort_edges e WHERE e.chosen;
     END IF;
+    RETURN QUERY
+    SELECT e.mentee, e.mentor, round(e.score::numeric, 4), NULL::text FROM _cohort_edges e WHERE e.chosen
+    UNION ALL
+    SELECT c.m, NULL, NULL,
+           CASE WHEN NOT EXISTS (SELECT 1 FROM _cohort_edges e WHERE e.mentee = c.m)
+                THEN 'no eligible mentor (filters: accepting, free place, skills sought, no live mentorship)'
+                ELSE 'every eligible mentor''s places went to pairs with a higher total score' END
+      FROM (SELECT DISTINCT m FROM unnest(mentee_ids) m) c
+     WHERE NOT EXISTS (SELECT 1 FROM _cohort_edges e WHERE e.mentee = c.m AND e.chosen)
+    ORDER BY 1, 3 DESC NULLS LAST;
 END
 $$;
 COMMENT ON FUNCTION match_cohort(bigint[], integer, text, boolean) IS
