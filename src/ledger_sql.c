@@ -268,9 +268,6 @@ mn_transfer_batch(PG_FUNCTION_ARGS)
 	bool		pending = !PG_ARGISNULL(6) && PG_GETARG_BOOL(6);
 	TimestampTz expires_at = 0;
 	Ledger		L;
-	TupleDesc	tupdesc;
-	Tuplestorestate *store;
-	MemoryContext old;
 	int			i;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
@@ -319,12 +316,7 @@ mn_transfer_batch(PG_FUNCTION_ARGS)
 	}
 	mn_ledger_run(&L);
 
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "transfer_batch must return a row type");
-	old = MemoryContextSwitchTo(rsinfo->econtext->ecxt_per_query_memory);
-	tupdesc = CreateTupleDescCopy(tupdesc);
-	store = tuplestore_begin_heap(true, false, work_mem);
-	MemoryContextSwitchTo(old);
+	mn_materialize_srf(fcinfo);
 	for (i = 0; i < L.nops; i++)
 	{
 		Datum		values[3];
@@ -333,12 +325,9 @@ mn_transfer_batch(PG_FUNCTION_ARGS)
 		values[0] = Int32GetDatum(i + 1);
 		values[1] = UUIDPGetDatum(&L.ops[i].id);
 		values[2] = BoolGetDatum(!L.ops[i].duplicate);
-		tuplestore_putvalues(store, tupdesc, values, nulls);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	mn_ledger_end(&L);
-	rsinfo->returnMode = SFRM_Materialize;
-	rsinfo->setResult = store;
-	rsinfo->setDesc = tupdesc;
 	return (Datum) 0;
 }
 

@@ -168,20 +168,61 @@ COMMENT ON FUNCTION _explain_overlap(bigint, bigint, tstzrange, bigint) IS
 CREATE TRIGGER sessions_check BEFORE INSERT OR UPDATE OF during, status, mentor_id, mentee_id ON sessions
     FOR EACH ROW EXECUTE FUNCTION _sessions_check();
 
+-- The mentor profile behind a session, or MN006.
+CREATE FUNCTION _mentor_profile(user_id bigint) RETURNS mentor_profiles
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    prof mentor_profiles;
+BEGIN
+    SELECT * INTO prof FROM mentor_profiles p WHERE p.user_id = _mentor_profile.user_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user % has no mentor profile', coalesce(user_id::text, 'NULL')
+            USING ERRCODE = 'MN006', HINT = 'Create a row in mentor.mentor_profiles first.';
+    END IF;
+    RETURN prof;
+END
+$$;
+COMMENT ON FUNCTION _mentor_profile(bigint) IS 'Internal: a user''s mentor profile, or MN006';
+
+-- Holds a session's price from the mentee (promo tokens first); the hold
+-- lasts until the session's end plus session.hold_grace.  Returns the number
+-- of transfers (parts) of the hold.
+CREATE FUNCTION _hold_price(mentee_id bigint, amount bigint, id uuid, session_id bigint, during tstzrange)
+    RETURNS integer
+LANGUAGE sql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT count(*)::integer
+  FROM spend_tokens(mentee_id, amount, system_account('revenue'), id, 'hold', format('session %s', session_id),
+                    pending => true, timeout => upper(during) + (setting('session.hold_grace') #>> '{}')::interval - now())
+$$;
+COMMENT ON FUNCTION _hold_price(bigint, bigint, uuid, bigint, tstzrange) IS
+    'Internal: holds a session''s price in the ledger (spend_tokens, pending) and returns its number of parts';
+
+-- MN005 unless the user takes part in the session.
+CREATE FUNCTION _require_participant(s sessions, user_id bigint) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF user_id IS NULL OR user_id NOT IN (s.mentor_id, coalesce(s.mentee_id, s.mentor_id)) THEN
+        RAISE EXCEPTION 'user % takes no part in session %', coalesce(user_id::text, 'NULL'), s.id USING ERRCODE = 'MN005';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _require_participant(sessions, bigint) IS 'Internal: MN005 unless the user is the session''s mentor or mentee';
+
 CREATE FUNCTION publish_slot(mentor_id bigint, during tstzrange, title text DEFAULT NULL) RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    prof mentor_profiles;
+    prof mentor_profiles := _mentor_profile(mentor_id);
     sid  bigint;
 BEGIN
-    SELECT * INTO prof FROM mentor_profiles p WHERE p.user_id = publish_slot.mentor_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'user % has no mentor profile', coalesce(mentor_id::text, 'NULL')
-            USING ERRCODE = 'MN006', HINT = 'Create a row in mentor.mentor_profiles first.';
-    END IF;
     BEGIN
         INSERT INTO sessions (mentor_id, during, title, price_tokens)
         VALUES (publish_slot.mentor_id, publish_slot.during, publish_slot.title, prof.price_tokens)
@@ -288,11 +329,7 @@ BEGIN
         RAISE EXCEPTION 'session % has already started', s.id USING ERRCODE = 'MN008';
     END IF;
     IF s.price_tokens > 0 THEN
-        -- promo tokens first; the hold lasts until the session's end plus a grace period
-        SELECT count(*) INTO parts
-          FROM spend_tokens(book_session.mentee_id, s.price_tokens, system_account('revenue'), id, 'hold',
-                            format('session %s', s.id), pending => true,
-                            timeout => upper(s.during) + (setting('session.hold_grace') #>> '{}')::interval - now());
+        parts := _hold_price(book_session.mentee_id, s.price_tokens, id, s.id, s.during);
     END IF;
     BEGIN
         UPDATE sessions t SET mentee_id = book_session.mentee_id, status = 'confirmed',
@@ -330,10 +367,7 @@ BEGIN
     IF FOUND THEN
         RETURN sid;                          -- a retry
     END IF;
-    SELECT * INTO prof FROM mentor_profiles p WHERE p.user_id = request_session.mentor_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'user % has no mentor profile', coalesce(mentor_id::text, 'NULL') USING ERRCODE = 'MN006';
-    END IF;
+    prof := _mentor_profile(request_session.mentor_id);
     IF NOT prof.accepting THEN
         RAISE EXCEPTION 'mentor % does not take requests now', mentor_id USING ERRCODE = 'MN006';
     END IF;
@@ -346,10 +380,7 @@ BEGIN
         PERFORM _explain_overlap(request_session.mentor_id, request_session.mentee_id, request_session.during, NULL);
     END;
     IF prof.price_tokens > 0 THEN
-        SELECT count(*) INTO parts
-          FROM spend_tokens(request_session.mentee_id, prof.price_tokens, system_account('revenue'), request_session.id,
-                            'hold', format('session %s', sid), pending => true,
-                            timeout => upper(request_session.during) + (setting('session.hold_grace') #>> '{}')::interval - now());
+        parts := _hold_price(request_session.mentee_id, prof.price_tokens, request_session.id, sid, request_session.during);
         UPDATE sessions s SET hold_id = request_session.id, hold_parts = parts WHERE s.id = sid;
     END IF;
     RETURN sid;
@@ -365,16 +396,17 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    s sessions := _lock_session(session_id);
+    s        sessions := _lock_session(session_id);
+    accepted boolean := coalesce(accept, false);
 BEGIN
     IF s.status <> 'requested' THEN
         RAISE EXCEPTION 'session % is not a pending request', s.id USING ERRCODE = 'MN006', DETAIL = format('It is %s.', s.status);
     END IF;
-    IF NOT coalesce(accept, false) THEN
+    IF NOT accepted THEN
         PERFORM _settle_hold(s, 0);          -- everything back to the mentee
     END IF;
-    UPDATE sessions t SET status = CASE WHEN coalesce(accept, false) THEN 'confirmed' ELSE 'rejected' END::session_status,
-                          response_message = message, refund_tokens = CASE WHEN coalesce(accept, false) THEN NULL ELSE s.price_tokens END
+    UPDATE sessions t SET status = CASE WHEN accepted THEN 'confirmed' ELSE 'rejected' END::session_status,
+                          response_message = message, refund_tokens = CASE WHEN accepted THEN NULL ELSE s.price_tokens END
      WHERE t.id = s.id;
     RETURN s.id;
 END
@@ -425,9 +457,7 @@ BEGIN
         RAISE EXCEPTION 'session % cannot be cancelled', s.id USING ERRCODE = 'MN006',
             DETAIL = format('It is %s.', s.status);
     END IF;
-    IF by_user IS NULL OR by_user NOT IN (s.mentor_id, coalesce(s.mentee_id, s.mentor_id)) THEN
-        RAISE EXCEPTION 'user % takes no part in session %', coalesce(by_user::text, 'NULL'), s.id USING ERRCODE = 'MN005';
-    END IF;
+    PERFORM _require_participant(s, by_user);
     IF reason IN ('mentor_no_show', 'mentee_no_show') AND lower(s.during) > now() THEN
         RAISE EXCEPTION 'a no-show can only be reported once the session has started' USING ERRCODE = 'MN006';
     END IF;
@@ -464,9 +494,7 @@ BEGIN
     IF s.status <> 'confirmed' THEN
         RAISE EXCEPTION 'session % cannot be rescheduled', s.id USING ERRCODE = 'MN006', DETAIL = format('It is %s.', s.status);
     END IF;
-    IF by_user IS NULL OR by_user NOT IN (s.mentor_id, s.mentee_id) THEN
-        RAISE EXCEPTION 'user % takes no part in session %', coalesce(by_user::text, 'NULL'), s.id USING ERRCODE = 'MN005';
-    END IF;
+    PERFORM _require_participant(s, by_user);
     IF new_during IS NULL OR isempty(new_during) OR lower_inf(new_during) OR upper_inf(new_during) OR lower(new_during) <= now() THEN
         RAISE EXCEPTION 'the new time must be a bounded range in the future' USING ERRCODE = 'invalid_parameter_value',
             DETAIL = format('Got %s.', coalesce(new_during::text, 'NULL'));

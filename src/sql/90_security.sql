@@ -129,7 +129,8 @@ BEGIN
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION _settle_hold(sessions, bigint), _lock_session(bigint) FROM PUBLIC;
+    REVOKE EXECUTE ON FUNCTION _settle_hold(sessions, bigint), _lock_session(bigint),
+        _hold_price(bigint, bigint, uuid, bigint, tstzrange) FROM PUBLIC;
 END
 $grants$;
 GRANT SELECT ON settings TO mentor_analyst;
