@@ -248,20 +248,37 @@ mn_availability_hash(PG_FUNCTION_ARGS)
 	return hash_any((unsigned char *) VARDATA(p), VARSIZE(p) - VARHDRSZ);
 }
 
-/* The core's clock: local minute of a local day in the zone, as a timestamptz. */
+/*
+ * The core's clock: local minute of a local day in the zone, as a
+ * timestamptz.  When the zone keeps one UTC offset over the whole span being
+ * expanded (no DST change in it: most weeks of the year), the conversion is
+ * plain arithmetic; otherwise every instant asks the zone, which resolves
+ * skipped and repeated local times the way PostgreSQL does.  Mentor
+ * suggestions expand thousands of schedules per call, hence the fast path.
+ */
+typedef struct zone_span
+{
+	pg_tz	   *tz;
+	bool		fixed;			/* one offset all through the span */
+	int64		offset_usecs;	/* local - UTC, when fixed */
+} zone_span;
+
 static int64_t
 zone_clock(void *ctx, int64_t day, int32_t minute)
 {
-	pg_tz	   *tz = (pg_tz *) ctx;
+	zone_span  *z = (zone_span *) ctx;
 	struct pg_tm tm;
 	int			offset;
 	TimestampTz result;
 
+	if (z->fixed)
+		return (day + MONDAY_JULIAN - POSTGRES_EPOCH_JDATE) * USECS_PER_DAY + (int64) minute * USECS_PER_MINUTE -
+			z->offset_usecs;
 	memset(&tm, 0, sizeof(tm));
 	j2date((int) (day + MONDAY_JULIAN), &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
 	tm.tm_hour = minute / 60;
 	tm.tm_min = minute % 60;
-	offset = DetermineTimeZoneOffset(&tm, tz);
+	offset = DetermineTimeZoneOffset(&tm, z->tz);
 	if (tm2timestamp(&tm, 0, &offset, &result) != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
@@ -269,19 +286,51 @@ zone_clock(void *ctx, int64_t day, int32_t minute)
 	return result;
 }
 
-/* The core's day number of the local date of an instant in the zone. */
-static int64
-local_day(TimestampTz t, pg_tz *tz)
+/* Whether tz keeps one offset over local days [first, last] (with a day of margin), and which. */
+static void
+zone_span_init(zone_span *z, pg_tz *tz, int64 first, int64 last)
 {
-	struct pg_tm tm;
-	fsec_t		fsec;
-	int			offset;
+	pg_time_t	from = ((first - 2 + MONDAY_JULIAN) - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	pg_time_t	until = ((last + 2 + MONDAY_JULIAN) - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	long int	before_gmtoff, after_gmtoff;
+	int			before_isdst, after_isdst;
+	pg_time_t	boundary;
+	int			r;
 
-	if (timestamp2tm(t, &offset, &tm, &fsec, NULL, tz) != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("timestamp out of range")));
-	return (int64) date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - MONDAY_JULIAN;
+	z->tz = tz;
+	r = pg_next_dst_boundary(&from, &before_gmtoff, &before_isdst, &boundary, &after_gmtoff, &after_isdst, tz);
+	z->fixed = r == 0 || (r == 1 && boundary > until);
+	z->offset_usecs = (int64) before_gmtoff * USECS_PER_SEC;
+}
+
+/* The core's day number of the UTC date of an instant. */
+static int64
+utc_day(TimestampTz t)
+{
+	int64		d = t / USECS_PER_DAY;
+
+	if (t < 0 && d * USECS_PER_DAY != t)
+		d--;
+	return d + POSTGRES_EPOCH_JDATE - MONDAY_JULIAN;
+}
+
+/*
+ * The zone of a stored schedule.  Stored names were validated on input; the
+ * last one is remembered (pg_tz entries live as long as the backend) since
+ * a scan over profiles meets the same few zones again and again.
+ */
+static pg_tz *
+stored_zone(const char *zone)
+{
+	static char last_name[TZ_STRLEN_MAX + 1];
+	static pg_tz *last_tz = NULL;
+
+	if (last_tz == NULL || strcmp(zone, last_name) != 0)
+	{
+		last_tz = lookup_zone(zone, NULL);
+		strlcpy(last_name, zone, sizeof(last_name));
+	}
+	return last_tz;
 }
 
 /* The open intervals of a schedule within [lo, hi), in order. */
@@ -290,20 +339,22 @@ intervals_between(const AvailabilityData *p, TimestampTz lo, TimestampTz hi, int
 {
 	mn_availability a;
 	pg_tz	   *tz;
+	zone_span	z;
 	int64		first, last;
 	mn_allocator alloc = mn_palloc_allocator(CurrentMemoryContext);
 	mn_interval *v;
 
 	unpack(p, &a);
-	tz = lookup_zone(a.zone, NULL);
-	/* a day either side: local days overlap UTC days by up to 26 hours */
-	first = local_day(lo, tz) - 1;
-	last = local_day(hi, tz) + 1;
+	tz = stored_zone(a.zone);
+	/* local days are within a day of UTC days; one more either side for windows past midnight */
+	first = utc_day(lo) - 2;
+	last = utc_day(hi) + 2;
 	if (last - first > MAX_DAYS)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("the range spans %lld days; availability expands at most %d", (long long) (last - first), MAX_DAYS)));
-	v = mn_av_occurrences(&a, first, last, zone_clock, tz, &alloc, n);
+	zone_span_init(&z, tz, first, last);
+	v = mn_av_occurrences(&a, first, last, zone_clock, &z, &alloc, n);
 	*n = mn_intervals_clip(v, *n, lo, hi);
 	return v;
 }
@@ -376,6 +427,60 @@ mn_availability_contains_range(PG_FUNCTION_ARGS)
 	PG_RETURN_BOOL(n == 1 && v[0].lo == lo && v[0].hi == hi);
 }
 
+/*
+ * One schedule's intervals in one week, kept across calls of a query, one
+ * slot per argument: a mentee's availability is compared with thousands of
+ * mentors' in a suggestion, and expanding it again each time would double
+ * the work.  A slot holds the last value its argument had; buffers are
+ * reused, so a scan does not grow memory.
+ */
+typedef struct week_slot
+{
+	TimestampTz lo;
+	Size		len;			/* 0: empty */
+	Size		bytes_size, v_size;
+	char	   *bytes;			/* the availability value, as stored */
+	mn_interval *v;
+	int64		n;
+} week_slot;
+
+static mn_interval *
+week_intervals(FunctionCallInfo fcinfo, int argno, const AvailabilityData *p, TimestampTz lo, int64 *n)
+{
+	week_slot  *slot = fcinfo->flinfo->fn_extra;
+	Size		len = VARSIZE(p);
+	mn_interval *v;
+
+	if (slot == NULL)
+	{
+		slot = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(week_slot) * 2);
+		fcinfo->flinfo->fn_extra = slot;
+	}
+	slot += argno;
+	if (slot->len == len && slot->lo == lo && memcmp(slot->bytes, p, len) == 0)
+	{
+		*n = slot->n;
+		return slot->v;
+	}
+	v = intervals_between(p, lo, lo + (TimestampTz) 7 * USECS_PER_DAY, n);
+	if (slot->bytes_size < len)
+	{
+		slot->bytes = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, len);
+		slot->bytes_size = len;
+	}
+	if (slot->v_size < (Size) (*n + 1))
+	{
+		slot->v = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(mn_interval) * (*n + 1));
+		slot->v_size = *n + 1;
+	}
+	memcpy(slot->bytes, p, len);
+	memcpy(slot->v, v, sizeof(mn_interval) * *n);
+	slot->n = *n;
+	slot->lo = lo;
+	slot->len = len;
+	return v;
+}
+
 PG_FUNCTION_INFO_V1(mn_availability_overlap_minutes);
 /* overlap_minutes(a, b, week_start timestamptz): minutes both are open in [week_start, +7 days). */
 Datum
@@ -384,7 +489,6 @@ mn_availability_overlap_minutes(PG_FUNCTION_ARGS)
 	AvailabilityData *a = PG_GETARG_AVAILABILITY_P(0);
 	AvailabilityData *b = PG_GETARG_AVAILABILITY_P(1);
 	TimestampTz lo = PG_GETARG_TIMESTAMPTZ(2);
-	TimestampTz hi;
 	int64		na, nb;
 	mn_interval *va, *vb;
 
@@ -392,8 +496,7 @@ mn_availability_overlap_minutes(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("week_start must be finite")));
-	hi = lo + (TimestampTz) 7 * USECS_PER_DAY;
-	va = intervals_between(a, lo, hi, &na);
-	vb = intervals_between(b, lo, hi, &nb);
+	va = week_intervals(fcinfo, 0, a, lo, &na);
+	vb = week_intervals(fcinfo, 1, b, lo, &nb);
 	PG_RETURN_INT32((int32) (mn_intervals_overlap(va, na, vb, nb) / USECS_PER_MINUTE));
 }

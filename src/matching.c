@@ -1,8 +1,9 @@
 /*
  * matching.c - SQL glue of the fit score and cohort matching
- * (src/core/matching.c): arrays in, a composite or rows out.  The SQL module
- * gathers skills, availability, capacity and ratings and writes suggestions
- * and matches.
+ * (src/core/matching.c): counts or arrays in, a composite or rows out.  The
+ * SQL module gathers skills, availability, capacity and ratings and writes
+ * suggestions and matches; a cohort's pairs are scored here, in C, because
+ * 2,000 x 500 of them would cost seconds as SQL rows.
  */
 #include "postgres.h"
 
@@ -44,52 +45,57 @@ weights_arg(FunctionCallInfo fcinfo, int argno)
 	return w;
 }
 
-static mn_skill_level *
-skills_arg(FunctionCallInfo fcinfo, int argno, int *n)
+/*
+ * The fit from the arguments (nseeks, full, partial, overlap, wanted, active,
+ * max_places, rating_mean, rating_count, weights) shared by _fit and
+ * _fit_score.  The weights are read once per query (fn_extra): they come
+ * from settings and are constant in a statement.
+ */
+static mn_fit
+fit_from_args(FunctionCallInfo fcinfo)
 {
-	int			nl;
-	Datum	   *ids = mn_array_arg(fcinfo, argno, "skills", INT8OID, n);
-	Datum	   *levels = mn_array_arg(fcinfo, argno + 1, "levels", INT4OID, &nl);
-	mn_skill_level *s = palloc(sizeof(mn_skill_level) * (*n + 1));
+	mn_fit_weights *w = fcinfo->flinfo->fn_extra;
 
-	if (nl != *n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("skills and levels must have the same length")));
-	for (int i = 0; i < *n; i++)
+	for (int i = 0; i < 9; i++)
+		if (PG_ARGISNULL(i) && i != 7)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("argument %d of the fit must not be NULL", i + 1)));
+	if (w == NULL)
 	{
-		s[i].skill = DatumGetInt64(ids[i]);
-		s[i].level = DatumGetInt32(levels[i]);
+		mn_fit_weights x = weights_arg(fcinfo, 9);
+
+		w = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(mn_fit_weights));
+		*w = x;
+		fcinfo->flinfo->fn_extra = w;
 	}
-	return s;
+	return mn_fit_counts(w, PG_GETARG_INT32(0), PG_GETARG_INT32(1), PG_GETARG_INT32(2), PG_GETARG_INT32(3),
+						 PG_GETARG_INT32(4), PG_GETARG_INT32(5), PG_GETARG_INT32(6),
+						 PG_ARGISNULL(7) ? 0 : PG_GETARG_FLOAT8(7), PG_GETARG_INT32(8));
 }
 
-PG_FUNCTION_INFO_V1(mn_fit_sql);
+PG_FUNCTION_INFO_V1(mn_fit_score_sql);
+/* _fit_score(...same arguments as _fit...) -> float8: only the score, to rank thousands of candidates. */
+Datum
+mn_fit_score_sql(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_FLOAT8(fit_from_args(fcinfo).score);
+}
+
+PG_FUNCTION_INFO_V1(mn_fit_counts_sql);
 /*
- * _fit(seek_skills bigint[], seek_levels int[], offer_skills bigint[], offer_levels int[],
- *      overlap int, wanted int, active int, max_places int, rating_mean float8,
- *      rating_count int, weights float8[])
+ * _fit(nseeks int, full int, partial int, overlap int, wanted int, active int, max_places int,
+ *      rating_mean float8, rating_count int, weights float8[])
  *   -> (score, skills, availability, capacity, rating float8, skills_full, skills_partial int)
  */
 Datum
-mn_fit_sql(PG_FUNCTION_ARGS)
+mn_fit_counts_sql(PG_FUNCTION_ARGS)
 {
-	int			ns, no;
-	mn_skill_level *seeks = skills_arg(fcinfo, 0, &ns);
-	mn_skill_level *offers = skills_arg(fcinfo, 2, &no);
-	mn_fit_weights w = weights_arg(fcinfo, 10);
-	mn_fit		f;
+	mn_fit		f = fit_from_args(fcinfo);
 	TupleDesc	tupdesc;
 	Datum		values[7];
 	bool		nulls[7] = {false};
 
-	for (int i = 4; i < 10; i++)
-		if (PG_ARGISNULL(i) && i != 8)
-			ereport(ERROR,
-					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-					 errmsg("argument %d of _fit must not be NULL", i + 1)));
-	f = mn_fit_score(&w, seeks, ns, offers, no, PG_GETARG_INT32(4), PG_GETARG_INT32(5), PG_GETARG_INT32(6),
-					 PG_GETARG_INT32(7), PG_ARGISNULL(8) ? 0 : PG_GETARG_FLOAT8(8), PG_GETARG_INT32(9));
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "_fit must return a row type");
 	values[0] = Float8GetDatum(f.score);
@@ -102,71 +108,189 @@ mn_fit_sql(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(BlessTupleDesc(tupdesc), values, nulls)));
 }
 
-PG_FUNCTION_INFO_V1(mn_match_sql);
 /*
- * _match(mentees int[], mentors int[], scores float8[], capacities int[], nmentees int,
- *        per_mentee int, method text) -> setof (mentee int, mentor int, score float8)
- * Edges are (mentees[i], mentors[i], scores[i]), 1-based; capacities per mentor.
+ * (owner int[], skill bigint[], level int[]) arguments as CSR lists of n
+ * owners: owner k's (skill, level) pairs in out[first[k-1] .. first[k]).
+ */
+static mn_skill_level *
+skill_lists_arg(FunctionCallInfo fcinfo, int argno, int32 n, const char *what, int64 **first)
+{
+	int			no, ns, nl;
+	Datum	   *owner = mn_array_arg(fcinfo, argno, what, INT4OID, &no);
+	Datum	   *skill = mn_array_arg(fcinfo, argno + 1, "skills", INT8OID, &ns);
+	Datum	   *level = mn_array_arg(fcinfo, argno + 2, "levels", INT4OID, &nl);
+	mn_skill_level *out = palloc(sizeof(mn_skill_level) * (no + 1));
+	int64	   *fill = palloc0(sizeof(int64) * (n + 1));
+
+	if (ns != no || nl != no)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("%s, skills and levels must have the same length", what)));
+	*first = palloc0(sizeof(int64) * (n + 1));
+	for (int i = 0; i < no; i++)
+	{
+		int32		k = DatumGetInt32(owner[i]);
+
+		if (k < 1 || k > n)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("%s element %d is %d, outside 1..%d", what, i + 1, k, n)));
+		(*first)[k]++;
+	}
+	for (int32 k = 0; k < n; k++)
+	{
+		(*first)[k + 1] += (*first)[k];
+		fill[k] = (*first)[k];
+	}
+	for (int i = 0; i < no; i++)
+	{
+		int32		k = DatumGetInt32(owner[i]) - 1;
+
+		out[fill[k]].skill = DatumGetInt64(skill[i]);
+		out[fill[k]++].level = DatumGetInt32(level[i]);
+	}
+	return out;
+}
+
+/* An int[] argument of expect elements (any number when expect < 0, returned in *n). */
+static int32 *
+int_array_arg(FunctionCallInfo fcinfo, int argno, const char *name, int expect, int *n)
+{
+	Datum	   *v = mn_array_arg(fcinfo, argno, name, INT4OID, n);
+	int32	   *out = palloc(sizeof(int32) * (*n + 1));
+
+	if (expect >= 0 && *n != expect)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("%s must have %d elements, not %d", name, expect, *n)));
+	for (int i = 0; i < *n; i++)
+		out[i] = DatumGetInt32(v[i]);
+	return out;
+}
+
+/* Pairs scored per call at most: the assignment's memory grows with them (about 100 bytes each). */
+#define MAX_COHORT_PAIRS 8000000
+
+PG_FUNCTION_INFO_V1(mn_match_cohort_sql);
+/*
+ * _match_cohort(nmentees int, seek_mentee int[], seek_skill bigint[], seek_level int[],
+ *               offer_mentor int[], offer_skill bigint[], offer_level int[],
+ *               active int[], max_places int[], rating_mean float8[], rating_count int[],
+ *               excluded_mentee int[], excluded_mentor int[], per_mentee int, method text,
+ *               weights float8[])
+ *   -> setof (mentee int, mentor int, score float8, candidates int)
+ * Mentees and mentors are numbered from 1; the profile arrays are per mentor.
+ * Chosen pairs come back with their score; a mentee without any, once, with
+ * a NULL mentor and how many mentors were candidates for it.
  */
 Datum
-mn_match_sql(PG_FUNCTION_ARGS)
+mn_match_cohort_sql(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	int			ne, nm2, ns, nr;
-	Datum	   *mentees = mn_array_arg(fcinfo, 0, "mentees", INT4OID, &ne);
-	Datum	   *mentors = mn_array_arg(fcinfo, 1, "mentors", INT4OID, &nm2);
-	Datum	   *scores = mn_array_arg(fcinfo, 2, "scores", FLOAT8OID, &ns);
-	Datum	   *caps = mn_array_arg(fcinfo, 3, "capacities", INT4OID, &nr);
-	int32		nmentees = PG_ARGISNULL(4) ? -1 : PG_GETARG_INT32(4);
-	int32		per_mentee = PG_ARGISNULL(5) ? 0 : PG_GETARG_INT32(5);
-	char	   *method = PG_ARGISNULL(6) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(6));
+	int32		nmentees = PG_ARGISNULL(0) ? -1 : PG_GETARG_INT32(0);
+	int			nmentors, nr, nx, n;
+	Datum	   *rating = mn_array_arg(fcinfo, 9, "rating_mean", FLOAT8OID, &nr);
+	int32	   *active, *max_places, *rating_count, *xm, *xr, *capacity, *candidates;
+	int32		per_mentee = PG_ARGISNULL(13) ? 0 : PG_GETARG_INT32(13);
+	char	   *method = PG_ARGISNULL(14) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(14));
+	mn_fit_weights w;
 	mn_allocator a = mn_palloc_allocator(CurrentMemoryContext);
-	mn_match_edge *edges = palloc(sizeof(mn_match_edge) * (ne + 1));
-	int32	   *capacity = palloc(sizeof(int32) * (nr + 1));
+	mn_cohort	c;
 	mn_match_problem p;
 	mn_match_result r;
+	double	   *rating_mean;
+	mn_match_edge *edges, *excluded;
+	int64		ne, k = 0;
+	int			error;
 
-	if (nm2 != ne || ns != ne)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("mentees, mentors and scores must have the same length")));
+	if (nmentees < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("nmentees must be >= 0")));
 	if (per_mentee < 1)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("per_mentee must be at least 1, not %d", per_mentee)));
-	if (strcmp(method, "optimal") != 0 && strcmp(method, "stable") != 0)
+	if (strcmp(method, "optimal") != 0 && strcmp(method, "stable") != 0 && strcmp(method, "greedy") != 0)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("unknown matching method \"%s\"", method),
-						errhint("Use optimal or stable.")));
-	for (int i = 0; i < nr; i++)
-		capacity[i] = Max(DatumGetInt32(caps[i]), 0);
-	for (int i = 0; i < ne; i++)
+						errhint("Use optimal, stable or greedy.")));
+	nmentors = nr;
+	w = weights_arg(fcinfo, 15);
+	active = int_array_arg(fcinfo, 7, "active", nmentors, &n);
+	max_places = int_array_arg(fcinfo, 8, "max_places", nmentors, &n);
+	rating_count = int_array_arg(fcinfo, 10, "rating_count", nmentors, &n);
+	rating_mean = palloc(sizeof(double) * (nmentors + 1));
+	capacity = palloc(sizeof(int32) * (nmentors + 1));
+	for (int j = 0; j < nmentors; j++)
 	{
-		edges[i].mentee = DatumGetInt32(mentees[i]) - 1;
-		edges[i].mentor = DatumGetInt32(mentors[i]) - 1;
-		edges[i].score = DatumGetFloat8(scores[i]);
+		rating_mean[j] = DatumGetFloat8(rating[j]);
+		capacity[j] = Max(max_places[j] - active[j], 0);
 	}
+	xm = int_array_arg(fcinfo, 11, "excluded_mentee", -1, &nx);
+	xr = int_array_arg(fcinfo, 12, "excluded_mentor", nx, &n);
+	excluded = palloc(sizeof(mn_match_edge) * (nx + 1));
+	for (int i = 0; i < nx; i++)
+	{
+		if (xm[i] < 1 || xm[i] > nmentees || xr[i] < 1 || xr[i] > nmentors)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("excluded pair %d (%d, %d) is out of range", i + 1, xm[i], xr[i])));
+		excluded[i].mentee = xm[i] - 1;
+		excluded[i].mentor = xr[i] - 1;
+		excluded[i].score = 0;
+	}
+	c.nmentees = nmentees;
+	c.nmentors = nmentors;
+	c.seeks = skill_lists_arg(fcinfo, 1, nmentees, "seek_mentee", (int64 **) &c.seek_first);
+	c.offers = skill_lists_arg(fcinfo, 4, nmentors, "offer_mentor", (int64 **) &c.offer_first);
+	c.active = active;
+	c.max_places = max_places;
+	c.rating_mean = rating_mean;
+	c.rating_count = rating_count;
+	c.excluded = excluded;
+	c.nexcluded = nx;
+
+	edges = mn_cohort_edges(&c, &w, MAX_COHORT_PAIRS, &a, &ne, &error);
+	if (error == 3)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("the cohort has %lld candidate pairs; one call matches at most %d",
+						(long long) ne, MAX_COHORT_PAIRS),
+				 errhint("Match the cohort in smaller groups, or have mentees name the skills they seek.")));
+	if (error)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory scoring %d mentees", nmentees)));
+	candidates = palloc0(sizeof(int32) * (nmentees + 1));
+	for (int64 i = 0; i < ne; i++)
+		candidates[edges[i].mentee]++;
+
 	p.nmentees = nmentees;
-	p.nmentors = nr;
+	p.nmentors = nmentors;
 	p.capacity = capacity;
 	p.per_mentee = per_mentee;
 	p.edges = edges;
 	p.nedges = ne;
-	r = method[0] == 'o' ? mn_match_optimal(&p, &a) : mn_match_stable(&p, &a);
+	r = method[0] == 'o' ? mn_match_optimal(&p, &a) : method[0] == 's' ? mn_match_stable(&p, &a) : mn_match_greedy(&p, &a);
 	if (r.error == 2)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("a pair refers to a mentee or mentor out of range")));
 	if (r.error)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory matching %d mentees", nmentees)));
 
+	/* pairs are by mentee: a mentee without one gets its NULL row in turn */
 	mn_materialize_srf(fcinfo);
-	for (int64 i = 0; i < r.npairs; i++)
+	for (int32 i = 0; i < nmentees; i++)
 	{
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
 
-		values[0] = Int32GetDatum(r.pairs[i].mentee + 1);
-		values[1] = Int32GetDatum(r.pairs[i].mentor + 1);
-		values[2] = Float8GetDatum(r.pairs[i].score);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		values[0] = Int32GetDatum(i + 1);
+		values[3] = Int32GetDatum(candidates[i]);
+		if (k >= r.npairs || r.pairs[k].mentee != i)
+		{
+			nulls[1] = nulls[2] = true;
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+			continue;
+		}
+		for (; k < r.npairs && r.pairs[k].mentee == i; k++)
+		{
+			values[1] = Int32GetDatum(r.pairs[k].mentor + 1);
+			values[2] = Float8GetDatum(r.pairs[k].score);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+		}
 	}
 	return (Datum) 0;
 }

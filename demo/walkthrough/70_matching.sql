@@ -22,5 +22,7 @@ SELECT e.username AS mentee, ro.username AS optimal, o.score AS optimal_score, r
   JOIN mentor.users e ON e.id = o.mentee_id
   LEFT JOIN mentor.users ro ON ro.id = o.mentor_id LEFT JOIN mentor.users rs ON rs.id = s.mentor_id
  ORDER BY 1;
+\echo 'Total fit of each method; greedy (highest score first) is the baseline the optimum never falls below:'
 SELECT (SELECT sum(score) FROM mentor.match_cohort(ARRAY(SELECT id FROM cohort))) AS optimal_total,
-       (SELECT sum(score) FROM mentor.match_cohort(ARRAY(SELECT id FROM cohort), 1, 'stable')) AS stable_total;
+       (SELECT sum(score) FROM mentor.match_cohort(ARRAY(SELECT id FROM cohort), 1, 'stable')) AS stable_total,
+       (SELECT sum(score) FROM mentor.match_cohort(ARRAY(SELECT id FROM cohort), 1, 'greedy')) AS greedy_total;

@@ -57,6 +57,12 @@ extern mn_fit mn_fit_score(const mn_fit_weights *w,
 						   int32_t active, int32_t max_places,
 						   double rating_mean, int32_t rating_count);
 
+/* The same from counts: full and partial of nseeks sought skills (what SQL aggregates). */
+extern mn_fit mn_fit_counts(const mn_fit_weights *w, int32_t nseeks, int32_t full, int32_t partial,
+							int32_t overlap_minutes, int32_t wanted_minutes,
+							int32_t active, int32_t max_places,
+							double rating_mean, int32_t rating_count);
+
 typedef struct mn_match_edge
 {
 	int32_t		mentee;
@@ -74,6 +80,38 @@ typedef struct mn_match_problem
 	int64_t		nedges;
 } mn_match_problem;
 
+/*
+ * A cohort to score: every mentee against every mentor.  Skills are lists
+ * in CSR form (mentee i seeks seeks[seek_first[i] .. seek_first[i+1]),
+ * mentor j offers offers[offer_first[j] ..]); per-mentor capacity and rating
+ * parts; excluded pairs (live mentorships, declined suggestions, the same
+ * person) by index, score ignored.  No availability: its part counts as 1.
+ */
+typedef struct mn_cohort
+{
+	int32_t		nmentees;
+	int32_t		nmentors;
+	const int64_t *seek_first;
+	const mn_skill_level *seeks;
+	const int64_t *offer_first;
+	const mn_skill_level *offers;
+	const int32_t *active;
+	const int32_t *max_places;
+	const double *rating_mean;
+	const int32_t *rating_count;
+	const mn_match_edge *excluded;
+	int64_t		nexcluded;
+} mn_cohort;
+
+/*
+ * The scored pairs of a cohort, by mentee then mentor: every pair not
+ * excluded, except that a mentee who seeks skills only pairs with mentors
+ * offering at least one of them.  NULL with error 1 when out of memory, 3
+ * when there are more than max_pairs pairs (*n says how many).
+ */
+extern mn_match_edge *mn_cohort_edges(const mn_cohort *c, const mn_fit_weights *w, int64_t max_pairs,
+									  const mn_allocator *a, int64_t *n, int *error);
+
 typedef struct mn_match_result
 {
 	mn_match_edge *pairs;		/* chosen edges, by mentee then mentor */
@@ -86,9 +124,17 @@ typedef struct mn_match_result
  * The assignment with the largest total score: each mentee gets at most
  * per_mentee mentors, each mentor at most its capacity, each pair at most
  * once; pairs with a score <= 0 are never worth taking.  Min-cost flow by
- * successive shortest paths (Dijkstra with potentials).
+ * successive shortest paths, one mentee unit at a time (Dijkstra with
+ * potentials, stopped at the sink).
  */
 extern mn_match_result mn_match_optimal(const mn_match_problem *p, const mn_allocator *a);
+
+/*
+ * Highest score first: each pair in score order is taken while its mentee
+ * and mentor have room.  What the public matching tools do; the baseline the
+ * optimum is measured against, never better than it.
+ */
+extern mn_match_result mn_match_greedy(const mn_match_problem *p, const mn_allocator *a);
 
 /*
  * Mentee-proposing deferred acceptance with capacities: both sides rank by

@@ -168,7 +168,11 @@ CREATE TABLE user_skills (
 );
 COMMENT ON TABLE user_skills IS 'Skills a user offers as a mentor or seeks as a mentee, with a level';
 COMMENT ON COLUMN user_skills.level IS 'Proficiency 1 (beginner) to 5 (expert); for seeks, the level the user has now';
-CREATE INDEX user_skills_skill_idx ON user_skills (skill_id, direction, level);
+-- The inverted list of a skill: who offers or seeks it, at what level, read
+-- index-only by mentor suggestions (user_id is included for that).
+CREATE INDEX user_skills_skill_idx ON user_skills (skill_id, direction, level) INCLUDE (user_id);
+-- Inactive accounts are few: suggestions filter them through this index.
+CREATE INDEX users_inactive_idx ON users (id) WHERE NOT active;
 CREATE TRIGGER user_skills_touch_updated_at BEFORE UPDATE ON user_skills
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 

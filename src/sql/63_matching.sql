@@ -24,21 +24,33 @@ SELECT ARRAY[(setting('matching.weight_skills'))::float8, (setting('matching.wei
 $$;
 COMMENT ON FUNCTION _matching_weights() IS 'Internal: the matching weights from settings, in the order _fit takes them';
 
-CREATE FUNCTION _fit(seek_skills bigint[], seek_levels integer[], offer_skills bigint[], offer_levels integer[],
-                     overlap integer, wanted integer, active integer, max_places integer, rating_mean float8,
-                     rating_count integer, weights float8[],
+CREATE FUNCTION _fit(nseeks integer, skills_full integer, skills_partial integer, overlap integer, wanted integer,
+                     active integer, max_places integer, rating_mean float8, rating_count integer, weights float8[],
                      OUT score float8, OUT skills float8, OUT availability float8, OUT capacity float8, OUT rating float8,
                      OUT skills_full integer, OUT skills_partial integer)
-    AS 'MODULE_PATHNAME', 'mn_fit_sql' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION _fit(bigint[], integer[], bigint[], integer[], integer, integer, integer, integer, float8, integer, float8[]) IS
-    'Internal: the fit score of a mentor for a mentee and its parts (C, src/core/matching.c)';
+    AS 'MODULE_PATHNAME', 'mn_fit_counts_sql' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _fit(integer, integer, integer, integer, integer, integer, integer, float8, integer, float8[]) IS
+    'Internal: the fit score of a mentor for a mentee and its parts, from the counts of sought skills offered at '
+    'or above / below the mentee''s level (C, src/core/matching.c)';
 
-CREATE FUNCTION _match(mentees integer[], mentors integer[], scores float8[], capacities integer[], nmentees integer,
-                       per_mentee integer, method text)
-    RETURNS TABLE (mentee integer, mentor integer, score float8)
-    AS 'MODULE_PATHNAME', 'mn_match_sql' LANGUAGE C IMMUTABLE;
-COMMENT ON FUNCTION _match(integer[], integer[], float8[], integer[], integer, integer, text) IS
-    'Internal: optimal or stable assignment of scored pairs under capacities (C, src/core/matching.c)';
+CREATE FUNCTION _fit_score(nseeks integer, skills_full integer, skills_partial integer, overlap integer, wanted integer,
+                           active integer, max_places integer, rating_mean float8, rating_count integer, weights float8[])
+    RETURNS float8
+    AS 'MODULE_PATHNAME', 'mn_fit_score_sql' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _fit_score(integer, integer, integer, integer, integer, integer, integer, float8, integer, float8[]) IS
+    'Internal: the score of _fit alone, to rank many candidates cheaply';
+
+CREATE FUNCTION _match_cohort(nmentees integer, seek_mentee integer[], seek_skill bigint[], seek_level integer[],
+                              offer_mentor integer[], offer_skill bigint[], offer_level integer[],
+                              active integer[], max_places integer[], rating_mean float8[], rating_count integer[],
+                              excluded_mentee integer[], excluded_mentor integer[], per_mentee integer, method text,
+                              weights float8[])
+    RETURNS TABLE (mentee integer, mentor integer, score float8, candidates integer)
+    AS 'MODULE_PATHNAME', 'mn_match_cohort_sql' LANGUAGE C IMMUTABLE;
+COMMENT ON FUNCTION _match_cohort(integer, integer[], bigint[], integer[], integer[], bigint[], integer[], integer[],
+                                  integer[], float8[], integer[], integer[], integer[], integer, text, float8[]) IS
+    'Internal: scores every pair of a cohort and assigns them (optimal, stable or greedy) under the mentors'' free '
+    'places; mentees and mentors numbered from 1 (C, src/core/matching.c)';
 
 CREATE TYPE suggestion_status AS ENUM ('pending', 'accepted', 'declined');
 COMMENT ON TYPE suggestion_status IS 'Suggestion status (lifecycle "suggestion")';
@@ -72,7 +84,7 @@ CREATE TABLE matches (
     mentor_id   bigint NOT NULL REFERENCES users ON DELETE CASCADE,
     mentee_id   bigint NOT NULL REFERENCES users ON DELETE CASCADE,
     score       numeric(6,4),
-    method      text NOT NULL CONSTRAINT matches_method CHECK (method IN ('optimal', 'stable', 'manual')),
+    method      text NOT NULL CONSTRAINT matches_method CHECK (method IN ('optimal', 'stable', 'greedy', 'manual')),
     goal        text,
     status      @extschema@.match_status NOT NULL DEFAULT 'pending',
     approved_by bigint REFERENCES users ON DELETE SET NULL,
@@ -84,52 +96,80 @@ CREATE TRIGGER matches_touch_updated_at BEFORE UPDATE ON matches
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 SELECT attach_lifecycle('matches', 'status', 'match');
 
--- Every eligible mentor of a mentee with the fit and its parts.  Hard
--- filters: accepting, a free place, not the mentee, no live mentorship or
--- declined suggestion for the pair, an active account, and the program flag
--- when asked.  When the mentee seeks skills, only mentors offering one of
--- them are candidates (the user_skills index on skill is the inverted list).
-CREATE FUNCTION _mentor_fits(mentee_id bigint, mentee_availability availability DEFAULT NULL,
-                             needs_new_mothers_support boolean DEFAULT false)
+-- The k eligible mentors that fit a mentee best, with the fit and its
+-- parts.  Hard filters: accepting, a free place, not the mentee, no live
+-- mentorship or declined suggestion for the pair, an active account, and the
+-- program flag when asked.  When the mentee seeks skills, the candidates and
+-- their skill counts come from the user_skills index on (skill, direction,
+-- level) including the user: the inverted list of each sought skill, read
+-- index-only, so a mentor who offers none of them is never looked at.  Each
+-- candidate's profile is then fetched by its key (OFFSET 0 keeps that a
+-- per-candidate index probe rather than a hash of every profile) and ranked by
+-- the scalar score; the parts are computed for the k kept.
+CREATE FUNCTION _top_fits(mentee_id bigint, k integer, mentee_availability availability DEFAULT NULL,
+                          needs_new_mothers_support boolean DEFAULT false)
     RETURNS TABLE (mentor_id bigint, score float8, skills float8, availability float8, capacity float8, rating float8,
-                   skills_full integer, skills_partial integer, overlap integer)
+                   skills_full integer, skills_partial integer, overlap integer, free_places integer,
+                   rating_avg numeric, rating_count integer)
 LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
     seek_skills bigint[];
     seek_levels integer[];
+    nseeks      integer;
+    week        timestamptz := date_trunc('week', now());
     wanted      integer := CASE WHEN mentee_availability IS NULL THEN 0
-                                ELSE overlap_minutes(mentee_availability, mentee_availability) END;
+                                ELSE overlap_minutes(mentee_availability, mentee_availability, week) END;
     weights     float8[] := _matching_weights();
+    -- the mentee's own exclusions, few: an array test per candidate beats
+    -- rescanning mentorships and suggestions for each of thousands
+    excluded    bigint[] := ARRAY(SELECT ms.mentor_id FROM mentorships ms
+                                   WHERE ms.mentee_id = _top_fits.mentee_id AND ms.status IN ('pending', 'active')
+                                  UNION
+                                  SELECT sg.mentor_id FROM suggestions sg
+                                   WHERE sg.mentee_id = _top_fits.mentee_id AND sg.status = 'declined'
+                                  UNION
+                                  SELECT _top_fits.mentee_id);
 BEGIN
-    SELECT coalesce(array_agg(us.skill_id ORDER BY us.skill_id), '{}'), coalesce(array_agg(us.level ORDER BY us.skill_id), '{}')
+    SELECT coalesce(array_agg(us.skill_id), '{}'), coalesce(array_agg(us.level), '{}')
       INTO seek_skills, seek_levels
-      FROM user_skills us WHERE us.user_id = _mentor_fits.mentee_id AND us.direction = 'seeks';
+      FROM user_skills us WHERE us.user_id = _top_fits.mentee_id AND us.direction = 'seeks';
+    nseeks := cardinality(seek_skills);
     RETURN QUERY
-    SELECT p.user_id, f.score, f.skills, f.availability, f.capacity, f.rating, f.skills_full, f.skills_partial, ov.m
-      FROM mentor_profiles p
-      JOIN users u ON u.id = p.user_id AND u.active
-      CROSS JOIN LATERAL (SELECT coalesce(array_agg(o.skill_id ORDER BY o.skill_id), '{}') AS ids,
-                                 coalesce(array_agg(o.level ORDER BY o.skill_id), '{}') AS levels
-                            FROM user_skills o WHERE o.user_id = p.user_id AND o.direction = 'offers') o
-      CROSS JOIN LATERAL (SELECT CASE WHEN mentee_availability IS NULL OR p.availability IS NULL THEN 0
-                                      ELSE overlap_minutes(p.availability, mentee_availability) END AS m) ov
-      CROSS JOIN LATERAL _fit(seek_skills, seek_levels, o.ids, o.levels, ov.m, wanted, p.active_mentees, p.max_mentees,
-                              p.rating_avg::float8, p.rating_count, weights) f
-     WHERE p.accepting AND p.active_mentees < p.max_mentees AND p.user_id <> _mentor_fits.mentee_id
-       AND (NOT needs_new_mothers_support OR p.supports_new_mothers)
-       AND (cardinality(seek_skills) = 0
-            OR EXISTS (SELECT 1 FROM user_skills c WHERE c.user_id = p.user_id AND c.direction = 'offers'
-                          AND c.skill_id = ANY (seek_skills)))
-       AND NOT EXISTS (SELECT 1 FROM mentorships ms WHERE ms.mentor_id = p.user_id AND ms.mentee_id = _mentor_fits.mentee_id
-                          AND ms.status IN ('pending', 'active'))
-       AND NOT EXISTS (SELECT 1 FROM suggestions sg WHERE sg.mentor_id = p.user_id AND sg.mentee_id = _mentor_fits.mentee_id
-                          AND sg.status = 'declined');
+    WITH credit AS (
+        SELECT o.user_id, (count(*) FILTER (WHERE o.level >= s.level))::int AS full,
+               (count(*) FILTER (WHERE o.level < s.level))::int AS partial
+          FROM unnest(seek_skills, seek_levels) s(skill, level)
+          JOIN user_skills o ON o.skill_id = s.skill AND o.direction = 'offers'
+         GROUP BY o.user_id
+        UNION ALL
+        SELECT p.user_id, 0, 0 FROM mentor_profiles p WHERE nseeks = 0),
+    ranked AS (
+        SELECT p.user_id, c.full, c.partial, ov.m, p.active_mentees, p.max_mentees, p.rating_avg, p.rating_count,
+               _fit_score(nseeks, c.full, c.partial, ov.m, wanted, p.active_mentees, p.max_mentees,
+                          p.rating_avg::float8, p.rating_count, weights) AS score
+          FROM credit c
+          CROSS JOIN LATERAL (SELECT * FROM mentor_profiles p
+                               WHERE p.user_id = c.user_id AND p.accepting AND p.active_mentees < p.max_mentees
+                                 AND p.user_id <> ALL (excluded)
+                                 AND (NOT needs_new_mothers_support OR p.supports_new_mothers)
+                              OFFSET 0) p
+          CROSS JOIN LATERAL (SELECT CASE WHEN mentee_availability IS NULL OR p.availability IS NULL THEN 0
+                                          ELSE overlap_minutes(p.availability, mentee_availability, week) END AS m) ov
+         WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.user_id AND NOT u.active)
+         ORDER BY 9 DESC, 1
+         LIMIT k)
+    SELECT r.user_id, f.score, f.skills, f.availability, f.capacity, f.rating, f.skills_full, f.skills_partial, r.m,
+           r.max_mentees - r.active_mentees, r.rating_avg, r.rating_count
+      FROM ranked r
+      CROSS JOIN LATERAL _fit(nseeks, r.full, r.partial, r.m, wanted, r.active_mentees, r.max_mentees,
+                              r.rating_avg::float8, r.rating_count, weights) f
+     ORDER BY f.score DESC, r.user_id;
 END
 $$;
-COMMENT ON FUNCTION _mentor_fits(bigint, availability, boolean) IS
-    'Internal: the eligible mentors of a mentee with the fit score and its parts';
+COMMENT ON FUNCTION _top_fits(bigint, integer, availability, boolean) IS
+    'Internal: the k eligible mentors that fit a mentee best, with the fit score and its parts';
 
 CREATE FUNCTION _require_user(user_id bigint, what text) RETURNS void
 LANGUAGE plpgsql STABLE
@@ -156,9 +196,7 @@ BEGIN
         RAISE EXCEPTION 'k must be between 1 and 1000, got %', coalesce(k::text, 'NULL') USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN QUERY
-    WITH top AS (
-        SELECT * FROM _mentor_fits(suggest_mentors.mentee_id, mentee_availability, needs_new_mothers_support) f
-         ORDER BY f.score DESC, f.mentor_id LIMIT k)
+    WITH top AS (SELECT * FROM _top_fits(suggest_mentors.mentee_id, k, mentee_availability, needs_new_mothers_support))
     SELECT t.mentor_id, round(t.score::numeric, 4),
            jsonb_build_object(
                'skills_at_level', (SELECT coalesce(jsonb_agg(s.slug ORDER BY s.slug), '[]')
@@ -172,11 +210,11 @@ BEGIN
                                        WHERE se.user_id = suggest_mentors.mentee_id AND se.direction = 'seeks'
                                          AND o.user_id = t.mentor_id AND o.direction = 'offers' AND o.level < se.level),
                'overlap_hours_per_week', round(t.overlap / 60.0, 1),
-               'free_places', p.max_mentees - p.active_mentees,
-               'rating', p.rating_avg, 'ratings', p.rating_count,
+               'free_places', t.free_places,
+               'rating', t.rating_avg, 'ratings', t.rating_count,
                'parts', jsonb_build_object('skills', round(t.skills::numeric, 3), 'availability', round(t.availability::numeric, 3),
                                            'capacity', round(t.capacity::numeric, 3), 'rating', round(t.rating::numeric, 3)))
-      FROM top t JOIN mentor_profiles p ON p.user_id = t.mentor_id
+      FROM top t
      ORDER BY t.score DESC, t.mentor_id;
 END
 $$;
@@ -261,56 +299,70 @@ BEGIN
         RAISE EXCEPTION 'per_mentee must be at least 1, got %', coalesce(per_mentee::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF method IS NULL OR method NOT IN ('optimal', 'stable') THEN
+    IF method IS NULL OR method NOT IN ('optimal', 'stable', 'greedy') THEN
         RAISE EXCEPTION 'unknown matching method %', coalesce(quote_literal(method), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use optimal or stable.';
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use optimal, stable or greedy.';
     END IF;
     SELECT array_agg(DISTINCT m) INTO unknown FROM unnest(mentee_ids) m WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = m);
     IF unknown IS NOT NULL THEN
         RAISE EXCEPTION 'unknown mentees' USING ERRCODE = 'no_data_found', DETAIL = format('Users %s do not exist.', unknown);
     END IF;
-    IF to_regclass('pg_temp._cohort_edges') IS NULL THEN
-        CREATE TEMP TABLE _cohort_edges (mi int, ri int, mentee bigint, mentor bigint, score float8, chosen boolean)
-            ON COMMIT DROP;
-    ELSE
-        TRUNCATE _cohort_edges;
-    END IF;
-    -- mentees numbered in id order, mentors by id among the candidates
-    WITH cohort AS (SELECT m AS mentee, row_number() OVER (ORDER BY m)::int AS mi
-                      FROM (SELECT DISTINCT m FROM unnest(mentee_ids) m) x),
-         fits AS (SELECT c.mi, c.mentee, f.mentor_id AS mentor, f.score FROM cohort c, _mentor_fits(c.mentee) f)
-    INSERT INTO _cohort_edges
-    SELECT f.mi, dense_rank() OVER (ORDER BY f.mentor)::int, f.mentee, f.mentor, f.score, false FROM fits f;
-    UPDATE _cohort_edges e SET chosen = true
-      FROM _match((SELECT coalesce(array_agg(x.mi ORDER BY x.mi, x.ri), '{}') FROM _cohort_edges x),
-                  (SELECT coalesce(array_agg(x.ri ORDER BY x.mi, x.ri), '{}') FROM _cohort_edges x),
-                  (SELECT coalesce(array_agg(x.score ORDER BY x.mi, x.ri), '{}') FROM _cohort_edges x),
-                  (SELECT coalesce(array_agg(p.max_mentees - p.active_mentees ORDER BY r.ri), '{}')
-                     FROM (SELECT DISTINCT x.ri, x.mentor FROM _cohort_edges x) r
-                     JOIN mentor_profiles p ON p.user_id = r.mentor),
-                  (SELECT count(DISTINCT m)::int FROM unnest(mentee_ids) m), per_mentee, method) m
-     WHERE m.mentee = e.mi AND m.mentor = e.ri;
-    IF save THEN
-        INSERT INTO matches (mentor_id, mentee_id, score, method)
-        SELECT e.mentor, e.mentee, round(e.score::numeric, 4), method FROM _cohort_edges e WHERE e.chosen;
-    END IF;
+    -- Mentees and the eligible mentors are numbered by id; their skills,
+    -- profiles and the excluded pairs go to C as arrays, where every pair is
+    -- scored and assigned.
     RETURN QUERY
-    SELECT e.mentee, e.mentor, round(e.score::numeric, 4), NULL::text FROM _cohort_edges e WHERE e.chosen
-    UNION ALL
-    SELECT c.m, NULL, NULL,
-           CASE WHEN NOT EXISTS (SELECT 1 FROM _cohort_edges e WHERE e.mentee = c.m)
+    WITH cohort AS (SELECT m AS id, row_number() OVER (ORDER BY m)::int AS i
+                      FROM (SELECT DISTINCT m FROM unnest(mentee_ids) m) x),
+         pool AS (SELECT p.user_id AS id, row_number() OVER (ORDER BY p.user_id)::int AS j, p.active_mentees,
+                         p.max_mentees, coalesce(p.rating_avg, 0)::float8 AS rating_avg, p.rating_count
+                    FROM mentor_profiles p
+                   WHERE p.accepting AND p.active_mentees < p.max_mentees
+                     AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.user_id AND NOT u.active)),
+         excluded AS (SELECT c.i, r.j FROM cohort c JOIN pool r ON r.id = c.id
+                      UNION
+                      SELECT c.i, r.j FROM mentorships ms JOIN cohort c ON c.id = ms.mentee_id
+                        JOIN pool r ON r.id = ms.mentor_id WHERE ms.status IN ('pending', 'active')
+                      UNION
+                      SELECT c.i, r.j FROM suggestions sg JOIN cohort c ON c.id = sg.mentee_id
+                        JOIN pool r ON r.id = sg.mentor_id WHERE sg.status = 'declined'),
+         result AS (
+             SELECT c.id AS mentee, r.id AS mentor, x.score, x.candidates
+               FROM (SELECT array_agg(c.i) AS i, array_agg(us.skill_id) AS skill, array_agg(us.level::int) AS level
+                       FROM cohort c JOIN user_skills us ON us.user_id = c.id AND us.direction = 'seeks') sk,
+                    (SELECT array_agg(r.j) AS j, array_agg(us.skill_id) AS skill, array_agg(us.level::int) AS level
+                       FROM pool r JOIN user_skills us ON us.user_id = r.id AND us.direction = 'offers') ok,
+                    (SELECT array_agg(r.active_mentees ORDER BY r.j) AS active, array_agg(r.max_mentees ORDER BY r.j) AS max,
+                            array_agg(r.rating_avg ORDER BY r.j) AS mean, array_agg(r.rating_count ORDER BY r.j) AS cnt
+                       FROM pool r) pr,
+                    (SELECT array_agg(e.i) AS i, array_agg(e.j) AS j FROM excluded e) ex,
+                    _match_cohort((SELECT count(*)::int FROM cohort), coalesce(sk.i, '{}'), coalesce(sk.skill, '{}'),
+                                  coalesce(sk.level, '{}'), coalesce(ok.j, '{}'), coalesce(ok.skill, '{}'),
+                                  coalesce(ok.level, '{}'), coalesce(pr.active, '{}'), coalesce(pr.max, '{}'),
+                                  coalesce(pr.mean, '{}'), coalesce(pr.cnt, '{}'), coalesce(ex.i, '{}'),
+                                  coalesce(ex.j, '{}'), per_mentee, method, _matching_weights()) x
+               JOIN cohort c ON c.i = x.mentee
+               LEFT JOIN pool r ON r.j = x.mentor),
+         saved AS (
+             INSERT INTO matches (mentor_id, mentee_id, score, method)
+             SELECT r.mentor, r.mentee, round(r.score::numeric, 4), match_cohort.method
+               FROM result r WHERE save AND r.mentor IS NOT NULL)
+    SELECT r.mentee, r.mentor, round(r.score::numeric, 4),
+           CASE WHEN r.mentor IS NOT NULL THEN NULL
+                WHEN r.candidates = 0
                 THEN 'no eligible mentor (filters: accepting, free place, skills sought, no live mentorship)'
+                WHEN match_cohort.method = 'stable'
+                THEN 'every eligible mentor''s places went to mentees the mentor ranks higher'
                 ELSE 'every eligible mentor''s places went to pairs with a higher total score' END
-      FROM (SELECT DISTINCT m FROM unnest(mentee_ids) m) c
-     WHERE NOT EXISTS (SELECT 1 FROM _cohort_edges e WHERE e.mentee = c.m AND e.chosen)
-    ORDER BY 1, 3 DESC NULLS LAST;
+      FROM result r
+     ORDER BY 1, 3 DESC NULLS LAST, 2;
 END
 $$;
 COMMENT ON FUNCTION match_cohort(bigint[], integer, text, boolean) IS
     'Matches a cohort of mentees to mentors at once: optimal (the largest total fit under every mentor''s free '
-    'places and per_mentee mentors each, by min-cost flow) or stable (mentee-proposing deferred acceptance). '
-    'Unmatched mentees come back with a NULL mentor and the reason. save => true also writes the pairs as matches '
-    'awaiting approval. 22023 for per_mentee < 1 or an unknown method, P0002 for unknown mentees';
+    'places and per_mentee mentors each, by min-cost flow), stable (mentee-proposing deferred acceptance) or '
+    'greedy (highest score first, the baseline). Unmatched mentees come back with a NULL mentor and the reason. '
+    'save => true also writes the pairs as matches awaiting approval. 22023 for per_mentee < 1 or an unknown '
+    'method, P0002 for unknown mentees, 54000 past 8 million candidate pairs';
 
 SELECT _enable_history_shipped('suggestions');
 SELECT _enable_history_shipped('matches');

@@ -1,10 +1,12 @@
 /*
  * test_matching.c - the fit score, and cohort matching: the optimal
  * assignment equals brute force on every small random instance (up to 7
- * mentees x 5 mentors with capacities), the stable one has no blocking
- * pair, and both respect every capacity.
+ * mentees x 5 mentors with capacities) and has no negative cycle left on
+ * larger ones, the stable one has no blocking pair, greedy never beats the
+ * optimum, and all respect every capacity.
  */
 #include <math.h>
+#include <string.h>
 
 #include "tap.h"
 #include "../../src/core/matching.h"
@@ -116,6 +118,74 @@ blocking_pairs(const mn_match_result *r, const int *cap)
 	return blocking;
 }
 
+/*
+ * Optimality certificate for instances too big for brute force: a flow is a
+ * min-cost flow iff its residual graph has no negative cycle (Bellman-Ford).
+ * Nodes: mentees 0..m-1, mentors m..m+n-1, the sink m+n.  Residual arcs:
+ * an unused pair mentee -> mentor at -score, a used one mentor -> mentee at
+ * +score, mentor <-> sink by free / used places, mentee -> sink always (the
+ * unit left unassigned), sink -> mentee while the mentee has a unit unused.
+ */
+#define BIG_M 60
+#define BIG_N 20
+static int	big_score[BIG_M][BIG_N];	/* 0: no edge */
+
+static int
+has_negative_cycle(const mn_match_result *r, int m, int n, const int *cap, int per_mentee)
+{
+	static int	from[4 * BIG_M * BIG_N], to[4 * BIG_M * BIG_N], w[4 * BIG_M * BIG_N];
+	static char used[BIG_M][BIG_N];
+	long		dist[BIG_M + BIG_N + 1];
+	int			held[BIG_N] = {0}, got[BIG_M] = {0}, na = 0, V = m + n + 1, T = m + n;
+
+	memset(used, 0, sizeof(used));
+	for (int64_t i = 0; i < r->npairs; i++)
+	{
+		used[r->pairs[i].mentee][r->pairs[i].mentor] = 1;
+		held[r->pairs[i].mentor]++;
+		got[r->pairs[i].mentee]++;
+	}
+#define ARC(a, b, c) (from[na] = (a), to[na] = (b), w[na++] = (c))
+	for (int i = 0; i < m; i++)
+	{
+		for (int j = 0; j < n; j++)
+			if (big_score[i][j] > 0)
+			{
+				if (used[i][j])
+					ARC(m + j, i, big_score[i][j]);
+				else
+					ARC(i, m + j, -big_score[i][j]);
+			}
+		ARC(i, T, 0);
+		if (got[i] < per_mentee)
+			ARC(T, i, 0);
+	}
+	for (int j = 0; j < n; j++)
+	{
+		if (held[j] < cap[j])
+			ARC(m + j, T, 0);
+		if (held[j] > 0)
+			ARC(T, m + j, 0);
+	}
+#undef ARC
+	for (int v = 0; v < V; v++)
+		dist[v] = 0;
+	for (int round = 0; round < V; round++)
+	{
+		int			changed = 0;
+
+		for (int a = 0; a < na; a++)
+			if (dist[from[a]] + w[a] < dist[to[a]])
+			{
+				dist[to[a]] = dist[from[a]] + w[a];
+				changed = 1;
+			}
+		if (!changed)
+			return 0;
+	}
+	return 1;
+}
+
 int
 main(void)
 {
@@ -156,14 +226,14 @@ main(void)
 
 	/* optimal equals brute force; stable has no blocking pair; both respect capacities */
 	{
-		int			wrong_total = 0, broken = 0, blocking = 0, instances = 0;
+		int			wrong_total = 0, broken = 0, blocking = 0, instances = 0, greedy_better = 0;
 
 		for (int t = 0; t < 3000; t++)
 		{
 			mn_match_edge edges[64];
 			int			ne = 0, cap[8];
 			mn_match_problem p;
-			mn_match_result o, s;
+			mn_match_result o, s, g;
 
 			nm = 1 + (int) mn_rng_below(&rng, 7);
 			nr = 1 + (int) mn_rng_below(&rng, 5);
@@ -186,17 +256,21 @@ main(void)
 			brute(0, 0);
 			o = mn_match_optimal(&p, &A);
 			s = mn_match_stable(&p, &A);
+			g = mn_match_greedy(&p, &A);
 			instances++;
 			if (o.error || fabs(o.total - best_total) > 1e-9)
 				wrong_total++;
-			if (o.error || s.error || !respects(&o, cap) || !respects(&s, cap))
+			if (g.error || g.total > o.total + 1e-9)
+				greedy_better++;
+			if (o.error || s.error || !respects(&o, cap) || !respects(&s, cap) || !respects(&g, cap))
 				broken++;
 			blocking += blocking_pairs(&s, cap);
 			arena_free();
 		}
 		ok(wrong_total == 0, "optimal = brute force on %d random instances up to 7 mentees x 5 mentors (%d differ)",
 		   instances, wrong_total);
-		ok(broken == 0, "capacities, per-mentee limits and edges respected by both methods (%d broken)", broken);
+		ok(broken == 0, "capacities, per-mentee limits and edges respected by all three methods (%d broken)", broken);
+		ok(greedy_better == 0, "greedy never beats the optimum (%d times)", greedy_better);
 		ok(blocking == 0, "the stable matching has no blocking pair (%d found)", blocking);
 	}
 	{
@@ -209,6 +283,48 @@ main(void)
 
 		ok(o.npairs == 2 && fabs(o.total - 1.5) < 1e-9, "optimal pairs 0-1 and 1-0 (total 1.5), not greedy 0.9");
 		ok(s.npairs == 1 && s.pairs[0].mentor == 0 && s.pairs[0].mentee == 0, "stable keeps 0-0: mentee 1 stays unmatched");
+	}
+	/* larger instances: no negative cycle left, and greedy still never better */
+	{
+		static mn_match_edge edges[BIG_M * BIG_N];
+		int			cycles = 0, greedy_better = 0, broken = 0, instances = 0;
+
+		for (int t = 0; t < 200; t++)
+		{
+			int			m = 10 + (int) mn_rng_below(&rng, BIG_M - 9), n = 2 + (int) mn_rng_below(&rng, BIG_N - 1);
+			int			cap[BIG_N], ne = 0, per_mentee = 1 + (int) mn_rng_below(&rng, 3), density = 3 + (int) mn_rng_below(&rng, 8);
+			mn_match_problem p;
+			mn_match_result o, g;
+
+			for (int j = 0; j < n; j++)
+				cap[j] = (int) mn_rng_below(&rng, 6);
+			for (int i = 0; i < m; i++)
+				for (int j = 0; j < n; j++)
+				{
+					big_score[i][j] = 0;
+					if ((int) mn_rng_below(&rng, 10) < density)
+					{
+						/* coarse scores in some instances: many ties */
+						big_score[i][j] = 1 + (int) mn_rng_below(&rng, (t & 1) ? 5 : 1000);
+						edges[ne++] = (mn_match_edge) {i, j, big_score[i][j] / 1000.0};
+					}
+				}
+			p = (mn_match_problem) {m, n, cap, per_mentee, edges, ne};
+			o = mn_match_optimal(&p, &A);
+			g = mn_match_greedy(&p, &A);
+			instances++;
+			if (o.error || has_negative_cycle(&o, m, n, cap, per_mentee))
+				cycles++;
+			if (g.error || g.total > o.total + 1e-9)
+				greedy_better++;
+			for (int64_t i = 0; i < o.npairs; i++)
+				if (i > 0 && o.pairs[i].mentee == o.pairs[i - 1].mentee && o.pairs[i].mentor == o.pairs[i - 1].mentor)
+					broken++;
+			arena_free();
+		}
+		ok(cycles == 0, "optimal leaves no negative cycle on %d instances up to %d x %d, per_mentee 1-3 (%d do)",
+		   instances, BIG_M, BIG_N, cycles);
+		ok(greedy_better == 0 && broken == 0, "greedy never beats it there either, and no pair is taken twice");
 	}
 	{
 		int			cap[1] = {1};
