@@ -108,17 +108,93 @@ pair_cmp(const void *x, const void *y)
 	return (a->mentor > b->mentor) - (a->mentor < b->mentor);
 }
 
+/* An offered skill in the inverted list: which mentor offers it. */
+typedef struct offer_entry
+{
+	int64_t		skill;
+	int32_t		mentor;
+} offer_entry;
+
+static int
+offer_entry_cmp(const void *x, const void *y)
+{
+	const offer_entry *a = x, *b = y;
+
+	if (a->skill != b->skill)
+		return a->skill < b->skill ? -1 : 1;
+	return (a->mentor > b->mentor) - (a->mentor < b->mentor);
+}
+
+static int
+int32_cmp(const void *x, const void *y)
+{
+	int32_t		a = *(const int32_t *) x, b = *(const int32_t *) y;
+
+	return (a > b) - (a < b);
+}
+
+/* The first entry of the inverted list with this skill (nentries if none). */
+static int64_t
+first_offer(const offer_entry *list, int64_t nentries, int64_t skill)
+{
+	int64_t		lo = 0, hi = nentries;
+
+	while (lo < hi)
+	{
+		int64_t		mid = lo + (hi - lo) / 2;
+
+		if (list[mid].skill < skill)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The candidate mentors of a mentee, ascending: those offering one of the
+ * skills it seeks (through the inverted list, so a cohort over 100,000
+ * mentors only looks at the few that matter), or every mentor when it seeks
+ * none.  stamp[j] == i marks j as already taken for mentee i.
+ */
+static int32_t
+candidates_of(const mn_cohort *c, int32_t i, const offer_entry *list, int64_t nentries, int32_t *stamp, int32_t *out)
+{
+	int32_t		n = 0;
+
+	if (c->seek_first[i + 1] == c->seek_first[i])
+	{
+		for (int32_t j = 0; j < c->nmentors; j++)
+			out[n++] = j;
+		return n;
+	}
+	for (int64_t k = c->seek_first[i]; k < c->seek_first[i + 1]; k++)
+		for (int64_t e = first_offer(list, nentries, c->seeks[k].skill); e < nentries && list[e].skill == c->seeks[k].skill; e++)
+			if (stamp[list[e].mentor] != i)
+			{
+				stamp[list[e].mentor] = i;
+				out[n++] = list[e].mentor;
+			}
+	qsort(out, (size_t) n, sizeof(int32_t), int32_cmp);
+	return n;
+}
+
 mn_match_edge *
 mn_cohort_edges(const mn_cohort *c, const mn_fit_weights *w, int64_t max_pairs, const mn_allocator *a,
 				int64_t *n, int *error)
 {
 	mn_match_edge *out = NULL, *excl;
-	int64_t		k = 0;
+	int64_t		k = 0, noffers = c->offer_first[c->nmentors];
+	offer_entry *list;
+	int32_t    *stamp, *cand;
 
 	*n = 0;
 	*error = 0;
 	excl = mn_alloc(a, sizeof(mn_match_edge) * (size_t) (c->nexcluded + 1));
-	if (!excl)
+	list = mn_alloc(a, sizeof(offer_entry) * (size_t) (noffers + 1));
+	stamp = mn_alloc(a, sizeof(int32_t) * (size_t) (c->nmentors + 1));
+	cand = mn_alloc(a, sizeof(int32_t) * (size_t) (c->nmentors + 1));
+	if (!excl || !list || !stamp || !cand)
 	{
 		*error = 1;
 		return NULL;
@@ -126,6 +202,11 @@ mn_cohort_edges(const mn_cohort *c, const mn_fit_weights *w, int64_t max_pairs, 
 	if (c->nexcluded > 0)
 		memcpy(excl, c->excluded, sizeof(mn_match_edge) * (size_t) c->nexcluded);
 	qsort(excl, (size_t) c->nexcluded, sizeof(mn_match_edge), pair_cmp);
+	for (int32_t j = 0; j < c->nmentors; j++)
+		for (int64_t e = c->offer_first[j]; e < c->offer_first[j + 1]; e++)
+			list[e] = (offer_entry) {c->offers[e].skill, j};
+	qsort(list, (size_t) noffers, sizeof(offer_entry), offer_entry_cmp);
+
 	/* pass 0 counts the pairs, pass 1 scores them: memory follows the pairs, not mentees x mentors */
 	for (int pass = 0; pass < 2; pass++)
 	{
@@ -147,14 +228,17 @@ mn_cohort_edges(const mn_cohort *c, const mn_fit_weights *w, int64_t max_pairs, 
 			}
 			k = 0;
 		}
+		for (int32_t j = 0; j < c->nmentors; j++)
+			stamp[j] = -1;
 		for (int32_t i = 0; i < c->nmentees; i++)
 		{
 			const mn_skill_level *seeks = &c->seeks[c->seek_first[i]];
 			int32_t		nseeks = (int32_t) (c->seek_first[i + 1] - c->seek_first[i]);
+			int32_t		ncand = candidates_of(c, i, list, noffers, stamp, cand);
 
-			for (int32_t j = 0; j < c->nmentors; j++)
+			for (int32_t q = 0; q < ncand; q++)
 			{
-				int32_t		full, partial;
+				int32_t		j = cand[q], full, partial;
 
 				/* pairs come in (mentee, mentor) order, so the sorted exclusions are merged in */
 				while (x < c->nexcluded && (excl[x].mentee < i || (excl[x].mentee == i && excl[x].mentor < j)))
@@ -163,9 +247,6 @@ mn_cohort_edges(const mn_cohort *c, const mn_fit_weights *w, int64_t max_pairs, 
 					continue;
 				count_skills(seeks, nseeks, &c->offers[c->offer_first[j]],
 							 (int32_t) (c->offer_first[j + 1] - c->offer_first[j]), &full, &partial);
-				/* a mentee who seeks skills is only matched with a mentor offering one of them */
-				if (nseeks > 0 && full + partial == 0)
-					continue;
 				if (pass == 1)
 				{
 					out[k].mentee = i;
@@ -256,12 +337,23 @@ typedef struct heap_item
 	int32_t		v;
 } heap_item;
 
+/*
+ * Order of the heap: distance, then the sink before any other node.  With
+ * coarse scores many nodes tie with the sink; taking the sink first ends
+ * the search there instead of settling all of them.
+ */
+static inline int
+heap_less(heap_item a, heap_item b, int32_t sink)
+{
+	return a.d < b.d || (a.d == b.d && a.v == sink && b.v != sink);
+}
+
 static void
-heap_push(heap_item *h, int64_t *n, heap_item x)
+heap_push(heap_item *h, int64_t *n, heap_item x, int32_t sink)
 {
 	int64_t		i = (*n)++;
 
-	while (i > 0 && h[(i - 1) / 2].d > x.d)
+	while (i > 0 && heap_less(x, h[(i - 1) / 2], sink))
 	{
 		h[i] = h[(i - 1) / 2];
 		i = (i - 1) / 2;
@@ -270,7 +362,7 @@ heap_push(heap_item *h, int64_t *n, heap_item x)
 }
 
 static heap_item
-heap_pop(heap_item *h, int64_t *n)
+heap_pop(heap_item *h, int64_t *n, int32_t sink)
 {
 	heap_item	top = h[0], last = h[--(*n)];
 	int64_t		i = 0;
@@ -281,9 +373,9 @@ heap_pop(heap_item *h, int64_t *n)
 
 		if (c >= *n)
 			break;
-		if (c + 1 < *n && h[c + 1].d < h[c].d)
+		if (c + 1 < *n && heap_less(h[c + 1], h[c], sink))
 			c++;
-		if (h[c].d >= last.d)
+		if (!heap_less(h[c], last, sink))
 			break;
 		h[i] = h[c];
 		i = c;
@@ -326,7 +418,7 @@ relax(flow_state *s, int32_t round, int64_t *nh, int32_t from, int32_t to, int64
 		s->dist[to] = d;
 		s->prev_node[to] = from;
 		s->prev_edge[to] = via;
-		heap_push(s->heap, nh, (heap_item) {d, to});
+		heap_push(s->heap, nh, (heap_item) {d, to}, s->T);
 	}
 }
 
@@ -340,7 +432,7 @@ route_unit(flow_state *s, int32_t src, int32_t round)
 	relax(s, round, &nh, -1, src, 0, -1);
 	for (;;)
 	{
-		heap_item	it = heap_pop(s->heap, &nh);
+		heap_item	it = heap_pop(s->heap, &nh, T);
 		int32_t		v = it.v;
 
 		if (s->done[v] || it.d > s->dist[v])

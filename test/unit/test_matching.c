@@ -224,6 +224,42 @@ main(void)
 		ok(!mn_fit_weights_valid(&bad), "all-zero weights are refused");
 	}
 
+	/* a cohort's pairs: skill filter through the inverted list, exclusions, scores as mn_fit_score */
+	{
+		/* mentee 0 seeks skills 10 (level 3) and 20 (level 2); mentee 1 seeks nothing; mentee 2 seeks 99 */
+		int64_t		seek_first[4] = {0, 2, 2, 3};
+		mn_skill_level seeks[3] = {{10, 3}, {20, 2}, {99, 1}};
+		/* mentor 0 offers 10@5; mentor 1 offers 30@5; mentor 2 offers 20@1 and 10@2; mentor 3 offers 10@4 */
+		int64_t		offer_first[5] = {0, 1, 2, 4, 5};
+		mn_skill_level offers[5] = {{10, 5}, {30, 5}, {20, 1}, {10, 2}, {10, 4}};
+		int32_t		active[4] = {0, 1, 2, 0}, max_places[4] = {2, 2, 4, 1}, rating_count[4] = {0, 3, 10, 1};
+		double		rating_mean[4] = {0, 4.5, 3.9, 5};
+		mn_match_edge excluded[1] = {{0, 3, 0}};
+		mn_cohort	c = {3, 4, seek_first, seeks, offer_first, offers, active, max_places, rating_mean, rating_count,
+						 excluded, 1};
+		int64_t		n;
+		int			error, same = 1;
+		mn_match_edge *e = mn_cohort_edges(&c, &W, 100, &A, &n, &error);
+
+		ok(error == 0 && n == 6, "cohort pairs: 0-0, 0-2 (0-1 offers nothing sought, 0-3 excluded), 1-0..1-3, none for 2 (%lld)",
+		   (long long) n);
+		ok(n == 6 && e[0].mentee == 0 && e[0].mentor == 0 && e[1].mentee == 0 && e[1].mentor == 2 &&
+		   e[2].mentee == 1 && e[2].mentor == 0 && e[5].mentee == 1 && e[5].mentor == 3, "pairs come by mentee, then mentor");
+		for (int64_t k = 0; k < n; k++)
+		{
+			int32_t		i = e[k].mentee, j = e[k].mentor;
+			mn_fit		f = mn_fit_score(&W, &seeks[seek_first[i]], (int32_t) (seek_first[i + 1] - seek_first[i]),
+										 &offers[offer_first[j]], (int32_t) (offer_first[j + 1] - offer_first[j]),
+										 0, 0, active[j], max_places[j], rating_mean[j], rating_count[j]);
+
+			same &= fabs(f.score - e[k].score) < 1e-12;
+		}
+		ok(same, "every pair's score is mn_fit_score's for the same data");
+		e = mn_cohort_edges(&c, &W, 5, &A, &n, &error);
+		ok(e == NULL && error == 3 && n == 6, "more pairs than max_pairs: refused with the count");
+		arena_free();
+	}
+
 	/* optimal equals brute force; stable has no blocking pair; both respect capacities */
 	{
 		int			wrong_total = 0, broken = 0, blocking = 0, instances = 0, greedy_better = 0;
