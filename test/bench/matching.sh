@@ -119,7 +119,9 @@ q -c "SELECT format('%s calls: median %s ms, p95 %s ms (target < 50 ms)', count(
                     round((percentile_cont(0.5) WITHIN GROUP (ORDER BY ms))::numeric, 1),
                     round((percentile_cont(0.95) WITHIN GROUP (ORDER BY ms))::numeric, 1)) FROM bench_suggest"
 echo "## plan of the candidate query (auto_explain of _top_fits, one call)"
-psql -X -q -d $db -v ON_ERROR_STOP=1 2>&1 <<'SQL' | sed -n '/Query Text: WITH credit/,/^$/p' | grep -E "^\s+(->|[A-Z])" | sed -E 's/\(cost=[^)]*\) //' | head -40
+psql -X -q -d $db -v ON_ERROR_STOP=1 2>&1 <<'SQL' \
+  | awk '/Query Text: WITH credit/ {on = 1; next} on && /(CONTEXT|duration):/ {exit} on && /\(cost=/ {print}' \
+  | sed -E -e 's/^\t//' -e 's/\(cost=[^)]*\) //'
 LOAD 'auto_explain';
 SET auto_explain.log_min_duration = 0;
 SET auto_explain.log_analyze = on;
@@ -130,4 +132,5 @@ SET auto_explain.log_level = log;
 SELECT count(*) FROM mentor.suggest_mentors((SELECT id FROM mentor.users WHERE username = 'seeker'), 10,
                                             'Mon-Fri 18:00-21:00 @ Europe/Berlin');
 SQL
+echo "(the sort key is the score: overlap_minutes and _fit_score for every candidate)"
 [ -n "${KEEP:-}" ] || dropdb $db
