@@ -98,15 +98,7 @@ mn_fit_score(const mn_fit_weights *w,
 						 rating_mean, rating_count);
 }
 
-static int
-pair_cmp(const void *x, const void *y)
-{
-	const mn_match_edge *a = x, *b = y;
-
-	if (a->mentee != b->mentee)
-		return a->mentee < b->mentee ? -1 : 1;
-	return (a->mentor > b->mentor) - (a->mentor < b->mentor);
-}
+static int	edge_cmp(const void *x, const void *y);
 
 /* An offered skill in the inverted list: which mentor offers it. */
 typedef struct offer_entry
@@ -201,7 +193,7 @@ mn_cohort_edges(const mn_cohort *c, const mn_fit_weights *w, int64_t max_pairs, 
 	}
 	if (c->nexcluded > 0)
 		memcpy(excl, c->excluded, sizeof(mn_match_edge) * (size_t) c->nexcluded);
-	qsort(excl, (size_t) c->nexcluded, sizeof(mn_match_edge), pair_cmp);
+	qsort(excl, (size_t) c->nexcluded, sizeof(mn_match_edge), edge_cmp);
 	for (int32_t j = 0; j < c->nmentors; j++)
 		for (int64_t e = c->offer_first[j]; e < c->offer_first[j + 1]; e++)
 			list[e] = (offer_entry) {c->offers[e].skill, j};
