@@ -81,3 +81,19 @@ SELECT overlap_minutes('Mon 09:00-12:00 @ Europe/Berlin', 'Mon 10:00-14:00 @ Asi
        overlap_minutes('Mon 09:00-12:00 @ Europe/Berlin', 'Mon 10:00-14:00 @ Asia/Tbilisi', '2026-06-22') AS june,
        overlap_minutes('Mon-Fri 09:00-17:00 @ America/New_York', 'Mon-Fri 09:00-17:00 @ Europe/London', '2026-11-23') AS ny_london,
        overlap_minutes('Mon 09:00-12:00 @ UTC', '@ UTC', '2026-11-23') AS with_nothing;
+
+-- Weeks without a DST change are converted by arithmetic, weeks with one through the zone (so a
+-- year-long range takes the slow path): every week of 2026 in five zones, both ways, the same.
+SELECT count(*) AS weeks_compared,
+       count(*) FILTER (WHERE occurrences(a, tstzrange(w, w + interval '7 days'))
+                          <> occurrences(a, tstzrange('2025-12-01', '2027-02-01')) * tstzmultirange(tstzrange(w, w + interval '7 days')))
+           AS weeks_differing
+  FROM generate_series('2025-12-29'::timestamptz, '2026-12-28', interval '7 days') w,
+       unnest(ARRAY['Mon-Sun 00:30-03:30, Sat 21:00-02:00 @ Europe/Berlin', 'Mon-Fri 01:15-02:45 @ America/New_York',
+                    'Sun 02:00-03:00, Wed 09:00-17:00 @ Australia/Sydney', 'Mon-Fri 19:00-21:00 @ Asia/Kolkata',
+                    'Sat 02:30-04:00 @ Pacific/Auckland']::availability[]) a;
+-- A scan compares one schedule with many: the cached side must not leak into the other argument.
+SELECT array_agg(overlap_minutes(m, 'Mon-Fri 18:00-21:00 @ Europe/Berlin', '2026-11-23') ORDER BY n) AS mentee_second,
+       array_agg(overlap_minutes('Mon-Fri 18:00-21:00 @ Europe/Berlin', m, '2026-11-23') ORDER BY n) AS mentee_first
+  FROM (VALUES (1, 'Mon 18:00-20:00 @ Europe/Berlin'::availability), (2, 'Tue 12:00-13:00 @ America/New_York'),
+               (3, 'Mon 18:00-20:00 @ Europe/Berlin'), (4, 'Mon-Fri 19:00-23:00 @ Europe/London')) x(n, m);

@@ -286,7 +286,7 @@ zone_clock(void *ctx, int64_t day, int32_t minute)
 	return result;
 }
 
-/* Whether tz keeps one offset over local days [first, last] (with a day of margin), and which. */
+/* Whether tz keeps one offset over local days [first, last] (two days of margin), and which. */
 static void
 zone_span_init(zone_span *z, pg_tz *tz, int64 first, int64 last)
 {
