@@ -197,7 +197,7 @@ mn_match_cohort_sql(PG_FUNCTION_ARGS)
 	mn_match_result r;
 	double	   *rating_mean;
 	mn_match_edge *edges, *excluded;
-	int64		ne, k = 0;
+	int64		ne, k = 0, *seek_first, *offer_first;
 	int			error;
 
 	if (nmentees < 0)
@@ -235,8 +235,10 @@ mn_match_cohort_sql(PG_FUNCTION_ARGS)
 	}
 	c.nmentees = nmentees;
 	c.nmentors = nmentors;
-	c.seeks = skill_lists_arg(fcinfo, 1, nmentees, "seek_mentee", (int64 **) &c.seek_first);
-	c.offers = skill_lists_arg(fcinfo, 4, nmentors, "offer_mentor", (int64 **) &c.offer_first);
+	c.seeks = skill_lists_arg(fcinfo, 1, nmentees, "seek_mentee", &seek_first);
+	c.offers = skill_lists_arg(fcinfo, 4, nmentors, "offer_mentor", &offer_first);
+	c.seek_first = seek_first;
+	c.offer_first = offer_first;
 	c.active = active;
 	c.max_places = max_places;
 	c.rating_mean = rating_mean;
@@ -266,7 +268,7 @@ mn_match_cohort_sql(PG_FUNCTION_ARGS)
 	r = method[0] == 'o' ? mn_match_optimal(&p, &a) : method[0] == 's' ? mn_match_stable(&p, &a) : mn_match_greedy(&p, &a);
 	if (r.error == 2)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("a pair refers to a mentee or mentor out of range")));
+						errmsg("a pair refers to a mentee or mentor out of range, or has a score above %g", MN_MATCH_MAX_SCORE)));
 	if (r.error)
 		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory matching %d mentees", nmentees)));
 

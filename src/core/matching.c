@@ -288,7 +288,9 @@ usable_edges(const mn_match_problem *p, const mn_allocator *a, int64_t *n, int *
 	{
 		const mn_match_edge *x = &p->edges[i];
 
-		if (x->mentee < 0 || x->mentee >= p->nmentees || x->mentor < 0 || x->mentor >= p->nmentors)
+		/* scores are scaled to integers for the flow: beyond MN_MATCH_MAX_SCORE sums could overflow */
+		if (x->mentee < 0 || x->mentee >= p->nmentees || x->mentor < 0 || x->mentor >= p->nmentors ||
+			x->score > MN_MATCH_MAX_SCORE)
 		{
 			*error = 2;
 			return NULL;
@@ -318,8 +320,8 @@ usable_edges(const mn_match_problem *p, const mn_allocator *a, int64_t *n, int *
  * optimal.  Dijkstra from the unit's mentee stops as soon as the sink is
  * settled; potentials keep reduced costs non-negative, and only the nodes
  * settled move theirs.  Most units find a free place in a few steps, which
- * is what makes 2,000 x 500 dense instances take tens of milliseconds
- * instead of the seconds a full search from a super source would.
+ * is what makes 2,000 x 500 dense instances take a fraction of a second
+ * instead of the tens of seconds a full search from a super source took.
  */
 
 /* a binary min-heap of (distance, node) */
@@ -378,7 +380,6 @@ heap_pop(heap_item *h, int64_t *n, int32_t sink)
 }
 
 #define SCORE_SCALE 1e9
-#define INF_DIST (INT64_MAX / 4)
 
 typedef struct flow_state
 {

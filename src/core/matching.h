@@ -70,6 +70,9 @@ typedef struct mn_match_edge
 	double		score;
 } mn_match_edge;
 
+/* Scores above this are refused (error 2); fit scores are in 0..1. */
+#define MN_MATCH_MAX_SCORE 1000.0
+
 typedef struct mn_match_problem
 {
 	int32_t		nmentees;

@@ -370,6 +370,10 @@ main(void)
 		ok(mn_match_optimal(&p, &A).error == 2 && mn_match_stable(&p, &A).error == 2, "an edge to an unknown mentor is refused");
 		p.per_mentee = 0;
 		ok(mn_match_optimal(&p, &A).error == 2, "per_mentee < 1 is refused");
+		bad[0] = (mn_match_edge) {0, 0, 1e300};
+		p.per_mentee = 1;
+		ok(mn_match_optimal(&p, &A).error == 2 && mn_match_greedy(&p, &A).error == 2,
+		   "a score too large to scale is refused, not overflowed");
 	}
 	return tap_done();
 }
