@@ -165,7 +165,9 @@ END
 $$;
 COMMENT ON FUNCTION _explain_overlap(bigint, bigint, tstzrange, bigint) IS
     'Internal: raises 23P01 naming the live session that overlaps, after an exclusion constraint refused a write';
-CREATE TRIGGER sessions_check BEFORE INSERT OR UPDATE OF during, status, mentor_id, mentee_id ON sessions
+-- Only a new row or a new time needs checking: booking, completing and
+-- cancelling change the status, not the range, and skip this trigger.
+CREATE TRIGGER sessions_check BEFORE INSERT OR UPDATE OF during ON sessions
     FOR EACH ROW EXECUTE FUNCTION _sessions_check();
 
 -- The mentor profile behind a session, or MN006.
@@ -191,12 +193,19 @@ COMMENT ON FUNCTION _mentor_profile(bigint) IS 'Internal: a user''s mentor profi
 -- of transfers (parts) of the hold.
 CREATE FUNCTION _hold_price(mentee_id bigint, amount bigint, id uuid, session_id bigint, during tstzrange)
     RETURNS integer
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
-SELECT count(*)::integer
-  FROM spend_tokens(mentee_id, amount, system_account('revenue'), id, 'hold', format('session %s', session_id),
-                    pending => true, timeout => upper(during) + (setting('session.hold_grace') #>> '{}')::interval - now())
+-- PL/pgSQL rather than SQL: its plan is cached for the session, where a SQL
+-- function's is parsed and planned again in every transaction.
+DECLARE
+    parts integer;
+BEGIN
+    SELECT count(*)::integer INTO parts
+      FROM spend_tokens(mentee_id, amount, system_account('revenue'), id, 'hold', format('session %s', session_id),
+                        pending => true, timeout => upper(during) + (setting('session.hold_grace') #>> '{}')::interval - now());
+    RETURN parts;
+END
 $$;
 COMMENT ON FUNCTION _hold_price(bigint, bigint, uuid, bigint, tstzrange) IS
     'Internal: holds a session''s price in the ledger (spend_tokens, pending) and returns its number of parts';
