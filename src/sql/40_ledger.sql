@@ -390,8 +390,11 @@ AS $$ SELECT md5(base::text || ':' || label)::uuid $$;
 COMMENT ON FUNCTION _derived_id(uuid, text) IS 'Internal: a deterministic uuid for the n-th transfer of one idempotent call';
 
 -- The ids of the transfers of one multi-part call: the call's own id, then ids derived from it.
+-- Not STRICT, so that it is inlined into the calling query: a CASE is not
+-- provably strict, and a STRICT SQL function whose body is not would be run
+-- (parsed and planned) on every call.  NULL in still gives NULL out.
 CREATE FUNCTION _part_id(base uuid, part int) RETURNS uuid
-LANGUAGE sql IMMUTABLE STRICT
+LANGUAGE sql IMMUTABLE
 AS $$ SELECT CASE WHEN part = 0 THEN base ELSE @extschema@._derived_id(base, part::text) END $$;
 COMMENT ON FUNCTION _part_id(uuid, integer) IS 'Internal: id of part n (from 0) of a multi-transfer call such as spend_tokens';
 

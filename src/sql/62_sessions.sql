@@ -313,6 +313,7 @@ CREATE FUNCTION book_session(session_id bigint, mentee_id bigint, id uuid) RETUR
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     s     sessions := _lock_session(session_id);
@@ -427,6 +428,7 @@ CREATE FUNCTION complete_session(session_id bigint) RETURNS boolean
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
+SET plan_cache_mode = force_generic_plan
 AS $$
 DECLARE
     s sessions := _lock_session(session_id);
