@@ -34,7 +34,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 REGRESS = core identity lifecycle history ledger courses crosscheck teams availability sessions matching
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
-ISOLATION = lifecycle_cache history_actors ledger_races learning_races
+ISOLATION = lifecycle_cache history_actors ledger_races learning_races matching_races
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation
 
 PG_CPPFLAGS = -I$(srcdir)/src
