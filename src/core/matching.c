@@ -306,6 +306,18 @@ usable_edges(const mn_match_problem *p, const mn_allocator *a, int64_t *n, int *
 	return e;
 }
 
+/* Edges sorted by mentee: mentee m's are e[first[m] .. first[m+1]). */
+static void
+mentee_offsets(const mn_match_edge *e, int64_t ne, int32_t M, int64_t *first)
+{
+	for (int64_t i = 0, m = 0; m <= M; m++)
+	{
+		while (i < ne && e[i].mentee < m)
+			i++;
+		first[m] = i;
+	}
+}
+
 /* ---- optimal: min-cost flow ---- */
 
 /*
@@ -554,12 +566,7 @@ mn_match_optimal(const mn_match_problem *p, const mn_allocator *a)
 		r.error = 1;
 		return r;
 	}
-	for (int64_t i = 0, m = 0; m <= M; m++)
-	{
-		while (i < ne && e[i].mentee < m)
-			i++;
-		first[m] = i;
-	}
+	mentee_offsets(e, ne, M, first);
 	s.first = first;
 
 	/* start potentials: each mentor at its cheapest incoming pair, the sink below all */
@@ -697,12 +704,7 @@ mn_match_stable(const mn_match_problem *p, const mn_allocator *a)
 		return r;
 	}
 	/* each mentee's edges, best score first (ties: lower mentor index) */
-	for (int64_t i = 0, m = 0; m <= M; m++)
-	{
-		while (i < ne && e[i].mentee < m)
-			i++;
-		first[m] = i;
-	}
+	mentee_offsets(e, ne, M, first);
 	for (int32_t m = 0; m < M; m++)
 	{
 		for (int64_t i = first[m] + 1; i < first[m + 1]; i++)
