@@ -298,7 +298,13 @@ usable_edges(const mn_match_problem *p, const mn_allocator *a, int64_t *n, int *
 		if (isfinite(x->score) && x->score > 0 && p->capacity[x->mentor] > 0)
 			e[k++] = *x;
 	}
-	qsort(e, (size_t) k, sizeof(mn_match_edge), edge_cmp);
+	/* a cohort's pairs come sorted already (mn_cohort_edges): sort only when they are not */
+	for (int64_t i = 1; i < k; i++)
+		if (edge_cmp(&e[i - 1], &e[i]) > 0)
+		{
+			qsort(e, (size_t) k, sizeof(mn_match_edge), edge_cmp);
+			break;
+		}
 	for (int64_t i = 0; i < k; i++)
 		if (out == 0 || e[i].mentee != e[out - 1].mentee || e[i].mentor != e[out - 1].mentor)
 			e[out++] = e[i];
@@ -452,13 +458,10 @@ route_unit(flow_state *s, int32_t src, int32_t round)
 			for (int64_t k = s->first[v]; k < s->first[v + 1]; k++)
 			{
 				int32_t		w = M + s->e[k].mentor;
-				int64_t		nd;
 
 				if (s->used[k] || (s->stamp[w] == round && s->done[w]))
 					continue;
-				nd = it.d + s->cost[k] + s->pot[v] - s->pot[w];
-				if (s->stamp[w] != round || nd < s->dist[w])
-					relax(s, round, &nh, v, w, nd, k);
+				relax(s, round, &nh, v, w, it.d + s->cost[k] + s->pot[v] - s->pot[w], k);
 			}
 		}
 		else
