@@ -9,8 +9,8 @@
 # ROUNDS rounds of CYCLES cycles, interleaved, medians reported.
 # A third measurement, the floor, shows what the session row itself costs: each
 # step as one statement doing only the raw ledger calls and the session's
-# UPDATE (no checks, no promo lookup, no retry handling), so no booking
-# implementation on this schema can beat it.
+# UPDATE (no checks, no promo lookup, no retry handling): a booking that
+# still writes the session row through the executor can hardly go faster.
 # Runs inside pg_virtualenv (scripts/bench.sh).
 set -euo pipefail
 ROUNDS="${ROUNDS:-3}"; CYCLES="${CYCLES:-16000}"; CLIENTS="${CLIENTS:-8}"; MENTORS="${MENTORS:-10000}"
