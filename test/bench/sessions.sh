@@ -72,16 +72,25 @@ run() {   # run SCRIPT-TEXT: prints elapsed seconds of CLIENTS x per_client tran
     if ! grep -q "number of failed transactions: 0" <<<"$out"; then echo "$out" | tail -5 >&2; exit 1; fi
     awk -v tps="$(sed -nE 's/^tps = ([0-9.]+).*/\1/p' <<<"$out")" -v n=$((per_client * CLIENTS)) 'BEGIN {printf "%.3f", n / tps}'
 }
+# cycles/s of a round whose booking took $1 s and completion $2 s.
+per_sec() { awk -v a="$1" -v b="$2" -v n=$((per_client * CLIENTS)) 'BEGIN {printf "%.0f", n / (a + b)}'; }
+# One round of sessions booked by BOOK-SQL and completed by COMPLETE-SQL: sets cps.
+session_cycles() {   # session_cycles LABEL BOOK-SQL COMPLETE-SQL
+    local a b done_
+    prepare
+    a=$(run "$2")
+    take_place
+    b=$(run "$3")
+    done_=$(q -c "SELECT count(*) FROM mentor.sessions WHERE id IN (SELECT session_id FROM bench_cycles) AND status = 'completed'")
+    [ "$done_" = $((per_client * CLIENTS)) ] || { echo "$1: only $done_ sessions completed" >&2; exit 1; }
+    echo "# $1: booking ${a}s, completion ${b}s" >&2
+    cps=$(per_sec "$a" "$b")
+}
 declare -a ours raw floor
 for round in $(seq 1 "$ROUNDS"); do
-    prepare
-    a=$(run "SELECT mentor.book_session(session_id, mentee, hold) FROM bench_cycles WHERE k = (SELECT nextval('bench_a'));")
-    take_place
-    b=$(run "SELECT mentor.complete_session(session_id) FROM bench_cycles WHERE k = (SELECT nextval('bench_b'));")
-    done_=$(q -c "SELECT count(*) FROM mentor.sessions WHERE id IN (SELECT session_id FROM bench_cycles) AND status = 'completed'")
-    [ "$done_" = $((per_client * CLIENTS)) ] || { echo "only $done_ sessions completed" >&2; exit 1; }
-    echo "# ours: booking ${a}s, completion ${b}s" >&2
-    ours+=("$(awk -v a="$a" -v b="$b" -v n=$((per_client * CLIENTS)) 'BEGIN {printf "%.0f", n / (a + b)}')")
+    session_cycles ours "SELECT mentor.book_session(session_id, mentee, hold) FROM bench_cycles WHERE k = (SELECT nextval('bench_a'));" \
+                        "SELECT mentor.complete_session(session_id) FROM bench_cycles WHERE k = (SELECT nextval('bench_b'));"
+    ours+=("$cps")
 
     prepare
     a=$(run "SELECT mentor.transfer(hold, wallet, mentor.system_account('revenue'), 50, 'hold', 'bench', true,
@@ -91,23 +100,19 @@ for round in $(seq 1 "$ROUNDS"); do
     done_=$(q -c "SELECT count(*) FROM mentor.ledger_transfers WHERE kind = 'earning' AND id IN (SELECT earn FROM bench_cycles)")
     [ "$done_" = $((per_client * CLIENTS)) ] || { echo "only $done_ baseline cycles made" >&2; exit 1; }
     echo "# raw: hold ${a}s, post+earn ${b}s" >&2
-    raw+=("$(awk -v a="$a" -v b="$b" -v n=$((per_client * CLIENTS)) 'BEGIN {printf "%.0f", n / (a + b)}')")
+    raw+=("$(per_sec "$a" "$b")")
 
-    prepare
-    a=$(run "WITH c AS (SELECT * FROM bench_cycles WHERE k = (SELECT nextval('bench_a'))),
-                  h AS (SELECT c.*, mentor.transfer(hold, wallet, mentor.system_account('revenue'), 50, 'hold', 'bench', true,
-                                                    interval '30 days') FROM c)
-             UPDATE mentor.sessions s SET mentee_id = h.mentee, status = 'confirmed', hold_id = h.hold, hold_parts = 1
-               FROM h WHERE s.id = h.session_id;")
-    take_place
-    b=$(run "WITH c AS (SELECT * FROM bench_cycles WHERE k = (SELECT nextval('bench_b'))),
-                  h AS (SELECT c.*, mentor.post_pending(hold, post), mentor.transfer(earn, mentor.system_account('revenue'),
-                                                                                     earnings, 40, 'earning', 'bench') FROM c)
-             UPDATE mentor.sessions s SET status = 'completed', completed_at = now() FROM h WHERE s.id = h.session_id;")
-    done_=$(q -c "SELECT count(*) FROM mentor.sessions WHERE id IN (SELECT session_id FROM bench_cycles) AND status = 'completed'")
-    [ "$done_" = $((per_client * CLIENTS)) ] || { echo "floor: only $done_ sessions completed" >&2; exit 1; }
-    echo "# floor: booking ${a}s, completion ${b}s" >&2
-    floor+=("$(awk -v a="$a" -v b="$b" -v n=$((per_client * CLIENTS)) 'BEGIN {printf "%.0f", n / (a + b)}')")
+    session_cycles floor \
+        "WITH c AS (SELECT * FROM bench_cycles WHERE k = (SELECT nextval('bench_a'))),
+              h AS (SELECT c.*, mentor.transfer(hold, wallet, mentor.system_account('revenue'), 50, 'hold', 'bench', true,
+                                                interval '30 days') FROM c)
+         UPDATE mentor.sessions s SET mentee_id = h.mentee, status = 'confirmed', hold_id = h.hold, hold_parts = 1
+           FROM h WHERE s.id = h.session_id;" \
+        "WITH c AS (SELECT * FROM bench_cycles WHERE k = (SELECT nextval('bench_b'))),
+              h AS (SELECT c.*, mentor.post_pending(hold, post), mentor.transfer(earn, mentor.system_account('revenue'),
+                                                                                 earnings, 40, 'earning', 'bench') FROM c)
+         UPDATE mentor.sessions s SET status = 'completed', completed_at = now() FROM h WHERE s.id = h.session_id;"
+    floor+=("$cps")
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 mo=$(median "${ours[@]}"); mr=$(median "${raw[@]}"); mf=$(median "${floor[@]}")
