@@ -244,19 +244,33 @@ $$;
 COMMENT ON FUNCTION refresh_suggestions(bigint, integer, availability) IS
     'Replaces a mentee''s pending suggestions with the current best k; returns how many were written';
 
+-- Accepting and declining lock the suggestion first, so that of two racing
+-- calls the second sees what the first did.
+CREATE FUNCTION _lock_suggestion(suggestion_id bigint) RETURNS suggestions
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    sg suggestions;
+BEGIN
+    SELECT * INTO sg FROM suggestions s WHERE s.id = suggestion_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'suggestion % does not exist', coalesce(suggestion_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN sg;
+END
+$$;
+COMMENT ON FUNCTION _lock_suggestion(bigint) IS 'Internal: locks a suggestion row or raises P0002';
+
 CREATE FUNCTION accept_suggestion(suggestion_id bigint) RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    sg suggestions;
+    sg suggestions := _lock_suggestion(suggestion_id);
     ms bigint;
 BEGIN
-    SELECT * INTO sg FROM suggestions s WHERE s.id = suggestion_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'suggestion % does not exist', coalesce(suggestion_id::text, 'NULL') USING ERRCODE = 'no_data_found';
-    END IF;
     IF sg.status <> 'pending' THEN
         RAISE EXCEPTION 'suggestion % is already %', sg.id, sg.status USING ERRCODE = 'MN006';
     END IF;
@@ -273,14 +287,13 @@ LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
+DECLARE
+    sg suggestions := _lock_suggestion(suggestion_id);
 BEGIN
-    UPDATE suggestions s SET status = 'declined' WHERE s.id = suggestion_id AND s.status = 'pending';
-    IF NOT FOUND THEN
-        IF NOT EXISTS (SELECT 1 FROM suggestions s WHERE s.id = suggestion_id) THEN
-            RAISE EXCEPTION 'suggestion % does not exist', coalesce(suggestion_id::text, 'NULL') USING ERRCODE = 'no_data_found';
-        END IF;
-        RAISE EXCEPTION 'suggestion % is not pending', suggestion_id USING ERRCODE = 'MN006';
+    IF sg.status <> 'pending' THEN
+        RAISE EXCEPTION 'suggestion % is not pending', sg.id USING ERRCODE = 'MN006';
     END IF;
+    UPDATE suggestions s SET status = 'declined' WHERE s.id = sg.id;
 END
 $$;
 COMMENT ON FUNCTION decline_suggestion(bigint) IS 'Declines a pending suggestion; the pair is never suggested again';

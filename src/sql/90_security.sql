@@ -148,6 +148,6 @@ BEGIN
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION _top_fits(bigint, integer, availability, boolean) FROM PUBLIC;
+    REVOKE EXECUTE ON FUNCTION _top_fits(bigint, integer, availability, boolean), _lock_suggestion(bigint) FROM PUBLIC;
 END
 $grants$;
