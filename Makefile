@@ -17,6 +17,7 @@ OBJS = \
 	src/ledger.o \
 	src/ledger_accounts.o \
 	src/ledger_sql.o \
+	src/sessions.o \
 	src/crosscheck.o \
 	src/teams.o \
 	src/availability.o \

@@ -69,18 +69,6 @@ check_lifecycle_name(const char *name)
 						 LC_STATE_NAME_MAX)));
 }
 
-static SPIPlanPtr
-keep_plan(const char *sql, int nargs, Oid *argtypes)
-{
-	SPIPlanPtr	plan = SPI_prepare(sql, nargs, argtypes);
-
-	if (plan == NULL)
-		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
-	if (SPI_keepplan(plan) != 0)
-		elog(ERROR, "SPI_keepplan failed");
-	return plan;
-}
-
 /* Reads one lifecycle from the catalogue into LifecycleContext; NULL if it does not exist. */
 static lc_graph *
 load_lifecycle(const char *name)
@@ -100,11 +88,11 @@ load_lifecycle(const char *name)
 	state_defs_oid = get_relname_relid("lifecycle_state_defs", nsp);
 	transition_defs_oid = get_relname_relid("lifecycle_transition_defs", nsp);
 	if (states_plan == NULL)
-		states_plan = keep_plan("SELECT state, is_initial, is_final FROM mentor.lifecycles"
-								" WHERE name = $1 ORDER BY position", 1, argtypes);
+		states_plan = mn_keep_plan("SELECT state, is_initial, is_final FROM mentor.lifecycles"
+								" WHERE name = $1 ORDER BY position", 1, argtypes, 0);
 	if (transitions_plan == NULL)
-		transitions_plan = keep_plan("SELECT from_state, to_state FROM mentor.lifecycle_transitions"
-									 " WHERE name = $1", 1, argtypes);
+		transitions_plan = mn_keep_plan("SELECT from_state, to_state FROM mentor.lifecycle_transitions"
+									 " WHERE name = $1", 1, argtypes, 0);
 	args[0] = CStringGetTextDatum(name);
 
 	ret = SPI_execute_plan(states_plan, args, NULL, true, 0);

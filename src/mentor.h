@@ -28,6 +28,8 @@ extern bool mn_same_value(Form_pg_attribute att, Datum a, bool anull, Datum b, b
 extern TimestampTz mn_clock(void);
 extern void mn_materialize_srf(FunctionCallInfo fcinfo);
 extern Datum *mn_array_arg(FunctionCallInfo fcinfo, int argno, const char *name, Oid elemtype, int *n);
+struct _SPI_plan;
+extern struct _SPI_plan *mn_keep_plan(const char *sql, int nargs, Oid *argtypes, int options);
 
 /* lifecycle.c */
 extern void mn_lifecycle_init(void);

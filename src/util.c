@@ -12,6 +12,7 @@
 #include "access/relation.h"
 #include "access/detoast.h"
 #include "commands/trigger.h"
+#include "executor/spi.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -259,4 +260,22 @@ mn_materialize_srf(FunctionCallInfo fcinfo)
 	rsinfo->returnMode = SFRM_Materialize;
 	MemoryContextSwitchTo(old);
 #endif
+}
+
+/*
+ * A plan kept for the life of the backend (the plan cache revalidates it
+ * after DDL).  CURSOR_OPT_GENERIC_PLAN in options skips the custom plans the
+ * plan cache would otherwise try first, for statements that look up one row
+ * by key, where a custom plan is never better.
+ */
+SPIPlanPtr
+mn_keep_plan(const char *sql, int nargs, Oid *argtypes, int options)
+{
+	SPIPlanPtr	plan = SPI_prepare_cursor(sql, nargs, argtypes, options);
+
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare failed for \"%s\": %s", sql, SPI_result_code_string(SPI_result));
+	if (SPI_keepplan(plan) != 0)
+		elog(ERROR, "SPI_keepplan failed");
+	return plan;
 }

@@ -309,48 +309,15 @@ END
 $$;
 COMMENT ON FUNCTION _lock_session(bigint) IS 'Internal: locks a session row or raises P0002';
 
+-- book_session and complete_session are C (src/sessions.c): the two steps
+-- of every paid session, written to cost little more than the ledger calls
+-- beneath them.  SET search_path keeps their kept plans valid whatever the
+-- caller's path.
 CREATE FUNCTION book_session(session_id bigint, mentee_id bigint, id uuid) RETURNS bigint
-LANGUAGE plpgsql
+LANGUAGE c
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
-SET plan_cache_mode = force_generic_plan
-AS $$
-DECLARE
-    s     sessions := _lock_session(session_id);
-    parts integer;
-BEGIN
-    IF id IS NULL OR mentee_id IS NULL THEN
-        RAISE EXCEPTION 'mentee_id and id are required' USING ERRCODE = 'null_value_not_allowed',
-            HINT = 'id is the booking''s idempotency key: generate one uuid per booking attempt and reuse it on retry.';
-    END IF;
-    -- A retry of a booking that went through returns it.
-    IF s.hold_id = id AND s.mentee_id = book_session.mentee_id AND s.status = 'confirmed' THEN
-        RETURN s.id;
-    END IF;
-    IF s.mentor_id = book_session.mentee_id THEN
-        RAISE EXCEPTION 'a mentor cannot book their own session' USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('Session %s belongs to user %s.', s.id, s.mentor_id);
-    END IF;
-    IF s.status <> 'pending' OR s.mentee_id IS NOT NULL THEN
-        RAISE EXCEPTION 'session % is not open for booking', s.id USING ERRCODE = 'MN006',
-            DETAIL = format('It is %s%s.', s.status, CASE WHEN s.mentee_id IS NOT NULL THEN ' and taken' ELSE '' END);
-    END IF;
-    IF lower(s.during) <= now() THEN
-        RAISE EXCEPTION 'session % has already started', s.id USING ERRCODE = 'MN008';
-    END IF;
-    IF s.price_tokens > 0 THEN
-        parts := _hold_price(book_session.mentee_id, s.price_tokens, id, s.id, s.during);
-    END IF;
-    BEGIN
-        UPDATE sessions t SET mentee_id = book_session.mentee_id, status = 'confirmed',
-                              hold_id = CASE WHEN parts > 0 THEN book_session.id END, hold_parts = parts
-         WHERE t.id = s.id;
-    EXCEPTION WHEN exclusion_violation THEN
-        PERFORM _explain_overlap(NULL, book_session.mentee_id, s.during, s.id);
-    END;
-    RETURN s.id;
-END
-$$;
+AS 'MODULE_PATHNAME', 'mn_book_session';
 COMMENT ON FUNCTION book_session(bigint, bigint, uuid) IS
     'Books an open slot for a mentee: holds the price (promo tokens first, then the wallet) and confirms it, or '
     'changes nothing: MN002 not enough tokens, MN006 not open, 22023 own session, 23P01 the mentee is busy then. '
@@ -425,30 +392,10 @@ COMMENT ON FUNCTION respond_request(bigint, boolean, text) IS
     'The mentor accepts (confirmed) or rejects (the hold is released) a requested session; MN006 if it is not a request';
 
 CREATE FUNCTION complete_session(session_id bigint) RETURNS boolean
-LANGUAGE plpgsql
+LANGUAGE c
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
-SET plan_cache_mode = force_generic_plan
-AS $$
-DECLARE
-    s sessions := _lock_session(session_id);
-BEGIN
-    IF s.status = 'completed' THEN
-        RETURN false;                      -- already done: the mentor is paid once
-    END IF;
-    IF s.status <> 'confirmed' OR s.mentee_id IS NULL THEN
-        RAISE EXCEPTION 'session % cannot be completed', s.id USING ERRCODE = 'MN006',
-            DETAIL = format('It is %s%s.', s.status, CASE WHEN s.mentee_id IS NULL THEN ' and nobody booked it' ELSE '' END);
-    END IF;
-    IF lower(s.during) > now() THEN
-        RAISE EXCEPTION 'session % has not started yet', s.id USING ERRCODE = 'MN006',
-            DETAIL = format('It starts at %s.', lower(s.during));
-    END IF;
-    PERFORM _settle_hold(s, s.price_tokens);
-    UPDATE sessions t SET status = 'completed', completed_at = now() WHERE t.id = s.id;
-    RETURN true;
-END
-$$;
+AS 'MODULE_PATHNAME', 'mn_complete_session';
 COMMENT ON FUNCTION complete_session(bigint) IS
     'Completes a confirmed session that has started: the hold is posted and the mentor earns the price minus the '
     'platform fee (setting session.platform_fee_percent). True if this call completed it, false if it already was '
