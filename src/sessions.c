@@ -1,20 +1,35 @@
 /*
  * sessions.c - the two steps every paid session goes through, book_session
- * and complete_session.  The session row is locked and written through kept
- * SPI plans, so its triggers, constraints and history apply as to any write;
- * the money goes straight through the ledger's pipeline, one call per step.
- * The PL/pgSQL these replace spent most of a cycle in helper calls (settings,
- * account lookups, spend_tokens), each one re-entering the executor.  The
- * rest of the module (requests, cancelling, rescheduling) is 62_sessions.sql.
+ * and complete_session.  The session row is written through kept SPI plans,
+ * so its triggers, constraints and history apply as to any write; the money
+ * goes straight through the ledger's pipeline, one call per step.  The
+ * PL/pgSQL these replace spent most of a cycle in helper calls (settings,
+ * account lookups, spend_tokens), each one re-entering the executor.
+ *
+ * Each step first tries the common case with as few statements as it can:
+ * an UPDATE whose WHERE clause repeats every condition of the step, so that
+ * the row lock and the checks come with the write.  When that UPDATE finds
+ * nothing, the step locks the row and runs the checks one by one, to raise
+ * the error that applies (or to see a retry).  The rest of the module
+ * (requests, cancelling, rescheduling) is 62_sessions.sql.
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/stratnum.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "common/int.h"
 #include "common/md5.h"
 #include "executor/spi.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/snapmgr.h"
 #include "utils/datum.h"
 #include "utils/memutils.h"
 #include "utils/rangetypes.h"
@@ -53,62 +68,54 @@ typedef struct Session
 } Session;
 
 /*
- * The session row, locked, with what each step looks up besides: the revenue
- * account, the setting it reads (by its override, else the shipped default)
- * and for completion the mentor's earnings account.  One statement, so a step
- * enters the executor once for all of it.
+ * The session with what each step looks up besides: the revenue account, the
+ * setting it reads (by its override, else the shipped default) and for
+ * completion the mentor's earnings account; one statement for all of it.
  */
-#define LOCK_SQL(setting_key, extra) \
-	"SELECT s.mentor_id, s.mentee_id, s.status::text, s.hold_id, s.hold_parts, s.price_tokens, s.during," \
-	"       lower(s.during) <= now(), lower(s.during), upper(s.during)," \
-	"       (SELECT a.id FROM mentor.ledger_accounts a WHERE a.name = 'revenue')," \
-	"       (SELECT v.value #>> '{}' FROM mentor.settings v WHERE v.key = '" setting_key "'" \
-	"         ORDER BY v.shipped LIMIT 1)" extra \
-	"  FROM mentor.sessions s WHERE s.id = $1 FOR UPDATE OF s"
-
-static SPIPlanPtr book_lock_plan, complete_lock_plan, sources_plan, book_update_plan, complete_update_plan;
+#define SESSION_COLUMNS(setting_key) \
+	" s.mentor_id, s.mentee_id, s.status::text, s.hold_id, s.hold_parts, s.price_tokens, s.during," \
+	" lower(s.during) <= now(), lower(s.during), upper(s.during)," \
+	" (SELECT a.id FROM mentor.ledger_accounts a WHERE a.name = 'revenue')," \
+	" (SELECT v.value #>> '{}' FROM mentor.settings v WHERE v.key = '" setting_key "' ORDER BY v.shipped LIMIT 1)"
+#define EARNINGS_COLUMN \
+	", (SELECT a.id FROM mentor.ledger_accounts a WHERE a.owner_id = s.mentor_id AND a.kind = 'earnings'" \
+	"     AND a.asset = 'TOKEN' AND a.kind IN ('wallet', 'earnings', 'escrow'))"
+static SPIPlanPtr book_lock_plan, book_plan, complete_plan, complete_lock_plan;
 
 static void
 prepare_plans(void)
 {
 	Oid			one[1] = {INT8OID};
-	Oid			book[4] = {INT8OID, INT8OID, UUIDOID, INT4OID};
+	Oid			book[4] = {INT8OID, INT8OID, UUIDOID, INT8ARRAYOID};
 
-	if (complete_update_plan != NULL)
+	if (complete_lock_plan != NULL)
 		return;
-	book_lock_plan = mn_keep_plan(LOCK_SQL("session.hold_grace", ""), 1, one, CURSOR_OPT_GENERIC_PLAN);
-	complete_lock_plan = mn_keep_plan(LOCK_SQL("session.platform_fee_percent",
-											   ", (SELECT a.id FROM mentor.ledger_accounts a"
-											   "    WHERE a.owner_id = s.mentor_id AND a.kind = 'earnings' AND a.asset = 'TOKEN'"
-											   "      AND a.kind IN ('wallet', 'earnings', 'escrow'))"),
-									  1, one, CURSOR_OPT_GENERIC_PLAN);
-	/*
-	 * Where a mentee's tokens come from: unexpired promo accounts, earliest
-	 * expiry first, then the wallet (mentor.spend_tokens' order).  The kind
-	 * lists repeat the partial indexes' predicates so the generic plan uses
-	 * them.
-	 */
-	sources_plan = mn_keep_plan(
-		"SELECT x.id, x.available, x.is_wallet FROM ("
-		"  SELECT a.id, a.expires_at, false AS is_wallet,"
-		"         CASE WHEN a.track_balance THEN a.posted - a.pending_debits"
-		"              ELSE (mentor.balance(a.id)).available END AS available"
-		"    FROM mentor.ledger_accounts a"
-		"   WHERE a.owner_id = $1 AND a.kind = 'promo' AND a.expires_at > now() AND NOT a.closed"
-		"  UNION ALL"
-		"  SELECT a.id, NULL, true,"
-		"         CASE WHEN a.track_balance THEN a.posted - a.pending_debits"
-		"              ELSE (mentor.balance(a.id)).available END"
-		"    FROM mentor.ledger_accounts a"
-		"   WHERE a.owner_id = $1 AND a.kind = 'wallet' AND a.asset = 'TOKEN'"
-		"     AND a.kind IN ('wallet', 'earnings', 'escrow')) x"
-		" ORDER BY x.is_wallet, x.expires_at, x.id",
+	book_lock_plan = mn_keep_plan(
+		"SELECT" SESSION_COLUMNS("session.hold_grace") " FROM mentor.sessions s WHERE s.id = $1 FOR UPDATE OF s",
 		1, one, CURSOR_OPT_GENERIC_PLAN);
-	book_update_plan = mn_keep_plan(
-		"UPDATE mentor.sessions SET mentee_id = $2, status = 'confirmed', hold_id = $3, hold_parts = $4 WHERE id = $1",
+	/*
+	 * Every condition of a booking, checked again under the row lock the
+	 * UPDATE takes.  The price is the row's, so the number of parts of the
+	 * hold is worked out here: $4 holds the running totals of the mentee's
+	 * promo tokens, starting at 0, and each total below the price means one
+	 * more source (the last one the wallet).
+	 */
+	book_plan = mn_keep_plan(
+		"UPDATE mentor.sessions s SET mentee_id = $2, status = 'confirmed',"
+		"       hold_id = CASE WHEN s.price_tokens > 0 THEN $3 END,"
+		"       hold_parts = CASE WHEN s.price_tokens > 0 THEN width_bucket(s.price_tokens - 1, $4) END"
+		" WHERE s.id = $1 AND s.status = 'pending' AND s.mentee_id IS NULL AND s.mentor_id <> $2"
+		"   AND lower(s.during) > now()"
+		" RETURNING" SESSION_COLUMNS("session.hold_grace"),
 		4, book, CURSOR_OPT_GENERIC_PLAN);
-	complete_update_plan = mn_keep_plan(
-		"UPDATE mentor.sessions SET status = 'completed', completed_at = now() WHERE id = $1",
+	complete_plan = mn_keep_plan(
+		"UPDATE mentor.sessions s SET status = 'completed', completed_at = now()"
+		" WHERE s.id = $1 AND s.status = 'confirmed' AND s.mentee_id IS NOT NULL AND lower(s.during) <= now()"
+		" RETURNING" SESSION_COLUMNS("session.platform_fee_percent") EARNINGS_COLUMN,
+		1, one, CURSOR_OPT_GENERIC_PLAN);
+	complete_lock_plan = mn_keep_plan(
+		"SELECT" SESSION_COLUMNS("session.platform_fee_percent") EARNINGS_COLUMN
+		"  FROM mentor.sessions s WHERE s.id = $1 FOR UPDATE OF s",
 		1, one, CURSOR_OPT_GENERIC_PLAN);
 }
 
@@ -120,23 +127,13 @@ no_session(const char *id)
 			 errmsg("session %s does not exist", id)));
 }
 
-/* Locks the session row and reads it into s (SPI connected); P0002 when there is none. */
+/* Reads a row of the session's columns (SESSION_COLUMNS, then EARNINGS_COLUMN if asked) into s. */
 static void
-lock_session(SPIPlanPtr plan, int64 id, Session *s)
+read_session(HeapTuple row, TupleDesc desc, int64 id, bool with_earnings, Session *s)
 {
-	Datum		arg = Int64GetDatum(id);
-	HeapTuple	row;
-	TupleDesc	desc;
 	bool		isnull;
 	Datum		d;
-	int			ret = SPI_execute_plan(plan, &arg, NULL, false, 1);
 
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "locking session " INT64_FORMAT " failed: %s", id, SPI_result_code_string(ret));
-	if (SPI_processed == 0)
-		no_session(psprintf(INT64_FORMAT, id));
-	row = SPI_tuptable->vals[0];
-	desc = SPI_tuptable->tupdesc;
 	s->id = id;
 	s->mentor = DatumGetInt64(SPI_getbinval(row, desc, S_MENTOR, &isnull));
 	d = SPI_getbinval(row, desc, S_MENTEE, &isnull);
@@ -158,11 +155,22 @@ lock_session(SPIPlanPtr plan, int64 id, Session *s)
 	s->revenue = isnull ? 0 : DatumGetInt64(d);
 	s->setting = SPI_getvalue(row, desc, S_SETTING);
 	s->earnings = 0;
-	if (desc->natts >= S_EARNINGS)
+	if (with_earnings)
 	{
 		d = SPI_getbinval(row, desc, S_EARNINGS, &isnull);
 		s->earnings = isnull ? 0 : DatumGetInt64(d);
 	}
+}
+
+/* Runs a kept plan that reads (or writes and returns) session id; the number of rows. */
+static uint64
+run_plan(SPIPlanPtr plan, Datum *args, const char *nulls, int64 id, int expected)
+{
+	int			ret = SPI_execute_plan(plan, args, nulls, false, 0);
+
+	if (ret != expected)
+		elog(ERROR, "a statement on session " INT64_FORMAT " failed: %s", id, SPI_result_code_string(ret));
+	return SPI_processed;
 }
 
 /* The value of a scalar SQL call (SPI connected), for the rare lookups that may create rows or raise. */
@@ -229,100 +237,233 @@ part_id(const pg_uuid_t *base, int k)
 	return derived_id(base, label);
 }
 
+/* An account the mentee's tokens can come from. */
 typedef struct Source
 {
 	int64		account;
+	int64		available;
+	TimestampTz expires_at;		/* promo accounts */
+	bool		tracked;
 	int64		take;
 } Source;
 
 /*
- * Holds the price from the mentee: promo tokens first, then the wallet, one
- * pending transfer per source account (ids from _part_id), all in one ledger
- * call.  Returns the number of parts.
+ * Where a user's tokens come from, in mentor.spend_tokens' order: open,
+ * unexpired promo accounts with tokens left, earliest expiry first, then the
+ * wallet (wallet.account = 0 when the user has none yet).
  */
-static int
-hold_price(Session *s, int64 mentee, const pg_uuid_t *id)
+typedef struct Sources
 {
-	Datum		arg = Int64GetDatum(mentee);
+	Source	   *promo;
+	int			npromo;
+	Source		wallet;
+} Sources;
+
+/* How a booking is paid: one source account per part, promo first. */
+typedef struct Payment
+{
 	Source	   *src;
-	int64		remaining = s->price,
-				total = 0,
-				wallet = 0,
-				wallet_available = 0;
-	int			n = 0,
-				i,
-				ret;
-	uint64		r;
+	int			n;
+	int64		total;			/* tokens available over the sources used */
+} Payment;
+
+static void
+read_source(HeapTuple tuple, TupleDesc desc, Source *src)
+{
 	bool		isnull;
-	Ledger		L;
-	TimestampTz expires_at = 0;
-	text	   *kind = cstring_to_text("hold");
-	text	   *reference = cstring_to_text(psprintf("session " INT64_FORMAT, s->id));
+	Datum		d;
 
-	ret = SPI_execute_plan(sources_plan, &arg, NULL, false, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "reading the accounts of user " INT64_FORMAT " failed: %s", mentee, SPI_result_code_string(ret));
-	src = palloc(sizeof(Source) * (SPI_processed + 1));
-	for (r = 0; r < SPI_processed; r++)
+	src->account = DatumGetInt64(heap_getattr(tuple, A_ID + 1, desc, &isnull));
+	src->tracked = DatumGetBool(heap_getattr(tuple, A_TRACKED + 1, desc, &isnull));
+	src->available = DatumGetInt64(heap_getattr(tuple, A_POSTED + 1, desc, &isnull)) -
+		DatumGetInt64(heap_getattr(tuple, A_PEND_DR + 1, desc, &isnull));
+	d = heap_getattr(tuple, A_EXPIRES + 1, desc, &isnull);
+	src->expires_at = isnull ? 0 : DatumGetTimestampTz(d);
+	src->take = 0;
+}
+
+static int
+cmp_promo(const void *a, const void *b)
+{
+	const Source *x = a;
+	const Source *y = b;
+
+	if (x->expires_at != y->expires_at)
+		return x->expires_at < y->expires_at ? -1 : 1;
+	return x->account < y->account ? -1 : x->account > y->account ? 1 : 0;
+}
+
+/* The available balance of an untracked account, which only mentor.balance() adds up. */
+static int64
+untracked_available(int64 account)
+{
+	bool		isnull;
+	Datum		d = call_scalar("SELECT (mentor.balance($1)).available", INT8OID, Int64GetDatum(account), &isnull);
+
+	return isnull ? 0 : DatumGetInt64(d);
+}
+
+/*
+ * Reads the user's token sources through the two partial indexes made for
+ * them, without the executor: a booking looks them up every time.
+ */
+static void
+read_sources(int64 owner, Sources *out)
+{
+	Oid			nsp = get_namespace_oid("mentor", false);
+	Relation	rel = mn_direct_open(&mn_ledger_accounts_rel);
+	TupleDesc	desc = RelationGetDescr(rel);
+	Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
+	ScanKeyData keys[3];
+	SysScanDesc scan;
+	HeapTuple	tuple;
+	int			cap = 4,
+				i;
+
+	out->promo = palloc(sizeof(Source) * cap);
+	out->npromo = 0;
+	out->wallet.account = 0;
+	ScanKeyInit(&keys[0], A_OWNER + 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(owner));
+	ScanKeyInit(&keys[1], A_EXPIRES + 1, BTGreaterStrategyNumber, F_TIMESTAMPTZ_GT,
+				TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
+	scan = systable_beginscan(rel, get_relname_relid("ledger_accounts_promos", nsp), true, snap, 2, keys);
+	while ((tuple = systable_getnext(scan)) != NULL)
 	{
-		HeapTuple	row = SPI_tuptable->vals[r];
-		TupleDesc	desc = SPI_tuptable->tupdesc;
-		int64		account = DatumGetInt64(SPI_getbinval(row, desc, 1, &isnull));
-		Datum		d = SPI_getbinval(row, desc, 2, &isnull);
-		int64		available = isnull ? 0 : DatumGetInt64(d);
+		bool		isnull;
 
-		if (DatumGetBool(SPI_getbinval(row, desc, 3, &isnull)))
-		{
-			wallet = account;
-			wallet_available = available;
+		if (DatumGetBool(heap_getattr(tuple, A_CLOSED + 1, desc, &isnull)))
 			continue;
-		}
-		if (available <= 0 || remaining == 0)
+		if (out->npromo == cap)
+			out->promo = repalloc(out->promo, sizeof(Source) * (cap *= 2));
+		read_source(tuple, desc, &out->promo[out->npromo++]);
+	}
+	systable_endscan(scan);
+
+	/* (systable_beginscan turned the keys' column numbers into the index's: set them again) */
+	ScanKeyInit(&keys[0], A_OWNER + 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(owner));
+	ScanKeyInit(&keys[1], A_KIND + 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum("wallet"));
+	ScanKeyInit(&keys[2], A_ASSET + 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum("TOKEN"));
+	keys[1].sk_collation = keys[2].sk_collation = DEFAULT_COLLATION_OID;
+	scan = systable_beginscan(rel, get_relname_relid("ledger_accounts_one_per_owner", nsp), true, snap, 3, keys);
+	if ((tuple = systable_getnext(scan)) != NULL)
+		read_source(tuple, desc, &out->wallet);
+	systable_endscan(scan);
+	UnregisterSnapshot(snap);
+	mn_direct_close(&mn_ledger_accounts_rel);
+
+	for (i = 0; i < out->npromo; i++)
+		if (!out->promo[i].tracked)
+			out->promo[i].available = untracked_available(out->promo[i].account);
+	if (out->wallet.account != 0 && !out->wallet.tracked)
+		out->wallet.available = untracked_available(out->wallet.account);
+	qsort(out->promo, out->npromo, sizeof(Source), cmp_promo);
+}
+
+/* The running totals of the promo tokens, from 0: book_plan's $4. */
+static Datum
+promo_totals(const Sources *src)
+{
+	Datum	   *totals = palloc(sizeof(Datum) * (src->npromo + 1));
+	int64		sum = 0;
+	int			n = 0,
+				i;
+
+	totals[n++] = Int64GetDatum(0);
+	for (i = 0; i < src->npromo; i++)
+		if (src->promo[i].available > 0 && !pg_add_s64_overflow(sum, src->promo[i].available, &sum))
+			totals[n++] = Int64GetDatum(sum);
+	return PointerGetDatum(construct_array(totals, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/*
+ * Splits the price over the sources: promo accounts with tokens left, then
+ * the wallet for the rest; false when they do not add up to the price.  A
+ * mentee without a wallet row gets one from mentor.wallet(), which also says
+ * so when the user does not exist.
+ */
+static bool
+plan_payment(const Session *s, int64 mentee, Sources *src, Payment *pay)
+{
+	int64		remaining = s->price;
+	int			i;
+
+	pay->src = palloc(sizeof(Source) * (src->npromo + 1));
+	pay->n = 0;
+	pay->total = 0;
+	for (i = 0; i < src->npromo && remaining > 0; i++)
+	{
+		Source	   *p = &src->promo[i];
+
+		if (p->available <= 0)
 			continue;
-		src[n].account = account;
-		src[n].take = Min(remaining, available);
-		remaining -= src[n++].take;
-		total += available;
+		pay->src[pay->n] = *p;
+		pay->src[pay->n].take = Min(remaining, p->available);
+		remaining -= pay->src[pay->n++].take;
+		pay->total += p->available;
 	}
 	if (remaining > 0)
 	{
-		if (wallet == 0)		/* no wallet yet: mentor.wallet() opens it, or says who does not exist */
-			wallet = DatumGetInt64(call_scalar("SELECT mentor.wallet($1)", INT8OID, arg, &isnull));
-		src[n].account = wallet;
-		src[n++].take = remaining;
-		total += wallet_available;
+		if (src->wallet.account == 0)
+		{
+			bool		isnull;
+
+			src->wallet.account = DatumGetInt64(call_scalar("SELECT mentor.wallet($1)", INT8OID,
+															Int64GetDatum(mentee), &isnull));
+			src->wallet.available = 0;
+		}
+		pay->src[pay->n] = src->wallet;
+		pay->src[pay->n++].take = remaining;
+		pay->total += src->wallet.available;
 	}
-	if (total < s->price)
-		ereport(ERROR,
-				(errcode(ERRCODE_MN_INSUFFICIENT_FUNDS),
-				 errmsg("user " INT64_FORMAT " has " INT64_FORMAT " tokens available, " INT64_FORMAT " needed",
-						mentee, total, s->price),
-				 errdetail("Promotional and wallet tokens together: " INT64_FORMAT ".", total),
-				 errhint("Buy tokens with mentor.purchase_tokens().")));
-	/* The hold lasts until the session's end plus session.hold_grace. */
+	return pay->total >= s->price;
+}
+
+static void
+not_enough_tokens(const Session *s, int64 mentee, const Payment *pay)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_MN_INSUFFICIENT_FUNDS),
+			 errmsg("user " INT64_FORMAT " has " INT64_FORMAT " tokens available, " INT64_FORMAT " needed",
+					mentee, pay->total, s->price),
+			 errdetail("Promotional and wallet tokens together: " INT64_FORMAT ".", pay->total),
+			 errhint("Buy tokens with mentor.purchase_tokens().")));
+}
+
+/*
+ * Holds the price: one pending transfer per source (ids from _part_id), in
+ * one ledger call, until the session's end plus session.hold_grace.
+ */
+static void
+hold_price(Session *s, const pg_uuid_t *id, const Payment *pay)
+{
+	Ledger		L;
+	int			i;
+	text	   *kind = cstring_to_text("hold");
+	text	   *reference = cstring_to_text(psprintf("session " INT64_FORMAT, s->id));
+	TimestampTz expires_at;
+
 	expires_at = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(s->end),
 														 DirectFunctionCall3(interval_in,
 																			 CStringGetDatum(setting_text(s, "session.hold_grace")),
 																			 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))));
 	revenue_account(s);
-
 	mn_ledger_begin(&L);
 	if (expires_at <= L.now)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the hold of session " INT64_FORMAT " would expire before it is made", s->id),
 				 errhint("Set session.hold_grace in mentor.settings to a positive interval.")));
-	L.ops = palloc0(sizeof(Op) * n);
-	L.nops = n;
-	for (i = 0; i < n; i++)
+	L.ops = palloc0(sizeof(Op) * pay->n);
+	L.nops = pay->n;
+	for (i = 0; i < pay->n; i++)
 	{
 		Op		   *op = &L.ops[i];
 
 		op->type = OP_PENDING;
 		op->id = part_id(id, i);
-		op->debit = src[i].account;
+		op->debit = pay->src[i].account;
 		op->credit = s->revenue;
-		op->amount = src[i].take;
+		op->amount = pay->src[i].take;
 		op->kind = kind;
 		op->reference = reference;
 		op->expires_at = expires_at;
@@ -330,30 +471,28 @@ hold_price(Session *s, int64 mentee, const pg_uuid_t *id)
 	}
 	mn_ledger_run(&L);
 	mn_ledger_end(&L);
-	return n;
 }
 
 /*
- * Books the session.  The exclusion constraints decide whether the mentee is
- * free; when they refuse, a subtransaction lets _explain_overlap name the
- * session in the way, as the PL/pgSQL exception block did.
+ * The booking's UPDATE, which reads the session back into s; false when the
+ * session is not open for this mentee.  The exclusion constraints decide
+ * whether the mentee is free; when they refuse, a subtransaction lets
+ * _explain_overlap name the session in the way, as the PL/pgSQL exception
+ * block did.
  */
-static void
-confirm_booking(Session *s, int64 mentee, const pg_uuid_t *id, int parts)
+static bool
+write_booking(Session *s, int64 session_id, int64 mentee, const pg_uuid_t *id, const Sources *src)
 {
-	Datum		args[4] = {Int64GetDatum(s->id), Int64GetDatum(mentee), UUIDPGetDatum(id), Int32GetDatum(parts)};
-	char		nulls[4] = {' ', ' ', parts > 0 ? ' ' : 'n', parts > 0 ? ' ' : 'n'};
+	Datum		args[4] = {Int64GetDatum(session_id), Int64GetDatum(mentee), UUIDPGetDatum(id), promo_totals(src)};
 	MemoryContext cxt = CurrentMemoryContext;
 	ResourceOwner owner = CurrentResourceOwner;
+	uint64		n = 0;
 
 	BeginInternalSubTransaction(NULL);
 	MemoryContextSwitchTo(cxt);
 	PG_TRY();
 	{
-		int			ret = SPI_execute_plan(book_update_plan, args, nulls, false, 0);
-
-		if (ret != SPI_OK_UPDATE || SPI_processed != 1)
-			elog(ERROR, "booking session " INT64_FORMAT " updated " UINT64_FORMAT " rows", s->id, SPI_processed);
+		n = run_plan(book_plan, args, NULL, session_id, SPI_OK_UPDATE_RETURNING);
 		ReleaseCurrentSubTransaction();
 		MemoryContextSwitchTo(cxt);
 		CurrentResourceOwner = owner;
@@ -361,8 +500,8 @@ confirm_booking(Session *s, int64 mentee, const pg_uuid_t *id, int parts)
 	PG_CATCH();
 	{
 		ErrorData  *edata;
-		Oid			types[3] = {INT8OID, TSTZRANGEOID, INT8OID};
-		Datum		explain[3] = {Int64GetDatum(mentee), s->during, Int64GetDatum(s->id)};
+		Oid			types[3] = {INT8OID, INT8OID, INT8OID};
+		Datum		explain[3] = {Int64GetDatum(mentee), Int64GetDatum(session_id), Int64GetDatum(session_id)};
 
 		MemoryContextSwitchTo(cxt);
 		edata = CopyErrorData();
@@ -372,10 +511,29 @@ confirm_booking(Session *s, int64 mentee, const pg_uuid_t *id, int parts)
 		CurrentResourceOwner = owner;
 		if (edata->sqlerrcode != ERRCODE_EXCLUSION_VIOLATION)
 			ReThrowError(edata);
-		SPI_execute_with_args("SELECT mentor._explain_overlap(NULL, $1, $2, $3)", 3, types, explain, NULL, false, 1);
+		SPI_execute_with_args("SELECT mentor._explain_overlap(NULL, $1, s.during, $3)"
+							  "  FROM mentor.sessions s WHERE s.id = $2", 3, types, explain, NULL, false, 1);
 		ReThrowError(edata);	/* _explain_overlap always raises; this is a safety net */
 	}
 	PG_END_TRY();
+	if (n == 1)
+		read_session(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, session_id, false, s);
+	return n == 1;
+}
+
+/* Holds the price the booking's UPDATE saw, split as that UPDATE counted its parts. */
+static void
+pay_booking(Session *s, int64 mentee, const pg_uuid_t *id, Sources *src)
+{
+	Payment		pay;
+
+	if (s->price <= 0)
+		return;
+	if (!plan_payment(s, mentee, src, &pay))
+		not_enough_tokens(s, mentee, &pay);
+	if (pay.n != s->parts)
+		elog(ERROR, "session " INT64_FORMAT ": the hold has %d parts, the session says %d", s->id, pay.n, s->parts);
+	hold_price(s, id, &pay);
 }
 
 PG_FUNCTION_INFO_V1(mn_book_session);
@@ -384,23 +542,44 @@ Datum
 mn_book_session(PG_FUNCTION_ARGS)
 {
 	Session		s;
-	int64		mentee;
+	Sources		src;
+	Payment		pay;
+	Datum		arg;
+	int64		session_id = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
+	int64		mentee = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
 	pg_uuid_t	id;
-	int			parts = 0;
 
 	if (PG_ARGISNULL(0))
 		no_session("NULL");
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	prepare_plans();
-	lock_session(book_lock_plan, PG_GETARG_INT64(0), &s);
+	/*
+	 * The common case, a mentee with a wallet booking an open session: the
+	 * UPDATE alone (no lock beforehand), then the hold.
+	 */
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+	{
+		id = *PG_GETARG_UUID_P(2);
+		read_sources(mentee, &src);
+		if (src.wallet.account != 0 && write_booking(&s, session_id, mentee, &id, &src))
+		{
+			pay_booking(&s, mentee, &id, &src);
+			SPI_finish();
+			PG_RETURN_INT64(session_id);
+		}
+	}
+
+	/* Anything else: under the row lock, the checks in order, each with its own error. */
+	arg = Int64GetDatum(session_id);
+	if (run_plan(book_lock_plan, &arg, NULL, session_id, SPI_OK_SELECT) == 0)
+		no_session(psprintf(INT64_FORMAT, session_id));
+	read_session(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, session_id, false, &s);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("mentee_id and id are required"),
 				 errhint("id is the booking's idempotency key: generate one uuid per booking attempt and reuse it on retry.")));
-	mentee = PG_GETARG_INT64(1);
-	id = *PG_GETARG_UUID_P(2);
 	/* A retry of a booking that went through returns it. */
 	if (s.has_hold && memcmp(&s.hold, &id, UUID_LEN) == 0 && s.has_mentee && s.mentee == mentee &&
 		strcmp(s.status, "confirmed") == 0)
@@ -421,10 +600,14 @@ mn_book_session(PG_FUNCTION_ARGS)
 	if (s.started)
 		ereport(ERROR,
 				(errcode(ERRCODE_MN_EXPIRED),
-				 errmsg("session " INT64_FORMAT " has already started", s.id)));
-	if (s.price > 0)
-		parts = hold_price(&s, mentee, &id);
-	confirm_booking(&s, mentee, &id, parts);
+				 errmsg("session " INT64_FORMAT " has already started", s.id),
+				 errhint("Book a session that starts later.")));
+	/* Tokens before time: a mentee short of tokens hears that first, as from spend_tokens. */
+	if (s.price > 0 && !plan_payment(&s, mentee, &src, &pay))
+		not_enough_tokens(&s, mentee, &pay);
+	if (!write_booking(&s, session_id, mentee, &id, &src))
+		elog(ERROR, "session " INT64_FORMAT " changed under its row lock", session_id);
+	pay_booking(&s, mentee, &id, &src);
 	SPI_finish();
 	PG_RETURN_INT64(s.id);
 }
@@ -500,35 +683,41 @@ mn_complete_session(PG_FUNCTION_ARGS)
 {
 	Session		s;
 	Datum		arg;
-	int			ret;
 
 	if (PG_ARGISNULL(0))
 		no_session("NULL");
+	arg = PG_GETARG_DATUM(0);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	prepare_plans();
-	lock_session(complete_lock_plan, PG_GETARG_INT64(0), &s);
-	if (strcmp(s.status, "completed") == 0)
+	if (run_plan(complete_plan, &arg, NULL, DatumGetInt64(arg), SPI_OK_UPDATE_RETURNING) == 0)
 	{
-		SPI_finish();
-		PG_RETURN_BOOL(false);	/* already done: the mentor is paid once */
+		/* Not completable right now: under the row lock, find out why. */
+		if (run_plan(complete_lock_plan, &arg, NULL, DatumGetInt64(arg), SPI_OK_SELECT) == 0)
+			no_session(psprintf(INT64_FORMAT, DatumGetInt64(arg)));
+		read_session(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, DatumGetInt64(arg), true, &s);
+		if (strcmp(s.status, "completed") == 0)
+		{
+			SPI_finish();
+			PG_RETURN_BOOL(false);	/* already done: the mentor is paid once */
+		}
+		if (strcmp(s.status, "confirmed") != 0 || !s.has_mentee)
+			ereport(ERROR,
+					(errcode(ERRCODE_MN_WRONG_STATE),
+					 errmsg("session " INT64_FORMAT " cannot be completed", s.id),
+					 errdetail("It is %s%s.", s.status, s.has_mentee ? "" : " and nobody booked it")));
+		if (!s.started)
+			ereport(ERROR,
+					(errcode(ERRCODE_MN_WRONG_STATE),
+					 errmsg("session " INT64_FORMAT " has not started yet", s.id),
+					 errdetail("It starts at %s.",
+							   DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(s.start))))));
+		/* It became completable since the first attempt (and is now locked): complete it. */
+		if (run_plan(complete_plan, &arg, NULL, s.id, SPI_OK_UPDATE_RETURNING) != 1)
+			elog(ERROR, "session " INT64_FORMAT " changed under its row lock", s.id);
 	}
-	if (strcmp(s.status, "confirmed") != 0 || !s.has_mentee)
-		ereport(ERROR,
-				(errcode(ERRCODE_MN_WRONG_STATE),
-				 errmsg("session " INT64_FORMAT " cannot be completed", s.id),
-				 errdetail("It is %s%s.", s.status, s.has_mentee ? "" : " and nobody booked it")));
-	if (!s.started)
-		ereport(ERROR,
-				(errcode(ERRCODE_MN_WRONG_STATE),
-				 errmsg("session " INT64_FORMAT " has not started yet", s.id),
-				 errdetail("It starts at %s.",
-						   DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(s.start))))));
+	read_session(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, DatumGetInt64(arg), true, &s);
 	settle_in_full(&s);
-	arg = Int64GetDatum(s.id);
-	ret = SPI_execute_plan(complete_update_plan, &arg, NULL, false, 0);
-	if (ret != SPI_OK_UPDATE || SPI_processed != 1)
-		elog(ERROR, "completing session " INT64_FORMAT " updated " UINT64_FORMAT " rows", s.id, SPI_processed);
 	SPI_finish();
 	PG_RETURN_BOOL(true);
 }
