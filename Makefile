@@ -18,6 +18,7 @@ OBJS = \
 	src/ledger_accounts.o \
 	src/ledger_sql.o \
 	src/sessions.o \
+	src/sessions_lookup.o \
 	src/crosscheck.o \
 	src/teams.o \
 	src/availability.o \

@@ -167,5 +167,34 @@ SELECT count(*) AS first_claim FROM mentor.mark_reminded(ARRAY[:soon]::bigint[])
 SELECT count(*) AS second_claim FROM mentor.mark_reminded(ARRAY[:soon]::bigint[]);
 SELECT count(*) AS still_due FROM mentor.due_reminders('1 hour');
 
+-- The paths around the common case: settings overrides, free sessions, an id
+-- already used elsewhere, missing arguments and settings.
+INSERT INTO mentor.settings (key, value) VALUES ('session.platform_fee_percent', '10'), ('session.hold_grace', '"2 days"');
+SELECT mentor.publish_slot(:m, tstzrange(date_trunc('hour', now()) + interval '12 days', date_trunc('hour', now()) + interval '12 days 1 hour')) AS s8 \gset
+SELECT mentor.book_session(:s8, :a, '00000000-0000-4000-8000-00000000b030') = :s8 AS booked;
+SELECT t.expires_at = upper(s.during) + interval '2 days' AS grace_from_override
+  FROM mentor.sessions s JOIN mentor.ledger_transfers t ON t.id = s.hold_id WHERE s.id = :s8;
+SELECT (mentor.balance(mentor.earnings_account(:m))).posted AS earnings_before \gset
+UPDATE mentor.sessions SET during = tstzrange(now() - interval '2 hours', now() - interval '1 hour') WHERE id = :s8;  -- time passes
+SELECT mentor.complete_session(:s8) AS completed;
+SELECT (mentor.balance(mentor.earnings_account(:m))).posted - :earnings_before AS earned_at_10_percent;
+DELETE FROM mentor.settings WHERE NOT shipped;
+SELECT mentor.publish_slot(:m, tstzrange(date_trunc('hour', now()) + interval '13 days', date_trunc('hour', now()) + interval '13 days 1 hour')) AS s9 \gset
+UPDATE mentor.sessions SET price_tokens = 0 WHERE id = :s9;
+SELECT mentor.book_session(:s9, :c, '00000000-0000-4000-8000-00000000b031') = :s9 AS booked_free;
+SELECT status, hold_id IS NULL AS no_hold, hold_parts IS NULL AS no_parts, pg_temp.tokens(:c) AS cy_tokens FROM mentor.sessions WHERE id = :s9;
+UPDATE mentor.sessions SET during = tstzrange(now() - interval '4 hours', now() - interval '3 hours') WHERE id = :s9;
+SELECT mentor.complete_session(:s9) AS completed_free, pg_temp.tokens(:c) AS cy_tokens_after;
+SELECT mentor.publish_slot(:m, tstzrange(date_trunc('hour', now()) + interval '14 days', date_trunc('hour', now()) + interval '14 days 1 hour')) AS s10 \gset
+SELECT split_part(pg_temp.try(format($$SELECT mentor.book_session(%s, %s, '00000000-0000-4000-8000-00000000b030')$$, :s10, :b)), ' (', 1) AS id_of_another_booking;
+SELECT status, mentee_id IS NULL AS still_open, pg_temp.tokens(:b) AS bo_unchanged FROM mentor.sessions WHERE id = :s10;
+SELECT pg_temp.try('SELECT mentor.book_session(NULL, 1, gen_random_uuid())');
+SELECT pg_temp.try(format('SELECT mentor.book_session(%s, NULL, NULL)', :s10));
+SELECT pg_temp.try('SELECT mentor.complete_session(-1)');
+BEGIN;
+DELETE FROM mentor.settings WHERE key = 'session.hold_grace';
+SELECT pg_temp.try(format($$SELECT mentor.book_session(%s, %s, '00000000-0000-4000-8000-00000000b032')$$, :s10, :b));
+ROLLBACK;
+
 -- The books balance after all of it.
 SELECT count(*) AS ledger_violations FROM mentor.ledger_check();

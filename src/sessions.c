@@ -39,12 +39,12 @@
 #include "mentor.h"
 #include "mentor_errcodes.h"
 #include "ledger.h"
+#include "sessions.h"
 
 /* What both steps read of the session, in the lock query's column order (1-based). */
 enum
 {
-	S_MENTOR = 1, S_MENTEE, S_STATUS, S_HOLD, S_PARTS, S_PRICE, S_DURING, S_STARTED, S_START, S_END,
-	S_REVENUE, S_SETTING, S_EARNINGS
+	S_MENTOR = 1, S_MENTEE, S_STATUS, S_HOLD, S_PARTS, S_PRICE, S_DURING, S_STARTED, S_START, S_END
 };
 
 typedef struct Session
@@ -62,24 +62,13 @@ typedef struct Session
 	bool		started;		/* lower(during) <= now() */
 	TimestampTz start;
 	TimestampTz end;
-	int64		revenue;		/* 0: the account does not exist yet */
-	char	   *setting;		/* the step's setting as text, NULL when missing or JSON null */
-	int64		earnings;		/* complete: the mentor's earnings account, 0 when missing */
 } Session;
 
-/*
- * The session with what each step looks up besides: the revenue account, the
- * setting it reads (by its override, else the shipped default) and for
- * completion the mentor's earnings account; one statement for all of it.
- */
-#define SESSION_COLUMNS(setting_key) \
+/* The session's columns (the step's other reads are in sessions_lookup.c). */
+#define SESSION_COLUMNS \
 	" s.mentor_id, s.mentee_id, s.status::text, s.hold_id, s.hold_parts, s.price_tokens, s.during," \
-	" lower(s.during) <= now(), lower(s.during), upper(s.during)," \
-	" (SELECT a.id FROM mentor.ledger_accounts a WHERE a.name = 'revenue')," \
-	" (SELECT v.value #>> '{}' FROM mentor.settings v WHERE v.key = '" setting_key "' ORDER BY v.shipped LIMIT 1)"
-#define EARNINGS_COLUMN \
-	", (SELECT a.id FROM mentor.ledger_accounts a WHERE a.owner_id = s.mentor_id AND a.kind = 'earnings'" \
-	"     AND a.asset = 'TOKEN' AND a.kind IN ('wallet', 'earnings', 'escrow'))"
+	" lower(s.during) <= now(), lower(s.during), upper(s.during)"
+
 static SPIPlanPtr book_lock_plan, book_plan, complete_plan, complete_lock_plan;
 
 static void
@@ -91,7 +80,7 @@ prepare_plans(void)
 	if (complete_lock_plan != NULL)
 		return;
 	book_lock_plan = mn_keep_plan(
-		"SELECT" SESSION_COLUMNS("session.hold_grace") " FROM mentor.sessions s WHERE s.id = $1 FOR UPDATE OF s",
+		"SELECT" SESSION_COLUMNS " FROM mentor.sessions s WHERE s.id = $1 FOR UPDATE OF s",
 		1, one, CURSOR_OPT_GENERIC_PLAN);
 	/*
 	 * Every condition of a booking, checked again under the row lock the
@@ -106,16 +95,15 @@ prepare_plans(void)
 		"       hold_parts = CASE WHEN s.price_tokens > 0 THEN width_bucket(s.price_tokens - 1, $4) END"
 		" WHERE s.id = $1 AND s.status = 'pending' AND s.mentee_id IS NULL AND s.mentor_id <> $2"
 		"   AND lower(s.during) > now()"
-		" RETURNING" SESSION_COLUMNS("session.hold_grace"),
+		" RETURNING" SESSION_COLUMNS,
 		4, book, CURSOR_OPT_GENERIC_PLAN);
 	complete_plan = mn_keep_plan(
 		"UPDATE mentor.sessions s SET status = 'completed', completed_at = now()"
 		" WHERE s.id = $1 AND s.status = 'confirmed' AND s.mentee_id IS NOT NULL AND lower(s.during) <= now()"
-		" RETURNING" SESSION_COLUMNS("session.platform_fee_percent") EARNINGS_COLUMN,
+		" RETURNING" SESSION_COLUMNS,
 		1, one, CURSOR_OPT_GENERIC_PLAN);
 	complete_lock_plan = mn_keep_plan(
-		"SELECT" SESSION_COLUMNS("session.platform_fee_percent") EARNINGS_COLUMN
-		"  FROM mentor.sessions s WHERE s.id = $1 FOR UPDATE OF s",
+		"SELECT" SESSION_COLUMNS " FROM mentor.sessions s WHERE s.id = $1 FOR UPDATE OF s",
 		1, one, CURSOR_OPT_GENERIC_PLAN);
 }
 
@@ -127,9 +115,9 @@ no_session(const char *id)
 			 errmsg("session %s does not exist", id)));
 }
 
-/* Reads a row of the session's columns (SESSION_COLUMNS, then EARNINGS_COLUMN if asked) into s. */
+/* Reads a row of SESSION_COLUMNS into s. */
 static void
-read_session(HeapTuple row, TupleDesc desc, int64 id, bool with_earnings, Session *s)
+read_session(HeapTuple row, TupleDesc desc, int64 id, Session *s)
 {
 	bool		isnull;
 	Datum		d;
@@ -151,15 +139,6 @@ read_session(HeapTuple row, TupleDesc desc, int64 id, bool with_earnings, Sessio
 	s->started = DatumGetBool(SPI_getbinval(row, desc, S_STARTED, &isnull));
 	s->start = DatumGetTimestampTz(SPI_getbinval(row, desc, S_START, &isnull));
 	s->end = DatumGetTimestampTz(SPI_getbinval(row, desc, S_END, &isnull));
-	d = SPI_getbinval(row, desc, S_REVENUE, &isnull);
-	s->revenue = isnull ? 0 : DatumGetInt64(d);
-	s->setting = SPI_getvalue(row, desc, S_SETTING);
-	s->earnings = 0;
-	if (with_earnings)
-	{
-		d = SPI_getbinval(row, desc, S_EARNINGS, &isnull);
-		s->earnings = isnull ? 0 : DatumGetInt64(d);
-	}
 }
 
 /* Runs a kept plan that reads (or writes and returns) session id; the number of rows. */
@@ -186,24 +165,28 @@ call_scalar(const char *sql, Oid argtype, Datum arg, bool *isnull)
 
 /* The revenue account, made on first use by mentor.system_account() like everywhere else. */
 static int64
-revenue_account(Session *s)
+revenue_account(void)
 {
+	int64		acct = mn_named_account("revenue");
 	bool		isnull;
 
-	if (s->revenue == 0)
-		s->revenue = DatumGetInt64(call_scalar("SELECT mentor.system_account('revenue')", InvalidOid, 0, &isnull));
-	return s->revenue;
+	if (acct == 0)
+		acct = DatumGetInt64(call_scalar("SELECT mentor.system_account('revenue')", InvalidOid, 0, &isnull));
+	return acct;
 }
 
 /* A setting's text; mentor.setting() raises its own error when the setting does not exist at all. */
 static const char *
-setting_text(const Session *s, const char *key)
+setting_text(const char *key)
 {
+	bool		found;
 	bool		isnull;
+	char	   *value = mn_setting_text(key, &found);
 
-	if (s->setting != NULL)
-		return s->setting;
-	(void) call_scalar("SELECT mentor.setting($1)", TEXTOID, CStringGetTextDatum(key), &isnull);
+	if (value != NULL)
+		return value;
+	if (!found)
+		(void) call_scalar("SELECT mentor.setting($1)", TEXTOID, CStringGetTextDatum(key), &isnull);
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 			 errmsg("setting %s is null", key),
@@ -237,28 +220,6 @@ part_id(const pg_uuid_t *base, int k)
 	return derived_id(base, label);
 }
 
-/* An account the mentee's tokens can come from. */
-typedef struct Source
-{
-	int64		account;
-	int64		available;
-	TimestampTz expires_at;		/* promo accounts */
-	bool		tracked;
-	int64		take;
-} Source;
-
-/*
- * Where a user's tokens come from, in mentor.spend_tokens' order: open,
- * unexpired promo accounts with tokens left, earliest expiry first, then the
- * wallet (wallet.account = 0 when the user has none yet).
- */
-typedef struct Sources
-{
-	Source	   *promo;
-	int			npromo;
-	Source		wallet;
-} Sources;
-
 /* How a booking is paid: one source account per part, promo first. */
 typedef struct Payment
 {
@@ -266,32 +227,6 @@ typedef struct Payment
 	int			n;
 	int64		total;			/* tokens available over the sources used */
 } Payment;
-
-static void
-read_source(HeapTuple tuple, TupleDesc desc, Source *src)
-{
-	bool		isnull;
-	Datum		d;
-
-	src->account = DatumGetInt64(heap_getattr(tuple, A_ID + 1, desc, &isnull));
-	src->tracked = DatumGetBool(heap_getattr(tuple, A_TRACKED + 1, desc, &isnull));
-	src->available = DatumGetInt64(heap_getattr(tuple, A_POSTED + 1, desc, &isnull)) -
-		DatumGetInt64(heap_getattr(tuple, A_PEND_DR + 1, desc, &isnull));
-	d = heap_getattr(tuple, A_EXPIRES + 1, desc, &isnull);
-	src->expires_at = isnull ? 0 : DatumGetTimestampTz(d);
-	src->take = 0;
-}
-
-static int
-cmp_promo(const void *a, const void *b)
-{
-	const Source *x = a;
-	const Source *y = b;
-
-	if (x->expires_at != y->expires_at)
-		return x->expires_at < y->expires_at ? -1 : 1;
-	return x->account < y->account ? -1 : x->account > y->account ? 1 : 0;
-}
 
 /* The available balance of an untracked account, which only mentor.balance() adds up. */
 static int64
@@ -303,60 +238,18 @@ untracked_available(int64 account)
 	return isnull ? 0 : DatumGetInt64(d);
 }
 
-/*
- * Reads the user's token sources through the two partial indexes made for
- * them, without the executor: a booking looks them up every time.
- */
+/* The mentee's token sources, with what untracked ones hold. */
 static void
-read_sources(int64 owner, Sources *out)
+read_sources(int64 mentee, Sources *src)
 {
-	Oid			nsp = get_namespace_oid("mentor", false);
-	Relation	rel = mn_direct_open(&mn_ledger_accounts_rel);
-	TupleDesc	desc = RelationGetDescr(rel);
-	Snapshot	snap = RegisterSnapshot(GetLatestSnapshot());
-	ScanKeyData keys[3];
-	SysScanDesc scan;
-	HeapTuple	tuple;
-	int			cap = 4,
-				i;
+	int			i;
 
-	out->promo = palloc(sizeof(Source) * cap);
-	out->npromo = 0;
-	out->wallet.account = 0;
-	ScanKeyInit(&keys[0], A_OWNER + 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(owner));
-	ScanKeyInit(&keys[1], A_EXPIRES + 1, BTGreaterStrategyNumber, F_TIMESTAMPTZ_GT,
-				TimestampTzGetDatum(GetCurrentTransactionStartTimestamp()));
-	scan = systable_beginscan(rel, get_relname_relid("ledger_accounts_promos", nsp), true, snap, 2, keys);
-	while ((tuple = systable_getnext(scan)) != NULL)
-	{
-		bool		isnull;
-
-		if (DatumGetBool(heap_getattr(tuple, A_CLOSED + 1, desc, &isnull)))
-			continue;
-		if (out->npromo == cap)
-			out->promo = repalloc(out->promo, sizeof(Source) * (cap *= 2));
-		read_source(tuple, desc, &out->promo[out->npromo++]);
-	}
-	systable_endscan(scan);
-
-	/* (systable_beginscan turned the keys' column numbers into the index's: set them again) */
-	ScanKeyInit(&keys[0], A_OWNER + 1, BTEqualStrategyNumber, F_INT8EQ, Int64GetDatum(owner));
-	ScanKeyInit(&keys[1], A_KIND + 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum("wallet"));
-	ScanKeyInit(&keys[2], A_ASSET + 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum("TOKEN"));
-	keys[1].sk_collation = keys[2].sk_collation = DEFAULT_COLLATION_OID;
-	scan = systable_beginscan(rel, get_relname_relid("ledger_accounts_one_per_owner", nsp), true, snap, 3, keys);
-	if ((tuple = systable_getnext(scan)) != NULL)
-		read_source(tuple, desc, &out->wallet);
-	systable_endscan(scan);
-	UnregisterSnapshot(snap);
-	mn_direct_close(&mn_ledger_accounts_rel);
-
-	for (i = 0; i < out->npromo; i++)
-		if (!out->promo[i].tracked)
-			out->promo[i].available = untracked_available(out->promo[i].account);
-	if (out->wallet.account != 0 && !out->wallet.tracked)
-		out->wallet.available = untracked_available(out->wallet.account);
-	qsort(out->promo, out->npromo, sizeof(Source), cmp_promo);
+	mn_token_sources(mentee, src);
+	for (i = 0; i < src->npromo; i++)
+		if (!src->promo[i].tracked)
+			src->promo[i].available = untracked_available(src->promo[i].account);
+	if (src->wallet.account != 0 && !src->wallet.tracked)
+		src->wallet.available = untracked_available(src->wallet.account);
 }
 
 /* The running totals of the promo tokens, from 0: book_plan's $4. */
@@ -440,13 +333,12 @@ hold_price(Session *s, const pg_uuid_t *id, const Payment *pay)
 	int			i;
 	text	   *kind = cstring_to_text("hold");
 	text	   *reference = cstring_to_text(psprintf("session " INT64_FORMAT, s->id));
-	TimestampTz expires_at;
+	Datum		grace = DirectFunctionCall3(interval_in, CStringGetDatum(setting_text("session.hold_grace")),
+											ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1));
+	TimestampTz expires_at = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval,
+																	 TimestampTzGetDatum(s->end), grace));
+	int64		revenue = revenue_account();
 
-	expires_at = DatumGetTimestampTz(DirectFunctionCall2(timestamptz_pl_interval, TimestampTzGetDatum(s->end),
-														 DirectFunctionCall3(interval_in,
-																			 CStringGetDatum(setting_text(s, "session.hold_grace")),
-																			 ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))));
-	revenue_account(s);
 	mn_ledger_begin(&L);
 	if (expires_at <= L.now)
 		ereport(ERROR,
@@ -462,7 +354,7 @@ hold_price(Session *s, const pg_uuid_t *id, const Payment *pay)
 		op->type = OP_PENDING;
 		op->id = part_id(id, i);
 		op->debit = pay->src[i].account;
-		op->credit = s->revenue;
+		op->credit = revenue;
 		op->amount = pay->src[i].take;
 		op->kind = kind;
 		op->reference = reference;
@@ -517,7 +409,7 @@ write_booking(Session *s, int64 session_id, int64 mentee, const pg_uuid_t *id, c
 	}
 	PG_END_TRY();
 	if (n == 1)
-		read_session(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, session_id, false, s);
+		read_session(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, session_id, s);
 	return n == 1;
 }
 
@@ -574,7 +466,7 @@ mn_book_session(PG_FUNCTION_ARGS)
 	arg = Int64GetDatum(session_id);
 	if (run_plan(book_lock_plan, &arg, NULL, session_id, SPI_OK_SELECT) == 0)
 		no_session(psprintf(INT64_FORMAT, session_id));
-	read_session(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, session_id, false, &s);
+	read_session(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, session_id, &s);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -621,7 +513,9 @@ settle_in_full(Session *s)
 {
 	int64		percent,
 				fee,
-				earned;
+				earned,
+				revenue = 0,
+				earnings = 0;
 	Ledger		L;
 	int			i;
 	bool		isnull;
@@ -630,7 +524,7 @@ settle_in_full(Session *s)
 		return;
 	percent = DatumGetInt64(DirectFunctionCall1(numeric_int8,
 												DirectFunctionCall3(numeric_in,
-																	CStringGetDatum(setting_text(s, "session.platform_fee_percent")),
+																	CStringGetDatum(setting_text("session.platform_fee_percent")),
 																	ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1))));
 	if (pg_mul_s64_overflow(s->price, percent, &fee))
 		ereport(ERROR,
@@ -642,10 +536,11 @@ settle_in_full(Session *s)
 	earned = s->price - fee;
 	if (earned > 0)
 	{
-		revenue_account(s);
-		if (s->earnings == 0)
-			s->earnings = DatumGetInt64(call_scalar("SELECT mentor.earnings_account($1)", INT8OID,
-													Int64GetDatum(s->mentor), &isnull));
+		revenue = revenue_account();
+		earnings = mn_owned_account(s->mentor, "earnings");
+		if (earnings == 0)
+			earnings = DatumGetInt64(call_scalar("SELECT mentor.earnings_account($1)", INT8OID,
+												 Int64GetDatum(s->mentor), &isnull));
 	}
 
 	mn_ledger_begin(&L);
@@ -664,8 +559,8 @@ settle_in_full(Session *s)
 
 		op->type = OP_POSTED;
 		op->id = derived_id(&s->hold, "earnings");
-		op->debit = s->revenue;
-		op->credit = s->earnings;
+		op->debit = revenue;
+		op->credit = earnings;
 		op->amount = earned;
 		op->kind = cstring_to_text("earning");
 		op->reference = cstring_to_text(psprintf("session " INT64_FORMAT, s->id));
@@ -695,7 +590,7 @@ mn_complete_session(PG_FUNCTION_ARGS)
 		/* Not completable right now: under the row lock, find out why. */
 		if (run_plan(complete_lock_plan, &arg, NULL, DatumGetInt64(arg), SPI_OK_SELECT) == 0)
 			no_session(psprintf(INT64_FORMAT, DatumGetInt64(arg)));
-		read_session(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, DatumGetInt64(arg), true, &s);
+		read_session(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, DatumGetInt64(arg), &s);
 		if (strcmp(s.status, "completed") == 0)
 		{
 			SPI_finish();
@@ -716,7 +611,7 @@ mn_complete_session(PG_FUNCTION_ARGS)
 		if (run_plan(complete_plan, &arg, NULL, s.id, SPI_OK_UPDATE_RETURNING) != 1)
 			elog(ERROR, "session " INT64_FORMAT " changed under its row lock", s.id);
 	}
-	read_session(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, DatumGetInt64(arg), true, &s);
+	read_session(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, DatumGetInt64(arg), &s);
 	settle_in_full(&s);
 	SPI_finish();
 	PG_RETURN_BOOL(true);
