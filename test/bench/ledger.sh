@@ -59,7 +59,10 @@ printf '%s\n' "$pick" "SELECT mentor.transfer(gen_random_uuid(), $wmin + :a, $wm
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 # pgbench threads: one per client, at most one per core (more threads than cores only add switching).
 cores=$(nproc)
-tps() { PGOPTIONS="-c synchronous_commit=$1" pgbench -h "$sock" -n -M prepared -c "$2" -j "$(( $2 < cores ? $2 : cores ))" -T "$SECS" -f "$3" $db 2>/dev/null \
+# Each run starts from a vacuumed database, so that autovacuum (of the tables
+# the previous run grew) does not land inside a run and take one of the two cores.
+tps() { P -c "VACUUM" >/dev/null
+        PGOPTIONS="-c synchronous_commit=$1" pgbench -h "$sock" -n -M prepared -c "$2" -j "$(( $2 < cores ? $2 : cores ))" -T "$SECS" -f "$3" $db 2>/dev/null \
         | sed -nE 's/^tps = ([0-9.]+).*/\1/p'; }
 declare -A r
 # Both settings in every round, so that neither runs only on the bigger, older tables of the end of the run.
@@ -84,6 +87,9 @@ for sc in on off; do
         printf "    transfer_batch   %8.0f transfers/s (target >= 30000)\n", bm * batch
         printf "    single transfer  %8.0f/s vs bare INSERT %8.0f/s  %5.2fx (target >= 0.5)\n", im, ib, im / ib
     }'
+done
+for sc in on off; do
+    echo "  rounds, synchronous_commit=$sc: hot mentor${r[$sc.hot_mentor]}, PL/pgSQL${r[$sc.hot_plpgsql]}; random mentor${r[$sc.random_mentor]}, PL/pgSQL${r[$sc.random_plpgsql]}"
 done
 echo "  ledger_check() after the run: $problems violations"
 dropdb $db
