@@ -28,10 +28,19 @@ for t in up_plpgsql ins_plpgsql; do
     P -c "CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON $t FOR EACH ROW EXECUTE FUNCTION bench_plpgsql_audit()"
 done
 P -c "VACUUM ANALYZE" >/dev/null
+# Checkpoints far apart, and one now: a checkpoint landing inside one variant's
+# run (and the full-page images after it) would decide that run's figure.
+P -c "ALTER SYSTEM SET max_wal_size = '8GB'" -c "ALTER SYSTEM SET checkpoint_timeout = '30min'" >/dev/null
+P -c "SELECT pg_reload_conf()" -c "CHECKPOINT" >/dev/null
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-tps() { pgbench -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECS" -f "$1" $db 2>/dev/null | sed -nE 's/^tps = ([0-9.]+).*/\1/p'; }
-lat() { pgbench -n -M prepared -c 1 -t "$2" -f "$1" $db 2>/dev/null | sed -nE 's/^latency average = ([0-9.]+) ms.*/\1/p'; }
+# Every run starts from a vacuumed database: a run's updates leave dead rows
+# that autovacuum would otherwise clean up inside the next run, on one of the
+# two cores, slowing whichever variant comes next.
+tps() { P -c "VACUUM" >/dev/null
+        pgbench -n -M prepared -c "$CLIENTS" -j "$CLIENTS" -T "$SECS" -f "$1" $db 2>/dev/null | sed -nE 's/^tps = ([0-9.]+).*/\1/p'; }
+lat() { P -c "VACUUM" >/dev/null
+        pgbench -n -M prepared -c 1 -t "$2" -f "$1" $db 2>/dev/null | sed -nE 's/^latency average = ([0-9.]+) ms.*/\1/p'; }
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 declare -A single bulk insert
 for t in plain mentor plpgsql; do
@@ -43,16 +52,18 @@ done
 log_bytes() { P -c "SELECT pg_total_relation_size('mentor.history_log')"; }
 log_rows() { P -c "SELECT count(*) FROM mentor.history_log"; }
 bytes_before=$(log_bytes); rows_before=$(log_rows)
+# Each round starts with a different variant, so none always runs right after another.
+order() { case $(( $1 % 3 )) in 1) echo plain mentor plpgsql;; 2) echo mentor plpgsql plain;; 0) echo plpgsql plain mentor;; esac; }
 for round in $(seq 1 "$ROUNDS"); do
-    for t in plain mentor plpgsql; do single[$t]="${single[$t]:-} $(tps "$w/single_$t.sql")"; done
+    for t in $(order "$round"); do single[$t]="${single[$t]:-} $(tps "$w/single_$t.sql")"; done
 done
 bytes_after=$(log_bytes); rows_after=$(log_rows)
 pl_bytes=$(P -c "SELECT pg_total_relation_size('bench_audit_plpgsql')"); pl_rows=$(P -c "SELECT count(*) FROM bench_audit_plpgsql")
 for round in $(seq 1 "$ROUNDS"); do
-    for t in plain mentor plpgsql; do bulk[$t]="${bulk[$t]:-} $(lat "$w/bulk_$t.sql" 5)"; done
+    for t in $(order "$round"); do bulk[$t]="${bulk[$t]:-} $(lat "$w/bulk_$t.sql" 5)"; done
 done
 for round in $(seq 1 "$ROUNDS"); do
-    for t in plain mentor plpgsql; do insert[$t]="${insert[$t]:-} $(tps "$w/insert_$t.sql")"; done
+    for t in $(order "$round"); do insert[$t]="${insert[$t]:-} $(tps "$w/insert_$t.sql")"; done
 done
 
 sp=$(echo "${single[plain]}" | median); sm=$(echo "${single[mentor]}" | median); sl=$(echo "${single[plpgsql]}" | median)
@@ -69,4 +80,7 @@ awk -v sp="$sp" -v sm="$sm" -v sl="$sl" -v bp="$bp" -v bm="$bm" -v bl="$bl" -v i
     printf "  INSERT audited/unaudited             %.2fx (target >= 0.85)   vs PL/pgSQL %.2fx\n", im / ip, im / il
     printf "  bytes per one-column update          mentor %.0f (heap + indexes, %d rows; target <= 120)   PL/pgSQL %.0f\n", hb / hr, hr, pb / pr
 }'
+for t in plain mentor plpgsql; do
+    echo "  rounds, $t: single-row tps${single[$t]}; 10,000-row ms${bulk[$t]}; insert tps${insert[$t]}"
+done
 dropdb $db
