@@ -13,8 +13,9 @@ P() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d $db "$@"; }
 
 P -c "SET client_min_messages = warning; CREATE EXTENSION mentor CASCADE" >/dev/null
 P -f "$here/history_plpgsql_baseline.sql" >/dev/null
+variants=(plain mentor plpgsql)
 cols="id bigint PRIMARY KEY, name text, email text, score int, level int, balance numeric, active boolean, city text, seen timestamptz, note text"
-for t in plain mentor plpgsql; do
+for t in "${variants[@]}"; do
     P -c "CREATE TABLE up_$t ($cols)" \
       -c "CREATE TABLE ins_$t (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, name text, email text, score int, level int,
                                balance numeric, active boolean, city text, seen timestamptz, note text)"
@@ -43,7 +44,7 @@ lat() { P -c "VACUUM" >/dev/null
         pgbench -n -M prepared -c 1 -t "$2" -f "$1" $db 2>/dev/null | sed -nE 's/^latency average = ([0-9.]+) ms.*/\1/p'; }
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 declare -A single bulk insert
-for t in plain mentor plpgsql; do
+for t in "${variants[@]}"; do
     printf '%s\n' "\\set id random(1, $ROWS)" "UPDATE up_$t SET score = score + 1 WHERE id = :id;" > "$w/single_$t.sql"
     printf '%s\n' "\\set s random(1, $ROWS - 10000)" "UPDATE up_$t SET level = level + 1 WHERE id BETWEEN :s AND :s + 9999;" > "$w/bulk_$t.sql"
     printf '%s\n' "INSERT INTO ins_$t (name, email, score, level, balance, active, city, seen) VALUES ('new user', 'new@example.com', 1, 2, 3.5, true, 'Berlin', now());" > "$w/insert_$t.sql"
@@ -53,7 +54,7 @@ log_bytes() { P -c "SELECT pg_total_relation_size('mentor.history_log')"; }
 log_rows() { P -c "SELECT count(*) FROM mentor.history_log"; }
 bytes_before=$(log_bytes); rows_before=$(log_rows)
 # Each round starts with a different variant, so none always runs right after another.
-order() { case $(( $1 % 3 )) in 1) echo plain mentor plpgsql;; 2) echo mentor plpgsql plain;; 0) echo plpgsql plain mentor;; esac; }
+order() { local i; for i in "${!variants[@]}"; do echo "${variants[$(( ($1 - 1 + i) % ${#variants[@]} ))]}"; done; }
 for round in $(seq 1 "$ROUNDS"); do
     for t in $(order "$round"); do single[$t]="${single[$t]:-} $(tps "$w/single_$t.sql")"; done
 done
@@ -80,7 +81,7 @@ awk -v sp="$sp" -v sm="$sm" -v sl="$sl" -v bp="$bp" -v bm="$bm" -v bl="$bl" -v i
     printf "  INSERT audited/unaudited             %.2fx (target >= 0.85)   vs PL/pgSQL %.2fx\n", im / ip, im / il
     printf "  bytes per one-column update          mentor %.0f (heap + indexes, %d rows; target <= 120)   PL/pgSQL %.0f\n", hb / hr, hr, pb / pr
 }'
-for t in plain mentor plpgsql; do
+for t in "${variants[@]}"; do
     echo "  rounds, $t: single-row tps${single[$t]}; 10,000-row ms${bulk[$t]}; insert tps${insert[$t]}"
 done
 dropdb $db
