@@ -66,7 +66,7 @@ INSERT INTO "Audit Space"."Order Items" ("Id", "Qty", note) VALUES (10, 1, 'renu
 SELECT clock_timestamp() AS before_renumber \gset
 UPDATE "Audit Space"."Order Items" SET "Id" = 11 WHERE "Id" = 10;
 SELECT op, row_key, old_row ->> 'note' AS old_note, new_row ->> 'note' AS new_note
-  FROM mentor.history WHERE table_name = '"Audit Space"."Order Items"' AND key_text IN ('10', '11') ORDER BY at;
+  FROM mentor.history WHERE table_name = '"Audit Space"."Order Items"' AND key_id IN (10, 11) ORDER BY at;
 SELECT mentor.row_as_of('"Audit Space"."Order Items"', '{"Id": 10}', :'before_renumber') ->> 'note' AS id_10_before,
        mentor.row_as_of('"Audit Space"."Order Items"', '{"Id": 11}', :'before_renumber') AS id_11_before;
 DELETE FROM "Audit Space"."Order Items" WHERE "Id" = 11;
@@ -99,6 +99,23 @@ UPDATE enrol SET passed = false WHERE course = 'js' AND student = 1;
 ALTER TABLE enrol RENAME COLUMN passed TO has_passed;
 UPDATE enrol SET has_passed = true WHERE course = 'js' AND student = 1;
 SELECT op, old_row, new_row FROM mentor.row_history('enrol', '{"course": "js", "student": 1}') ORDER BY at;
+-- A single integer key is stored as row_id, any other key as row_key text; a key column whose
+-- type changes later keeps one history across both forms.
+SELECT t.table_name, count(l.row_id) AS stored_as_id, count(l.row_key) AS stored_as_text
+  FROM mentor.history_log l JOIN mentor.history_tables t ON t.id = l.table_id
+ WHERE t.table_name IN ('"Audit Space"."Order Items"', 'public.enrol', 'public.devices')
+ GROUP BY t.table_name ORDER BY t.table_name;
+CREATE TABLE codes (id bigint PRIMARY KEY, label text);
+SELECT mentor.enable_history('codes') > 0 AS enabled;
+INSERT INTO codes VALUES (9223372036854775807, 'max'), (-5, 'negative'), (0, 'zero');
+UPDATE codes SET label = 'max!' WHERE id = 9223372036854775807;
+SELECT clock_timestamp() AS before_retype \gset
+ALTER TABLE codes ALTER COLUMN id TYPE text;
+UPDATE codes SET label = 'max?' WHERE id = '9223372036854775807';
+UPDATE codes SET label = 'minus five' WHERE id = '-5';
+SELECT op, row_key, key_id, key_text, new_row FROM mentor.row_history('codes', '{"id": "9223372036854775807"}') ORDER BY at;
+SELECT mentor.row_as_of('codes', '{"id": -5}', :'before_retype') AS minus_five_before_retype;
+SELECT r FROM mentor.table_as_of('codes', :'before_retype') r ORDER BY r->>'label';
 -- Renaming an excluded column stops writes rather than leak it under a new name.
 ALTER TABLE "Audit Space"."Order Items" RENAME COLUMN secret TO hidden;
 UPDATE "Audit Space"."Order Items" SET note = 'after rename' WHERE "Id" = 1;
@@ -171,7 +188,7 @@ SELECT mentor.disable_history('tags') AS again;
 
 -- The list of audited tables follows renames and drops.
 ALTER TABLE docs RENAME TO documents;
-DROP TABLE enrol, tags;
+DROP TABLE enrol, tags, codes;
 SELECT table_name FROM mentor.history_enabled_tables WHERE table_name NOT LIKE 'mentor.%' ORDER BY table_name;
 SELECT count(*) AS history_of_dropped_table_kept FROM mentor.history WHERE table_name = 'public.tags';
 DROP TABLE documents, nokey, devices, events CASCADE;

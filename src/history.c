@@ -53,6 +53,7 @@ typedef struct HistRel
 	MnJsonCol  *cols;
 	int			nkeys;
 	AttrNumber	keys[INDEX_MAX_KEYS];
+	Oid			id_type;		/* type of a single integer key column, else InvalidOid */
 	MemoryContext cxt;
 } HistRel;
 
@@ -184,6 +185,15 @@ load_histrel(HistRel *hr, Relation rel, int16 table_id)
 	for (i = 0; i < hr->nkeys; i++)
 		hr->keys[i] = index->rd_index->indkey.values[i];
 	index_close(index, AccessShareLock);
+	hr->id_type = InvalidOid;
+	if (hr->nkeys == 1)
+	{
+		Oid			typid = TupleDescAttr(desc, hr->keys[0] - 1)->atttypid;
+
+		/* Exactly the types mentor._history_key_id() expects (history_tables.key_types). */
+		if (typid == INT2OID || typid == INT4OID || typid == INT8OID)
+			hr->id_type = typid;
+	}
 	hr->valid = (hist_inval_count == inval_at_start);
 }
 
@@ -216,13 +226,15 @@ get_histrel(Relation rel, int16 table_id)
 }
 
 /*
- * The row's key as text: the value itself, or for a composite key a JSON array
- * of the values' texts, formatted as jsonb prints it ('["js", "7"]') so that
- * SQL can compute the same text with to_jsonb(ARRAY[...])::text.
+ * The row's key: a single integer column as its value; otherwise as text, the
+ * value's own output, or for a composite key a JSON array of the values'
+ * texts formatted as jsonb prints it ('["js", "7"]') so that SQL can compute
+ * the same text with to_jsonb(ARRAY[...])::text.
  */
-static text *
+static MnHistKey
 row_key(HistRel *hr, Datum *values, bool *nulls)
 {
+	MnHistKey	key = {NULL, 0};
 	StringInfoData buf;
 	int			i;
 
@@ -230,7 +242,18 @@ row_key(HistRel *hr, Datum *values, bool *nulls)
 	{
 		int			a = hr->keys[0] - 1;
 
-		return cstring_to_text(nulls[a] ? "" : mn_json_col_text(&hr->cols[a], values[a]));
+		/* Key columns are NOT NULL (primary key, replica identity); '' only guards a broken catalog. */
+		if (nulls[a])
+			key.text = cstring_to_text("");
+		else if (hr->id_type == INT8OID)
+			key.id = DatumGetInt64(values[a]);
+		else if (hr->id_type == INT4OID)
+			key.id = DatumGetInt32(values[a]);
+		else if (hr->id_type == INT2OID)
+			key.id = DatumGetInt16(values[a]);
+		else
+			key.text = cstring_to_text(mn_json_col_text(&hr->cols[a], values[a]));
+		return key;
 	}
 	initStringInfo(&buf);
 	appendStringInfoChar(&buf, '[');
@@ -246,7 +269,8 @@ row_key(HistRel *hr, Datum *values, bool *nulls)
 			escape_json(&buf, mn_json_col_text(&hr->cols[a], values[a]));
 	}
 	appendStringInfoChar(&buf, ']');
-	return cstring_to_text_with_len(buf.data, buf.len);
+	key.text = cstring_to_text_with_len(buf.data, buf.len);
+	return key;
 }
 
 /* The whole row (less excluded columns) as a JSON object. */

@@ -10,6 +10,19 @@
 extern void mn_history_init(void);
 extern void mn_history_store_init(void);
 extern int32 mn_history_context(void);
-extern void mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, text *key, text *changes);
+/*
+ * A row's key as the log stores it: a single smallint, integer or bigint key
+ * column as id (text NULL), any other key as text.  An integer in a bigint
+ * B-tree is compared in one instruction; the same value as text went through
+ * a collation-aware compare at every level of the descent.
+ */
+typedef struct MnHistKey
+{
+	text	   *text;
+	int64		id;
+} MnHistKey;
+
+extern void mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, MnHistKey key,
+							 text *changes);
 
 #endif							/* HISTORY_H */

@@ -38,7 +38,7 @@
 #include "history.h"
 #include "direct.h"
 
-static MnDirectRel history_log = {.relname = "history_log", .natts = 7};
+static MnDirectRel history_log = {.relname = "history_log", .natts = 8};
 
 /* The last context used; ctx_id 0 = none cached. */
 static int32 ctx_id = 0;
@@ -106,22 +106,25 @@ mn_history_context(void)
 
 /* Appends one row to mentor.history_log. */
 void
-mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, text *key, text *changes)
+mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, MnHistKey key, text *changes)
 {
 	Relation	rel = mn_direct_open(&history_log);
-	Datum		values[7];
-	bool		nulls[7] = {false};
+	Datum		values[8];
+	bool		nulls[8] = {false};
 	HeapTuple	tuple;
 
+	/* Column order of mentor.history_log: at, txid, row_id, context_id, table_id, op, row_key, changes. */
 	values[0] = TimestampTzGetDatum(at);
 	values[1] = FullTransactionIdGetDatum(GetTopFullTransactionId());
-	values[2] = Int32GetDatum(ctx);
-	values[3] = Int16GetDatum(table_id);
-	values[4] = CharGetDatum(op);
-	values[5] = PointerGetDatum(key);
-	nulls[5] = key == NULL;
-	values[6] = PointerGetDatum(changes);
-	nulls[6] = changes == NULL;
+	values[2] = Int64GetDatum(key.id);
+	nulls[2] = key.text != NULL;
+	values[3] = Int32GetDatum(ctx);
+	values[4] = Int16GetDatum(table_id);
+	values[5] = CharGetDatum(op);
+	values[6] = PointerGetDatum(key.text);
+	nulls[6] = key.text == NULL;
+	values[7] = PointerGetDatum(changes);
+	nulls[7] = changes == NULL;
 
 	tuple = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 	mn_direct_insert(&history_log, tuple);

@@ -35,25 +35,35 @@ COMMENT ON COLUMN history_contexts.db_user IS 'The session user (the database lo
 
 -- The log itself, kept narrow: about 85 bytes of heap per one-column update.  changes is JSON
 -- text, not jsonb: for the small documents history writes, text is less than half the size.
+-- A key is stored in one of two columns: row_id for a single integer key column (most tables),
+-- row_key for any other key.  Each has its own partial index, so a row's history is one index
+-- probe either way; the bigint index is the cheaper one to insert into on every audited write.
+-- Fixed-width columns come first, widest first, so no byte is lost to alignment.
 CREATE TABLE history_log (
     at          timestamptz NOT NULL,
     txid        xid8 NOT NULL,
+    row_id      bigint,
     context_id  integer NOT NULL,
     table_id    smallint NOT NULL,
     op          "char" NOT NULL,
     row_key     text COLLATE "C",
-    changes     json
+    changes     json,
+    CHECK ((row_id IS NULL) <> (row_key IS NULL))
 );
 COMMENT ON TABLE history_log IS
     'Storage of mentor.history (read that view): append-only, written by mentor.history_trigger()';
 COMMENT ON COLUMN history_log.at IS
     'When the change was made: strictly increasing within a session, so it orders the changes of a row';
 COMMENT ON COLUMN history_log.op IS 'I insert, U update, D delete, T removed by TRUNCATE';
+COMMENT ON COLUMN history_log.row_id IS
+    'The key value when the key is a single smallint, integer or bigint column (row_key is then NULL)';
 COMMENT ON COLUMN history_log.row_key IS
-    'The key value as text; for a composite key a JSON array of the values as text (byte order: keys are compared, never sorted for people)';
+    'Any other key as text: the value''s text, or for a composite key a JSON array of the values as text '
+    '(byte order: keys are compared, never sorted for people); NULL when row_id holds the key';
 COMMENT ON COLUMN history_log.changes IS
     'I: the new row; D and T: the old row; U: ["column", old, new, ...] for the changed columns only';
-CREATE INDEX history_log_row_idx ON history_log (row_key);
+CREATE INDEX history_log_row_idx ON history_log (row_id) WHERE row_id IS NOT NULL;
+CREATE INDEX history_log_key_idx ON history_log (row_key) WHERE row_key IS NOT NULL;
 CREATE INDEX history_log_at_idx ON history_log USING brin (at);
 
 CREATE FUNCTION _history_guard() RETURNS trigger
@@ -122,6 +132,18 @@ SELECT (SELECT jsonb_object_agg(c.col, CASE WHEN c.typ IN ('smallint', 'integer'
 $$;
 COMMENT ON FUNCTION _history_key_json(text[], text[], text) IS 'Internal: a stored row key as a jsonb object';
 
+-- The row_id under which history_trigger() stores a key given in its canonical text, or NULL if
+-- that text is not an integer's.  Readers probe both row_id and row_key with it, so a row's
+-- history is found whichever way it was stored (also across an ALTER TYPE of the key column).
+CREATE FUNCTION _history_key_id(key_text text) RETURNS bigint
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+SELECT CASE WHEN key_text ~ '^(0|-?[1-9][0-9]{0,18})$'
+            THEN CASE WHEN key_text::numeric BETWEEN -9223372036854775808 AND 9223372036854775807
+                      THEN key_text::bigint END END
+$$;
+COMMENT ON FUNCTION _history_key_id(text) IS 'Internal: a key''s text as history_log.row_id, NULL if not an integer';
+
 CREATE VIEW history AS
 SELECT l.at,
        l.txid,
@@ -130,10 +152,11 @@ SELECT l.at,
        c.application_name,
        t.table_name,
        l.op,
-       @extschema@._history_key_json(t.key_columns, t.key_types, l.row_key) AS row_key,
+       @extschema@._history_key_json(t.key_columns, t.key_types, coalesce(l.row_key, l.row_id::text)) AS row_key,
        CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 1) WHEN 'I' THEN NULL ELSE l.changes::jsonb END AS old_row,
        CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 2) WHEN 'I' THEN l.changes::jsonb ELSE NULL END AS new_row,
        l.table_id,
+       l.row_id AS key_id,
        l.row_key AS key_text
   FROM @extschema@.history_log l
   JOIN @extschema@.history_tables t ON t.id = l.table_id
@@ -147,7 +170,10 @@ COMMENT ON COLUMN history.actor_id IS 'mentor.current_actor() of that transactio
 COMMENT ON COLUMN history.db_user IS 'Session user that made it';
 COMMENT ON COLUMN history.op IS 'I insert, U update, D delete, T removed by TRUNCATE';
 COMMENT ON COLUMN history.row_key IS 'The row''s key as an object of key columns';
-COMMENT ON COLUMN history.key_text IS 'The row''s key as stored (use mentor.row_history to search by key)';
+COMMENT ON COLUMN history.key_id IS
+    'The key as stored when it is a single integer column, else NULL (use mentor.row_history to search by key)';
+COMMENT ON COLUMN history.key_text IS
+    'The key as stored when it is not a single integer column, else NULL (use mentor.row_history to search by key)';
 
 
 CREATE FUNCTION _history_qualified(tbl regclass) RETURNS text
@@ -345,10 +371,12 @@ LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    tid smallint := _history_table_id(tbl);
+    tid   smallint := _history_table_id(tbl);
+    ktext text := _history_key_text(tid, key);
 BEGIN
     RETURN QUERY SELECT * FROM history h
-                  WHERE h.key_text = _history_key_text(tid, key) AND h.table_id = tid ORDER BY h.at;
+                  WHERE (h.key_id = _history_key_id(ktext) OR h.key_text = ktext) AND h.table_id = tid
+                  ORDER BY h.at;
 END
 $$;
 COMMENT ON FUNCTION row_history(regclass, jsonb) IS
@@ -364,7 +392,8 @@ DECLARE
     h     record;
 BEGIN
     FOR h IN SELECT l.op, l.changes FROM history_log l
-              WHERE l.row_key = key_text AND l.table_id = tid AND l.at > as_of ORDER BY l.at DESC
+              WHERE (l.row_id = _history_key_id(key_text) OR l.row_key = key_text) AND l.table_id = tid
+                AND l.at > as_of ORDER BY l.at DESC
     LOOP
         state := CASE h.op WHEN 'I' THEN NULL
                            WHEN 'U' THEN coalesce(state, '{}') || _history_side(h.changes::jsonb, 1)
@@ -425,7 +454,8 @@ BEGIN
                                 (SELECT string_agg(format('t.%I::text', c), ', ' ORDER BY o)
                                    FROM unnest(h.key_columns) WITH ORDINALITY AS k(c, o))) END;
     FOR r IN EXECUTE format(
-        $q$WITH changed AS (SELECT DISTINCT l.row_key FROM @extschema@.history_log l WHERE l.table_id = $1 AND l.at > $2),
+        $q$WITH changed AS (SELECT DISTINCT coalesce(l.row_key, l.row_id::text) AS row_key
+                             FROM @extschema@.history_log l WHERE l.table_id = $1 AND l.at > $2),
                  cur AS (SELECT %s AS k, to_jsonb(t) - $3 AS row FROM %s t)
            SELECT cur.row FROM cur WHERE NOT EXISTS (SELECT 1 FROM changed WHERE changed.row_key = cur.k)
            UNION ALL

@@ -14,7 +14,7 @@ q "SELECT mentor.enable_history('counters')" >/dev/null
 w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 printf '%s\n' '\set id random(1, 200)' 'UPDATE counters SET n = n + 1 WHERE id = :id;' > "$w/write.sql"
 printf '%s\n' 'ANALYZE mentor.history_log;' 'VACUUM mentor.history_log;' > "$w/analyze.sql"
-printf '%s\n' 'REINDEX INDEX mentor.history_log_at_idx;' 'REINDEX INDEX CONCURRENTLY mentor.history_log_row_idx;' > "$w/reindex.sql"
+printf '%s\n' 'REINDEX INDEX mentor.history_log_at_idx;' 'REINDEX INDEX CONCURRENTLY mentor.history_log_row_idx;' 'REINDEX INDEX CONCURRENTLY mentor.history_log_key_idx;' > "$w/reindex.sql"
 printf '%s\n' 'ALTER TABLE counters SET (fillfactor = 90);' 'ALTER TABLE counters RESET (fillfactor);' > "$w/alter.sql"
 
 echo "1..4"
