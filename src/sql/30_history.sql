@@ -37,7 +37,7 @@ COMMENT ON COLUMN history_contexts.db_user IS 'The session user (the database lo
 -- text, not jsonb: for the small documents history writes, text is less than half the size.
 -- A key is stored in one of two columns: row_id for a single integer key column (most tables),
 -- row_key for any other key.  Each has its own partial index, so a row's history is one index
--- probe either way; the bigint index is the cheaper one to insert into on every audited write.
+-- probe either way; the bigint one is the cheaper to insert into on every audited write.
 -- Fixed-width columns come first, widest first, so no byte is lost to alignment.
 CREATE TABLE history_log (
     at          timestamptz NOT NULL,
@@ -62,6 +62,9 @@ COMMENT ON COLUMN history_log.row_key IS
     '(byte order: keys are compared, never sorted for people); NULL when row_id holds the key';
 COMMENT ON COLUMN history_log.changes IS
     'I: the new row; D and T: the old row; U: ["column", old, new, ...] for the changed columns only';
+-- B-tree, not hash, although readers only look keys up by equality: a hash index was 2-5% faster
+-- on two cores, but every insert into one takes its metapage lock exclusively (to count tuples),
+-- which would serialise the audited writes of all sessions on one lock.
 CREATE INDEX history_log_row_idx ON history_log (row_id) WHERE row_id IS NOT NULL;
 CREATE INDEX history_log_key_idx ON history_log (row_key) WHERE row_key IS NOT NULL;
 CREATE INDEX history_log_at_idx ON history_log USING brin (at);
