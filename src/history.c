@@ -190,7 +190,7 @@ load_histrel(HistRel *hr, Relation rel, int16 table_id)
 	{
 		Oid			typid = TupleDescAttr(desc, hr->keys[0] - 1)->atttypid;
 
-		/* Exactly the types mentor._history_key_id() expects (history_tables.key_types). */
+		/* Readers turn such a key's text back into row_id with mentor._history_key_id(). */
 		if (typid == INT2OID || typid == INT4OID || typid == INT8OID)
 			hr->id_type = typid;
 	}

@@ -12,9 +12,9 @@ extern void mn_history_store_init(void);
 extern int32 mn_history_context(void);
 /*
  * A row's key as the log stores it: a single smallint, integer or bigint key
- * column as id (text NULL), any other key as text.  An integer in a bigint
- * B-tree is compared in one instruction; the same value as text went through
- * a collation-aware compare at every level of the descent.
+ * column as id (text NULL), any other key as text.  Indexing the bigint was
+ * measured 5-16% faster per audited single-row update than indexing the same
+ * value as text (README, Performance).
  */
 typedef struct MnHistKey
 {

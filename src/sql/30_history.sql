@@ -62,9 +62,9 @@ COMMENT ON COLUMN history_log.row_key IS
     '(byte order: keys are compared, never sorted for people); NULL when row_id holds the key';
 COMMENT ON COLUMN history_log.changes IS
     'I: the new row; D and T: the old row; U: ["column", old, new, ...] for the changed columns only';
--- B-tree, not hash, although readers only look keys up by equality: a hash index was 2-5% faster
--- on two cores, but every insert into one takes its metapage lock exclusively (to count tuples),
--- which would serialise the audited writes of all sessions on one lock.
+-- B-tree, not hash, although readers only look keys up by equality: a hash index was a few
+-- percent faster on two cores, but every insert into one takes its metapage lock exclusively (to
+-- count tuples), which would serialise the audited writes of all sessions on one lock.
 CREATE INDEX history_log_row_idx ON history_log (row_id) WHERE row_id IS NOT NULL;
 CREATE INDEX history_log_key_idx ON history_log (row_key) WHERE row_key IS NOT NULL;
 CREATE INDEX history_log_at_idx ON history_log USING brin (at);
