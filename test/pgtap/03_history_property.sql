@@ -122,9 +122,10 @@ SELECT is(pg_temp.rows_of(s.tbl), s.rows, s.tbl || ': restoring every row to a s
 SELECT ok((SELECT count(*) FROM mentor.history h WHERE h.table_name = 'public.' || e.tbl) > e.changes,
           e.tbl || ': the restores were recorded as changes')
   FROM expected e ORDER BY e.tbl;
--- One more row history per table, found through its own index.
+-- One row's history per table through row_history's key lookup, against a scan of the view
+-- (NULL when the walk never touched row 7, so that an empty history cannot pass).
 SELECT is((SELECT count(*)::int FROM mentor.row_history(e.tbl::regclass, pg_temp.key_of(e.tbl, 7))),
-          (SELECT count(*)::int FROM mentor.history h
+          (SELECT nullif(count(*)::int, 0) FROM mentor.history h
             WHERE h.table_name = 'public.' || e.tbl AND h.row_key = pg_temp.key_of(e.tbl, 7)),
           e.tbl || ': row_history returns every change of one row')
   FROM expected e ORDER BY e.tbl;
