@@ -245,12 +245,8 @@ row_key(HistRel *hr, Datum *values, bool *nulls)
 		/* Key columns are NOT NULL (primary key, replica identity); '' only guards a broken catalog. */
 		if (nulls[a])
 			key.text = cstring_to_text("");
-		else if (hr->id_type == INT8OID)
-			key.id = DatumGetInt64(values[a]);
-		else if (hr->id_type == INT4OID)
-			key.id = DatumGetInt32(values[a]);
-		else if (hr->id_type == INT2OID)
-			key.id = DatumGetInt16(values[a]);
+		else if (OidIsValid(hr->id_type))
+			key.id = mn_int_datum(hr->id_type, values[a]);
 		else
 			key.text = cstring_to_text(mn_json_col_text(&hr->cols[a], values[a]));
 		return key;

@@ -80,6 +80,14 @@ mn_json_col_text(const MnJsonCol *col, Datum value)
 	return OutputFunctionCall((FmgrInfo *) &col->out, value);
 }
 
+/* A smallint, integer or bigint value (type says which) as int64. */
+int64
+mn_int_datum(Oid type, Datum value)
+{
+	return type == INT2OID ? DatumGetInt16(value)
+		: type == INT4OID ? DatumGetInt32(value) : DatumGetInt64(value);
+}
+
 /* A number's text, or a string when JSON has no such number (NaN, Infinity). */
 static void
 append_number_text(StringInfo buf, const char *s)
@@ -109,8 +117,7 @@ mn_json_append(StringInfo buf, const MnJsonCol *col, Datum value, bool isnull)
 			appendStringInfoString(buf, DatumGetBool(value) ? "true" : "false");
 			break;
 		case 'i':
-			pg_lltoa(col->base == INT2OID ? DatumGetInt16(value)
-					 : col->base == INT4OID ? DatumGetInt32(value) : DatumGetInt64(value), num);
+			pg_lltoa(mn_int_datum(col->base, value), num);
 			appendStringInfoString(buf, num);
 			break;
 		case 'n':

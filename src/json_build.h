@@ -21,5 +21,6 @@ typedef struct MnJsonCol
 extern void mn_json_col_init(MnJsonCol *col, Oid typid, MemoryContext cxt);
 extern void mn_json_append(StringInfo buf, const MnJsonCol *col, Datum value, bool isnull);
 extern char *mn_json_col_text(const MnJsonCol *col, Datum value);
+extern int64 mn_int_datum(Oid type, Datum value);
 
 #endif							/* JSON_BUILD_H */
