@@ -6,6 +6,7 @@ EXTVERSION = 0.1
 MODULE_big = mentor
 OBJS = \
 	src/mentor.o \
+	src/actor.o \
 	src/util.o \
 	src/domains.o \
 	src/timestamps.o \

@@ -11,7 +11,8 @@
 #include "utils/timestamp.h"
 #include "core/mn_core.h"
 
-/* mentor.c */
+/* actor.c */
+extern void mn_actor_init(void);
 extern bool mn_current_actor(int64 *actor);
 
 /* util.c */

@@ -293,19 +293,10 @@ COMMENT ON FUNCTION visible_profile(bigint, bigint) IS
     'The profile of user_id as viewer may see it (viewer NULL: anonymous): id, username, role and mentoring flags '
     'always, other fields by mentor.profile_visibility. NULL for a deactivated account unless viewer is the user or staff';
 
--- The acting user (design.md section 3).
--- No SET clause: a function-level SET would undo the transaction-local set_config at exit.
+-- The acting user.  C (src/actor.c): only this function may set mentor.actor_id,
+-- and only transaction-locally, so it never outlives the request that set it.
 CREATE FUNCTION set_actor(user_id bigint) RETURNS bigint
-LANGUAGE plpgsql VOLATILE
-AS $$
-BEGIN
-    IF user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM @extschema@.users u WHERE u.id = set_actor.user_id) THEN
-        RAISE EXCEPTION 'user % does not exist', user_id
-            USING ERRCODE = 'no_data_found', HINT = 'Pass the id of a row of mentor.users, or NULL to clear the actor.';
-    END IF;
-    PERFORM pg_catalog.set_config('mentor.actor_id', coalesce(user_id::text, ''), true);
-    RETURN user_id;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'mn_set_actor' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION set_actor(bigint) IS
-    'Sets the acting user for the rest of the current transaction (NULL clears it); returns it';
+    'Sets the acting user for the rest of the current transaction (NULL clears it; P0002 for an unknown user) and '
+    'returns it; outside a transaction block it lasts one statement and warns. The only way to set mentor.actor_id';
