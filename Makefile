@@ -7,6 +7,7 @@ MODULE_big = mentor
 OBJS = \
 	src/mentor.o \
 	src/actor.o \
+	src/guards.o \
 	src/util.o \
 	src/domains.o \
 	src/timestamps.o \

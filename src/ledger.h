@@ -56,6 +56,7 @@ typedef struct Acct
 	bool		found;
 	bool		tracked;
 	bool		allow_negative;
+	bool		external;		/* kind 'external': payments in and out */
 	bool		closed;
 	text	   *asset;
 	int64		posted;			/* newest stored values (tracked accounts) */
@@ -81,6 +82,8 @@ typedef struct Ledger
 	int			naccts;
 	bool		has_actor;
 	int64		actor;
+	bool		restricted;		/* a caller without mentor_admin: no debit of accounts that
+								 * may go negative, no credit of external accounts */
 	TimestampTz now;
 	Snapshot	snap;			/* fresh when taken; renewed after waiting for another call */
 } Ledger;

@@ -61,6 +61,7 @@ typedef struct AcctCacheEntry
 	ItemPointerData root;
 	bool		untracked;		/* the fields below are valid */
 	bool		allow_negative;
+	bool		external;
 	bool		closed;
 	char		asset[NAMEDATALEN];
 } AcctCacheEntry;
@@ -121,6 +122,7 @@ read_account(Ledger *L, Acct *a)
 		a->found = true;
 		a->tracked = false;
 		a->allow_negative = e->allow_negative;
+		a->external = e->external;
 		a->closed = e->closed;
 		a->asset = cstring_to_text(e->asset);
 		return;
@@ -140,6 +142,11 @@ read_account(Ledger *L, Acct *a)
 	if (a->tracked)
 		mn_check_snapshot(s, "a ledger account");
 	a->allow_negative = DatumGetBool(s->tts_values[A_ALLOW_NEG]);
+	{
+		text	   *kind = DatumGetTextPP(s->tts_values[A_KIND]);
+
+		a->external = VARSIZE_ANY_EXHDR(kind) == 8 && memcmp(VARDATA_ANY(kind), "external", 8) == 0;
+	}
 	a->closed = DatumGetBool(s->tts_values[A_CLOSED]);
 	a->asset = DatumGetTextPCopy(s->tts_values[A_ASSET]);
 	a->posted = DatumGetInt64(s->tts_values[A_POSTED]);
@@ -155,6 +162,7 @@ read_account(Ledger *L, Acct *a)
 		e->root = root;
 		e->untracked = !a->tracked;
 		e->allow_negative = a->allow_negative;
+		e->external = a->external;
 		e->closed = a->closed;
 		text_to_cstring_buffer(a->asset, e->asset, NAMEDATALEN);
 	}
@@ -204,6 +212,34 @@ check_account_usable(const Op *op, const Acct *a)
 				 errhint("A closed account takes no new transfers.")));
 }
 
+/*
+ * The token economy's rule for callers without mentor_admin: an account that
+ * may go negative (the system accounts) is a source of tokens, and a credit
+ * to an external account is a payout; both belong to the functions that own
+ * those flows (SECURITY DEFINER, so not restricted), or to administrators.
+ */
+static void
+check_restricted(const Op *op, const Acct *d, const Acct *c)
+{
+	bool		resolution = op->type == OP_POST || op->type == OP_VOID;
+
+	if (!d->allow_negative && !c->external)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 resolution ?
+			 errmsg("only mentor_admin and the token-economy functions may %s hold %s",
+					mn_op_verb(op->type), mn_uuid_str(&op->pending_id)) :
+			 errmsg("only mentor_admin and the token-economy functions may %s account " INT64_FORMAT,
+					d->allow_negative ? "debit" : "credit", d->allow_negative ? d->id : c->id),
+			 errdetail("%s %s from account " INT64_FORMAT " to " INT64_FORMAT ": %s.",
+					   mn_op_verb(op->type), mn_uuid_str(&op->id), op->debit, op->credit,
+					   d->allow_negative ? "the debited account may go negative, so the transfer would create tokens"
+					   : "the credited account is external, so the transfer would pay tokens out"),
+			 errhint("Tokens enter through purchase_tokens/confirm_purchase, grant_promo and credit_earnings, and leave "
+					 "through request_withdrawal and mentor_admin's approve_withdrawal; allot_tokens is mentor_admin's.")));
+}
+
 /* Static checks of the live ops against the accounts they name, in call order. */
 void
 mn_check_ops_accounts(Ledger *L)
@@ -222,6 +258,8 @@ mn_check_ops_accounts(Ledger *L)
 		c = mn_find_acct(L, op->credit);
 		check_account_usable(op, d);
 		check_account_usable(op, c);
+		if (L->restricted && op->type != OP_EXPIRE)
+			check_restricted(op, d, c);
 		if (!mn_same_text(d->asset, c->asset))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),

@@ -5,6 +5,7 @@
  */
 #include "postgres.h"
 
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -76,6 +77,7 @@ mn_transfer(PG_FUNCTION_ARGS)
 	mn_check_new_transfer(&op);
 
 	mn_ledger_begin(&L);
+	L.restricted = !mn_current_user_is_admin();
 	if (!PG_ARGISNULL(7))
 		op.expires_at = expiry_from_timeout(&L, PG_GETARG_INTERVAL_P(7));
 	L.ops = &op;
@@ -83,6 +85,53 @@ mn_transfer(PG_FUNCTION_ARGS)
 	mn_ledger_run(&L);
 	mn_ledger_end(&L);
 	PG_RETURN_UUID_P(PG_GETARG_UUID_P(0));
+}
+
+/*
+ * A purchase's or withdrawal's hold moves with its request's status, so only
+ * the functions that move both (SECURITY DEFINER: superuser) may resolve it;
+ * ledger_check() reports a hold and request that disagree.
+ */
+static void
+refuse_request_hold(FunctionCallInfo fcinfo, const pg_uuid_t *hold, OpType type)
+{
+	static SPIPlanPtr plan = NULL;
+	static Oid	plan_nsp = InvalidOid;
+	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	Datum		arg = UUIDPGetDatum(hold);
+	char	   *owner = NULL;
+	int			rc;
+
+	SPI_connect();
+	if (plan == NULL || plan_nsp != nsp)
+	{
+		const char *n = quote_identifier(get_namespace_name(nsp));
+		Oid			argtype = UUIDOID;
+
+		if (plan)
+			SPI_freeplan(plan);
+		plan = NULL;
+		plan = mn_keep_plan(psprintf("SELECT 'purchase' FROM %s.token_purchases WHERE id = $1 "
+									 "UNION ALL SELECT 'withdrawal' FROM %s.withdrawals WHERE id = $1", n, n),
+							1, &argtype, 0);
+		plan_nsp = nsp;
+	}
+	rc = SPI_execute_plan(plan, &arg, NULL, true, 1);
+	if (rc != SPI_OK_SELECT)
+		elog(ERROR, "looking up the request of hold %s failed: %s", mn_uuid_str(hold), SPI_result_code_string(rc));
+	if (SPI_processed > 0)
+		owner = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	SPI_finish();
+	if (owner == NULL)
+		return;
+	ereport(ERROR,
+			(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+			 errmsg("hold %s belongs to a %s and cannot be %s directly", mn_uuid_str(hold), owner,
+					type == OP_POST ? "posted" : "voided"),
+			 errdetail("Resolving it alone would leave the %s's status disagreeing with its hold.", owner),
+			 strcmp(owner, "purchase") == 0 ?
+			 errhint("Use mentor.confirm_purchase(), mentor.fail_purchase() or mentor.cancel_purchase().") :
+			 errhint("Use mentor.approve_withdrawal() or mentor.reject_withdrawal() (mentor_admin).")));
 }
 
 static Datum
@@ -104,7 +153,10 @@ resolve(FunctionCallInfo fcinfo, OpType type)
 		op.amount = PG_GETARG_INT64(2);
 		op.amount_given = true;
 	}
+	if (!superuser())
+		refuse_request_hold(fcinfo, &op.pending_id, type);
 	mn_ledger_begin(&L);
+	L.restricted = !mn_current_user_is_admin();
 	L.ops = &op;
 	L.nops = 1;
 	mn_ledger_run(&L);
@@ -293,6 +345,7 @@ mn_transfer_batch(PG_FUNCTION_ARGS)
 	check_timeout_use(pending, !PG_ARGISNULL(7));
 
 	mn_ledger_begin(&L);
+	L.restricted = !mn_current_user_is_admin();
 	if (!PG_ARGISNULL(7))
 		expires_at = expiry_from_timeout(&L, PG_GETARG_INTERVAL_P(7));
 	L.ops = palloc0(sizeof(Op) * ids.n);

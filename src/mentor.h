@@ -32,6 +32,9 @@ extern Datum *mn_array_arg(FunctionCallInfo fcinfo, int argno, const char *name,
 struct _SPI_plan;
 extern struct _SPI_plan *mn_keep_plan(const char *sql, int nargs, Oid *argtypes, int options);
 
+/* guards.c */
+extern bool mn_current_user_is_admin(void);
+
 /* lifecycle.c */
 extern void mn_lifecycle_init(void);
 

@@ -82,3 +82,17 @@ CREATE FUNCTION touch_updated_at() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mn_touch_updated_at' LANGUAGE C;
 COMMENT ON FUNCTION touch_updated_at() IS
     'BEFORE UPDATE FOR EACH ROW trigger: sets updated_at to now() (the transaction start)';
+
+-- Who counts as an administrator for the guards below and in later modules.
+CREATE FUNCTION _current_user_is_admin() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'mn_current_user_is_admin_sql' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _current_user_is_admin() IS
+    'Internal: the current user has the privileges of mentor_admin (superusers, and so the extension''s own '
+    'SECURITY DEFINER functions, do)';
+
+CREATE FUNCTION _keep_owned_columns() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'mn_keep_owned_columns' LANGUAGE C;
+COMMENT ON FUNCTION _keep_owned_columns() IS
+    'BEFORE INSERT OR UPDATE FOR EACH ROW trigger (arguments: a hint, then columns): the columns are kept by the '
+    'extension; any other role that gives them a value other than the default (INSERT) or the old one (UPDATE) '
+    'gets 42501';

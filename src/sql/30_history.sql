@@ -8,6 +8,7 @@ CREATE TABLE history_tables (
     key_columns  text[] NOT NULL,
     key_types    text[] NOT NULL,
     excluded     text[] NOT NULL DEFAULT '{}',
+    private      text[] NOT NULL DEFAULT '{}',
     enabled      boolean NOT NULL DEFAULT true,
     shipped      boolean NOT NULL DEFAULT false,
     enabled_at   timestamptz NOT NULL DEFAULT now(),
@@ -18,6 +19,9 @@ COMMENT ON TABLE history_tables IS
 COMMENT ON COLUMN history_tables.table_name IS 'Schema-qualified name when history was last enabled';
 COMMENT ON COLUMN history_tables.key_columns IS 'Columns of the primary key (or replica identity) that identify a row';
 COMMENT ON COLUMN history_tables.excluded IS 'Columns never written to history (password hashes, tokens)';
+COMMENT ON COLUMN history_tables.private IS
+    'Columns recorded in history but shown only to mentor_admin (emails, names, OAuth ids, reviewers): '
+    'the history view and readers leave them out for everyone else; set by mentor.set_history_private()';
 COMMENT ON COLUMN history_tables.shipped IS 'An extension table (recreated by CREATE EXTENSION, not dumped)';
 SELECT pg_catalog.pg_extension_config_dump('history_tables', 'WHERE NOT shipped');
 
@@ -147,6 +151,8 @@ SELECT CASE WHEN key_text ~ '^(0|-?[1-9][0-9]{0,18})$'
 $$;
 COMMENT ON FUNCTION _history_key_id(text) IS 'Internal: a key''s text as history_log.row_id, NULL if not an integer';
 
+-- Private columns are removed here, so every reader of history (row_history, row_as_of,
+-- table_as_of) inherits the rule; analysts and applications read history only through this view.
 CREATE VIEW history AS
 SELECT l.at,
        l.txid,
@@ -156,17 +162,24 @@ SELECT l.at,
        t.table_name,
        l.op,
        @extschema@._history_key_json(t.key_columns, t.key_types, coalesce(l.row_key, l.row_id::text)) AS row_key,
-       CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 1) WHEN 'I' THEN NULL ELSE l.changes::jsonb END AS old_row,
-       CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 2) WHEN 'I' THEN l.changes::jsonb ELSE NULL END AS new_row,
+       CASE WHEN cardinality(t.private) = 0 OR (SELECT @extschema@._current_user_is_admin()) THEN o.old_row
+            ELSE o.old_row - t.private END AS old_row,
+       CASE WHEN cardinality(t.private) = 0 OR (SELECT @extschema@._current_user_is_admin()) THEN o.new_row
+            ELSE o.new_row - t.private END AS new_row,
        l.table_id,
        l.row_id AS key_id,
        l.row_key AS key_text
   FROM @extschema@.history_log l
   JOIN @extschema@.history_tables t ON t.id = l.table_id
-  LEFT JOIN @extschema@.history_contexts c ON c.id = l.context_id;
+  LEFT JOIN @extschema@.history_contexts c ON c.id = l.context_id
+  CROSS JOIN LATERAL (SELECT CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 1)
+                                       WHEN 'I' THEN NULL ELSE l.changes::jsonb END AS old_row,
+                             CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 2)
+                                       WHEN 'I' THEN l.changes::jsonb ELSE NULL END AS new_row) o;
 COMMENT ON VIEW history IS
     'Every recorded change: an insert keeps the new row, a delete (or TRUNCATE) the old row, an update the changed '
-    'columns only (old values in old_row, new in new_row)';
+    'columns only (old values in old_row, new in new_row). Private columns (history_tables.private) are left out '
+    'unless the reader is mentor_admin';
 COMMENT ON COLUMN history.at IS 'When the change was made';
 COMMENT ON COLUMN history.txid IS 'Transaction that made it (pg_current_xact_id())';
 COMMENT ON COLUMN history.actor_id IS 'mentor.current_actor() of that transaction; NULL when none was set';
@@ -394,13 +407,13 @@ DECLARE
     state jsonb := current;
     h     record;
 BEGIN
-    FOR h IN SELECT l.op, l.changes FROM history_log l
-              WHERE (l.row_id = _history_key_id(key_text) OR l.row_key = key_text) AND l.table_id = tid
-                AND l.at > as_of ORDER BY l.at DESC
+    FOR h IN SELECT l.op, l.old_row FROM history l
+              WHERE (l.key_id = _history_key_id(_history_rewind.key_text) OR l.key_text = _history_rewind.key_text)
+                AND l.table_id = tid AND l.at > as_of ORDER BY l.at DESC
     LOOP
         state := CASE h.op WHEN 'I' THEN NULL
-                           WHEN 'U' THEN coalesce(state, '{}') || _history_side(h.changes::jsonb, 1)
-                           ELSE h.changes::jsonb END;
+                           WHEN 'U' THEN coalesce(state, '{}') || h.old_row
+                           ELSE h.old_row END;
     END LOOP;
     RETURN state;
 END
@@ -457,8 +470,8 @@ BEGIN
                                 (SELECT string_agg(format('t.%I::text', c), ', ' ORDER BY o)
                                    FROM unnest(h.key_columns) WITH ORDINALITY AS k(c, o))) END;
     FOR r IN EXECUTE format(
-        $q$WITH changed AS (SELECT DISTINCT coalesce(l.row_key, l.row_id::text) AS row_key
-                             FROM @extschema@.history_log l WHERE l.table_id = $1 AND l.at > $2),
+        $q$WITH changed AS (SELECT DISTINCT coalesce(l.key_text, l.key_id::text) AS row_key
+                             FROM @extschema@.history l WHERE l.table_id = $1 AND l.at > $2),
                  cur AS (SELECT %s AS k, to_jsonb(t) - $3 AS row FROM %s t)
            SELECT cur.row FROM cur WHERE NOT EXISTS (SELECT 1 FROM changed WHERE changed.row_key = cur.k)
            UNION ALL
@@ -518,20 +531,49 @@ COMMENT ON FUNCTION restore_row(regclass, jsonb, timestamptz) IS
     'Puts one row back as it was at a moment (updating, re-inserting or deleting it); the restore is itself '
     'recorded as a change by the acting user. Excluded and generated columns keep their current values';
 
+CREATE FUNCTION set_history_private(tbl regclass, columns text[]) RETURNS smallint
+LANGUAGE plpgsql VOLATILE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    tid smallint := _history_table_id(tbl);
+    bad text[];
+BEGIN
+    columns := coalesce(columns, '{}');
+    SELECT array_agg(c) INTO bad FROM unnest(columns) c
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = c AND a.attnum > 0 AND NOT a.attisdropped);
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'table % has no column %', tbl, array_to_string(bad, ', ')
+            USING ERRCODE = 'undefined_column', HINT = 'Name the private columns exactly as they are spelled.';
+    END IF;
+    IF columns && (SELECT key_columns FROM history_tables WHERE id = tid) THEN
+        RAISE EXCEPTION 'key columns of % cannot be private in its history', tbl
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Readers need the key to find a row''s history.';
+    END IF;
+    UPDATE history_tables SET private = ARRAY(SELECT DISTINCT c FROM unnest(columns) c ORDER BY c) WHERE id = tid;
+    RETURN tid;
+END
+$$;
+COMMENT ON FUNCTION set_history_private(regclass, text[]) IS
+    'Marks columns of an audited table as private in its history: recorded, but left out of mentor.history and its '
+    'readers for everyone but mentor_admin. Replaces the earlier list; returns the history table id';
+
 -- History of the extension's own tables; password hashes never enter it.
-CREATE FUNCTION _enable_history_shipped(tbl regclass, exclude text[] DEFAULT '{}') RETURNS void
+CREATE FUNCTION _enable_history_shipped(tbl regclass, exclude text[] DEFAULT '{}', private text[] DEFAULT '{}') RETURNS void
 LANGUAGE sql
 AS $$
     SELECT @extschema@.enable_history(tbl, exclude);
+    SELECT @extschema@.set_history_private(tbl, private);
     UPDATE @extschema@.history_tables SET shipped = true WHERE id = @extschema@._history_table_id(tbl);
 $$;
-COMMENT ON FUNCTION _enable_history_shipped(regclass, text[]) IS 'Internal: enables history on an extension table';
+COMMENT ON FUNCTION _enable_history_shipped(regclass, text[], text[]) IS 'Internal: enables history on an extension table';
 
-SELECT _enable_history_shipped('users', ARRAY['password_hash']);
+-- What analysts may not read of users (emails, names, OAuth ids) is private in history too.
+SELECT _enable_history_shipped('users', ARRAY['password_hash'], ARRAY['email', 'full_name', 'github_id', 'google_id']);
 SELECT _enable_history_shipped('profiles');
 SELECT _enable_history_shipped('skills');
 SELECT _enable_history_shipped('user_skills');
-SELECT _enable_history_shipped('external_accounts');
+SELECT _enable_history_shipped('external_accounts', private => ARRAY['username', 'profile_url']);
 SELECT _enable_history_shipped('profile_visibility');
 SELECT _enable_history_shipped('lifecycle_state_defs');
 SELECT _enable_history_shipped('lifecycle_transition_defs');

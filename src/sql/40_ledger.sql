@@ -109,12 +109,22 @@ CREATE FUNCTION _ledger_accounts_guard() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
+DECLARE
+    b record;
 BEGIN
     IF TG_OP = 'INSERT' THEN
         IF NEW.posted <> 0 OR NEW.pending_debits <> 0 OR NEW.pending_credits <> 0 OR NEW.version <> 0 THEN
             RAISE EXCEPTION 'a new ledger account starts with a zero balance'
                 USING ERRCODE = 'invalid_parameter_value',
                       HINT = 'Fund it with mentor.transfer() from another account.';
+        END IF;
+        -- An account that may go negative is a source of tokens: only administrators open one.
+        IF (NEW.allow_negative OR NOT NEW.track_balance) AND NOT _current_user_is_admin() THEN
+            RAISE EXCEPTION 'only mentor_admin may open a ledger account that can go negative'
+                USING ERRCODE = 'insufficient_privilege',
+                      DETAIL = format('%s account for owner %s with allow_negative = %s, track_balance = %s.',
+                                      NEW.kind, coalesce(NEW.owner_id::text, 'none'), NEW.allow_negative, NEW.track_balance),
+                      HINT = 'Users'' accounts come from mentor.wallet() and mentor.earnings_account(), the platform''s from mentor.system_account().';
         END IF;
         RETURN NEW;
     END IF;
@@ -137,9 +147,30 @@ BEGIN
                   DETAIL = 'Only name, allow_negative, closed and expires_at may be updated.',
                   HINT = 'Balances move through mentor.transfer(); open a new account for another owner, kind or asset.';
     END IF;
+    IF (NEW.allow_negative, NEW.name) IS DISTINCT FROM (OLD.allow_negative, OLD.name) AND NOT _current_user_is_admin() THEN
+        RAISE EXCEPTION 'only mentor_admin may change allow_negative or name of ledger account %', OLD.id
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('allow_negative %s -> %s, name %s -> %s.', OLD.allow_negative, NEW.allow_negative,
+                                  coalesce(OLD.name, 'none'), coalesce(NEW.name, 'none')),
+                  HINT = 'A negative balance would create tokens from nothing; system accounts are found by name.';
+    END IF;
     IF OLD.closed AND NOT NEW.closed THEN
         RAISE EXCEPTION 'ledger account % is closed for good', OLD.id
             USING ERRCODE = 'MN006', HINT = 'Open a new account with mentor.open_account().';
+    END IF;
+    -- (a deleted user's accounts are empty: users_keep_tokens saw to that)
+    IF NEW.closed AND NOT OLD.closed AND NOT (OLD.owner_id IS NOT NULL AND NEW.owner_id IS NULL) THEN
+        IF OLD.owner_id IS NULL AND NOT _current_user_is_admin() THEN
+            RAISE EXCEPTION 'only mentor_admin may close system ledger account %', OLD.id
+                USING ERRCODE = 'insufficient_privilege', HINT = 'Closing it would stop every flow that uses it.';
+        END IF;
+        SELECT * INTO b FROM balance(OLD.id);
+        IF b.posted <> 0 OR b.pending_debits <> 0 OR b.pending_credits <> 0 THEN
+            RAISE EXCEPTION 'ledger account % still holds a balance', OLD.id
+                USING ERRCODE = 'MN006',
+                      DETAIL = format('posted %s, pending debits %s, pending credits %s', b.posted, b.pending_debits, b.pending_credits),
+                      HINT = 'Move the balance out and resolve its holds first.';
+        END IF;
     END IF;
     RETURN NEW;
 END
@@ -300,83 +331,8 @@ COMMENT ON VIEW ledger_statement IS
     'Account statements: one row per entry with its transfer, counterparty and running balance; '
     'filter by account_id and order by at';
 
-CREATE FUNCTION ledger_check() RETURNS SETOF text
-LANGUAGE sql STABLE
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-    -- Every posted transfer has exactly its two legs, summing to zero.
-    SELECT format('transfer %s: %s entries (debit %s, credit %s), expected -%s on %s and +%s on %s',
-                  t.id, count(e.*), min(e.amount), max(e.amount), t.amount, t.debit_account_id, t.amount, t.credit_account_id)
-      FROM ledger_transfers t
-      LEFT JOIN ledger_entries e ON e.transfer_id = t.id
-     WHERE t.status = 'posted'
-     GROUP BY t.id
-    HAVING count(e.*) <> 2
-        OR count(*) FILTER (WHERE e.account_id = t.debit_account_id AND e.amount = -t.amount) <> 1
-        OR count(*) FILTER (WHERE e.account_id = t.credit_account_id AND e.amount = t.amount) <> 1
-    UNION ALL
-    SELECT format('entry of account %s at %s belongs to transfer %s, which is %s', e.account_id, e.at, e.transfer_id,
-                  coalesce(t.status::text, 'missing'))
-      FROM ledger_entries e LEFT JOIN ledger_transfers t ON t.id = e.transfer_id
-     WHERE t.status IS DISTINCT FROM 'posted'
-    UNION ALL
-    SELECT format('transfer %s moves %s from %s to %s', t.id, d.asset, c.asset, t.id)
-      FROM ledger_transfers t
-      JOIN ledger_accounts d ON d.id = t.debit_account_id
-      JOIN ledger_accounts c ON c.id = t.credit_account_id
-     WHERE d.asset <> c.asset
-    UNION ALL
-    SELECT format('account %s: stored posted %s, version %s; entries sum to %s over %s entries, last balance %s',
-                  a.id, a.posted, a.version, s.total, s.n, s.last_balance)
-      FROM ledger_accounts a
-      CROSS JOIN LATERAL (SELECT coalesce(sum(e.amount), 0) AS total, count(*) AS n,
-                                 (array_agg(e.balance ORDER BY e.version DESC))[1] AS last_balance,
-                                 count(DISTINCT e.version) AS versions
-                            FROM ledger_entries e WHERE e.account_id = a.id) s
-     WHERE a.track_balance
-       AND (a.posted <> s.total OR a.version <> s.n OR s.versions <> s.n
-            OR (s.n > 0 AND s.last_balance IS DISTINCT FROM a.posted))
-    UNION ALL
-    SELECT format('account %s: stored pending debits %s / credits %s, open holds %s / %s',
-                  a.id, a.pending_debits, a.pending_credits, p.dr, p.cr)
-      FROM ledger_accounts a
-      CROSS JOIN LATERAL (SELECT coalesce(sum(t.amount) FILTER (WHERE t.debit_account_id = a.id), 0) AS dr,
-                                 coalesce(sum(t.amount) FILTER (WHERE t.credit_account_id = a.id), 0) AS cr
-                            FROM ledger_transfers t
-                           WHERE t.status = 'pending' AND a.id IN (t.debit_account_id, t.credit_account_id)) p
-     WHERE a.track_balance AND (a.pending_debits <> p.dr OR a.pending_credits <> p.cr)
-    UNION ALL
-    SELECT format('account %s: available balance %s is negative and the account does not allow it',
-                  a.id, a.posted - a.pending_debits)
-      FROM ledger_accounts a
-     WHERE a.track_balance AND NOT a.allow_negative AND a.posted - a.pending_debits < 0
-    UNION ALL
-    SELECT format('account %s: untracked but stores a balance (posted %s, version %s)', a.id, a.posted, a.version)
-      FROM ledger_accounts a
-     WHERE NOT a.track_balance AND (a.posted <> 0 OR a.version <> 0 OR a.pending_debits <> 0 OR a.pending_credits <> 0)
-    UNION ALL
-    SELECT format('asset %s: entries sum to %s, not zero', a.asset, sum(e.amount))
-      FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
-     GROUP BY a.asset HAVING sum(e.amount) <> 0
-    UNION ALL
-    -- A resolved hold has exactly one resolution, and an open one none.
-    SELECT format('hold %s is %s but %s', h.id, h.status,
-                  CASE WHEN r.id IS NULL THEN 'has no resolution' ELSE format('is resolved by %s (%s)', r.id, r.status) END)
-      FROM ledger_transfers h
-      LEFT JOIN ledger_transfers r ON r.pending_id = h.id
-     WHERE h.pending_id IS NULL AND h.status <> 'posted'
-       AND ((h.status = 'pending') <> (r.id IS NULL) AND NOT (h.status = 'expired' AND r.id IS NULL)
-            OR (h.status = 'posted_pending' AND (r.status <> 'posted' OR r.amount > h.amount))
-            OR (h.status = 'voided' AND r.status <> 'voided'))
-    UNION ALL
-    SELECT format('resolution %s of %s: the hold is %s', r.id, r.pending_id, coalesce(h.status::text, 'missing'))
-      FROM ledger_transfers r LEFT JOIN ledger_transfers h ON h.id = r.pending_id
-     WHERE r.pending_id IS NOT NULL AND h.status IS DISTINCT FROM (CASE r.status WHEN 'posted' THEN 'posted_pending'
-                                                                              ELSE r.status END)::transfer_status;
-$$;
-COMMENT ON FUNCTION ledger_check() IS
-    'Checks every ledger invariant (legs of posted transfers, stored balances and versions against entries, '
-    'pending sums against open holds, negative balances, per-asset zero sum, hold resolutions); returns one line per violation';
+-- ledger_check() comes at the end of this file: it also reads purchases and withdrawals.
+
 
 --------------------------------------------------------------------------------
 -- Token economy (seed 001: wallets, promotional tokens, purchases, allotments,
@@ -398,8 +354,10 @@ LANGUAGE sql IMMUTABLE
 AS $$ SELECT CASE WHEN part = 0 THEN base ELSE @extschema@._derived_id(base, part::text) END $$;
 COMMENT ON FUNCTION _part_id(uuid, integer) IS 'Internal: id of part n (from 0) of a multi-transfer call such as spend_tokens';
 
+-- SECURITY DEFINER: system accounts may go negative, which only the extension and administrators may open.
 CREATE FUNCTION system_account(name text, asset text DEFAULT 'TOKEN') RETURNS bigint
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -502,8 +460,10 @@ CREATE TRIGGER users_open_wallets AFTER INSERT ON users
     REFERENCING NEW TABLE AS new_users
     FOR EACH STATEMENT EXECUTE FUNCTION _users_open_wallets();
 
+-- SECURITY DEFINER: the promo pool may go negative, which only its owning flows may debit.
 CREATE FUNCTION grant_promo(user_id bigint, amount bigint, expires_at timestamptz, id uuid) RETURNS uuid
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -770,8 +730,11 @@ COMMENT ON FUNCTION allot_tokens(bigint[], bigint, uuid, text) IS
     'Gives amount tokens to each user in one all-or-nothing call; id is the idempotency key';
 
 -- Mentor earnings and withdrawals (seed 001 MentorEarnings / MentorTransaction).
+-- SECURITY DEFINER: platform revenue may go negative, which only its owning flows may debit.
 CREATE FUNCTION credit_earnings(mentor_id bigint, amount bigint, id uuid, reference text DEFAULT NULL) RETURNS uuid
 LANGUAGE sql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
     SELECT @extschema@.transfer(id, @extschema@.system_account('revenue'), @extschema@.earnings_account(mentor_id),
                                 amount, 'earning', reference)
@@ -849,6 +812,98 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION mark_withdrawal_paid(uuid, text) IS 'Records the payout of an approved withdrawal (its lifecycle rejects any other state)';
+
+CREATE FUNCTION ledger_check() RETURNS SETOF text
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+    -- Every posted transfer has exactly its two legs, summing to zero.
+    SELECT format('transfer %s: %s entries (debit %s, credit %s), expected -%s on %s and +%s on %s',
+                  t.id, count(e.*), min(e.amount), max(e.amount), t.amount, t.debit_account_id, t.amount, t.credit_account_id)
+      FROM ledger_transfers t
+      LEFT JOIN ledger_entries e ON e.transfer_id = t.id
+     WHERE t.status = 'posted'
+     GROUP BY t.id
+    HAVING count(e.*) <> 2
+        OR count(*) FILTER (WHERE e.account_id = t.debit_account_id AND e.amount = -t.amount) <> 1
+        OR count(*) FILTER (WHERE e.account_id = t.credit_account_id AND e.amount = t.amount) <> 1
+    UNION ALL
+    SELECT format('entry of account %s at %s belongs to transfer %s, which is %s', e.account_id, e.at, e.transfer_id,
+                  coalesce(t.status::text, 'missing'))
+      FROM ledger_entries e LEFT JOIN ledger_transfers t ON t.id = e.transfer_id
+     WHERE t.status IS DISTINCT FROM 'posted'
+    UNION ALL
+    SELECT format('transfer %s moves %s from %s to %s', t.id, d.asset, c.asset, t.id)
+      FROM ledger_transfers t
+      JOIN ledger_accounts d ON d.id = t.debit_account_id
+      JOIN ledger_accounts c ON c.id = t.credit_account_id
+     WHERE d.asset <> c.asset
+    UNION ALL
+    SELECT format('account %s: stored posted %s, version %s; entries sum to %s over %s entries, last balance %s',
+                  a.id, a.posted, a.version, s.total, s.n, s.last_balance)
+      FROM ledger_accounts a
+      CROSS JOIN LATERAL (SELECT coalesce(sum(e.amount), 0) AS total, count(*) AS n,
+                                 (array_agg(e.balance ORDER BY e.version DESC))[1] AS last_balance,
+                                 count(DISTINCT e.version) AS versions
+                            FROM ledger_entries e WHERE e.account_id = a.id) s
+     WHERE a.track_balance
+       AND (a.posted <> s.total OR a.version <> s.n OR s.versions <> s.n
+            OR (s.n > 0 AND s.last_balance IS DISTINCT FROM a.posted))
+    UNION ALL
+    SELECT format('account %s: stored pending debits %s / credits %s, open holds %s / %s',
+                  a.id, a.pending_debits, a.pending_credits, p.dr, p.cr)
+      FROM ledger_accounts a
+      CROSS JOIN LATERAL (SELECT coalesce(sum(t.amount) FILTER (WHERE t.debit_account_id = a.id), 0) AS dr,
+                                 coalesce(sum(t.amount) FILTER (WHERE t.credit_account_id = a.id), 0) AS cr
+                            FROM ledger_transfers t
+                           WHERE t.status = 'pending' AND a.id IN (t.debit_account_id, t.credit_account_id)) p
+     WHERE a.track_balance AND (a.pending_debits <> p.dr OR a.pending_credits <> p.cr)
+    UNION ALL
+    SELECT format('account %s: available balance %s is negative and the account does not allow it',
+                  a.id, a.posted - a.pending_debits)
+      FROM ledger_accounts a
+     WHERE a.track_balance AND NOT a.allow_negative AND a.posted - a.pending_debits < 0
+    UNION ALL
+    SELECT format('account %s: untracked but stores a balance (posted %s, version %s)', a.id, a.posted, a.version)
+      FROM ledger_accounts a
+     WHERE NOT a.track_balance AND (a.posted <> 0 OR a.version <> 0 OR a.pending_debits <> 0 OR a.pending_credits <> 0)
+    UNION ALL
+    SELECT format('asset %s: entries sum to %s, not zero', a.asset, sum(e.amount))
+      FROM ledger_entries e JOIN ledger_accounts a ON a.id = e.account_id
+     GROUP BY a.asset HAVING sum(e.amount) <> 0
+    UNION ALL
+    -- A resolved hold has exactly one resolution, and an open one none.
+    SELECT format('hold %s is %s but %s', h.id, h.status,
+                  CASE WHEN r.id IS NULL THEN 'has no resolution' ELSE format('is resolved by %s (%s)', r.id, r.status) END)
+      FROM ledger_transfers h
+      LEFT JOIN ledger_transfers r ON r.pending_id = h.id
+     WHERE h.pending_id IS NULL AND h.status <> 'posted'
+       AND ((h.status = 'pending') <> (r.id IS NULL) AND NOT (h.status = 'expired' AND r.id IS NULL)
+            OR (h.status = 'posted_pending' AND (r.status <> 'posted' OR r.amount > h.amount))
+            OR (h.status = 'voided' AND r.status <> 'voided'))
+    UNION ALL
+    SELECT format('resolution %s of %s: the hold is %s', r.id, r.pending_id, coalesce(h.status::text, 'missing'))
+      FROM ledger_transfers r LEFT JOIN ledger_transfers h ON h.id = r.pending_id
+     WHERE r.pending_id IS NOT NULL AND h.status IS DISTINCT FROM (CASE r.status WHEN 'posted' THEN 'posted_pending'
+                                                                              ELSE r.status END)::transfer_status
+    UNION ALL
+    -- A purchase or withdrawal and its hold (same id) move together: pending while open,
+    -- posted when it went through, voided when it did not.
+    SELECT format('%s %s is %s but its hold is %s', q.what, q.id, q.status, coalesce(h.status::text, 'missing'))
+      FROM (SELECT 'purchase' AS what, p.id, p.status,
+                   CASE p.status WHEN 'pending' THEN 'pending' WHEN 'completed' THEN 'posted_pending' ELSE 'voided' END AS hold_status
+              FROM token_purchases p
+            UNION ALL
+            SELECT 'withdrawal', w.id, w.status,
+                   CASE w.status WHEN 'requested' THEN 'pending' WHEN 'rejected' THEN 'voided' ELSE 'posted_pending' END
+              FROM withdrawals w) q
+      LEFT JOIN ledger_transfers h ON h.id = q.id
+     WHERE h.status IS DISTINCT FROM q.hold_status::transfer_status;
+$$;
+COMMENT ON FUNCTION ledger_check() IS
+    'Checks every ledger invariant (legs of posted transfers, stored balances and versions against entries, '
+    'pending sums against open holds, negative balances, per-asset zero sum, hold resolutions, purchases and '
+    'withdrawals against their holds); returns one line per violation';
 
 -- Balances move outside triggers, so only an account's settings enter history.
 SELECT _enable_history_shipped('ledger_accounts', ARRAY['posted', 'pending_debits', 'pending_credits', 'version']);

@@ -125,6 +125,11 @@ CREATE INDEX students_mentor_idx ON students (mentor_id) WHERE mentor_id IS NOT 
 CREATE INDEX students_user_idx ON students (user_id);
 CREATE TRIGGER students_touch_updated_at BEFORE UPDATE ON students
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER students_owned_columns BEFORE INSERT OR UPDATE OF total_score, cross_check_score, rank
+    ON students FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('Scores and ranks are computed from task_results by '
+                                         'mentor.recalculate_scores(course_id); leave these columns out.',
+                                         'total_score', 'cross_check_score', 'rank');
 
 -- Why lock the mentor row: two concurrent assignments would both count the
 -- same students and both fit; the row lock makes them count in turn.

@@ -460,5 +460,6 @@ SELECT ct.id AS course_task_id, ct.course_id, t.name AS task, ct.crosscheck_stat
 COMMENT ON VIEW crosscheck_progress IS 'Per cross-check task: status, solutions, reviews assigned and submitted';
 
 SELECT _enable_history_shipped('task_solutions');
-SELECT _enable_history_shipped('task_solution_checkers');
-SELECT _enable_history_shipped('task_solution_results');
+-- Who reviewed whom, and what they wrote, is for administrators: reviews may be anonymous.
+SELECT _enable_history_shipped('task_solution_checkers', private => ARRAY['checker_id']);
+SELECT _enable_history_shipped('task_solution_results', private => ARRAY['checker_id', 'comment', 'messages']);

@@ -36,6 +36,12 @@ COMMENT ON COLUMN mentor_profiles.rating_count IS 'Number of those ratings';
 COMMENT ON COLUMN mentor_profiles.active_mentees IS 'Active mentorships, kept by trigger';
 CREATE TRIGGER mentor_profiles_touch_updated_at BEFORE UPDATE ON mentor_profiles
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+-- Ratings follow session_feedback and active_mentees follows mentorships; nobody else writes them.
+CREATE TRIGGER mentor_profiles_owned_columns BEFORE INSERT OR UPDATE OF rating_avg, rating_count, active_mentees
+    ON mentor_profiles FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('Ratings follow mentor.session_feedback and active_mentees follows '
+                                         'mentor.mentorships; leave these columns out.',
+                                         'rating_avg', 'rating_count', 'active_mentees');
 
 CREATE TABLE mentorships (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -191,17 +197,61 @@ CREATE TABLE mentorship_messages (
 COMMENT ON TABLE mentorship_messages IS 'Messages between the mentor and the mentee (seed 002); participants only';
 CREATE INDEX mentorship_messages_mentorship_idx ON mentorship_messages (mentorship_id, created_at);
 
--- Private rows: through mentor_app, notes are seen by their author (and, when
--- shared, by the other participant), messages by the two participants.
+-- Private rows, one policy per command.  Through mentor_app a note is read by
+-- its author and, when shared, by the other participant, and written and
+-- deleted by its author only; a message is read by both participants, sent as
+-- oneself, edited and deleted by its sender; the recipient marks it read
+-- through mark_messages_read(), since read_at is nobody else's to write.
 ALTER TABLE mentorship_notes ENABLE ROW LEVEL SECURITY;
-CREATE POLICY mentorship_notes_author ON mentorship_notes TO mentor_app
-    USING (author_id = @extschema@.current_actor()
-           OR (shared AND @extschema@._in_mentorship(mentorship_id)))
+CREATE POLICY mentorship_notes_select ON mentorship_notes FOR SELECT TO mentor_app
+    USING (author_id = @extschema@.current_actor() OR (shared AND @extschema@._in_mentorship(mentorship_id)));
+CREATE POLICY mentorship_notes_insert ON mentorship_notes FOR INSERT TO mentor_app
     WITH CHECK (author_id = @extschema@.current_actor() AND @extschema@._in_mentorship(mentorship_id));
+CREATE POLICY mentorship_notes_update ON mentorship_notes FOR UPDATE TO mentor_app
+    USING (author_id = @extschema@.current_actor())
+    WITH CHECK (author_id = @extschema@.current_actor() AND @extschema@._in_mentorship(mentorship_id));
+CREATE POLICY mentorship_notes_delete ON mentorship_notes FOR DELETE TO mentor_app
+    USING (author_id = @extschema@.current_actor());
+
 ALTER TABLE mentorship_messages ENABLE ROW LEVEL SECURITY;
-CREATE POLICY mentorship_messages_participants ON mentorship_messages TO mentor_app
-    USING (@extschema@._in_mentorship(mentorship_id))
+CREATE POLICY mentorship_messages_select ON mentorship_messages FOR SELECT TO mentor_app
+    USING (@extschema@._in_mentorship(mentorship_id));
+CREATE POLICY mentorship_messages_insert ON mentorship_messages FOR INSERT TO mentor_app
     WITH CHECK (sender_id = @extschema@.current_actor() AND @extschema@._in_mentorship(mentorship_id));
+CREATE POLICY mentorship_messages_update ON mentorship_messages FOR UPDATE TO mentor_app
+    USING (sender_id = @extschema@.current_actor())
+    WITH CHECK (sender_id = @extschema@.current_actor() AND @extschema@._in_mentorship(mentorship_id));
+CREATE POLICY mentorship_messages_delete ON mentorship_messages FOR DELETE TO mentor_app
+    USING (sender_id = @extschema@.current_actor());
+CREATE TRIGGER mentorship_messages_owned_columns BEFORE INSERT OR UPDATE OF read_at ON mentorship_messages
+    FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('The recipient marks messages read with mentor.mark_messages_read(mentorship_id).',
+                                         'read_at');
+
+CREATE FUNCTION mark_messages_read(mentorship_id bigint, up_to timestamptz DEFAULT now()) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    reader bigint := current_actor();
+    n      integer;
+BEGIN
+    IF reader IS NULL OR NOT _in_mentorship(mark_messages_read.mentorship_id) THEN
+        RAISE EXCEPTION 'user % is not a participant of mentorship %', coalesce(reader::text, '(no actor)'), mentorship_id
+            USING ERRCODE = 'MN005',
+                  HINT = 'Call mentor.set_actor(user_id) with the mentor or the mentee of the mentorship first.';
+    END IF;
+    UPDATE mentorship_messages m SET read_at = now()
+     WHERE m.mentorship_id = mark_messages_read.mentorship_id AND m.sender_id <> reader
+       AND m.read_at IS NULL AND m.created_at <= up_to;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION mark_messages_read(bigint, timestamptz) IS
+    'The acting user has read the other participant''s messages of a mentorship sent up to up_to: stamps their '
+    'read_at (the only way read_at is set) and returns how many; MN005 for anyone but the two participants';
 
 SELECT _enable_history_shipped('mentor_profiles');
 SELECT _enable_history_shipped('mentorships');

@@ -1,13 +1,31 @@
 --------------------------------------------------------------------------------
--- Module security: grants of the extension's roles.  Later modules add their
--- own objects before this file runs, so the blanket grants below cover them;
--- row-level security policies live with the tables they protect.
+-- Module security: every grant of the extension's roles, in one place.  The
+-- modules before this file create objects and say nothing about who may use
+-- them; this file runs last, so its blanket grants cover them all, and then
+-- takes back what README's role table says a role may not do.  Row-level
+-- security policies and the guard triggers (_keep_owned_columns, the ledger
+-- accounts guard) live with the tables they protect; test/pgtap/06_role_matrix.sql
+-- tries every path through real logins.
 --------------------------------------------------------------------------------
 
 GRANT mentor_app TO mentor_admin;
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA @extschema@ TO mentor_app, mentor_admin;
 GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA @extschema@ TO mentor_app, mentor_admin;
+
+-- Views are read-only for every role: a simple view is auto-updatable and
+-- writes through it with its owner's rights, past every table grant below.
+DO $grants$
+DECLARE
+    v regclass;
+BEGIN
+    FOR v IN SELECT c.oid FROM pg_class c
+              WHERE c.relnamespace = '@extschema@'::regnamespace AND c.relkind IN ('v', 'm') ORDER BY c.relname
+    LOOP
+        EXECUTE format('REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON %s FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC', v);
+    END LOOP;
+END
+$grants$;
 
 -- Catalogues: applications read them, administrators change them.
 REVOKE INSERT, UPDATE, DELETE ON lifecycle_state_defs, lifecycle_transition_defs FROM mentor_app;
@@ -18,7 +36,8 @@ REVOKE EXECUTE ON FUNCTION define_lifecycle(text, text[]), reset_lifecycle(text)
 GRANT EXECUTE ON FUNCTION define_lifecycle(text, text[]), reset_lifecycle(text),
     attach_lifecycle(regclass, name, text) TO mentor_admin;
 
--- Analysts: catalogues and (later) analytics views; never users' secrets.
+-- Analysts: catalogues and analytics views; never users' secrets (emails,
+-- names, OAuth ids, password hashes, private notes, message bodies, reviewers).
 GRANT SELECT ON lifecycles, lifecycle_transitions, skills, user_skills TO mentor_analyst;
 
 -- History: append-only for everyone; read by analysts and administrators.  The
@@ -27,19 +46,24 @@ REVOKE INSERT, UPDATE, DELETE ON history_log, history_contexts, history_tables F
 -- Views read with their owner's rights: revoking the tables alone would leave history readable.
 REVOKE SELECT ON history_log, history_contexts, history, history_enabled_tables FROM mentor_app;
 GRANT SELECT ON history_tables TO PUBLIC;
-GRANT SELECT ON history, history_log, history_contexts, history_enabled_tables TO mentor_analyst, mentor_admin;
+-- Analysts read history through the view, which leaves private columns out; the raw log would not.
+GRANT SELECT ON history, history_enabled_tables TO mentor_analyst, mentor_admin;
+GRANT SELECT ON history_log, history_contexts TO mentor_admin;
 GRANT INSERT, UPDATE ON history_tables TO mentor_admin;
 GRANT DELETE ON history_log TO mentor_admin;
 REVOKE EXECUTE ON FUNCTION enable_history(regclass, text[]), disable_history(regclass), prune_history(timestamptz),
-    _enable_history_shipped(regclass, text[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION enable_history(regclass, text[]), disable_history(regclass), prune_history(timestamptz)
-    TO mentor_admin;
+    _enable_history_shipped(regclass, text[], text[]), set_history_private(regclass, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION enable_history(regclass, text[]), disable_history(regclass), prune_history(timestamptz),
+    set_history_private(regclass, text[]) TO mentor_admin;
 
 -- Ledger: money moves only through the ledger functions, which write the
 -- journal directly; nobody writes transfers or entries by SQL.  Purchases,
 -- allotments and withdrawals change through their (SECURITY DEFINER)
--- functions only.  Accounts may be opened and closed by the application; a
--- trigger keeps their balances out of reach.
+-- functions only.  Accounts may be opened and closed by the application; their
+-- guard trigger keeps balances, identity, allow_negative, names and system
+-- accounts out of its reach, and the ledger's C functions refuse it debits of
+-- accounts that may go negative and credits of external ones (the token
+-- economy's functions own those flows).
 REVOKE INSERT, UPDATE, DELETE ON ledger_transfers, ledger_entries FROM mentor_app, mentor_admin;
 REVOKE INSERT, UPDATE, DELETE ON token_purchases, token_allotments, withdrawals FROM mentor_app, mentor_admin;
 REVOKE DELETE ON ledger_accounts FROM mentor_app, mentor_admin;
@@ -102,20 +126,21 @@ BEGIN
     GRANT EXECUTE ON FUNCTION _is_course_staff(bigint, bigint) TO mentor_app;
 END
 $grants$;
-GRANT SELECT ON course_leaderboard, crosscheck_progress TO mentor_analyst;
+GRANT SELECT ON crosscheck_progress TO mentor_analyst;
+GRANT SELECT (course_id, rank, student_id, user_id, username, total_score, cross_check_score, mentor_username)
+    ON course_leaderboard TO mentor_analyst;       -- not full_name
 
 -- Mentorship and sessions: sessions change through their functions (booking,
 -- completion, cancellation, rescheduling), which keep the money right; the
 -- application may edit a session's descriptive columns.  Settings are for
 -- administrators.
 REVOKE INSERT, UPDATE, DELETE ON sessions FROM mentor_app, mentor_admin;
-GRANT UPDATE (title, agenda, meeting_link, mentorship_id) ON sessions TO mentor_app;
+GRANT UPDATE (title, agenda, meeting_link, mentorship_id, updated_at) ON sessions TO mentor_app;
 REVOKE INSERT, UPDATE, DELETE ON settings FROM mentor_app;
 GRANT INSERT, UPDATE, DELETE ON settings TO mentor_admin;
--- Counters and ratings are kept by triggers (SECURITY DEFINER), not written by applications.
-REVOKE UPDATE ON mentor_profiles FROM mentor_app;
-GRANT UPDATE (headline, bio, price_tokens, max_mentees, accepting, supports_new_mothers, availability)
-    ON mentor_profiles TO mentor_app;
+-- Counters and ratings of mentor_profiles are kept by triggers (SECURITY
+-- DEFINER); its trigger mentor_profiles_owned_columns refuses any other value
+-- for them, so the table stays writable as a whole, as ORMs write it.
 DO $grants$
 DECLARE
     fn text;
@@ -124,6 +149,7 @@ BEGIN
         'publish_slot(bigint, tstzrange, text)', 'book_session(bigint, bigint, uuid)', 'complete_session(bigint)',
         'cancel_session(bigint, bigint, text)', 'propose_reschedule(bigint, bigint, tstzrange, text)',
         'respond_reschedule(bigint, bigint, boolean, text)', 'due_reminders(interval)', 'mark_reminded(bigint[])',
+        'mark_messages_read(bigint, timestamptz)',
         'request_session(bigint, bigint, tstzrange, uuid, text)', 'respond_request(bigint, boolean, text)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
