@@ -1,0 +1,299 @@
+-- The role matrix: every privileged effect that README's role table lists,
+-- tried through every path that could reach it (table, view, function,
+-- setting) by a real login of each role.  The logins connect through dblink,
+-- so each is its own backend with its own session user, as an application's
+-- pool would be; each request runs in its own transaction.  The data lives
+-- in a database of its own (committed, so the logins see it), dropped at the end.
+\set ON_ERROR_STOP 1
+\set QUIET 1
+\getenv pghost PGHOST
+\getenv pgport PGPORT
+SELECT coalesce(:'pghost', '') = '' AS no_host \gset
+\if :no_host
+\set pghost /var/run/postgresql
+\endif
+SELECT coalesce(:'pgport', '') = '' AS no_port \gset
+\if :no_port
+\set pgport 5432
+\endif
+SET client_min_messages = warning;
+DROP DATABASE IF EXISTS mentor_matrix;
+CREATE DATABASE mentor_matrix;
+DO $$
+DECLARE r text;
+BEGIN
+    FOREACH r IN ARRAY ARRAY['matrix_app', 'matrix_analyst', 'matrix_admin'] LOOP
+        IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r) THEN EXECUTE format('DROP ROLE %I', r); END IF;
+    END LOOP;
+END $$;
+CREATE ROLE matrix_app LOGIN PASSWORD 'matrix-app';
+CREATE ROLE matrix_analyst LOGIN PASSWORD 'matrix-analyst';
+CREATE ROLE matrix_admin LOGIN PASSWORD 'matrix-admin';
+\c mentor_matrix
+SET client_min_messages = warning;
+CREATE EXTENSION mentor CASCADE;
+CREATE EXTENSION pgtap;
+CREATE EXTENSION dblink;
+GRANT mentor_app TO matrix_app;
+GRANT mentor_analyst TO matrix_analyst;
+GRANT mentor_admin TO matrix_admin;
+
+-- The platform as the seeds have it: a mentor and her mentee, an outsider, notes,
+-- messages, a pending purchase, a requested withdrawal, a course with a student.
+INSERT INTO mentor.users (email, username, full_name) VALUES
+    ('grace@example.com', 'grace', 'Grace Hopper'), ('mia@example.com', 'mia', 'Mia Mentee'),
+    ('olly@example.com', 'olly', 'Olly Outsider');
+SELECT id AS grace FROM mentor.users WHERE username = 'grace' \gset
+SELECT id AS mia FROM mentor.users WHERE username = 'mia' \gset
+SELECT id AS olly FROM mentor.users WHERE username = 'olly' \gset
+INSERT INTO mentor.mentor_profiles (user_id, headline, max_mentees) VALUES (:grace, 'Compilers', 3);
+INSERT INTO mentor.mentorships (mentor_id, mentee_id) VALUES (:grace, :mia);
+UPDATE mentor.mentorships SET status = 'active';
+SELECT id AS ms FROM mentor.mentorships \gset
+INSERT INTO mentor.mentorship_notes (mentorship_id, author_id, body, shared) VALUES
+    (:ms, :grace, 'private: Mia needs help with tests', false), (:ms, :grace, 'shared: reading list', true);
+INSERT INTO mentor.mentorship_messages (mentorship_id, sender_id, body) VALUES (:ms, :grace, 'See you Monday');
+SELECT mentor.purchase_tokens(:mia, 50, 'order-1', '00000000-0000-4000-8000-00000000a001');
+SELECT mentor.credit_earnings(:grace, 80, '00000000-0000-4000-8000-00000000a002');
+SELECT mentor.request_withdrawal(:grace, 30, '00000000-0000-4000-8000-00000000a003');
+SELECT mentor.grant_promo(:mia, 10, now() + interval '30 days', '00000000-0000-4000-8000-00000000a004');
+INSERT INTO mentor.courses (name, alias, start_date, end_date) VALUES ('Matrix course', 'matrix-course', '2026-01-01', '2026-12-31');
+INSERT INTO mentor.students (course_id, user_id) SELECT id, :mia FROM mentor.courses;
+SELECT mentor.system_account('allotments') AS allotments, mentor.system_account('promo_pool') AS promo_pool,
+       mentor.system_account('revenue') AS revenue, mentor.system_account('external') AS external,
+       mentor.system_account('expiry') AS expiry, mentor.wallet(:mia) AS w_mia, mentor.wallet(:grace) AS w_grace,
+       mentor.earnings_account(:grace) AS e_grace \gset
+
+SELECT dblink_connect('app', format('host=%s port=%s dbname=mentor_matrix user=matrix_app password=matrix-app', :'pghost', :'pgport'));
+SELECT dblink_connect('analyst', format('host=%s port=%s dbname=mentor_matrix user=matrix_analyst password=matrix-analyst', :'pghost', :'pgport'));
+SELECT dblink_connect('admin', format('host=%s port=%s dbname=mentor_matrix user=matrix_admin password=matrix-admin', :'pghost', :'pgport'));
+
+-- One request of a login: BEGIN, set_actor(actor) when given, the statement, COMMIT.
+-- Returns the statement's command tag ('SELECT n' for a query of n rows), or
+-- the SQLSTATE it failed with.
+CREATE FUNCTION pg_temp.req(conn text, actor bigint, q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE tag text;
+BEGIN
+    PERFORM dblink_exec(conn, 'BEGIN');
+    IF actor IS NOT NULL THEN
+        PERFORM * FROM dblink(conn, format('SELECT mentor.set_actor(%s)::text', actor)) AS t(v text);
+    END IF;
+    IF q ~* '^\s*SELECT' THEN
+        SELECT 'SELECT ' || t.n INTO tag FROM dblink(conn, format('SELECT count(*)::text FROM (%s) q', q)) AS t(n text);
+    ELSE
+        tag := dblink_exec(conn, q);
+    END IF;
+    PERFORM dblink_exec(conn, 'COMMIT');
+    RETURN tag;
+EXCEPTION WHEN OTHERS THEN
+    PERFORM dblink_exec(conn, 'ROLLBACK');
+    RETURN SQLSTATE;
+END $$;
+-- The same for a query of one text value.
+CREATE FUNCTION pg_temp.val(conn text, actor bigint, q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE v text;
+BEGIN
+    PERFORM dblink_exec(conn, 'BEGIN');
+    IF actor IS NOT NULL THEN
+        PERFORM * FROM dblink(conn, format('SELECT mentor.set_actor(%s)::text', actor)) AS t(v text);
+    END IF;
+    SELECT t.v INTO v FROM dblink(conn, q) AS t(v text);
+    PERFORM dblink_exec(conn, 'COMMIT');
+    RETURN v;
+EXCEPTION WHEN OTHERS THEN
+    PERFORM dblink_exec(conn, 'ROLLBACK');
+    RETURN SQLSTATE;
+END $$;
+CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
+    SELECT sum(posted) FROM mentor.ledger_accounts WHERE track_balance $$;
+SELECT pg_temp.tokens() AS tokens_before \gset
+RESET client_min_messages;
+
+SELECT plan(85);
+
+-- Mint or allot tokens.
+SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
+          '42501', 'app: transfer() from the allotments account is refused');
+SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000, 'promo_grant')$$, :promo_pool, :w_mia)),
+          '42501', 'app: transfer() from the promo pool is refused');
+SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000, 'refund')$$, :revenue, :w_mia)),
+          '42501', 'app: transfer() from revenue is refused');
+SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000, 'purchase')$$, :external, :w_mia)),
+          '42501', 'app: transfer() from the external account (a purchase without its record) is refused');
+SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000, 'expiry')$$, :expiry, :w_mia)),
+          '42501', 'app: transfer() from the expiry account is refused');
+SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000, 'hold', pending => true)$$, :allotments, :w_mia)),
+          '42501', 'app: a hold from a system account is refused');
+SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer_batch(ARRAY[gen_random_uuid()], ARRAY[%s::bigint], ARRAY[%s::bigint], ARRAY[1000::bigint], ARRAY['allotment'])$$, :allotments, :w_mia)),
+          '42501', 'app: transfer_batch() from a system account is refused');
+SELECT is(pg_temp.req('app', :mia, $$SELECT mentor.allot_tokens(ARRAY[2]::bigint[], 100, gen_random_uuid())$$),
+          '42501', 'app: allot_tokens() is refused');
+SELECT is(pg_temp.req('analyst', NULL, $$SELECT mentor.allot_tokens(ARRAY[2]::bigint[], 100, gen_random_uuid())$$),
+          '42501', 'analyst: allot_tokens() is refused');
+SELECT is(pg_temp.req('analyst', NULL, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 5, 'spend')$$, :w_mia, :revenue)),
+          '42501', 'analyst: transfer() is refused');
+SELECT is(pg_temp.req('app', NULL, format($$INSERT INTO mentor.ledger_transfers (id, debit_account_id, credit_account_id, amount, kind, status, created_at) VALUES (gen_random_uuid(), %s, %s, 1000, 'adjustment', 'posted', now())$$, :allotments, :w_mia)),
+          '42501', 'app: INSERT into ledger_transfers is refused');
+SELECT is(pg_temp.req('admin', NULL, format($$INSERT INTO mentor.ledger_transfers (id, debit_account_id, credit_account_id, amount, kind, status, created_at) VALUES (gen_random_uuid(), %s, %s, 1000, 'adjustment', 'posted', now())$$, :allotments, :w_mia)),
+          '42501', 'admin: INSERT into ledger_transfers is refused too');
+SELECT is(pg_temp.req('app', NULL, format($$INSERT INTO mentor.ledger_entries (account_id, at, transfer_id, amount) VALUES (%s, now(), '00000000-0000-4000-8000-00000000a001', 1000)$$, :w_mia)),
+          '42501', 'app: INSERT into ledger_entries is refused');
+SELECT is(pg_temp.req('app', NULL, format('UPDATE mentor.ledger_accounts SET posted = posted + 1000 WHERE id = %s', :w_mia)),
+          '42501', 'app: UPDATE of a balance is refused');
+SELECT is(pg_temp.req('app', NULL, format('UPDATE mentor.ledger_accounts SET allow_negative = true WHERE id = %s', :w_mia)),
+          '42501', 'app: UPDATE of allow_negative on a wallet is refused');
+SELECT is(pg_temp.req('app', NULL, format($$SELECT mentor.open_account(%s, 'escrow', allow_negative => true)$$, :mia)),
+          '42501', 'app: open_account() of an account that may go negative is refused');
+SELECT is(pg_temp.req('app', NULL, $$INSERT INTO mentor.ledger_accounts (kind, name, allow_negative, track_balance) VALUES ('platform', 'mint', true, false)$$),
+          '42501', 'app: INSERT of an account that may go negative is refused');
+SELECT is(pg_temp.req('app', NULL, format('UPDATE mentor.ledger_accounts SET closed = true WHERE id = %s', :revenue)),
+          '42501', 'app: closing a system account is refused');
+SELECT is(pg_temp.req('app', NULL, format($$UPDATE mentor.ledger_accounts SET name = 'revenue-old' WHERE id = %s$$, :revenue)),
+          '42501', 'app: renaming a system account is refused');
+SELECT is(pg_temp.req('app', NULL, $$INSERT INTO mentor.token_allotments (id, amount, user_ids) VALUES (gen_random_uuid(), 5, '{2}')$$),
+          '42501', 'app: INSERT into token_allotments is refused');
+SELECT is(ARRAY(SELECT format('%s %s', r, c.relname) FROM pg_class c, unnest(ARRAY['matrix_app', 'matrix_analyst', 'matrix_admin']) r
+                 WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind IN ('v', 'm')
+                   AND has_table_privilege(r, c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') ORDER BY 1),
+          '{}'::text[], 'no role may write through any view of the extension (ledger_statement among them)');
+SELECT is(pg_temp.req('app', NULL, $$UPDATE mentor.token_purchases SET status = 'completed'$$),
+          '42501', 'app: completing a purchase by UPDATE is refused');
+SELECT is(pg_temp.tokens(), :'tokens_before'::bigint, 'no tokens were minted by any refused path');
+SELECT is(pg_temp.req('app', :grace, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 5, 'spend')$$, :e_grace, :revenue)),
+          'SELECT 1', 'app: transfer() of tokens an account holds, to revenue, still works');
+SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.grant_promo(%s, 5, now() + interval '7 days', gen_random_uuid())$$, :mia)),
+            'SELECT 1', 'app: grant_promo() (the promo pool''s own flow) works');
+SELECT is(pg_temp.req('admin', NULL, format($$SELECT mentor.allot_tokens(ARRAY[%s]::bigint[], 10, gen_random_uuid())$$, :mia)),
+            'SELECT 1', 'admin: allot_tokens() works');
+SELECT is(pg_temp.req('admin', NULL, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1, 'adjustment')$$, :allotments, :w_mia)),
+            'SELECT 1', 'admin: an adjustment from a system account works');
+
+-- Pay money out.
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.post_pending('00000000-0000-4000-8000-00000000a003', gen_random_uuid())$$),
+          '42501', 'app: post_pending() of a withdrawal''s hold is refused');
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.void_pending('00000000-0000-4000-8000-00000000a003', gen_random_uuid())$$),
+          '42501', 'app: void_pending() of a withdrawal''s hold is refused');
+SELECT is(pg_temp.req('admin', NULL, $$SELECT mentor.post_pending('00000000-0000-4000-8000-00000000a003', gen_random_uuid())$$),
+          '42501', 'admin: post_pending() of a withdrawal''s hold is refused (approve_withdrawal is the way)');
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.post_pending('00000000-0000-4000-8000-00000000a001', gen_random_uuid())$$),
+          '42501', 'app: post_pending() of a purchase''s hold is refused');
+SELECT is(pg_temp.req('admin', NULL, $$SELECT mentor.void_pending('00000000-0000-4000-8000-00000000a001', gen_random_uuid())$$),
+          '42501', 'admin: void_pending() of a purchase''s hold is refused');
+SELECT is(pg_temp.req('app', NULL, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 10, 'withdrawal')$$, :e_grace, :external)),
+          '42501', 'app: transfer() to the external account is refused');
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.approve_withdrawal('00000000-0000-4000-8000-00000000a003')$$),
+          '42501', 'app: approve_withdrawal() is refused');
+SELECT is(pg_temp.req('analyst', NULL, $$SELECT mentor.approve_withdrawal('00000000-0000-4000-8000-00000000a003')$$),
+          '42501', 'analyst: approve_withdrawal() is refused');
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.mark_withdrawal_paid('00000000-0000-4000-8000-00000000a003', 'x')$$),
+          '42501', 'app: mark_withdrawal_paid() is refused');
+SELECT is(pg_temp.req('app', NULL, $$UPDATE mentor.withdrawals SET status = 'approved'$$),
+          '42501', 'app: approving a withdrawal by UPDATE is refused');
+SELECT is(pg_temp.val('admin', NULL, $$SELECT count(*)::text FROM mentor.ledger_check()$$), '0',
+          'ledger_check() is clean after every refused path');
+SELECT is(pg_temp.req('admin', NULL, $$SELECT mentor.approve_withdrawal('00000000-0000-4000-8000-00000000a003')$$),
+            'SELECT 1', 'admin: approve_withdrawal() works');
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.confirm_purchase('00000000-0000-4000-8000-00000000a001')$$),
+            'SELECT 1', 'app: confirm_purchase() works');
+
+-- Change a lifecycle or a catalogue.
+SELECT is(pg_temp.req('app', NULL, $$DELETE FROM mentor.lifecycles WHERE name = 'onboarding'$$),
+          '42501', 'app: DELETE through the lifecycles view is refused');
+SELECT is(pg_temp.req('admin', NULL, $$DELETE FROM mentor.lifecycles WHERE name = 'onboarding'$$),
+          '42501', 'admin: DELETE through the lifecycles view is refused (define_lifecycle is the way)');
+SELECT is(pg_temp.req('analyst', NULL, $$DELETE FROM mentor.lifecycles WHERE name = 'onboarding'$$),
+          '42501', 'analyst: DELETE through the lifecycles view is refused');
+SELECT is(pg_temp.req('app', NULL, $$INSERT INTO mentor.lifecycle_transitions VALUES ('onboarding', 'in_progress', 'not_started')$$),
+          '42501', 'app: INSERT through the lifecycle_transitions view is refused');
+SELECT is(pg_temp.req('app', NULL, $$INSERT INTO mentor.lifecycle_transition_defs (lifecycle, from_state, to_state) VALUES ('onboarding', 'in_progress', 'not_started')$$),
+          '42501', 'app: INSERT into the table behind it is refused');
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.define_lifecycle('onboarding', ARRAY[['[*]', 'not_started']])$$),
+          '42501', 'app: define_lifecycle() is refused');
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.reset_lifecycle('onboarding')$$),
+          '42501', 'app: reset_lifecycle() is refused');
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.attach_lifecycle('mentor.profiles', 'onboarding_status', 'onboarding')$$),
+          '42501', 'app: attach_lifecycle() is refused');
+SELECT is(pg_temp.req('app', NULL, $$INSERT INTO mentor.skills (name, slug) VALUES ('Go', 'go')$$),
+          '42501', 'app: changing the skill catalogue is refused');
+SELECT is(pg_temp.val('app', NULL, $$SELECT array_to_string(mentor.next_states('onboarding', 'in_progress'), ',')$$), 'completed',
+          'the onboarding lifecycle is unchanged');
+
+-- Write a trigger-kept column.
+SELECT is(pg_temp.req('app', NULL, format('INSERT INTO mentor.mentor_profiles (user_id, rating_avg, rating_count, active_mentees) VALUES (%s, 5.00, 1000, 3)', :olly)),
+          '42501', 'app: INSERT of a mentor profile with a made-up rating is refused');
+SELECT is(pg_temp.req('app', NULL, format('UPDATE mentor.mentor_profiles SET rating_avg = 5, rating_count = 1000 WHERE user_id = %s', :grace)),
+          '42501', 'app: UPDATE of a rating is refused');
+SELECT is(pg_temp.req('admin', NULL, format('UPDATE mentor.mentor_profiles SET active_mentees = 0 WHERE user_id = %s', :grace)),
+          '42501', 'admin: UPDATE of active_mentees is refused too');
+SELECT is(pg_temp.req('app', NULL, format('UPDATE mentor.students SET total_score = 999 WHERE user_id = %s', :mia)),
+          '42501', 'app: UPDATE of a student''s score is refused');
+SELECT is(pg_temp.req('app', :grace, format('UPDATE mentor.mentorship_messages SET read_at = now() WHERE mentorship_id = %s', :ms)),
+          '42501', 'app: the sender cannot set read_at of her own message');
+SELECT is(pg_temp.req('app', :mia, format('UPDATE mentor.mentorship_messages SET read_at = now() WHERE mentorship_id = %s', :ms)),
+          'UPDATE 0', 'app: the recipient cannot change the message by UPDATE either');
+SELECT is(pg_temp.req('app', NULL, format($$UPDATE mentor.mentor_profiles SET headline = 'Compilers and careers', rating_avg = rating_avg, rating_count = rating_count, active_mentees = active_mentees, updated_at = now() WHERE user_id = %s$$, :grace)),
+          'UPDATE 1', 'app: an ORM-style save of every column, the kept ones unchanged, works');
+SELECT is(pg_temp.val('app', :mia, format('SELECT mentor.mark_messages_read(%s)::text', :ms)), '1',
+          'app: the recipient marks the message read through mark_messages_read()');
+SELECT is(pg_temp.val('app', :olly, format('SELECT mentor.mark_messages_read(%s)::text', :ms)), 'MN005',
+          'app: an outsider cannot mark messages read');
+SELECT is((SELECT rating_count FROM mentor.mentor_profiles WHERE user_id = :grace), 0, 'the rating is untouched');
+
+-- Read or change a private row.
+SELECT is(pg_temp.val('app', :mia, format('SELECT count(*)::text FROM mentor.mentorship_notes WHERE mentorship_id = %s', :ms)), '1',
+          'app as the mentee: only the shared note is visible');
+SELECT is(pg_temp.req('app', :mia, format('DELETE FROM mentor.mentorship_notes WHERE mentorship_id = %s', :ms)), 'DELETE 0',
+          'app as the mentee: deleting the mentor''s notes deletes nothing');
+SELECT is(pg_temp.req('app', :mia, format($$UPDATE mentor.mentorship_notes SET body = 'defaced' WHERE mentorship_id = %s$$, :ms)), 'UPDATE 0',
+          'app as the mentee: editing the mentor''s shared note changes nothing');
+SELECT is(pg_temp.req('app', :mia, format('DELETE FROM mentor.mentorship_messages WHERE mentorship_id = %s', :ms)), 'DELETE 0',
+          'app as the mentee: deleting the mentor''s message deletes nothing');
+SELECT is(pg_temp.val('app', :olly, 'SELECT count(*)::text FROM mentor.mentorship_messages'), '0',
+          'app as an outsider: no message is visible');
+SELECT is(pg_temp.val('app', NULL, 'SELECT count(*)::text FROM mentor.mentorship_notes'), '0',
+          'app without an actor: no note is visible');
+SELECT is((SELECT count(*)::int FROM mentor.mentorship_notes) + (SELECT count(*)::int FROM mentor.mentorship_messages), 3,
+          'every note and message is still there');
+SELECT is(pg_temp.req('app', :grace, format('DELETE FROM mentor.mentorship_notes WHERE mentorship_id = %s AND NOT shared', :ms)), 'DELETE 1',
+          'app as the author: deleting her own note works');
+SELECT is(pg_temp.val('analyst', NULL, 'SELECT count(*)::text FROM mentor.mentorship_notes'), '42501',
+          'analyst: notes cannot be read');
+
+-- Read a secret column.
+SELECT is(pg_temp.val('analyst', NULL, 'SELECT email FROM mentor.users LIMIT 1'), '42501', 'analyst: users cannot be read');
+SELECT is(pg_temp.val('analyst', NULL, 'SELECT count(*)::text FROM mentor.history_log'), '42501',
+          'analyst: the raw history log cannot be read');
+SELECT is(pg_temp.val('analyst', NULL, $$SELECT count(*)::text FROM mentor.history WHERE table_name = 'mentor.users' AND (new_row ?| ARRAY['email', 'full_name', 'github_id', 'google_id'] OR old_row ?| ARRAY['email', 'full_name'])$$), '0',
+          'analyst: history shows no email, name or OAuth id');
+SELECT is(pg_temp.val('analyst', NULL, $$SELECT count(*)::text FROM mentor.history WHERE table_name = 'mentor.users' AND op = 'I'$$), '3',
+          'analyst: history still shows that the users were created');
+SELECT is(pg_temp.val('analyst', NULL, format($$SELECT count(*)::text FROM mentor.row_history('mentor.users', '{"id": %s}') h WHERE h.new_row ? 'email'$$, :mia)), '0',
+          'analyst: row_history() shows no email');
+SELECT is(pg_temp.val('analyst', NULL, 'SELECT full_name FROM mentor.course_leaderboard LIMIT 1'), '42501',
+          'analyst: the leaderboard''s names cannot be read');
+SELECT is(pg_temp.val('analyst', NULL, 'SELECT count(*)::text FROM mentor.course_leaderboard WHERE username IS NOT NULL'), '1',
+          'analyst: the leaderboard''s other columns can');
+SELECT is(pg_temp.val('app', NULL, 'SELECT count(*)::text FROM mentor.history'), '42501', 'app: history cannot be read');
+SELECT is(pg_temp.val('admin', NULL, format($$SELECT h.new_row ->> 'email' FROM mentor.row_history('mentor.users', '{"id": %s}') h WHERE h.op = 'I'$$, :mia)),
+          'mia@example.com', 'admin: history shows the email');
+
+-- Act as another user.
+SELECT is(pg_temp.req('app', NULL, $$SET mentor.actor_id = '2'$$), '42501', 'app: SET mentor.actor_id is refused');
+SELECT is(pg_temp.req('app', NULL, $$SET LOCAL mentor.actor_id = '2'$$), '42501', 'app: SET LOCAL mentor.actor_id is refused');
+SELECT is(pg_temp.req('app', NULL, $$SELECT set_config('mentor.actor_id', '2', false)$$), '42501',
+          'app: set_config(mentor.actor_id, ..., false) is refused');
+SELECT is(pg_temp.req('analyst', NULL, $$SET mentor.actor_id = '2'$$), '42501', 'analyst: SET mentor.actor_id is refused');
+SELECT is(pg_temp.val('app', NULL, 'SELECT coalesce(mentor.current_actor()::text, $$none$$)'), 'none',
+          'app: the next request on that connection has no actor');
+SELECT is(pg_temp.val('app', :mia, 'SELECT mentor.current_actor()::text'), :'mia', 'app: set_actor() sets it for the request');
+SELECT is(pg_temp.val('app', NULL, 'SELECT coalesce(mentor.current_actor()::text, $$none$$)'), 'none',
+          'app: the request after it has no actor');
+
+SELECT * FROM finish();
+SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');
+\c postgres
+SET client_min_messages = warning;
+DROP DATABASE mentor_matrix;
+DROP ROLE matrix_app;
+DROP ROLE matrix_analyst;
+DROP ROLE matrix_admin;
