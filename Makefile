@@ -36,7 +36,7 @@ OBJS = \
 SQL_MODULES = $(sort $(wildcard src/sql/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
-REGRESS = core identity lifecycle history ledger courses crosscheck teams availability sessions matching
+REGRESS = core identity lifecycle history ledger courses crosscheck teams availability sessions matching security
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
 ISOLATION = lifecycle_cache history_actors ledger_races learning_races matching_races
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation
