@@ -104,6 +104,10 @@ GRANT SELECT ON ledger_statement TO mentor_analyst;
 -- mentor.crosscheck_add_message only; course-wide operations are for the
 -- application to offer to course managers.
 REVOKE INSERT, UPDATE, DELETE ON task_solution_checkers, task_solution_results FROM mentor_app, mentor_admin;
+-- Certificates are issued by mentor.issue_certificates for the score a student reached; an
+-- application may withdraw one (DELETE), an administrator also issue one by hand.
+REVOKE INSERT, UPDATE ON certificates FROM mentor_app;
+GRANT INSERT, UPDATE ON certificates TO mentor_admin;
 DO $grants$
 DECLARE
     fn text;

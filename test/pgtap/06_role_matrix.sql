@@ -109,7 +109,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(85);
+SELECT plan(87);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -229,6 +229,8 @@ SELECT is(pg_temp.req('app', NULL, format('UPDATE mentor.students SET total_scor
           '42501', 'app: UPDATE of a student''s score is refused');
 SELECT is(pg_temp.req('app', :grace, format('UPDATE mentor.mentorship_messages SET read_at = now() WHERE mentorship_id = %s', :ms)),
           '42501', 'app: the sender cannot set read_at of her own message');
+SELECT is(pg_temp.req('app', NULL, format('INSERT INTO mentor.certificates (student_id, score) SELECT id, 100 FROM mentor.students WHERE user_id = %s', :mia)),
+          '42501', 'app: issuing a certificate by INSERT is refused (issue_certificates is the way)');
 SELECT is(pg_temp.req('app', :mia, format('UPDATE mentor.mentorship_messages SET read_at = now() WHERE mentorship_id = %s', :ms)),
           'UPDATE 0', 'app: the recipient cannot change the message by UPDATE either');
 SELECT is(pg_temp.req('app', NULL, format($$UPDATE mentor.mentor_profiles SET headline = 'Compilers and careers', rating_avg = rating_avg, rating_count = rating_count, active_mentees = active_mentees, updated_at = now() WHERE user_id = %s$$, :grace)),
@@ -283,6 +285,8 @@ SELECT is(pg_temp.req('app', NULL, $$SET LOCAL mentor.actor_id = '2'$$), '42501'
 SELECT is(pg_temp.req('app', NULL, $$SELECT set_config('mentor.actor_id', '2', false)$$), '42501',
           'app: set_config(mentor.actor_id, ..., false) is refused');
 SELECT is(pg_temp.req('analyst', NULL, $$SET mentor.actor_id = '2'$$), '42501', 'analyst: SET mentor.actor_id is refused');
+SELECT is(pg_temp.req('app', NULL, $$SELECT set_config('mentor.score_source', 'crosscheck:top_k_minus_1', true)$$), '42501',
+          'app: claiming a cross-check as the source of a score (mentor.score_source) is refused');
 SELECT is(pg_temp.val('app', NULL, 'SELECT coalesce(mentor.current_actor()::text, $$none$$)'), 'none',
           'app: the next request on that connection has no actor');
 SELECT is(pg_temp.val('app', :mia, 'SELECT mentor.current_actor()::text'), :'mia', 'app: set_actor() sets it for the request');
