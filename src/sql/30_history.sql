@@ -252,6 +252,31 @@ END
 $$;
 COMMENT ON FUNCTION _history_drop_triggers(regclass) IS 'Internal: removes the history triggers of a table and its partitions';
 
+-- The columns enable_history excludes and set_history_private hides must exist and not be key columns.
+CREATE FUNCTION _history_check_columns(tbl regclass, cols text[], keycols text[], purpose text) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    bad text[];
+BEGIN
+    SELECT array_agg(c) INTO bad FROM unnest(cols) c
+     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = c AND a.attnum > 0 AND NOT a.attisdropped);
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'table % has no column %', tbl, array_to_string(bad, ', ')
+            USING ERRCODE = 'undefined_column',
+                  HINT = format('Name the columns to be %s history exactly as they are spelled.', purpose);
+    END IF;
+    IF cols && keycols THEN
+        RAISE EXCEPTION 'key columns of % cannot be % its history', tbl, purpose
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('The key is (%s); history identifies rows by it.', array_to_string(keycols, ', '));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _history_check_columns(regclass, text[], text[], text) IS
+    'Internal: the named columns exist and are not key columns (42703, 22023)';
+
 CREATE FUNCTION enable_history(tbl regclass, exclude text[] DEFAULT '{}') RETURNS smallint
 LANGUAGE plpgsql VOLATILE
 SET search_path = @extschema@, pg_catalog, pg_temp
@@ -261,7 +286,6 @@ DECLARE
     keyindex  oid;
     keycols   text[];
     keytypes  text[];
-    bad       text[];
     tid       smallint;
     part      regclass;
 BEGIN
@@ -290,17 +314,7 @@ BEGIN
       FROM pg_index i, unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
       JOIN pg_attribute a ON a.attrelid = tbl AND a.attnum = k.attnum
      WHERE i.indexrelid = keyindex AND k.ord <= i.indnkeyatts;
-    SELECT array_agg(e) INTO bad FROM unnest(exclude) e
-     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = e AND a.attnum > 0 AND NOT a.attisdropped);
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'table % has no column %', tbl, array_to_string(bad, ', ')
-            USING ERRCODE = 'undefined_column', HINT = 'Name the columns to exclude exactly as they are spelled.';
-    END IF;
-    IF exclude && keycols THEN
-        RAISE EXCEPTION 'key columns of % cannot be excluded from its history', tbl
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = format('The key is (%s); history identifies rows by it.', array_to_string(keycols, ', '));
-    END IF;
+    PERFORM _history_check_columns(tbl, exclude, keycols, 'excluded from');
 
     tid := _history_table_id(tbl, false);
     IF tid IS NULL THEN
@@ -537,19 +551,9 @@ SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
     tid smallint := _history_table_id(tbl);
-    bad text[];
 BEGIN
     columns := coalesce(columns, '{}');
-    SELECT array_agg(c) INTO bad FROM unnest(columns) c
-     WHERE NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = tbl AND a.attname = c AND a.attnum > 0 AND NOT a.attisdropped);
-    IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'table % has no column %', tbl, array_to_string(bad, ', ')
-            USING ERRCODE = 'undefined_column', HINT = 'Name the private columns exactly as they are spelled.';
-    END IF;
-    IF columns && (SELECT key_columns FROM history_tables WHERE id = tid) THEN
-        RAISE EXCEPTION 'key columns of % cannot be private in its history', tbl
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Readers need the key to find a row''s history.';
-    END IF;
+    PERFORM _history_check_columns(tbl, columns, (SELECT key_columns FROM history_tables WHERE id = tid), 'private in');
     UPDATE history_tables SET private = ARRAY(SELECT DISTINCT c FROM unnest(columns) c ORDER BY c) WHERE id = tid;
     RETURN tid;
 END

@@ -70,40 +70,31 @@ SELECT dblink_connect('admin', format('host=%s port=%s dbname=mentor_matrix user
 
 -- One request of a login: BEGIN, set_actor(actor) when given, the statement, COMMIT.
 -- Returns the statement's command tag ('SELECT n' for a query of n rows), or
--- the SQLSTATE it failed with.
-CREATE FUNCTION pg_temp.req(conn text, actor bigint, q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE tag text;
+-- with value, the one text value the query returns; the SQLSTATE if it failed.
+CREATE FUNCTION pg_temp.run(conn text, actor bigint, q text, value boolean) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE r text;
 BEGIN
     PERFORM dblink_exec(conn, 'BEGIN');
     IF actor IS NOT NULL THEN
         PERFORM * FROM dblink(conn, format('SELECT mentor.set_actor(%s)::text', actor)) AS t(v text);
     END IF;
-    IF q ~* '^\s*SELECT' THEN
-        SELECT 'SELECT ' || t.n INTO tag FROM dblink(conn, format('SELECT count(*)::text FROM (%s) q', q)) AS t(n text);
+    IF value THEN
+        SELECT t.v INTO r FROM dblink(conn, q) AS t(v text);
+    ELSIF q ~* '^\s*SELECT' THEN
+        SELECT 'SELECT ' || t.n INTO r FROM dblink(conn, format('SELECT count(*)::text FROM (%s) q', q)) AS t(n text);
     ELSE
-        tag := dblink_exec(conn, q);
+        r := dblink_exec(conn, q);
     END IF;
     PERFORM dblink_exec(conn, 'COMMIT');
-    RETURN tag;
+    RETURN r;
 EXCEPTION WHEN OTHERS THEN
     PERFORM dblink_exec(conn, 'ROLLBACK');
     RETURN SQLSTATE;
 END $$;
--- The same for a query of one text value.
-CREATE FUNCTION pg_temp.val(conn text, actor bigint, q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE v text;
-BEGIN
-    PERFORM dblink_exec(conn, 'BEGIN');
-    IF actor IS NOT NULL THEN
-        PERFORM * FROM dblink(conn, format('SELECT mentor.set_actor(%s)::text', actor)) AS t(v text);
-    END IF;
-    SELECT t.v INTO v FROM dblink(conn, q) AS t(v text);
-    PERFORM dblink_exec(conn, 'COMMIT');
-    RETURN v;
-EXCEPTION WHEN OTHERS THEN
-    PERFORM dblink_exec(conn, 'ROLLBACK');
-    RETURN SQLSTATE;
-END $$;
+CREATE FUNCTION pg_temp.req(conn text, actor bigint, q text) RETURNS text LANGUAGE sql AS $$
+    SELECT pg_temp.run(conn, actor, q, false) $$;
+CREATE FUNCTION pg_temp.val(conn text, actor bigint, q text) RETURNS text LANGUAGE sql AS $$
+    SELECT pg_temp.run(conn, actor, q, true) $$;
 CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
     SELECT sum(posted) FROM mentor.ledger_accounts WHERE track_balance $$;
 SELECT pg_temp.tokens() AS tokens_before \gset
