@@ -1,7 +1,8 @@
 # mentor - PostgreSQL extension (PGXS).  `make run` and `make test` are the
 # two entry points (README.md); both install missing Debian packages first.
 EXTENSION = mentor
-EXTVERSION = 0.1
+# The version being built is default_version in mentor.control, the one source of truth.
+EXTVERSION := $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" $(dir $(lastword $(MAKEFILE_LIST)))mentor.control)
 
 MODULE_big = mentor
 OBJS = \
@@ -32,9 +33,12 @@ OBJS = \
 	src/core/availability.o \
 	src/core/matching.o
 
-# One file per module, concatenated in name order into the install script.
+# One file per module, concatenated in name order into the install script of
+# this version.  Released install scripts are frozen in src/sql/releases/ and
+# never edited; src/sql/updates/ holds the upgrade scripts between versions.
 SQL_MODULES = $(sort $(wildcard src/sql/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+DATA = $(wildcard src/sql/releases/$(EXTENSION)--*.sql) $(wildcard src/sql/updates/$(EXTENSION)--*--*.sql)
 
 REGRESS = core identity lifecycle history ledger courses crosscheck teams availability sessions matching security
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
@@ -42,8 +46,13 @@ ISOLATION = lifecycle_cache history_actors ledger_races learning_races matching_
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation
 
 PG_CPPFLAGS = -I$(srcdir)/src
-# Warnings are errors; the two exceptions are idioms of PostgreSQL's own headers and fmgr macros.
-PG_CFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+# The exceptions are idioms of PostgreSQL's own headers and fmgr macros.  Warnings are errors
+# in `make test` and CI (WERROR=1), not in a plain `make`: a newer compiler or PostgreSQL
+# must not break someone's install.
+PG_CFLAGS = -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers -Wno-sign-compare
+ifdef WERROR
+PG_CFLAGS += -Werror
+endif
 
 EXTRA_CLEAN = $(DATA_built) build results regression.diffs regression.out output_iso
 

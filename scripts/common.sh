@@ -10,24 +10,24 @@ PGBIN="$("$PG_CONFIG" --bindir)"
 PGVERSION_MAJOR="$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')"
 export PGBIN PGVERSION_MAJOR
 
-# Builds (warnings are errors, see Makefile) and installs into PostgreSQL:
+# Builds and installs into PostgreSQL (extra make arguments, e.g. WERROR=1, go to every make):
 # directly when its directories are writable (root), with sudo when that works
 # without a password, and otherwise into build/destdir, which the throwaway
 # clusters then read through Debian's extension_destdir setting
 # (EXTENSION_DESTDIR is exported for them; empty for a real install).
 build_and_install() {
-    make -s PG_CONFIG="$PG_CONFIG" all >/dev/null
+    make -s PG_CONFIG="$PG_CONFIG" "$@" all >/dev/null
     EXTENSION_DESTDIR=""
     if [ -w "$("$PG_CONFIG" --pkglibdir)" ] && [ -w "$("$PG_CONFIG" --sharedir)/extension" ]; then
-        make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+        make -s PG_CONFIG="$PG_CONFIG" "$@" install >/dev/null
     elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
         echo "Installing into $("$PG_CONFIG" --pkglibdir) needs root: running sudo make install"
-        sudo -n make -s PG_CONFIG="$PG_CONFIG" install >/dev/null
+        sudo -n make -s PG_CONFIG="$PG_CONFIG" "$@" install >/dev/null
     else
         EXTENSION_DESTDIR="$PWD/build/destdir"
         echo "No write access to PostgreSQL's directories and no sudo: installing into $EXTENSION_DESTDIR (extension_destdir)"
         rm -rf "$EXTENSION_DESTDIR"
-        make -s PG_CONFIG="$PG_CONFIG" install DESTDIR="$EXTENSION_DESTDIR" >/dev/null
+        make -s PG_CONFIG="$PG_CONFIG" "$@" install DESTDIR="$EXTENSION_DESTDIR" >/dev/null
     fi
     export EXTENSION_DESTDIR
 }

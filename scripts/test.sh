@@ -5,13 +5,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
+# From clean: PGXS does not track header dependencies, and every object must see -Werror.
+make -s PG_CONFIG="$PG_CONFIG" clean >/dev/null 2>&1
 export LOGDIR="$PWD/build/test"
 export RESULTS="$LOGDIR/results"
 rm -rf "$LOGDIR"; mkdir -p "$LOGDIR"; : > "$RESULTS"
 source scripts/tally.sh
 
 echo "== build (warnings are errors) and install into PostgreSQL $PGVERSION_MAJOR"
-if ! build_and_install > "$LOGDIR/build.log" 2>&1; then
+if ! build_and_install WERROR=1 > "$LOGDIR/build.log" 2>&1; then
     cat "$LOGDIR/build.log"
     record build 0 1
     summary; exit 1

@@ -1,0 +1,129 @@
+#!/usr/bin/env bash
+# Upgrades from every released version keep every row and end where a fresh
+# install is.  For each released version (frozen in src/sql/releases/ with
+# its demo data and regression suites in test/upgrade/VERSION/):
+#   - a database on that version, served by this build's library, passes
+#     that version's own regression outputs;
+#   - with its demo data, ALTER EXTENSION mentor UPDATE (under a load of
+#     transfers) keeps every row, every balance and every answer of the
+#     history readers, ledger_check() stays empty, and the catalog equals a
+#     fresh install's, object by object (test/upgrade/catalog.sql);
+#   - the comparison itself catches a column the upgrade script forgot.
+# Runs inside pg_virtualenv; prints TAP.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+source scripts/common.sh
+current=$(sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" mentor.control)
+w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
+q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+n=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+fresh_db() { dropdb --if-exists "$1" >/dev/null 2>&1; createdb "$1"; }
+
+# What must survive an update: rows per table, balances, the journal, what
+# the history readers answer.  One line per fact.
+facts() {
+    q "$1" "SELECT c.relname || ' ' || (xpath('/row/n/text()',
+                query_to_xml(format('SELECT count(*) AS n FROM %s', c.oid::regclass), false, true, '')))[1]::text
+              FROM pg_class c WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' ORDER BY 1"
+    q "$1" "SELECT 'balances ' || md5(string_agg(concat_ws('/', a.id, b.posted, b.pending_debits, b.pending_credits), ',' ORDER BY a.id))
+              FROM mentor.ledger_accounts a, mentor.balance(a.id) b"
+    q "$1" "SELECT 'journal ' || md5(string_agg(concat_ws('/', id, status, amount, debit_account_id, credit_account_id), ',' ORDER BY id))
+              FROM mentor.ledger_transfers"
+    q "$1" "SELECT 'history ' || md5(string_agg(concat_ws('/', at, table_name, op, row_key, old_row, new_row, actor_id), ','
+                                                ORDER BY at, table_name, row_key::text)) FROM mentor.history"
+    q "$1" "SELECT 'row_history ' || md5(string_agg(h::text, ',' ORDER BY u.id, h.at))
+              FROM mentor.users u, mentor.row_history('mentor.users', jsonb_build_object('id', u.id)) h"
+    q "$1" "SELECT 'table_as_of ' || md5(string_agg(r::text, ',' ORDER BY r->>'id'))
+              FROM mentor.table_as_of('mentor.profiles', now()) r"
+}
+
+for release in src/sql/releases/mentor--*.sql; do
+    old=$(basename "$release" .sql); old=${old#mentor--}
+    [ "$old" = "$current" ] && continue
+    frozen=test/upgrade/$old
+
+    # 1. The old version's own regression suites, on a database still on it.  The suites
+    # install the extension themselves (some drop it at their end); in a copy, they name the
+    # old version, in their SQL and in the echo of it in their expected output alike.
+    rm -rf "$w/frozen"; cp -r "$frozen" "$w/frozen"; mkdir -p "$w/frozen/build/regress"
+    sed -i "s/CREATE EXTENSION IF NOT EXISTS mentor CASCADE;/CREATE EXTENSION IF NOT EXISTS mentor VERSION '$old' CASCADE;/" \
+        "$w/frozen"/sql/*.sql "$w/frozen"/expected/*.out
+    fresh_db mentor_up_regress
+    suites=$(cd "$frozen/sql" && ls *.sql | sed 's/\.sql$//' | sort)
+    order=$(for s in core identity lifecycle history ledger courses crosscheck teams availability sessions matching security; do
+                echo "$suites" | grep -qx "$s" && echo "$s"; done)
+    (cd "$w/frozen" && "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" --use-existing \
+        --dbname=mentor_up_regress --inputdir=. --outputdir=build/regress $order) > "$w/regress.log" 2>&1
+    rc=$?
+    [ $rc -ne 0 ] && head -n 80 "$w/frozen/build/regress/regression.diffs" 2>/dev/null | sed 's/^/# /'
+    ok $rc "a database on $old, served by this build's library, passes the $old regression suites ($(echo $order | wc -w) suites)"
+    v=$(q mentor_up_regress "SELECT extversion FROM pg_extension WHERE extname = 'mentor'")
+    [ "$v" = "$old" ]; ok $? "those suites ran on version $old (found $v)"
+
+    # 2. The old version with its demo data, updated under load.
+    fresh_db mentor_up_old
+    q mentor_up_old "SET client_min_messages = warning; CREATE EXTENSION mentor VERSION '$old' CASCADE" >/dev/null
+    for f in "$frozen"/seed/*.sql; do psql -X -q -v ON_ERROR_STOP=1 -d mentor_up_old -f "$f" >/dev/null || echo "# seed $f failed"; done
+    q mentor_up_old "SELECT mentor.grant_promo(u.id, 1000, now() + interval '1 year', gen_random_uuid()) FROM mentor.users u" >/dev/null
+    before_transfers=$(q mentor_up_old "SELECT count(*) FROM mentor.ledger_transfers")
+    cat > "$w/load.sql" <<'SQL'
+SELECT mentor.spend_tokens(u.id, 1, mentor.system_account('revenue'), gen_random_uuid())
+  FROM (SELECT id FROM mentor.users ORDER BY random() LIMIT 1) u;
+SQL
+    "$PGBIN/pgbench" -n -c 4 -T 6 -f "$w/load.sql" mentor_up_old > "$w/pgbench.log" 2>&1 &
+    load=$!
+    sleep 2
+    q mentor_up_old "ALTER EXTENSION mentor UPDATE" > "$w/update.log" 2>&1
+    rc=$?
+    wait $load
+    ok $rc "ALTER EXTENSION mentor UPDATE from $old while transfers run"
+    v=$(q mentor_up_old "SELECT extversion FROM pg_extension WHERE extname = 'mentor'")
+    [ "$v" = "$current" ]; ok $? "the database is on $current now (found $v)"
+    processed=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$w/pgbench.log")
+    failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$w/pgbench.log")
+    after_transfers=$(q mentor_up_old "SELECT count(*) FROM mentor.ledger_transfers")
+    spent=$(q mentor_up_old "SELECT count(*) FROM mentor.ledger_transfers WHERE kind = 'spend'")
+    # Each spend of one token is one transfer (promo first); none is lost, none doubled.
+    [ -n "$processed" ] && [ "$processed" -gt 0 ] && [ "${failed:-0}" -eq 0 ] &&
+        [ $((after_transfers - before_transfers)) -eq "$processed" ]
+    ok $? "every transfer of the load is there: $processed committed, $((after_transfers - before_transfers)) new transfers ($spent spends)"
+    violations=$(q mentor_up_old "SELECT count(*) FROM mentor.ledger_check()")
+    [ "$violations" = 0 ]; ok $? "ledger_check() is empty after the update ($violations violations)"
+
+    # The same demo data without a load: every fact of it is the same across the update.
+    fresh_db mentor_up_same
+    q mentor_up_same "SET client_min_messages = warning; CREATE EXTENSION mentor VERSION '$old' CASCADE" >/dev/null
+    for f in "$frozen"/seed/*.sql; do psql -X -q -v ON_ERROR_STOP=1 -d mentor_up_same -f "$f" >/dev/null; done
+    facts mentor_up_same > "$w/same_before"
+    q mentor_up_same "ALTER EXTENSION mentor UPDATE" >/dev/null
+    facts mentor_up_same > "$w/same_after"
+    diff "$w/same_before" "$w/same_after" | head -n 20 | sed 's/^/# /'
+    cmp -s "$w/same_before" "$w/same_after"
+    ok $? "every row count, balance, transfer and history answer is the same after the update ($(wc -l < "$w/same_before") facts)"
+    [ "$(wc -l < "$w/same_before")" -gt 40 ]; ok $? "the facts cover every table ($(grep -c . "$w/same_before") lines)"
+
+    # 3. The updated catalog is a fresh install's.
+    fresh_db mentor_up_new
+    q mentor_up_new "SET client_min_messages = warning; CREATE EXTENSION mentor CASCADE" >/dev/null
+    psql -X -q -d mentor_up_same -f test/upgrade/catalog.sql > "$w/cat_updated"
+    psql -X -q -d mentor_up_new -f test/upgrade/catalog.sql > "$w/cat_fresh"
+    diff "$w/cat_updated" "$w/cat_fresh" | head -n 40 | sed 's/^/# /'
+    cmp -s "$w/cat_updated" "$w/cat_fresh"
+    ok $? "the catalog updated from $old equals a fresh $current install ($(grep -c '^' "$w/cat_fresh") lines compared)"
+    # The comparison is not blind: a column the upgrade script would have missed shows.
+    q mentor_up_same "ALTER TABLE mentor.users ADD COLUMN nickname text" >/dev/null
+    psql -X -q -d mentor_up_same -f test/upgrade/catalog.sql > "$w/cat_changed"
+    ! cmp -s "$w/cat_changed" "$w/cat_fresh" && grep -q 'column mentor.users.nickname' "$w/cat_changed"
+    ok $? "the comparison catches a column added by hand (as one missing from the upgrade script would be)"
+done
+
+# Bad input: an unknown target version, the upgrade script loaded by hand.
+out=$(q mentor_up_new "ALTER EXTENSION mentor UPDATE TO '9.9'" 2>&1)
+echo "$out" | grep -q "has no update path"; ok $? "UPDATE TO '9.9' is PostgreSQL's own clear error: ${out#*ERROR:  }"
+for script in src/sql/updates/mentor--*--*.sql; do
+    out=$(psql -X -d mentor_up_new -f "$script" 2>&1)
+    echo "$out" | grep -q 'Use "ALTER EXTENSION mentor UPDATE TO'; ok $? "loading $(basename "$script") by hand stops at its guard"
+done
+echo "1..$n"
+for d in mentor_up_regress mentor_up_old mentor_up_same mentor_up_new; do dropdb --if-exists $d >/dev/null 2>&1; done
