@@ -22,4 +22,5 @@ else
     DATA="/var/tmp/mentor-run-$PORT"
 fi
 SOCK="$(dirname "$DATA")"
-[ "$DATA" = "$RUN/data" ] && SOCK="$RUN"
+# (an if, not `[ ] &&`: this file is sourced under set -e, and a false last test would end the caller)
+if [ "$DATA" = "$RUN/data" ]; then SOCK="$RUN"; fi

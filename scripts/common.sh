@@ -1,6 +1,17 @@
 #!/usr/bin/env bash
 # Shared by the scripts: where PostgreSQL is, and how to install the extension.
 
+# report_failures WHAT: under set -e a failing command ends the script; say which one failed
+# and where to look, instead of ending silently.
+report_failures() {
+    MN_WHAT=$1
+    trap 'mn_on_error $? "${BASH_SOURCE[0]}:$LINENO" "$BASH_COMMAND"' ERR
+}
+mn_on_error() {
+    echo "$MN_WHAT: failed (exit $1) at $2: $3" >&2
+    echo "$MN_WHAT: the output above says why; the server's log is ${DATA:+$DATA/}server.log, build and test logs are in build/." >&2
+}
+
 PG_CONFIG="${PG_CONFIG:-pg_config}"
 if ! command -v "$PG_CONFIG" >/dev/null 2>&1 && [ -x "/usr/lib/postgresql/${PGVER:-15}/bin/pg_config" ]; then
     PG_CONFIG="/usr/lib/postgresql/${PGVER:-15}/bin/pg_config"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make run`: build, install, start a throwaway cluster, load the demo data and
 # walk through the main flows.  PORT=54329 by default; `make stop` stops it.
-set -euo pipefail
+set -Eeuo pipefail
 cd "$(dirname "$0")/.."
 source scripts/common.sh
+report_failures "make run"
 source scripts/cluster.sh
 
 echo "== building and installing mentor into PostgreSQL $PGVERSION_MAJOR"
