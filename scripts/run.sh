@@ -23,7 +23,8 @@ if ! as_owner "$PGBIN/pg_ctl" -D "$DATA" status >/dev/null 2>&1; then
 fi
 
 PSQL=("$PGBIN/psql" -X -q -h "$SOCK" -p "$PORT" -U postgres -v ON_ERROR_STOP=1)
-"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS mentor_demo" -c "CREATE DATABASE mentor_demo" >/dev/null
+"${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS mentor_demo" -c "CREATE DATABASE mentor_demo" \
+    -c "ALTER DATABASE mentor_demo SET search_path = public, mentor" >/dev/null
 echo "== loading demo data"
 for f in demo/seed/*.sql; do "${PSQL[@]}" -d mentor_demo -f "$f"; done
 echo
