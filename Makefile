@@ -7,6 +7,7 @@ EXTVERSION := $(shell sed -n "s/^default_version *= *'\([^']*\)'.*/\1/p" $(dir $
 MODULE_big = mentor
 OBJS = \
 	src/mentor.o \
+	src/cache_invalidate.o \
 	src/actor.o \
 	src/guards.o \
 	src/util.o \

@@ -30,6 +30,7 @@
 #include "storage/bufmgr.h"
 
 #include "direct.h"
+#include "cache_invalidate.h"
 
 static MnDirectRel *registered = NULL;
 
@@ -38,8 +39,8 @@ static MnDirectRel *registered = NULL;
  * so freeing here could pull memory from under a caller.  The next open
  * rebuilds.
  */
-static void
-direct_relcache_cb(Datum arg, Oid relid)
+void
+mn_direct_relcache(Oid relid)
 {
 	MnDirectRel *d;
 	int			i;
@@ -57,12 +58,6 @@ direct_relcache_cb(Datum arg, Oid relid)
 			if (d->index_oids[i] == relid)
 				d->stale = true;
 	}
-}
-
-void
-mn_direct_init(void)
-{
-	CacheRegisterRelcacheCallback(direct_relcache_cb, (Datum) 0);
 }
 
 static void

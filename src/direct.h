@@ -43,7 +43,6 @@ typedef struct MnDirectRel
 	Relation	indexes[MN_DIRECT_MAX_INDEXES];
 } MnDirectRel;
 
-extern void mn_direct_init(void);
 extern Relation mn_direct_open(MnDirectRel *d);
 extern void mn_direct_close(MnDirectRel *d);
 extern void mn_direct_insert(MnDirectRel *d, HeapTuple tuple);

@@ -40,6 +40,7 @@
 #include "utils/snapmgr.h"
 
 #include "mentor.h"
+#include "cache_invalidate.h"
 #include "history.h"
 #include "json_build.h"
 
@@ -66,8 +67,8 @@ static HTAB *HistRels = NULL;
  */
 static uint64 hist_inval_count = 0;
 
-static void
-history_relcache_cb(Datum arg, Oid relid)
+void
+mn_history_relcache(Oid relid)
 {
 	HASH_SEQ_STATUS seq;
 	HistRel    *hr;
@@ -90,7 +91,6 @@ history_relcache_cb(Datum arg, Oid relid)
 void
 mn_history_init(void)
 {
-	CacheRegisterRelcacheCallback(history_relcache_cb, (Datum) 0);
 	mn_history_store_init();
 }
 

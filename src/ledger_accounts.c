@@ -12,6 +12,7 @@
 #include "utils/inval.h"
 
 #include "mentor.h"
+#include "cache_invalidate.h"
 #include "mentor_errcodes.h"
 #include "ledger.h"
 
@@ -72,8 +73,8 @@ static HTAB *acct_cache = NULL;
 static bool acct_cache_stale = false;
 static uint64 acct_inval_count = 0;
 
-static void
-acct_cache_relcache_cb(Datum arg, Oid relid)
+void
+mn_ledger_accounts_relcache(Oid relid)
 {
 	if (relid == InvalidOid || relid == mn_ledger_accounts_rel.oid)
 	{
@@ -91,8 +92,6 @@ acct_cache_prepare(void)
 		return;
 	if (acct_cache)
 		hash_destroy(acct_cache);
-	else
-		CacheRegisterRelcacheCallback(acct_cache_relcache_cb, (Datum) 0);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(int64);
 	ctl.entrysize = sizeof(AcctCacheEntry);

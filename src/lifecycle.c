@@ -28,6 +28,7 @@
 #include "utils/memutils.h"
 
 #include "mentor.h"
+#include "cache_invalidate.h"
 #include "mentor_errcodes.h"
 #include "core/lifecycle_graph.h"
 
@@ -45,17 +46,11 @@ static Oid	transition_defs_oid = InvalidOid;
 static SPIPlanPtr states_plan = NULL;
 static SPIPlanPtr transitions_plan = NULL;
 
-static void
-lifecycle_relcache_cb(Datum arg, Oid relid)
+void
+mn_lifecycle_relcache(Oid relid)
 {
 	if (relid == InvalidOid || relid == state_defs_oid || relid == transition_defs_oid)
 		LifecycleStale = true;
-}
-
-void
-mn_lifecycle_init(void)
-{
-	CacheRegisterRelcacheCallback(lifecycle_relcache_cb, (Datum) 0);
 }
 
 static void

@@ -14,7 +14,7 @@
 #include "mentor.h"
 #include "mentor_errcodes.h"
 #include "history.h"
-#include "direct.h"
+#include "cache_invalidate.h"
 
 PG_MODULE_MAGIC;
 
@@ -54,7 +54,6 @@ _PG_init(void)
 #else
 	EmitWarningsOnPlaceholders("mentor");
 #endif
-	mn_direct_init();
-	mn_lifecycle_init();
+	mn_cache_invalidate_init();
 	mn_history_init();
 }

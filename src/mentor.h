@@ -35,8 +35,6 @@ extern struct _SPI_plan *mn_keep_plan(const char *sql, int nargs, Oid *argtypes,
 /* guards.c */
 extern bool mn_current_user_is_admin(void);
 
-/* lifecycle.c */
-extern void mn_lifecycle_init(void);
 
 
 #endif							/* MENTOR_H */
