@@ -21,7 +21,6 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
-#include "utils/lsyscache.h"
 
 #include "mentor.h"
 #include "mentor_errcodes.h"
@@ -108,26 +107,19 @@ mn_current_actor_sql(PG_FUNCTION_ARGS)
 
 /* Whether users.id = id exists, read with the caller's rights. */
 static bool
-user_exists(Oid nsp, int64 id)
+user_exists(int64 id)
 {
 	static SPIPlanPtr plan = NULL;
-	static Oid	plan_nsp = InvalidOid;
 	Datum		arg = Int64GetDatum(id);
 	bool		found;
 	int			rc;
 
 	SPI_connect();
-	if (plan == NULL || plan_nsp != nsp)
+	if (plan == NULL)
 	{
 		Oid			argtype = INT8OID;
-		char	   *sql = psprintf("SELECT 1 FROM %s.users WHERE id = $1",
-								   quote_identifier(get_namespace_name(nsp)));
 
-		if (plan)
-			SPI_freeplan(plan);
-		plan = NULL;
-		plan = mn_keep_plan(sql, 1, &argtype, 0);
-		plan_nsp = nsp;
+		plan = mn_keep_plan("SELECT 1 FROM mentor.users WHERE id = $1", 1, &argtype, 0);
 	}
 	rc = SPI_execute_plan(plan, &arg, NULL, true, 1);
 	if (rc != SPI_OK_SELECT)
@@ -151,7 +143,7 @@ mn_set_actor(PG_FUNCTION_ARGS)
 	{
 		int64		id = PG_GETARG_INT64(0);
 
-		if (id <= 0 || !user_exists(get_func_namespace(fcinfo->flinfo->fn_oid), id))
+		if (id <= 0 || !user_exists(id))
 			ereport(ERROR,
 					(errcode(ERRCODE_NO_DATA_FOUND),
 					 errmsg("user " INT64_FORMAT " does not exist", id),

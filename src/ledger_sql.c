@@ -93,28 +93,20 @@ mn_transfer(PG_FUNCTION_ARGS)
  * ledger_check() reports a hold and request that disagree.
  */
 static void
-refuse_request_hold(FunctionCallInfo fcinfo, const pg_uuid_t *hold, OpType type)
+refuse_request_hold(const pg_uuid_t *hold, OpType type)
 {
 	static SPIPlanPtr plan = NULL;
-	static Oid	plan_nsp = InvalidOid;
-	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
 	Datum		arg = UUIDPGetDatum(hold);
 	char	   *owner = NULL;
 	int			rc;
 
 	SPI_connect();
-	if (plan == NULL || plan_nsp != nsp)
+	if (plan == NULL)
 	{
-		const char *n = quote_identifier(get_namespace_name(nsp));
 		Oid			argtype = UUIDOID;
 
-		if (plan)
-			SPI_freeplan(plan);
-		plan = NULL;
-		plan = mn_keep_plan(psprintf("SELECT 'purchase' FROM %s.token_purchases WHERE id = $1 "
-									 "UNION ALL SELECT 'withdrawal' FROM %s.withdrawals WHERE id = $1", n, n),
-							1, &argtype, 0);
-		plan_nsp = nsp;
+		plan = mn_keep_plan("SELECT 'purchase' FROM mentor.token_purchases WHERE id = $1 "
+							"UNION ALL SELECT 'withdrawal' FROM mentor.withdrawals WHERE id = $1", 1, &argtype, 0);
 	}
 	rc = SPI_execute_plan(plan, &arg, NULL, true, 1);
 	if (rc != SPI_OK_SELECT)
@@ -154,7 +146,7 @@ resolve(FunctionCallInfo fcinfo, OpType type)
 		op.amount_given = true;
 	}
 	if (!superuser())
-		refuse_request_hold(fcinfo, &op.pending_id, type);
+		refuse_request_hold(&op.pending_id, type);
 	mn_ledger_begin(&L);
 	L.restricted = !mn_current_user_is_admin();
 	L.ops = &op;
