@@ -22,7 +22,8 @@ OBJS = \
 	src/ledger_accounts.o \
 	src/ledger_sql.o \
 	src/sessions.o \
-	src/sessions_lookup.o \
+	src/tokens.o \
+	src/settings.o \
 	src/crosscheck.o \
 	src/teams.o \
 	src/availability.o \

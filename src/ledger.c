@@ -60,7 +60,7 @@ mn_uuid_str(const pg_uuid_t *u)
 }
 
 const char *
-mn_op_verb(OpType t)
+mn_op_verb(MnLedgerOpType t)
 {
 	switch (t)
 	{
@@ -110,7 +110,7 @@ status_of(Datum d)
 }
 
 void
-mn_ledger_begin(Ledger *L)
+mn_ledger_begin(MnLedger *L)
 {
 	memset(L, 0, sizeof(*L));
 	L->accounts = mn_direct_open(&mn_ledger_accounts_rel);
@@ -125,7 +125,7 @@ mn_ledger_begin(Ledger *L)
 
 /* After waiting for another transaction: see what it committed. */
 void
-mn_renew_snapshot(Ledger *L)
+mn_renew_snapshot(MnLedger *L)
 {
 	UnregisterSnapshot(L->snap);
 	L->snap = RegisterSnapshot(GetLatestSnapshot());
@@ -136,7 +136,7 @@ mn_renew_snapshot(Ledger *L)
  * statement, may update the rows this one wrote.
  */
 void
-mn_ledger_end(Ledger *L)
+mn_ledger_end(MnLedger *L)
 {
 	if (L->snap)
 		UnregisterSnapshot(L->snap);
@@ -184,7 +184,7 @@ check_kind(text *kind)
 
 /* Checks what can be checked of a new transfer before touching any row. */
 void
-mn_check_new_transfer(const Op *op)
+mn_check_new_transfer(const MnLedgerOp *op)
 {
 	if (op->amount <= 0)
 		ereport(ERROR,
@@ -224,7 +224,7 @@ mn_same_text(text *a, text *b)
  * goes through insert_transfer's loop, which meets the id again.
  */
 static bool
-find_transfer(Ledger *L, const pg_uuid_t *id, TupleTableSlot *s)
+find_transfer(MnLedger *L, const pg_uuid_t *id, TupleTableSlot *s)
 {
 	for (;;)
 	{
@@ -244,7 +244,7 @@ find_transfer(Ledger *L, const pg_uuid_t *id, TupleTableSlot *s)
  * parameters make it a repeat, anything else is MN003.
  */
 static void
-judge_existing(Ledger *L, Op *op)
+judge_existing(MnLedger *L, MnLedgerOp *op)
 {
 	TupleTableSlot *s = L->slot_t;
 	Datum	   *v;
@@ -293,7 +293,7 @@ judge_existing(Ledger *L, Op *op)
 
 /* Step 1 for a post or void: is its id already a transfer? */
 static void
-check_idempotency(Ledger *L, Op *op)
+check_idempotency(MnLedger *L, MnLedgerOp *op)
 {
 	if (find_transfer(L, &op->id, L->slot_t))
 		judge_existing(L, op);
@@ -305,7 +305,7 @@ check_idempotency(Ledger *L, Op *op)
  * false only for an expiry whose hold is being resolved elsewhere.
  */
 static bool
-claim_hold(Ledger *L, Op *op)
+claim_hold(MnLedger *L, MnLedgerOp *op)
 {
 	TupleTableSlot *s = L->slot_t;
 	TupleDesc	desc = RelationGetDescr(L->transfers);
@@ -392,13 +392,13 @@ claim_hold(Ledger *L, Op *op)
 }
 
 bool
-mn_op_is_live(const Op *op)
+mn_op_is_live(const MnLedgerOp *op)
 {
 	return !op->duplicate && !op->skipped;
 }
 
 static void
-write_entry(Ledger *L, Acct *a, TimestampTz at, const pg_uuid_t *transfer, int64 amount)
+write_entry(MnLedger *L, MnLedgerAcct *a, TimestampTz at, const pg_uuid_t *transfer, int64 amount)
 {
 	Datum		values[E_NATTS];
 	bool		nulls[E_NATTS] = {false};
@@ -428,7 +428,7 @@ write_entry(Ledger *L, Acct *a, TimestampTz at, const pg_uuid_t *transfer, int64
  * id was looked up before.
  */
 static bool
-insert_transfer(Ledger *L, Op *op)
+insert_transfer(MnLedger *L, MnLedgerOp *op)
 {
 	Datum		values[T_NATTS];
 	bool		nulls[T_NATTS] = {false};
@@ -465,13 +465,13 @@ insert_transfer(Ledger *L, Op *op)
  * with the accounts locked, so an account's entries are in version order.
  */
 static void
-write_entries(Ledger *L)
+write_entries(MnLedger *L)
 {
 	int			i;
 
 	for (i = 0; i < L->nops; i++)
 	{
-		Op		   *op = &L->ops[i];
+		MnLedgerOp		   *op = &L->ops[i];
 		TimestampTz at;
 
 		if (!mn_op_is_live(op) || (op->type != OP_POSTED && op->type != OP_POST))
@@ -483,7 +483,7 @@ write_entries(Ledger *L)
 }
 
 static bool
-same_request(const Op *a, const Op *b)
+same_request(const MnLedgerOp *a, const MnLedgerOp *b)
 {
 	return a->type == b->type && a->debit == b->debit && a->credit == b->credit && a->amount == b->amount &&
 		mn_same_text(a->kind, b->kind) && mn_same_text(a->reference, b->reference);
@@ -492,8 +492,8 @@ same_request(const Op *a, const Op *b)
 static int
 cmp_op_id(const void *a, const void *b)
 {
-	const Op   *x = *(const Op *const *) a;
-	const Op   *y = *(const Op *const *) b;
+	const MnLedgerOp   *x = *(const MnLedgerOp *const *) a;
+	const MnLedgerOp   *y = *(const MnLedgerOp *const *) b;
 	int			c = memcmp(&x->id, &y->id, UUID_LEN);
 
 	return c != 0 ? c : x < y ? -1 : x > y ? 1 : 0;
@@ -504,18 +504,18 @@ cmp_op_id(const void *a, const void *b)
  * parameters) or conflicts with it (MN003), as it would in separate calls.
  */
 static void
-mark_repeats_in_call(Ledger *L)
+mark_repeats_in_call(MnLedger *L)
 {
-	Op		  **sorted;
+	MnLedgerOp		  **sorted;
 	int			i,
 				first = 0;
 
 	if (L->nops < 2 || L->ops[0].type == OP_EXPIRE)
 		return;
-	sorted = palloc(sizeof(Op *) * L->nops);
+	sorted = palloc(sizeof(MnLedgerOp *) * L->nops);
 	for (i = 0; i < L->nops; i++)
 		sorted[i] = &L->ops[i];
-	qsort(sorted, L->nops, sizeof(Op *), cmp_op_id);
+	qsort(sorted, L->nops, sizeof(MnLedgerOp *), cmp_op_id);
 	for (i = 1; i < L->nops; i++)
 	{
 		if (memcmp(&sorted[i]->id, &sorted[first]->id, UUID_LEN) != 0)
@@ -538,7 +538,7 @@ mark_repeats_in_call(Ledger *L)
 
 /* Runs the ops of L through the pipeline described at the top of the file. */
 void
-mn_ledger_run(Ledger *L)
+mn_ledger_run(MnLedger *L)
 {
 	int			i;
 
@@ -546,7 +546,7 @@ mn_ledger_run(Ledger *L)
 	mark_repeats_in_call(L);
 	for (i = 0; i < L->nops; i++)
 	{
-		Op		   *op = &L->ops[i];
+		MnLedgerOp		   *op = &L->ops[i];
 
 		if (op->duplicate)
 			continue;

@@ -31,11 +31,11 @@ enum
 typedef enum
 {
 	OP_POSTED, OP_PENDING, OP_POST, OP_VOID, OP_EXPIRE
-} OpType;
+} MnLedgerOpType;
 
-typedef struct Op
+typedef struct MnLedgerOp
 {
-	OpType		type;
+	MnLedgerOpType		type;
 	pg_uuid_t	id;				/* the row this op writes (not for OP_EXPIRE) */
 	int64		debit;
 	int64		credit;
@@ -48,9 +48,9 @@ typedef struct Op
 	pg_uuid_t	pending_id;		/* resolutions: the hold */
 	bool		duplicate;		/* an idempotent repeat: no effect */
 	bool		skipped;		/* OP_EXPIRE: the hold was being resolved by someone else */
-} Op;
+} MnLedgerOp;
 
-typedef struct Acct
+typedef struct MnLedgerAcct
 {
 	int64		id;
 	bool		found;
@@ -67,18 +67,18 @@ typedef struct Acct
 	/* running values while the call's rows are written */
 	int64		r_posted;
 	int64		r_version;
-} Acct;
+} MnLedgerAcct;
 
-typedef struct Ledger
+typedef struct MnLedger
 {
 	Relation	accounts;
 	Relation	transfers;
 	Relation	entries;
 	TupleTableSlot *slot_a;
 	TupleTableSlot *slot_t;
-	Op		   *ops;
+	MnLedgerOp		   *ops;
 	int			nops;
-	Acct	   *accts;
+	MnLedgerAcct	   *accts;
 	int			naccts;
 	bool		has_actor;
 	int64		actor;
@@ -86,26 +86,26 @@ typedef struct Ledger
 								 * may go negative, no credit of external accounts */
 	TimestampTz now;
 	Snapshot	snap;			/* fresh when taken; renewed after waiting for another call */
-} Ledger;
+} MnLedger;
 
 extern MnDirectRel mn_ledger_accounts_rel;
 
 /* ledger.c: the pipeline */
-extern void mn_ledger_begin(Ledger *L);
-extern void mn_ledger_run(Ledger *L);
-extern void mn_ledger_end(Ledger *L);
-extern void mn_renew_snapshot(Ledger *L);
+extern void mn_ledger_begin(MnLedger *L);
+extern void mn_ledger_run(MnLedger *L);
+extern void mn_ledger_end(MnLedger *L);
+extern void mn_renew_snapshot(MnLedger *L);
 extern void mn_check_snapshot(TupleTableSlot *slot, const char *what);
-extern void mn_check_new_transfer(const Op *op);
-extern bool mn_op_is_live(const Op *op);
+extern void mn_check_new_transfer(const MnLedgerOp *op);
+extern bool mn_op_is_live(const MnLedgerOp *op);
 extern bool mn_same_text(text *a, text *b);
 extern char *mn_uuid_str(const pg_uuid_t *u);
-extern const char *mn_op_verb(OpType t);
+extern const char *mn_op_verb(MnLedgerOpType t);
 
 /* ledger_accounts.c: step 2 */
-extern Acct *mn_find_acct(Ledger *L, int64 id);
-extern void mn_gather_accounts(Ledger *L);
-extern void mn_check_ops_accounts(Ledger *L);
-extern void mn_update_accounts(Ledger *L);
+extern MnLedgerAcct *mn_find_acct(MnLedger *L, int64 id);
+extern void mn_gather_accounts(MnLedger *L);
+extern void mn_check_ops_accounts(MnLedger *L);
+extern void mn_update_accounts(MnLedger *L);
 
 #endif							/* LEDGER_H */

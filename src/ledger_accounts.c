@@ -18,8 +18,8 @@
 
 MnDirectRel mn_ledger_accounts_rel = {.relname = "ledger_accounts", .natts = A_NATTS};
 
-Acct *
-mn_find_acct(Ledger *L, int64 id)
+MnLedgerAcct *
+mn_find_acct(MnLedger *L, int64 id)
 {
 	int			lo = 0,
 				hi = L->naccts - 1;
@@ -102,7 +102,7 @@ acct_cache_prepare(void)
 
 /* Reads the account's version that L's snapshot sees into a. */
 static void
-read_account(Ledger *L, Acct *a)
+read_account(MnLedger *L, MnLedgerAcct *a)
 {
 	TupleTableSlot *s = L->slot_a;
 	uint64		inval_before = acct_inval_count;
@@ -169,7 +169,7 @@ read_account(Ledger *L, Acct *a)
 
 /* The accounts every live op touches, sorted and read. */
 void
-mn_gather_accounts(Ledger *L)
+mn_gather_accounts(MnLedger *L)
 {
 	int64	   *ids = palloc(sizeof(int64) * 2 * Max(L->nops, 1));
 	int			n = 0,
@@ -182,7 +182,7 @@ mn_gather_accounts(Ledger *L)
 			ids[n++] = L->ops[i].credit;
 		}
 	qsort(ids, n, sizeof(int64), cmp_int64);
-	L->accts = palloc0(sizeof(Acct) * Max(n, 1));
+	L->accts = palloc0(sizeof(MnLedgerAcct) * Max(n, 1));
 	L->naccts = 0;
 	for (i = 0; i < n; i++)
 		if (L->naccts == 0 || L->accts[L->naccts - 1].id != ids[i])
@@ -193,7 +193,7 @@ mn_gather_accounts(Ledger *L)
 }
 
 static void
-check_account_usable(const Op *op, const Acct *a)
+check_account_usable(const MnLedgerOp *op, const MnLedgerAcct *a)
 {
 	if (!a->found)
 		ereport(ERROR,
@@ -218,7 +218,7 @@ check_account_usable(const Op *op, const Acct *a)
  * those flows (SECURITY DEFINER, so not restricted), or to administrators.
  */
 static void
-check_restricted(const Op *op, const Acct *d, const Acct *c)
+check_restricted(const MnLedgerOp *op, const MnLedgerAcct *d, const MnLedgerAcct *c)
 {
 	bool		resolution = op->type == OP_POST || op->type == OP_VOID;
 
@@ -241,14 +241,14 @@ check_restricted(const Op *op, const Acct *d, const Acct *c)
 
 /* Static checks of the live ops against the accounts they name, in call order. */
 void
-mn_check_ops_accounts(Ledger *L)
+mn_check_ops_accounts(MnLedger *L)
 {
 	int			i;
 
 	for (i = 0; i < L->nops; i++)
 	{
-		Op		   *op = &L->ops[i];
-		Acct	   *d,
+		MnLedgerOp		   *op = &L->ops[i];
+		MnLedgerAcct	   *d,
 				   *c;
 
 		if (!mn_op_is_live(op))
@@ -269,7 +269,7 @@ mn_check_ops_accounts(Ledger *L)
 }
 
 static int64
-add_checked(int64 a, int64 b, const Acct *acct)
+add_checked(int64 a, int64 b, const MnLedgerAcct *acct)
 {
 	int64		r;
 
@@ -287,7 +287,7 @@ add_checked(int64 a, int64 b, const Acct *acct)
  * judges the call (step 2) and writes it (step 3), so both agree.
  */
 static void
-apply_side(const Op *op, const Acct *a, bool debit, int64 *posted, int64 *dr, int64 *cr, int64 *version,
+apply_side(const MnLedgerOp *op, const MnLedgerAcct *a, bool debit, int64 *posted, int64 *dr, int64 *cr, int64 *version,
 		   bool check)
 {
 	int64		sign = debit ? -1 : 1;
@@ -338,7 +338,7 @@ apply_side(const Op *op, const Acct *a, bool debit, int64 *posted, int64 *dr, in
  * and judging again.
  */
 void
-mn_update_accounts(Ledger *L)
+mn_update_accounts(MnLedger *L)
 {
 	TupleDesc	desc = RelationGetDescr(L->accounts);
 	int			i,
@@ -346,7 +346,7 @@ mn_update_accounts(Ledger *L)
 
 	for (i = 0; i < L->naccts; i++)
 	{
-		Acct	   *a = &L->accts[i];
+		MnLedgerAcct	   *a = &L->accts[i];
 
 		if (!a->tracked)
 			continue;
@@ -365,7 +365,7 @@ mn_update_accounts(Ledger *L)
 
 			for (j = 0; j < L->nops; j++)
 			{
-				Op		   *op = &L->ops[j];
+				MnLedgerOp		   *op = &L->ops[j];
 
 				if (!mn_op_is_live(op) || (op->debit != a->id && op->credit != a->id))
 					continue;

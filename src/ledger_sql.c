@@ -27,7 +27,7 @@ require_arg(FunctionCallInfo fcinfo, int n, const char *name)
 }
 
 static TimestampTz
-expiry_from_timeout(Ledger *L, Interval *timeout)
+expiry_from_timeout(MnLedger *L, Interval *timeout)
 {
 	Interval	zero = {0};
 	TimestampTz at;
@@ -57,8 +57,8 @@ PG_FUNCTION_INFO_V1(mn_transfer);
 Datum
 mn_transfer(PG_FUNCTION_ARGS)
 {
-	Ledger		L;
-	Op			op = {0};
+	MnLedger		L;
+	MnLedgerOp			op = {0};
 	bool		pending = !PG_ARGISNULL(6) && PG_GETARG_BOOL(6);
 
 	require_arg(fcinfo, 0, "id");
@@ -93,7 +93,7 @@ mn_transfer(PG_FUNCTION_ARGS)
  * ledger_check() reports a hold and request that disagree.
  */
 static void
-refuse_request_hold(const pg_uuid_t *hold, OpType type)
+refuse_request_hold(const pg_uuid_t *hold, MnLedgerOpType type)
 {
 	static SPIPlanPtr plan = NULL;
 	Datum		arg = UUIDPGetDatum(hold);
@@ -127,10 +127,10 @@ refuse_request_hold(const pg_uuid_t *hold, OpType type)
 }
 
 static Datum
-resolve(FunctionCallInfo fcinfo, OpType type)
+resolve(FunctionCallInfo fcinfo, MnLedgerOpType type)
 {
-	Ledger		L;
-	Op			op = {0};
+	MnLedger		L;
+	MnLedgerOp			op = {0};
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
@@ -182,7 +182,7 @@ PG_FUNCTION_INFO_V1(mn_expire_pending);
 Datum
 mn_expire_pending(PG_FUNCTION_ARGS)
 {
-	Ledger		L;
+	MnLedger		L;
 	Oid			types[1] = {TIMESTAMPTZOID};
 	Datum		values[1];
 	int			ret,
@@ -213,7 +213,7 @@ mn_expire_pending(PG_FUNCTION_ARGS)
 		PG_RETURN_INT32(0);
 
 	mn_ledger_begin(&L);
-	L.ops = palloc0(sizeof(Op) * n);
+	L.ops = palloc0(sizeof(MnLedgerOp) * n);
 	L.nops = (int) n;
 	for (i = 0; i < (int) n; i++)
 	{
@@ -311,7 +311,7 @@ mn_transfer_batch(PG_FUNCTION_ARGS)
 				refs;
 	bool		pending = !PG_ARGISNULL(6) && PG_GETARG_BOOL(6);
 	TimestampTz expires_at = 0;
-	Ledger		L;
+	MnLedger		L;
 	int			i;
 
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
@@ -340,11 +340,11 @@ mn_transfer_batch(PG_FUNCTION_ARGS)
 	L.restricted = !mn_current_user_is_admin();
 	if (!PG_ARGISNULL(7))
 		expires_at = expiry_from_timeout(&L, PG_GETARG_INTERVAL_P(7));
-	L.ops = palloc0(sizeof(Op) * ids.n);
+	L.ops = palloc0(sizeof(MnLedgerOp) * ids.n);
 	L.nops = ids.n;
 	for (i = 0; i < ids.n; i++)
 	{
-		Op		   *op = &L.ops[i];
+		MnLedgerOp		   *op = &L.ops[i];
 		bool		isnull;
 		Datum		ref;
 

@@ -32,6 +32,13 @@ extern Datum *mn_array_arg(FunctionCallInfo fcinfo, int argno, const char *name,
 struct _SPI_plan;
 extern struct _SPI_plan *mn_keep_plan(const char *sql, int nargs, Oid *argtypes, int options);
 
+extern Oid	mn_relid(const char *name);
+struct ScanKeyData;
+extern void mn_text_scankey(struct ScanKeyData *key, AttrNumber attno, const char *value);
+
+/* settings.c */
+extern char *mn_setting_text(const char *key, bool *found);
+
 /* guards.c */
 extern bool mn_current_user_is_admin(void);
 

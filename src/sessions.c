@@ -39,7 +39,7 @@
 #include "mentor.h"
 #include "mentor_errcodes.h"
 #include "ledger.h"
-#include "sessions.h"
+#include "tokens.h"
 
 /* What both steps read of the session, in the lock query's column order (1-based). */
 enum
@@ -223,7 +223,7 @@ part_id(const pg_uuid_t *base, int k)
 /* How a booking is paid: one source account per part, promo first. */
 typedef struct Payment
 {
-	Source	   *src;
+	MnTokenSource	   *src;
 	int			n;
 	int64		total;			/* tokens available over the sources used */
 } Payment;
@@ -240,7 +240,7 @@ untracked_available(int64 account)
 
 /* The mentee's token sources, with what untracked ones hold. */
 static void
-read_sources(int64 mentee, Sources *src)
+read_sources(int64 mentee, MnTokenSources *src)
 {
 	int			i;
 
@@ -254,7 +254,7 @@ read_sources(int64 mentee, Sources *src)
 
 /* The running totals of the promo tokens, from 0: book_plan's $4. */
 static Datum
-promo_totals(const Sources *src)
+promo_totals(const MnTokenSources *src)
 {
 	Datum	   *totals = palloc(sizeof(Datum) * (src->npromo + 1));
 	int64		sum = 0;
@@ -275,17 +275,17 @@ promo_totals(const Sources *src)
  * so when the user does not exist.
  */
 static bool
-plan_payment(const Session *s, int64 mentee, Sources *src, Payment *pay)
+plan_payment(const Session *s, int64 mentee, MnTokenSources *src, Payment *pay)
 {
 	int64		remaining = s->price;
 	int			i;
 
-	pay->src = palloc(sizeof(Source) * (src->npromo + 1));
+	pay->src = palloc(sizeof(MnTokenSource) * (src->npromo + 1));
 	pay->n = 0;
 	pay->total = 0;
 	for (i = 0; i < src->npromo && remaining > 0; i++)
 	{
-		Source	   *p = &src->promo[i];
+		MnTokenSource	   *p = &src->promo[i];
 
 		if (p->available <= 0)
 			continue;
@@ -329,7 +329,7 @@ not_enough_tokens(const Session *s, int64 mentee, const Payment *pay)
 static void
 hold_price(Session *s, const pg_uuid_t *id, const Payment *pay)
 {
-	Ledger		L;
+	MnLedger		L;
 	int			i;
 	text	   *kind = cstring_to_text("hold");
 	text	   *reference = cstring_to_text(psprintf("session " INT64_FORMAT, s->id));
@@ -345,11 +345,11 @@ hold_price(Session *s, const pg_uuid_t *id, const Payment *pay)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the hold of session " INT64_FORMAT " would expire before it is made", s->id),
 				 errhint("Set session.hold_grace in mentor.settings to a positive interval.")));
-	L.ops = palloc0(sizeof(Op) * pay->n);
+	L.ops = palloc0(sizeof(MnLedgerOp) * pay->n);
 	L.nops = pay->n;
 	for (i = 0; i < pay->n; i++)
 	{
-		Op		   *op = &L.ops[i];
+		MnLedgerOp		   *op = &L.ops[i];
 
 		op->type = OP_PENDING;
 		op->id = part_id(id, i);
@@ -373,7 +373,7 @@ hold_price(Session *s, const pg_uuid_t *id, const Payment *pay)
  * block did.
  */
 static bool
-write_booking(Session *s, int64 session_id, int64 mentee, const pg_uuid_t *id, const Sources *src)
+write_booking(Session *s, int64 session_id, int64 mentee, const pg_uuid_t *id, const MnTokenSources *src)
 {
 	Datum		args[4] = {Int64GetDatum(session_id), Int64GetDatum(mentee), UUIDPGetDatum(id), promo_totals(src)};
 	MemoryContext cxt = CurrentMemoryContext;
@@ -415,7 +415,7 @@ write_booking(Session *s, int64 session_id, int64 mentee, const pg_uuid_t *id, c
 
 /* Holds the price the booking's UPDATE saw, split as that UPDATE counted its parts. */
 static void
-pay_booking(Session *s, int64 mentee, const pg_uuid_t *id, Sources *src)
+pay_booking(Session *s, int64 mentee, const pg_uuid_t *id, MnTokenSources *src)
 {
 	Payment		pay;
 
@@ -434,7 +434,7 @@ Datum
 mn_book_session(PG_FUNCTION_ARGS)
 {
 	Session		s;
-	Sources		src;
+	MnTokenSources		src;
 	Payment		pay;
 	Datum		arg;
 	int64		session_id = PG_ARGISNULL(0) ? 0 : PG_GETARG_INT64(0);
@@ -516,7 +516,7 @@ settle_in_full(Session *s)
 				earned,
 				revenue = 0,
 				earnings = 0;
-	Ledger		L;
+	MnLedger		L;
 	int			i;
 	bool		isnull;
 
@@ -544,10 +544,10 @@ settle_in_full(Session *s)
 	}
 
 	mn_ledger_begin(&L);
-	L.ops = palloc0(sizeof(Op) * (s->parts + 1));
+	L.ops = palloc0(sizeof(MnLedgerOp) * (s->parts + 1));
 	for (i = 0; i < s->parts; i++)
 	{
-		Op		   *op = &L.ops[L.nops++];
+		MnLedgerOp		   *op = &L.ops[L.nops++];
 
 		op->type = OP_POST;
 		op->pending_id = part_id(&s->hold, i);
@@ -555,7 +555,7 @@ settle_in_full(Session *s)
 	}
 	if (earned > 0)
 	{
-		Op		   *op = &L.ops[L.nops++];
+		MnLedgerOp		   *op = &L.ops[L.nops++];
 
 		op->type = OP_POSTED;
 		op->id = derived_id(&s->hold, "earnings");

@@ -8,11 +8,14 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/stratnum.h"
 #include "access/htup_details.h"
 #include "access/relation.h"
 #include "access/detoast.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -20,6 +23,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/datum.h"
+#include "utils/fmgroids.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/relcache.h"
@@ -278,4 +282,23 @@ mn_keep_plan(const char *sql, int nargs, Oid *argtypes, int options)
 	if (SPI_keepplan(plan) != 0)
 		elog(ERROR, "SPI_keepplan failed");
 	return plan;
+}
+
+/* The OID of relation (or index) mentor.name; it must exist. */
+Oid
+mn_relid(const char *name)
+{
+	Oid			relid = get_relname_relid(name, get_namespace_oid("mentor", false));
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "relation mentor.%s is missing", name);
+	return relid;
+}
+
+/* key compares the text column attno with value (the columns are of the default collation) */
+void
+mn_text_scankey(ScanKey key, AttrNumber attno, const char *value)
+{
+	ScanKeyInit(key, attno, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(value));
+	key->sk_collation = DEFAULT_COLLATION_OID;
 }

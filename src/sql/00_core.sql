@@ -2,7 +2,7 @@
 \echo Use "CREATE EXTENSION mentor CASCADE" to load this file. \quit
 
 --------------------------------------------------------------------------------
--- Module core: roles, shared domains, the acting user, updated_at.
+-- Module core: roles, shared domains, the acting user, updated_at, settings.
 --------------------------------------------------------------------------------
 
 -- Roles are cluster-wide, so a second database that installs the extension
@@ -96,3 +96,36 @@ COMMENT ON FUNCTION _keep_owned_columns() IS
     'BEFORE INSERT OR UPDATE FOR EACH ROW trigger (arguments: a hint, then columns): the columns are kept by the '
     'extension; any other role that gives them a value other than the default (INSERT) or the old one (UPDATE) '
     'gets 42501';
+
+-- Platform settings: every module ships its defaults into it (sessions, matching, ...).
+CREATE TABLE settings (
+    key         text NOT NULL CONSTRAINT settings_key_format CHECK (key ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$'),
+    shipped     boolean NOT NULL DEFAULT false,
+    value       jsonb NOT NULL,
+    description text,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (key, shipped)
+);
+COMMENT ON TABLE settings IS
+    'Platform settings. The extension ships defaults (shipped = true); a row with the same key and shipped = false '
+    'overrides the default. Read with mentor.setting(key)';
+CREATE TRIGGER settings_touch_updated_at BEFORE UPDATE ON settings
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+SELECT pg_catalog.pg_extension_config_dump('settings', 'WHERE NOT shipped');
+CREATE FUNCTION setting(key text) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v jsonb;
+BEGIN
+    SELECT s.value INTO v FROM settings s WHERE s.key = setting.key ORDER BY s.shipped LIMIT 1;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown setting "%"', key USING ERRCODE = 'undefined_object',
+            HINT = 'SELECT key, value FROM mentor.settings lists them.';
+    END IF;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION setting(text) IS 'The value of a setting: this database''s override if any, else the shipped default';
+

@@ -1,24 +1,11 @@
 --------------------------------------------------------------------------------
--- Module sessions (design.md section 7; seeds 001, 004): bookable sessions
+-- Module sessions: bookable sessions
 -- that never double-book anyone, paid through ledger holds, completed,
 -- cancelled by a refund policy or rescheduled; feedback, meeting logs and
 -- reminders.
 --------------------------------------------------------------------------------
 
-CREATE TABLE settings (
-    key         text NOT NULL CONSTRAINT settings_key_format CHECK (key ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$'),
-    shipped     boolean NOT NULL DEFAULT false,
-    value       jsonb NOT NULL,
-    description text,
-    updated_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (key, shipped)
-);
-COMMENT ON TABLE settings IS
-    'Platform settings. The extension ships defaults (shipped = true); a row with the same key and shipped = false '
-    'overrides the default. Read with mentor.setting(key)';
-CREATE TRIGGER settings_touch_updated_at BEFORE UPDATE ON settings
-    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
-SELECT pg_catalog.pg_extension_config_dump('settings', 'WHERE NOT shipped');
+-- The sessions' defaults in the platform settings (core module).
 INSERT INTO settings (key, shipped, value, description) VALUES
     ('session.platform_fee_percent', true, '20', 'Share of a session''s price the platform keeps; the mentor earns the rest'),
     ('session.full_refund_hours', true, '24', 'A mentee who cancels at least this many hours before the start gets everything back'),
@@ -26,23 +13,6 @@ INSERT INTO settings (key, shipped, value, description) VALUES
     ('session.mentee_no_show_refund_percent', true, '0', 'Refund, in percent, when the mentee did not show up'),
     ('session.mentor_no_show_refund_percent', true, '100', 'Refund, in percent, when the mentor did not show up'),
     ('session.hold_grace', true, '"7 days"', 'How long after a session''s end its hold lasts if nobody completes or cancels it');
-
-CREATE FUNCTION setting(key text) RETURNS jsonb
-LANGUAGE plpgsql STABLE
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    v jsonb;
-BEGIN
-    SELECT s.value INTO v FROM settings s WHERE s.key = setting.key ORDER BY s.shipped LIMIT 1;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'unknown setting "%"', key USING ERRCODE = 'undefined_object',
-            HINT = 'SELECT key, value FROM mentor.settings lists them.';
-    END IF;
-    RETURN v;
-END
-$$;
-COMMENT ON FUNCTION setting(text) IS 'The value of a setting: this database''s override if any, else the shipped default';
 
 CREATE TYPE session_status AS ENUM ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled', 'rejected',
                                     'completed', 'cancelled');
@@ -601,7 +571,7 @@ $$;
 COMMENT ON FUNCTION mark_reminded(bigint[]) IS
     'Marks sessions as reminded and returns those this call marked: two workers racing claim each session once';
 
-SELECT _enable_history_shipped('settings');
+SELECT _enable_history_shipped('settings');        -- the core module's table, audited from here as in 0.1
 SELECT _enable_history_shipped('sessions');
 SELECT _enable_history_shipped('session_feedback');
 SELECT _enable_history_shipped('meeting_logs');
