@@ -65,29 +65,48 @@ for release in src/sql/releases/mentor--*.sql; do
     fresh_db mentor_up_old
     q mentor_up_old "SET client_min_messages = warning; CREATE EXTENSION mentor VERSION '$old' CASCADE" >/dev/null
     for f in "$frozen"/seed/*.sql; do psql -X -q -v ON_ERROR_STOP=1 -d mentor_up_old -f "$f" >/dev/null || echo "# seed $f failed"; done
-    q mentor_up_old "SELECT mentor.grant_promo(u.id, 1000, now() + interval '1 year', gen_random_uuid()) FROM mentor.users u" >/dev/null
+    q mentor_up_old "SELECT mentor.grant_promo(u.id, 100000, now() + interval '1 year', gen_random_uuid()) FROM mentor.users u" >/dev/null
+    # Open slots one hour apart, so that no booking overlaps another one's time.
+    q mentor_up_old "SELECT count(mentor.publish_slot(p.user_id, tstzrange(date_trunc('hour', now()) + (g * 3 + p.id) * interval '1 hour' + interval '30 days',
+                                                                     date_trunc('hour', now()) + (g * 3 + p.id) * interval '1 hour' + interval '30 days 50 minutes')))
+                       FROM (SELECT id, user_id FROM mentor.mentor_profiles ORDER BY id LIMIT 3) p, generate_series(1, 2000) g" >/dev/null
     before_transfers=$(q mentor_up_old "SELECT count(*) FROM mentor.ledger_transfers")
-    cat > "$w/load.sql" <<'SQL'
+    before_booked=$(q mentor_up_old "SELECT count(*) FROM mentor.sessions WHERE status = 'confirmed'")
+    cat > "$w/spend.sql" <<'SQL'
 SELECT mentor.spend_tokens(u.id, 1, mentor.system_account('revenue'), gen_random_uuid())
   FROM (SELECT id FROM mentor.users ORDER BY random() LIMIT 1) u;
 SQL
-    "$PGBIN/pgbench" -n -c 4 -T 6 -f "$w/load.sql" mentor_up_old > "$w/pgbench.log" 2>&1 &
-    load=$!
+    # A mentee books the next open slot nobody else is booking (a mentor never books their own).
+    cat > "$w/book.sql" <<'SQL'
+SELECT mentor.book_session(s.id, u.id, gen_random_uuid())
+  FROM (SELECT id, mentor_id FROM mentor.sessions WHERE status = 'pending' AND mentee_id IS NULL
+         ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) s
+  CROSS JOIN LATERAL (SELECT id FROM mentor.users WHERE id <> s.mentor_id ORDER BY random() LIMIT 1) u;
+SQL
+    "$PGBIN/pgbench" -n -c 2 -T 6 -f "$w/spend.sql" mentor_up_old > "$w/spend.log" 2>&1 &
+    spend=$!
+    "$PGBIN/pgbench" -n -c 2 -T 6 -f "$w/book.sql" mentor_up_old > "$w/book.log" 2>&1 &
+    book=$!
     sleep 2
     q mentor_up_old "ALTER EXTENSION mentor UPDATE" > "$w/update.log" 2>&1
     rc=$?
-    wait $load
-    ok $rc "ALTER EXTENSION mentor UPDATE from $old while transfers run"
+    wait $spend $book
+    ok $rc "ALTER EXTENSION mentor UPDATE from $old while sessions are booked and tokens spent"
     v=$(q mentor_up_old "SELECT extversion FROM pg_extension WHERE extname = 'mentor'")
     [ "$v" = "$current" ]; ok $? "the database is on $current now (found $v)"
-    processed=$(sed -n 's/^number of transactions actually processed: \([0-9]*\).*/\1/p' "$w/pgbench.log")
-    failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "$w/pgbench.log")
-    after_transfers=$(q mentor_up_old "SELECT count(*) FROM mentor.ledger_transfers")
-    spent=$(q mentor_up_old "SELECT count(*) FROM mentor.ledger_transfers WHERE kind = 'spend'")
-    # Each spend of one token is one transfer (promo first); none is lost, none doubled.
-    [ -n "$processed" ] && [ "$processed" -gt 0 ] && [ "${failed:-0}" -eq 0 ] &&
-        [ $((after_transfers - before_transfers)) -eq "$processed" ]
-    ok $? "every transfer of the load is there: $processed committed, $((after_transfers - before_transfers)) new transfers ($spent spends)"
+    count() { sed -n "s/^$1: \([0-9]*\).*/\1/p" "$2"; }
+    spends=$(count 'number of transactions actually processed' "$w/spend.log")
+    bookings=$(count 'number of transactions actually processed' "$w/book.log")
+    failed=$(( $(count 'number of failed transactions' "$w/spend.log" || echo 0) + $(count 'number of failed transactions' "$w/book.log" || echo 0) ))
+    booked=$(( $(q mentor_up_old "SELECT count(*) FROM mentor.sessions WHERE status = 'confirmed'") - before_booked ))
+    new_transfers=$(( $(q mentor_up_old "SELECT count(*) FROM mentor.ledger_transfers") - before_transfers ))
+    holds=$(q mentor_up_old "SELECT count(*) FROM mentor.sessions s JOIN mentor.ledger_transfers t ON t.id = s.hold_id
+                             WHERE s.status = 'confirmed' AND t.status = 'pending'")
+    # A spend of one token is one transfer; a booking is one hold (promo tokens suffice); none lost, none doubled.
+    [ -n "$spends" ] && [ -n "$bookings" ] && [ "$spends" -gt 0 ] && [ "$bookings" -gt 0 ] && [ "$failed" -eq 0 ] &&
+        [ "$booked" -eq "$bookings" ] && [ "$new_transfers" -eq $((spends + bookings)) ]
+    ok $? "every spend and booking of the load is there: $spends spends and $bookings bookings committed, $booked sessions booked, $new_transfers new transfers"
+    [ "$holds" -ge "$booked" ]; ok $? "each booked session holds its price ($holds open holds)"
     violations=$(q mentor_up_old "SELECT count(*) FROM mentor.ledger_check()")
     [ "$violations" = 0 ]; ok $? "ledger_check() is empty after the update ($violations violations)"
 
