@@ -100,7 +100,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(87);
+SELECT plan(90);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -267,6 +267,12 @@ SELECT is(pg_temp.val('analyst', NULL, 'SELECT full_name FROM mentor.course_lead
 SELECT is(pg_temp.val('analyst', NULL, 'SELECT count(*)::text FROM mentor.course_leaderboard WHERE username IS NOT NULL'), '1',
           'analyst: the leaderboard''s other columns can');
 SELECT is(pg_temp.val('app', NULL, 'SELECT count(*)::text FROM mentor.history'), '42501', 'app: history cannot be read');
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.set_history_private('mentor.users', '{}')$$), '42501',
+          'app: un-hiding private columns of history (set_history_private) is refused');
+SELECT is(pg_temp.req('analyst', NULL, $$SELECT mentor.set_history_private('mentor.users', '{}')$$), '42501',
+          'analyst: set_history_private is refused');
+SELECT is(pg_temp.req('admin', NULL, $$SELECT mentor.set_history_private('mentor.users', ARRAY['email', 'full_name', 'github_id', 'google_id'])$$),
+          'SELECT 1', 'admin: set_history_private works');
 SELECT is(pg_temp.val('admin', NULL, format($$SELECT h.new_row ->> 'email' FROM mentor.row_history('mentor.users', '{"id": %s}') h WHERE h.op = 'I'$$, :mia)),
           'mia@example.com', 'admin: history shows the email');
 
