@@ -27,7 +27,7 @@ entry=$(mktemp)
         echo "### $name"
         echo
         echo '```'
-        cat "build/bench/$name.txt"
+        grep -v -e "^Creating new PostgreSQL cluster" -e "^Dropping cluster" "build/bench/$name.txt"
         echo '```'
         echo
     done
