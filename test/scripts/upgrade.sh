@@ -67,9 +67,10 @@ for release in src/sql/releases/mentor--*.sql; do
     for f in "$frozen"/seed/*.sql; do psql -X -q -v ON_ERROR_STOP=1 -d mentor_up_old -f "$f" >/dev/null || echo "# seed $f failed"; done
     q mentor_up_old "SELECT mentor.grant_promo(u.id, 100000, now() + interval '1 year', gen_random_uuid()) FROM mentor.users u" >/dev/null
     # Open slots one hour apart, so that no booking overlaps another one's time.
-    q mentor_up_old "SELECT count(mentor.publish_slot(p.user_id, tstzrange(date_trunc('hour', now()) + (g * 3 + p.id) * interval '1 hour' + interval '30 days',
-                                                                     date_trunc('hour', now()) + (g * 3 + p.id) * interval '1 hour' + interval '30 days 50 minutes')))
-                       FROM (SELECT id, user_id FROM mentor.mentor_profiles ORDER BY id LIMIT 3) p, generate_series(1, 2000) g" >/dev/null
+    q mentor_up_old "SELECT count(mentor.publish_slot(p.user_id, tstzrange(date_trunc('hour', now()) + (g * 3 + p.n) * interval '1 hour' + interval '30 days',
+                                                                     date_trunc('hour', now()) + (g * 3 + p.n) * interval '1 hour' + interval '30 days 50 minutes')))
+                       FROM (SELECT user_id, row_number() OVER (ORDER BY id) - 1 AS n FROM mentor.mentor_profiles ORDER BY id LIMIT 3) p,
+                            generate_series(1, 2000) g" >/dev/null
     before_transfers=$(q mentor_up_old "SELECT count(*) FROM mentor.ledger_transfers")
     before_booked=$(q mentor_up_old "SELECT count(*) FROM mentor.sessions WHERE status = 'confirmed'")
     cat > "$w/spend.sql" <<'SQL'
