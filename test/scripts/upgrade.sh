@@ -20,22 +20,29 @@ n=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
 fresh_db() { dropdb --if-exists "$1" >/dev/null 2>&1; createdb "$1"; }
 
-# What must survive an update: rows per table, balances, the journal, what
-# the history readers answer.  One line per fact.
+# What must survive an update: the rows of every table (of catalogue tables, the database's own:
+# the update may ship new catalogue rows, which the catalog comparison checks), balances, the
+# journal, and what the history readers answer about everything before the update.  One line
+# per fact; $2 is the moment the update started.
 facts() {
-    q "$1" "SELECT c.relname || ' ' || (xpath('/row/n/text()',
-                query_to_xml(format('SELECT count(*) AS n FROM %s', c.oid::regclass), false, true, '')))[1]::text
-              FROM pg_class c WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' ORDER BY 1"
+    q "$1" "SELECT c.relname || ' ' || (xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %s %s',
+                c.oid::regclass,
+                CASE WHEN EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'shipped')
+                     THEN 'WHERE NOT shipped'
+                     WHEN c.relname = 'history_log' THEN format('WHERE at < %L', '$2') ELSE '' END),
+                false, true, '')))[1]::text
+              FROM pg_class c WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r'
+               AND c.relname <> 'history_contexts' ORDER BY 1"
     q "$1" "SELECT 'balances ' || md5(string_agg(concat_ws('/', a.id, b.posted, b.pending_debits, b.pending_credits), ',' ORDER BY a.id))
               FROM mentor.ledger_accounts a, mentor.balance(a.id) b"
     q "$1" "SELECT 'journal ' || md5(string_agg(concat_ws('/', id, status, amount, debit_account_id, credit_account_id), ',' ORDER BY id))
               FROM mentor.ledger_transfers"
     q "$1" "SELECT 'history ' || md5(string_agg(concat_ws('/', at, table_name, op, row_key, old_row, new_row, actor_id), ','
-                                                ORDER BY at, table_name, row_key::text)) FROM mentor.history"
+                                                ORDER BY at, table_name, row_key::text)) FROM mentor.history WHERE at < '$2'"
     q "$1" "SELECT 'row_history ' || md5(string_agg(h::text, ',' ORDER BY u.id, h.at))
               FROM mentor.users u, mentor.row_history('mentor.users', jsonb_build_object('id', u.id)) h"
     q "$1" "SELECT 'table_as_of ' || md5(string_agg(r::text, ',' ORDER BY r->>'id'))
-              FROM mentor.table_as_of('mentor.profiles', now()) r"
+              FROM mentor.table_as_of('mentor.profiles', '$2') r"
 }
 
 for release in src/sql/releases/mentor--*.sql; do
@@ -115,13 +122,14 @@ SQL
     fresh_db mentor_up_same
     q mentor_up_same "SET client_min_messages = warning; CREATE EXTENSION mentor VERSION '$old' CASCADE" >/dev/null
     for f in "$frozen"/seed/*.sql; do psql -X -q -v ON_ERROR_STOP=1 -d mentor_up_same -f "$f" >/dev/null; done
-    facts mentor_up_same > "$w/same_before"
+    t=$(q mentor_up_same "SELECT clock_timestamp()")
+    facts mentor_up_same "$t" > "$w/same_before"
     q mentor_up_same "ALTER EXTENSION mentor UPDATE" >/dev/null
-    facts mentor_up_same > "$w/same_after"
+    facts mentor_up_same "$t" > "$w/same_after"
     diff "$w/same_before" "$w/same_after" | head -n 20 | sed 's/^/# /'
     cmp -s "$w/same_before" "$w/same_after"
     ok $? "every row count, balance, transfer and history answer is the same after the update ($(wc -l < "$w/same_before") facts)"
-    [ "$(wc -l < "$w/same_before")" -gt 40 ]; ok $? "the facts cover every table ($(grep -c . "$w/same_before") lines)"
+    [ "$(wc -l < "$w/same_before")" -gt 40 ]; ok $? "the facts cover every table but history_contexts ($(grep -c . "$w/same_before") lines)"
 
     # 3. The updated catalog is a fresh install's.
     fresh_db mentor_up_new

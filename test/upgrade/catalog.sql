@@ -1,7 +1,9 @@
 -- The catalog of the mentor extension as sorted text, one line per fact, with
 -- names instead of OIDs, so that two databases can be compared by diff: a
 -- database updated from an older version must print exactly what a fresh
--- install prints.  Used by test/scripts/upgrade.sh.
+-- install prints.  The rows the extension ships into its catalogue tables
+-- (lifecycles, skills, settings, audited tables) count as catalog too.  Used
+-- by test/scripts/upgrade.sh.
 \pset format unaligned
 \pset tuples_only on
 \pset footer off
@@ -73,6 +75,21 @@ facts(line) AS (
     SELECT format('operator %s(%s,%s) -> %s via %s', o.oprname, o.oprleft::regtype, o.oprright::regtype,
                   o.oprresult::regtype, o.oprcode::regproc)
       FROM pg_operator o, ext WHERE o.oprnamespace = ext.extnamespace
+    UNION ALL
+    SELECT format('shipped state %s.%s position=%s initial=%s final=%s', d.lifecycle, d.state, d.position, d.is_initial, d.is_final)
+      FROM mentor.lifecycle_state_defs d WHERE d.shipped
+    UNION ALL
+    SELECT format('shipped transition %s %s -> %s', t.lifecycle, t.from_state, t.to_state)
+      FROM mentor.lifecycle_transition_defs t WHERE t.shipped
+    UNION ALL
+    SELECT format('shipped skill %s slug=%s category=%s description=%s', k.name, k.slug, k.category, k.description)
+      FROM mentor.skills k WHERE k.shipped
+    UNION ALL
+    SELECT format('shipped setting %s = %s (%s)', x.key, x.value, x.description) FROM mentor.settings x WHERE x.shipped
+    UNION ALL
+    SELECT format('shipped history of %s key=%s types=%s excluded=%s private=%s enabled=%s', h.table_name, h.key_columns,
+                  h.key_types, h.excluded, h.private, h.enabled)
+      FROM mentor.history_tables h WHERE h.shipped
     UNION ALL
     SELECT format('grant %s to %s: %s%s', acl.obj, coalesce(nullif(x.grantee, 0)::regrole::text, 'PUBLIC'), x.privilege_type,
                   CASE WHEN x.is_grantable THEN ' with grant option' ELSE '' END)
