@@ -117,6 +117,36 @@ SELECT mentor.reset_lifecycle('suggestion');
 SELECT mentor.next_states('suggestion', 'declined');
 SELECT mentor.reset_lifecycle('suggestion');
 
-DROP TABLE slots, apps, short_slots, num_slots, docs;
-DROP TYPE slot_status, short_status;
+-- The platforms' own journeys take shortcuts past their diagrams; the shipped lifecycles allow them.
+CREATE TABLE journeys (id int PRIMARY KEY, candidate text, pap text, lead text);
+SELECT mentor.attach_lifecycle('journeys', 'candidate', 'candidate');
+SELECT mentor.attach_lifecycle('journeys', 'pap', 'pap_workflow');
+SELECT mentor.attach_lifecycle('journeys', 'lead', 'lead');
+INSERT INTO journeys VALUES (1, 'resume_received', 'pending_mou_details', 'active');
+UPDATE journeys SET candidate = 'resume_parsed', pap = 'pending_mou_review', lead = 'archived';
+UPDATE journeys SET candidate = 'scoring_complete', pap = 'mou_signed_approved', lead = 'active';
+UPDATE journeys SET candidate = 'shortlisted', pap = 'pending_pap_approval', lead = 'deleted';
+UPDATE journeys SET pap = 'enrolled';
+SELECT * FROM journeys;
+UPDATE journeys SET lead = 'active';
+
+-- Moving an application's upper-case statuses onto a lifecycle: lower-case them, then attach.
+CREATE TYPE legacy_status AS ENUM ('TENTATIVE', 'CONFIRMED', 'COMPLETED');
+CREATE TABLE legacy (id int PRIMARY KEY, status legacy_status, note_status text);
+INSERT INTO legacy VALUES (1, 'TENTATIVE', 'TENTATIVE'), (2, 'CONFIRMED', 'CONFIRMED');
+SELECT mentor.attach_lifecycle('legacy', 'status', 'slot');
+DO $$ DECLARE l text; BEGIN
+    FOREACH l IN ARRAY enum_range(NULL::legacy_status)::text[] LOOP
+        EXECUTE format('ALTER TYPE legacy_status RENAME VALUE %L TO %L', l, lower(l));
+    END LOOP;
+END $$;
+UPDATE legacy SET note_status = lower(note_status);
+SELECT mentor.attach_lifecycle('legacy', 'status', 'slot');
+SELECT mentor.attach_lifecycle('legacy', 'note_status', 'slot');
+UPDATE legacy SET status = 'confirmed', note_status = 'confirmed' WHERE id = 1;
+UPDATE legacy SET status = 'tentative' WHERE id = 2;
+SELECT * FROM legacy ORDER BY id;
+
+DROP TABLE slots, apps, short_slots, num_slots, docs, journeys, legacy;
+DROP TYPE slot_status, short_status, legacy_status;
 DROP EXTENSION mentor;

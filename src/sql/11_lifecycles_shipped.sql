@@ -1,6 +1,7 @@
 --------------------------------------------------------------------------------
 -- Shipped lifecycles.  Where a seed document draws a state diagram, the
--- transitions are exactly the diagram's ('[*]' is its start/end marker).
+-- transitions are the diagram's ('[*]' is its start/end marker), plus the
+-- steps that the platform's own journeys take past it (marked "journey").
 -- Where a seed only lists the states of an enum, the transitions are ours,
 -- the forward path those states describe; README.md ("Lifecycles") lists
 -- every one.  Redefine any of them with mentor.define_lifecycle().
@@ -48,7 +49,9 @@ SELECT _ship_lifecycle('candidate', ARRAY[
     ['scoring_complete', 'shortlisted'],
     ['scoring_complete', 'talent_pool'],
     ['shortlisted', '[*]'],
-    ['talent_pool', '[*]']], true);
+    ['talent_pool', '[*]'],
+    -- journey 4: the screening service scores a parsed resume directly (no outreach, quiz or call)
+    ['resume_parsed', 'scoring_complete']], true);
 
 -- 001: Mas101PapWorkflow.status (pay after placement) - as drawn.
 SELECT _ship_lifecycle('pap_workflow', ARRAY[
@@ -63,7 +66,11 @@ SELECT _ship_lifecycle('pap_workflow', ARRAY[
     ['pending_upfront_payment', 'enrolled'],
     ['enrolled', 'placement_under_review'],
     ['placement_under_review', 'payment_collection_pending'],
-    ['payment_collection_pending', '[*]']], true);
+    ['payment_collection_pending', '[*]'],
+    -- journey 6: details and eSign in one step; the payment option chosen right after approval
+    ['pending_mou_details', 'pending_mou_review'],
+    ['mou_signed_approved', 'pending_pap_approval'],
+    ['mou_signed_approved', 'pending_upfront_payment']], true);
 
 -- 001: WorkflowEnrollment.status - as drawn.
 SELECT _ship_lifecycle('workflow_enrollment', ARRAY[
@@ -122,6 +129,15 @@ SELECT _ship_lifecycle('course_plan', ARRAY[
     ['approved', 'paused'],
     ['paused', 'approved'],
     ['approved', 'completed']], true);
+
+-- 001: Lead.status (ACTIVE, ARCHIVED, DELETED, listed): archived leads can come back; deleted is final.
+SELECT _ship_lifecycle('lead', ARRAY[
+    ['[*]', 'active'],
+    ['active', 'archived'],
+    ['archived', 'active'],
+    ['active', 'deleted'],
+    ['archived', 'deleted'],
+    ['deleted', '[*]']], true);
 
 -- 001: VendorApiKey.status.
 SELECT _ship_lifecycle('vendor_key', ARRAY[

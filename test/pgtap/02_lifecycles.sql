@@ -3,15 +3,15 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(20);
+SELECT plan(21);
 
 SELECT set_eq($$SELECT DISTINCT name FROM mentor.lifecycles$$,
     ARRAY['slot', 'program_application', 'candidate', 'pap_workflow', 'workflow_enrollment', 'recording',
           'token_purchase', 'enrollment', 'batch', 'course_plan', 'vendor_key', 'job_post', 'withdrawal',
           'session', 'match', 'connection', 'proxy_request', 'action_item', 'onboarding', 'reported_issue',
           'mentorship', 'suggestion', 'submission', 'interview_session', 'collaboration_session', 'crosscheck',
-          'registration'],
-    'the lifecycles design.md names are all shipped');
+          'registration', 'lead'],
+    'every lifecycle the platforms name is shipped');
 
 -- Transitions drawn in seed 001 and 000, edge for edge.
 SELECT set_eq($$SELECT from_state, to_state FROM mentor.lifecycle_transitions WHERE name = 'program_application'$$,
@@ -23,15 +23,18 @@ SELECT set_eq($$SELECT from_state, to_state FROM mentor.lifecycle_transitions WH
     $$VALUES ('resume_received', 'resume_parsed'), ('resume_parsed', 'outreach_sent'), ('outreach_sent', 'quiz_invited'),
              ('quiz_invited', 'quiz_completed'), ('quiz_completed', 'voice_interview_scheduled'),
              ('voice_interview_scheduled', 'voice_interview_completed'), ('voice_interview_completed', 'scoring_complete'),
-             ('scoring_complete', 'shortlisted'), ('scoring_complete', 'talent_pool')$$,
-    'candidate as drawn');
+             ('scoring_complete', 'shortlisted'), ('scoring_complete', 'talent_pool'),
+             ('resume_parsed', 'scoring_complete')$$,
+    'candidate as drawn, plus journey 4''s step from a parsed resume to its score');
 SELECT set_eq($$SELECT from_state, to_state FROM mentor.lifecycle_transitions WHERE name = 'pap_workflow'$$,
     $$VALUES ('pending_mou_details', 'pending_mou_upload'), ('pending_mou_upload', 'pending_mou_review'),
              ('pending_mou_review', 'mou_signed_approved'), ('mou_signed_approved', 'pending_payment_option'),
              ('pending_payment_option', 'pending_pap_approval'), ('pending_payment_option', 'pending_upfront_payment'),
              ('pending_pap_approval', 'enrolled'), ('pending_upfront_payment', 'enrolled'),
-             ('enrolled', 'placement_under_review'), ('placement_under_review', 'payment_collection_pending')$$,
-    'pap_workflow as drawn');
+             ('enrolled', 'placement_under_review'), ('placement_under_review', 'payment_collection_pending'),
+             ('pending_mou_details', 'pending_mou_review'), ('mou_signed_approved', 'pending_pap_approval'),
+             ('mou_signed_approved', 'pending_upfront_payment')$$,
+    'pap_workflow as drawn, plus journey 6''s steps (details and eSign at once, the payment option at approval)');
 SELECT set_eq($$SELECT from_state, to_state FROM mentor.lifecycle_transitions WHERE name = 'workflow_enrollment'$$,
     $$VALUES ('active', 'waiting'), ('waiting', 'active'), ('active', 'paused'), ('paused', 'active'),
              ('active', 'completed'), ('active', 'failed'), ('active', 'cancelled')$$,
@@ -54,6 +57,9 @@ SELECT set_eq($$SELECT state FROM mentor.lifecycles WHERE name = 'submission'$$,
     ARRAY['pending', 'compiling', 'running', 'completed', 'failed'], 'submission states of seed 003');
 SELECT set_eq($$SELECT state FROM mentor.lifecycles WHERE name = 'mentorship'$$,
     ARRAY['pending', 'active', 'completed', 'rejected', 'cancelled'], 'mentorship states of design.md');
+SELECT set_eq($$SELECT from_state, to_state FROM mentor.lifecycle_transitions WHERE name = 'lead'$$,
+    $$VALUES ('active', 'archived'), ('archived', 'active'), ('active', 'deleted'), ('archived', 'deleted')$$,
+    'lead: ACTIVE, ARCHIVED, DELETED of seed 001, deleted final');
 SELECT set_eq($$SELECT state FROM mentor.lifecycles WHERE name = 'withdrawal'$$,
     ARRAY['requested', 'approved', 'rejected', 'paid'], 'withdrawal states of design.md');
 
