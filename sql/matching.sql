@@ -54,12 +54,24 @@ DELETE FROM mentor.settings WHERE key = 'matching.weight_rating' AND NOT shipped
 -- Stored suggestions: accept one (a mentorship request), decline the other (never again).
 SELECT mentor.refresh_suggestions(pg_temp.uid('mx_a')) AS written;
 SELECT pg_temp.uname(mentor_id) AS mentor, status FROM mentor.suggestions WHERE mentee_id = pg_temp.uid('mx_a') ORDER BY score DESC;
+-- Only the mentee (the acting user) or staff accepts or declines: anyone else gets MN005.
+SELECT pg_temp.try(format('SELECT mentor.accept_suggestion(%s)', id)) AS without_actor FROM mentor.suggestions
+ WHERE mentee_id = pg_temp.uid('mx_a') AND mentor_id = pg_temp.uid('mx_m1');
+BEGIN;
+SELECT mentor.set_actor(pg_temp.uid('mx_b')) IS NOT NULL AS as_another_mentee;
+SELECT pg_temp.try(format('SELECT mentor.decline_suggestion(%s)', id)) AS someone_elses FROM mentor.suggestions
+ WHERE mentee_id = pg_temp.uid('mx_a') AND mentor_id = pg_temp.uid('mx_m2');
+SELECT mentor.set_actor(pg_temp.uid('mx_a')) IS NOT NULL AS as_the_mentee;
 SELECT mentor.decline_suggestion(id) FROM mentor.suggestions WHERE mentee_id = pg_temp.uid('mx_a') AND mentor_id = pg_temp.uid('mx_m2');
 SELECT mentor.accept_suggestion(id) IS NOT NULL AS requested FROM mentor.suggestions
  WHERE mentee_id = pg_temp.uid('mx_a') AND mentor_id = pg_temp.uid('mx_m1');
+COMMIT;
 SELECT status FROM mentor.mentorships WHERE mentor_id = pg_temp.uid('mx_m1') AND mentee_id = pg_temp.uid('mx_a');
+BEGIN;
+SELECT mentor.set_actor(pg_temp.uid('mx_a')) IS NOT NULL AS as_the_mentee;
 SELECT pg_temp.try(format('SELECT mentor.accept_suggestion(%s)', id)) FROM mentor.suggestions
  WHERE mentee_id = pg_temp.uid('mx_a') AND mentor_id = pg_temp.uid('mx_m1');
+COMMIT;
 SELECT pg_temp.try('SELECT mentor.decline_suggestion(-1)');
 -- m1 now has a live (pending) mentorship with mx_a and m2 was declined: nothing left to suggest.
 SELECT mentor.refresh_suggestions(pg_temp.uid('mx_a')) AS written_again;
@@ -97,3 +109,53 @@ SELECT pg_temp.uname(mentee_id) AS mentee, pg_temp.uname(mentor_id) AS mentor, m
 SELECT pg_temp.try($$UPDATE mentor.matches SET status = 'pending' WHERE status = 'pending'$$) AS same_state_ok;
 UPDATE mentor.matches SET status = 'approved';
 SELECT pg_temp.try($$UPDATE mentor.matches SET status = 'rejected'$$);
+
+-- Mentorship steps by their participants: the mentor accepts or rejects a request, either
+-- participant completes or cancels; a plain UPDATE of the status is refused to the application.
+INSERT INTO mentor.users (email, username, full_name, role) VALUES ('mx_admin@example.com', 'mx_admin', 'Mx Admin', 'admin');
+CREATE ROLE mx_backend LOGIN;
+GRANT mentor_app TO mx_backend;
+SELECT id AS mx_req FROM mentor.mentorships WHERE mentor_id = pg_temp.uid('mx_m1') AND mentee_id = pg_temp.uid('mx_a') \gset
+SET ROLE mx_backend;
+BEGIN;
+SELECT mentor.set_actor(pg_temp.uid('mx_a')) IS NOT NULL AS as_the_mentee;
+SELECT pg_temp.try(format('SELECT mentor.activate_mentorship(%s)', :mx_req)) AS mentee_activates;
+SELECT pg_temp.try(format($$UPDATE mentor.mentorships SET status = 'active' WHERE id = %s$$, :mx_req)) AS by_update;
+SELECT mentor.set_actor(pg_temp.uid('mx_m1')) IS NOT NULL AS as_the_mentor;
+SELECT mentor.activate_mentorship(:mx_req) = :mx_req AS mentor_activates;
+SELECT mentor.activate_mentorship(:mx_req) = :mx_req AS again_no_change;
+SELECT mentor.set_actor(pg_temp.uid('mx_b')) IS NOT NULL AS as_an_outsider;
+SELECT pg_temp.try(format('SELECT mentor.complete_mentorship(%s)', :mx_req)) AS outsider_completes;
+SELECT mentor.set_actor(pg_temp.uid('mx_a')) IS NOT NULL AS as_the_mentee;
+SELECT mentor.complete_mentorship(:mx_req) = :mx_req AS mentee_completes;
+SELECT pg_temp.try(format('SELECT mentor.cancel_mentorship(%s)', :mx_req)) AS cancel_completed;
+COMMIT;
+RESET ROLE;
+SELECT status, started_at IS NOT NULL AS started, ended_at IS NOT NULL AS ended FROM mentor.mentorships WHERE id = :mx_req;
+
+-- Matches are decided by staff: approval creates the mentorship within capacity and stamps who and when.
+SELECT id AS mx_match FROM mentor.matches WHERE status = 'approved' ORDER BY id LIMIT 1 \gset
+INSERT INTO mentor.matches (mentor_id, mentee_id, method, goal)
+VALUES (pg_temp.uid('mx_m2'), pg_temp.uid('mx_c'), 'manual', 'Ship a model'),
+       (pg_temp.uid('mx_m2'), pg_temp.uid('mx_d'), 'manual', NULL),
+       (pg_temp.uid('mx_m1'), pg_temp.uid('mx_d'), 'manual', NULL);
+SELECT id AS m_c FROM mentor.matches WHERE mentee_id = pg_temp.uid('mx_c') AND mentor_id = pg_temp.uid('mx_m2') AND method = 'manual' \gset
+SELECT id AS m_d FROM mentor.matches WHERE mentee_id = pg_temp.uid('mx_d') AND mentor_id = pg_temp.uid('mx_m2') AND method = 'manual' \gset
+SELECT id AS m_d1 FROM mentor.matches WHERE mentee_id = pg_temp.uid('mx_d') AND mentor_id = pg_temp.uid('mx_m1') AND method = 'manual' \gset
+SET ROLE mx_backend;
+BEGIN;
+SELECT mentor.set_actor(pg_temp.uid('mx_c')) IS NOT NULL AS as_the_mentee;
+SELECT pg_temp.try(format('SELECT mentor.approve_match(%s)', :m_c)) AS mentee_approves;
+SELECT pg_temp.try(format($$UPDATE mentor.matches SET status = 'approved' WHERE id = %s$$, :m_c)) AS by_update;
+SELECT mentor.set_actor(pg_temp.uid('mx_admin')) IS NOT NULL AS as_staff;
+SELECT mentor.approve_match(:m_c) IS NOT NULL AS approved;
+SELECT pg_temp.try(format('SELECT mentor.approve_match(%s)', :m_c)) AS approved_twice;
+SELECT pg_temp.try(format('SELECT mentor.approve_match(%s)', :m_d)) AS mentor_full;
+SELECT mentor.reject_match(:m_d1, 'mentee changed programs');
+COMMIT;
+RESET ROLE;
+SELECT pg_temp.uname(m.mentee_id) AS mentee, m.status, pg_temp.uname(m.approved_by) AS decided_by, m.decided_at IS NOT NULL AS stamped,
+       m.reason, ms.status AS mentorship, pg_temp.uname(ms.approved_by) AS mentorship_approved_by
+  FROM mentor.matches m LEFT JOIN mentor.mentorships ms ON ms.id = m.mentorship_id
+ WHERE m.id IN (:m_c, :m_d, :m_d1) ORDER BY m.id;
+DROP ROLE mx_backend;

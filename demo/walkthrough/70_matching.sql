@@ -8,8 +8,11 @@ SELECT u.username AS mentor, s.score, s.reasons -> 'skills_at_level' AS at_level
   JOIN mentor.users u ON u.id = s.mentor_id;
 \echo 'Mia declines Raj; he is not suggested again:'
 SELECT mentor.refresh_suggestions((SELECT id FROM mentor.users WHERE username = 'mia'), 5) AS suggested;
+BEGIN;
+SELECT mentor.set_actor(id) IS NOT NULL AS acting_as_mia FROM mentor.users WHERE username = 'mia';
 SELECT mentor.decline_suggestion(s.id) FROM mentor.suggestions s JOIN mentor.users u ON u.id = s.mentor_id
  WHERE u.username = 'raj' AND s.mentee_id = (SELECT id FROM mentor.users WHERE username = 'mia');
+COMMIT;
 SELECT string_agg(u.username, ', ' ORDER BY s.score DESC) AS suggested_now
   FROM mentor.suggest_mentors((SELECT id FROM mentor.users WHERE username = 'mia')) s JOIN mentor.users u ON u.id = s.mentor_id;
 

@@ -293,6 +293,14 @@ COMMENT ON FUNCTION visible_profile(bigint, bigint) IS
     'The profile of user_id as viewer may see it (viewer NULL: anonymous): id, username, role and mentoring flags '
     'always, other fields by mentor.profile_visibility. NULL for a deactivated account unless viewer is the user or staff';
 
+-- Who is platform staff for the extension's checks: administrators and owners.
+CREATE FUNCTION _is_staff(user_id bigint) RETURNS boolean
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = _is_staff.user_id AND u.role IN ('admin', 'owner') AND u.active) $$;
+COMMENT ON FUNCTION _is_staff(bigint) IS 'Internal: the user is an active administrator or owner of the platform';
+
 -- The acting user.  C (src/actor.c): only this function may set mentor.actor_id,
 -- and only transaction-locally, so it never outlives the request that set it.
 CREATE FUNCTION set_actor(user_id bigint) RETURNS bigint

@@ -126,6 +126,78 @@ COMMENT ON FUNCTION _mentorships_count_active() IS 'Internal: keeps mentor_profi
 CREATE TRIGGER mentorships_count_active AFTER INSERT OR DELETE OR UPDATE OF status, mentor_id ON mentorships
     FOR EACH ROW EXECUTE FUNCTION _mentorships_count_active();
 
+-- Mentorship steps by the people they belong to (the acting user): the mentor
+-- (or staff) accepts or rejects a request, either participant (or staff)
+-- completes or cancels it.  Activation keeps the mentor within max_mentees
+-- (MN004, under the profile lock of _mentorships_activate).
+CREATE FUNCTION _mentorship_step(mentorship_id bigint, to_status mentorship_status, by_mentor_only boolean) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    m     mentorships;
+    actor bigint := current_actor();
+BEGIN
+    SELECT * INTO m FROM mentorships x WHERE x.id = _mentorship_step.mentorship_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'mentorship % does not exist', coalesce(mentorship_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF actor IS NULL OR NOT (actor = m.mentor_id OR (actor = m.mentee_id AND NOT by_mentor_only) OR _is_staff(actor)) THEN
+        RAISE EXCEPTION 'user % may not make mentorship % %', coalesce(actor::text, '(no actor)'), m.id, to_status
+            USING ERRCODE = 'MN005',
+                  DETAIL = format('Mentorship %s: mentor %s, mentee %s.', m.id, m.mentor_id, m.mentee_id),
+                  HINT = CASE WHEN by_mentor_only THEN 'The mentor (or staff) decides; call mentor.set_actor(mentor_id) first.'
+                              ELSE 'A participant (or staff) does; call mentor.set_actor(user_id) first.' END;
+    END IF;
+    IF m.status = to_status THEN
+        RETURN m.id;
+    END IF;
+    UPDATE mentorships x SET status = to_status,
+           approved_by = CASE WHEN to_status = 'active' AND _is_staff(actor) THEN actor ELSE x.approved_by END
+     WHERE x.id = m.id;
+    RETURN m.id;
+END
+$$;
+COMMENT ON FUNCTION _mentorship_step(bigint, mentorship_status, boolean) IS
+    'Internal: moves a mentorship to a status for the acting user (MN005 for anyone not allowed, MN001 off its lifecycle)';
+
+CREATE FUNCTION activate_mentorship(mentorship_id bigint) RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT @extschema@._mentorship_step(mentorship_id, 'active', true) $$;
+COMMENT ON FUNCTION activate_mentorship(bigint) IS
+    'The mentor (or staff) accepts a mentorship request: it becomes active within the mentor''s max_mentees (MN004)';
+
+CREATE FUNCTION reject_mentorship(mentorship_id bigint) RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT @extschema@._mentorship_step(mentorship_id, 'rejected', true) $$;
+COMMENT ON FUNCTION reject_mentorship(bigint) IS 'The mentor (or staff) turns a mentorship request down';
+
+CREATE FUNCTION complete_mentorship(mentorship_id bigint) RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT @extschema@._mentorship_step(mentorship_id, 'completed', false) $$;
+COMMENT ON FUNCTION complete_mentorship(bigint) IS 'A participant (or staff) completes an active mentorship';
+
+CREATE FUNCTION cancel_mentorship(mentorship_id bigint) RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT @extschema@._mentorship_step(mentorship_id, 'cancelled', false) $$;
+COMMENT ON FUNCTION cancel_mentorship(bigint) IS 'A participant (or staff) cancels a pending or active mentorship';
+
+-- Who moves a mentorship is checked by the functions above; its status and stamps are theirs.
+CREATE TRIGGER mentorships_owned_columns BEFORE UPDATE OF status, started_at, ended_at, approved_by ON mentorships
+    FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('A mentorship moves through mentor.activate_mentorship, reject_mentorship, '
+                                         'complete_mentorship and cancel_mentorship, which check who acts.',
+                                         'status', 'started_at', 'ended_at', 'approved_by');
+
 -- Whether the acting user takes part in a mentorship (row-level security).
 CREATE FUNCTION _in_mentorship(mentorship_id bigint) RETURNS boolean
 LANGUAGE sql STABLE

@@ -89,11 +89,23 @@ CREATE TABLE matches (
     status      @extschema@.match_status NOT NULL DEFAULT 'pending',
     approved_by bigint REFERENCES users ON DELETE SET NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
-    updated_at  timestamptz NOT NULL DEFAULT now()
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    -- added in 0.2 (after the columns of 0.1, as ALTER TABLE puts them)
+    decided_at    timestamptz,
+    reason        text,
+    mentorship_id bigint REFERENCES mentorships ON DELETE SET NULL
 );
 COMMENT ON TABLE matches IS 'Cohort matches (seed 004) awaiting an administrator''s approval (lifecycle "match")';
+COMMENT ON COLUMN matches.approved_by IS 'The staff member who approved or rejected it (approve_match, reject_match)';
+COMMENT ON COLUMN matches.decided_at IS 'When it was approved or rejected';
+COMMENT ON COLUMN matches.reason IS 'Why it was rejected';
+COMMENT ON COLUMN matches.mentorship_id IS 'The active mentorship its approval created';
 CREATE TRIGGER matches_touch_updated_at BEFORE UPDATE ON matches
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER matches_owned_columns BEFORE INSERT OR UPDATE OF status, approved_by, decided_at, mentorship_id ON matches
+    FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('Matches are decided by staff through mentor.approve_match and mentor.reject_match.',
+                                         'status', 'approved_by', 'decided_at', 'mentorship_id');
 SELECT attach_lifecycle('matches', 'status', 'match');
 
 -- The k eligible mentors that fit a mentee best, with the fit and its
@@ -262,6 +274,23 @@ END
 $$;
 COMMENT ON FUNCTION _lock_suggestion(bigint) IS 'Internal: locks a suggestion row or raises P0002';
 
+-- MN005 unless the acting user is the suggestion's mentee or staff.
+CREATE FUNCTION _require_mentee(sg suggestions) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    actor bigint := current_actor();
+BEGIN
+    IF actor IS NULL OR (actor <> sg.mentee_id AND NOT _is_staff(actor)) THEN
+        RAISE EXCEPTION 'user % is not the mentee of suggestion %', coalesce(actor::text, '(no actor)'), sg.id
+            USING ERRCODE = 'MN005', DETAIL = format('Suggestion %s is for mentee %s.', sg.id, sg.mentee_id),
+                  HINT = 'Call mentor.set_actor(mentee_id) first; staff (admins, owners) may act for the mentee.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _require_mentee(suggestions) IS 'Internal: MN005 unless the acting user is the mentee or staff';
+
 CREATE FUNCTION accept_suggestion(suggestion_id bigint) RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -271,6 +300,7 @@ DECLARE
     sg suggestions := _lock_suggestion(suggestion_id);
     ms bigint;
 BEGIN
+    PERFORM _require_mentee(sg);
     IF sg.status <> 'pending' THEN
         RAISE EXCEPTION 'suggestion % is already %', sg.id, sg.status USING ERRCODE = 'MN006';
     END IF;
@@ -280,7 +310,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION accept_suggestion(bigint) IS
-    'Accepts a pending suggestion: a mentorship request (pending) is created and returned; MN006 if not pending';
+    'The mentee (acting user, or staff) accepts a pending suggestion: a mentorship request (pending) is created and '
+    'returned; MN005 for anyone else, MN006 if not pending';
 
 CREATE FUNCTION decline_suggestion(suggestion_id bigint) RETURNS void
 LANGUAGE plpgsql
@@ -290,13 +321,70 @@ AS $$
 DECLARE
     sg suggestions := _lock_suggestion(suggestion_id);
 BEGIN
+    PERFORM _require_mentee(sg);
     IF sg.status <> 'pending' THEN
         RAISE EXCEPTION 'suggestion % is not pending', sg.id USING ERRCODE = 'MN006';
     END IF;
     UPDATE suggestions s SET status = 'declined' WHERE s.id = sg.id;
 END
 $$;
-COMMENT ON FUNCTION decline_suggestion(bigint) IS 'Declines a pending suggestion; the pair is never suggested again';
+COMMENT ON FUNCTION decline_suggestion(bigint) IS
+    'The mentee (acting user, or staff) declines a pending suggestion; the pair is never suggested again';
+
+-- A staff member (the acting user) decides a cohort match.  Approval creates
+-- the mentorship and activates it within the mentor's capacity (MN004 when
+-- full, and then nothing is approved); both stamp who decided and when.
+CREATE FUNCTION _decide_match(match_id bigint, approve boolean, why text) RETURNS matches
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    mt    matches;
+    actor bigint := current_actor();
+    ms    bigint;
+BEGIN
+    IF actor IS NULL OR NOT _is_staff(actor) THEN
+        RAISE EXCEPTION 'user % is not staff and may not decide match %', coalesce(actor::text, '(no actor)'), match_id
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'Matches are approved by an administrator or owner: call mentor.set_actor(staff_user_id) first.';
+    END IF;
+    SELECT * INTO mt FROM matches m WHERE m.id = match_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'match % does not exist', coalesce(match_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF mt.status <> 'pending' THEN
+        RAISE EXCEPTION 'match % is already %', mt.id, mt.status
+            USING ERRCODE = 'MN006', HINT = 'A match is decided once.';
+    END IF;
+    IF approve THEN
+        INSERT INTO mentorships (mentor_id, mentee_id, goal) VALUES (mt.mentor_id, mt.mentee_id, mt.goal) RETURNING id INTO ms;
+        UPDATE mentorships m SET status = 'active', approved_by = actor WHERE m.id = ms;
+    END IF;
+    UPDATE matches m SET status = CASE WHEN approve THEN 'approved' ELSE 'rejected' END::match_status,
+           approved_by = actor, decided_at = now(), reason = why, mentorship_id = ms
+     WHERE m.id = mt.id RETURNING * INTO mt;
+    RETURN mt;
+END
+$$;
+COMMENT ON FUNCTION _decide_match(bigint, boolean, text) IS 'Internal: approves or rejects a pending match for staff';
+
+CREATE FUNCTION approve_match(match_id bigint) RETURNS bigint
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT (@extschema@._decide_match(match_id, true, NULL)).mentorship_id $$;
+COMMENT ON FUNCTION approve_match(bigint) IS
+    'Staff (the acting user) approve a pending match: an active mentorship is created within the mentor''s capacity '
+    '(MN004 when full) and returned; approved_by and decided_at are stamped. 42501 for non-staff, MN006 if decided';
+
+CREATE FUNCTION reject_match(match_id bigint, reason text DEFAULT NULL) RETURNS void
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT NULL::void FROM @extschema@._decide_match(match_id, false, reason) $$;
+COMMENT ON FUNCTION reject_match(bigint, text) IS
+    'Staff (the acting user) reject a pending match, with a reason; 42501 for non-staff, MN006 if decided';
 
 CREATE FUNCTION match_cohort(mentee_ids bigint[], per_mentee integer DEFAULT 1, method text DEFAULT 'optimal',
                              save boolean DEFAULT false)

@@ -153,7 +153,8 @@ BEGIN
         'publish_slot(bigint, tstzrange, text)', 'book_session(bigint, bigint, uuid)', 'complete_session(bigint)',
         'cancel_session(bigint, bigint, text)', 'propose_reschedule(bigint, bigint, tstzrange, text)',
         'respond_reschedule(bigint, bigint, boolean, text)', 'due_reminders(interval)', 'mark_reminded(bigint[])',
-        'mark_messages_read(bigint, timestamptz)',
+        'mark_messages_read(bigint, timestamptz)', 'activate_mentorship(bigint)', 'reject_mentorship(bigint)',
+        'complete_mentorship(bigint)', 'cancel_mentorship(bigint)',
         'request_session(bigint, bigint, tstzrange, uuid, text)', 'respond_request(bigint, boolean, text)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
@@ -173,11 +174,14 @@ DECLARE
 BEGIN
     FOREACH fn IN ARRAY ARRAY[
         'suggest_mentors(bigint, integer, availability, boolean)', 'refresh_suggestions(bigint, integer, availability)',
-        'accept_suggestion(bigint)', 'decline_suggestion(bigint)', 'match_cohort(bigint[], integer, text, boolean)']
+        'accept_suggestion(bigint)', 'decline_suggestion(bigint)', 'match_cohort(bigint[], integer, text, boolean)',
+        'approve_match(bigint)', 'reject_match(bigint, text)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION _top_fits(bigint, integer, availability, boolean), _lock_suggestion(bigint) FROM PUBLIC;
+    REVOKE EXECUTE ON FUNCTION _top_fits(bigint, integer, availability, boolean), _lock_suggestion(bigint),
+        _require_mentee(suggestions), _decide_match(bigint, boolean, text), _mentorship_step(bigint, mentorship_status, boolean),
+        _is_staff(bigint) FROM PUBLIC;
 END
 $grants$;

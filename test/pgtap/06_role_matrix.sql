@@ -57,6 +57,8 @@ SELECT mentor.purchase_tokens(:mia, 50, 'order-1', '00000000-0000-4000-8000-0000
 SELECT mentor.credit_earnings(:grace, 80, '00000000-0000-4000-8000-00000000a002');
 SELECT mentor.request_withdrawal(:grace, 30, '00000000-0000-4000-8000-00000000a003');
 SELECT mentor.grant_promo(:mia, 10, now() + interval '30 days', '00000000-0000-4000-8000-00000000a004');
+INSERT INTO mentor.suggestions (mentee_id, mentor_id, score) VALUES (:olly, :grace, 0.5);
+INSERT INTO mentor.matches (mentor_id, mentee_id, method) VALUES (:grace, :olly, 'manual');
 INSERT INTO mentor.courses (name, alias, start_date, end_date) VALUES ('Matrix course', 'matrix-course', '2026-01-01', '2026-12-31');
 INSERT INTO mentor.students (course_id, user_id) SELECT id, :mia FROM mentor.courses;
 SELECT mentor.system_account('allotments') AS allotments, mentor.system_account('promo_pool') AS promo_pool,
@@ -100,7 +102,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(90);
+SELECT plan(96);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -231,6 +233,20 @@ SELECT is(pg_temp.val('app', :mia, format('SELECT mentor.mark_messages_read(%s):
 SELECT is(pg_temp.val('app', :olly, format('SELECT mentor.mark_messages_read(%s)::text', :ms)), 'MN005',
           'app: an outsider cannot mark messages read');
 SELECT is((SELECT rating_count FROM mentor.mentor_profiles WHERE user_id = :grace), 0, 'the rating is untouched');
+
+-- Decide for someone else: a suggestion is the mentee's, a match staff's, a mentorship its participants'.
+SELECT is(pg_temp.req('app', :mia, 'SELECT mentor.accept_suggestion(id) FROM mentor.suggestions'), 'MN005',
+          'app: accepting another mentee''s suggestion is refused');
+SELECT is(pg_temp.req('app', :olly, 'SELECT mentor.approve_match(id) FROM mentor.matches'), '42501',
+          'app: a mentee cannot approve her own match (staff only)');
+SELECT is(pg_temp.req('app', NULL, $$UPDATE mentor.matches SET status = 'approved'$$), '42501',
+          'app: approving a match by UPDATE is refused');
+SELECT is(pg_temp.req('app', :mia, format($$UPDATE mentor.mentorships SET status = 'completed' WHERE id = %s$$, :ms)), '42501',
+          'app: moving a mentorship by UPDATE is refused');
+SELECT is(pg_temp.req('app', :olly, format('SELECT mentor.complete_mentorship(%s)', :ms)), 'MN005',
+          'app: an outsider cannot complete someone else''s mentorship');
+SELECT is(pg_temp.val('app', :olly, 'SELECT (mentor.accept_suggestion(id) IS NOT NULL)::text FROM mentor.suggestions'), 'true',
+          'app: the mentee accepts her own suggestion');
 
 -- Read or change a private row.
 SELECT is(pg_temp.val('app', :mia, format('SELECT count(*)::text FROM mentor.mentorship_notes WHERE mentorship_id = %s', :ms)), '1',

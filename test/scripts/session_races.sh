@@ -3,7 +3,9 @@
 # an advisory-lock barrier: 50 mentees booking the same slot (exactly one
 # wins, exactly one hold exists), 20 activations of mentorships for a mentor
 # with room for 2 (exactly 2 become active), and 20 concurrent completions of
-# one session (the mentor is paid exactly once).  Runs inside pg_virtualenv; TAP.
+# one session (the mentor is paid exactly once), and 20 staff approvals of
+# matches for a mentor with one place (exactly one mentorship).  Runs inside
+# pg_virtualenv; TAP.
 set -uo pipefail
 db=mentor_session_races
 dropdb --if-exists $db >/dev/null 2>&1; createdb $db
@@ -33,7 +35,7 @@ race() {
     done
     wait
 }
-echo "1..7"
+echo "1..9"
 
 race 50 "SELECT mentor.book_session($slot, (SELECT id FROM mentor.users WHERE username = 'race%i'), gen_random_uuid())"
 wins=$(cat "$w"/out.* | grep -c "^$slot\$"); refused=$(cat "$w"/out.* | grep -c "MN006")
@@ -67,4 +69,23 @@ if [ "$earned" = 40 ]; then echo "ok 6 - the mentor was paid once: 40 of the 50 
 else echo "not ok 6 - the mentor was paid once: earnings are $earned"; fi
 violations=$(q "SELECT count(*) FROM mentor.ledger_check()")
 if [ "$violations" = 0 ]; then echo "ok 7 - the ledger balances"; else echo "not ok 7 - ledger_check found $violations problems"; fi
+# 20 matches for a mentor with one free place, approved by staff at once.
+q "INSERT INTO mentor.users (email, username, full_name, role) VALUES
+     ('race_m2@example.com', 'race_m2', 'Racer mentor', 'mentor'), ('race_admin@example.com', 'race_admin', 'Racer admin', 'admin');
+   INSERT INTO mentor.mentor_profiles (user_id, max_mentees) SELECT id, 1 FROM mentor.users WHERE username = 'race_m2';
+   INSERT INTO mentor.matches (mentor_id, mentee_id, method)
+   SELECT (SELECT id FROM mentor.users WHERE username = 'race_m2'), r.id, 'manual'
+     FROM mentor.users r WHERE r.username ~ '^race[0-9]+$' AND r.username <> 'race0' ORDER BY r.id LIMIT 20" >/dev/null
+race 20 "SELECT mentor.set_actor((SELECT id FROM mentor.users WHERE username = 'race_admin')) IS NOT NULL;
+         SELECT mentor.approve_match(m.id) FROM mentor.matches m JOIN mentor.users u ON u.id = m.mentee_id
+          WHERE u.username = 'race%i' AND m.method = 'manual'"
+refused=$(cat "$w"/out.* | grep -c "MN004")
+approved=$(q "SELECT count(*) FROM mentor.matches WHERE status = 'approved'")
+active=$(q "SELECT count(*) FROM mentor.mentorships m JOIN mentor.users u ON u.id = m.mentor_id WHERE u.username = 'race_m2' AND m.status = 'active'")
+if [ "$approved" = 1 ] && [ "$active" = 1 ] && [ "$refused" = 19 ]; then
+    echo "ok 8 - 20 racing approve_match for a mentor with one place: 1 approved, 19 refused with MN004"
+else echo "not ok 8 - 20 racing approve_match: $approved approved, $active active, $refused refused"; cat "$w"/out.* | sort | uniq -c | sed 's/^/# /'; fi
+pending=$(q "SELECT count(*) FROM mentor.matches WHERE status = 'pending' AND mentorship_id IS NULL")
+if [ "$pending" = 19 ]; then echo "ok 9 - the 19 refused matches are still pending, with no mentorship"
+else echo "not ok 9 - $pending matches still pending"; fi
 dropdb $db
