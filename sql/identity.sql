@@ -124,4 +124,9 @@ SELECT (SELECT count(*) FROM mentor.profiles WHERE user_id = 1) AS profiles,
        (SELECT count(*) FROM mentor.user_skills WHERE user_id = 1) AS skills,
        (SELECT count(*) FROM mentor.external_accounts WHERE user_id = 1) AS accounts;
 
+-- Platforms without handles: a username is optional, and unique only when present.
+INSERT INTO mentor.users (email, full_name) VALUES ('nohandle1@example.com', 'No Handle'), ('nohandle2@example.com', 'No Handle Two');
+SELECT count(*) AS without_username FROM mentor.users WHERE username IS NULL;
+SELECT mentor.visible_profile(NULL, id) ->> 'username' IS NULL AS shown_without FROM mentor.users WHERE email = 'nohandle1@example.com';
+
 DROP EXTENSION mentor;

@@ -196,5 +196,11 @@ DELETE FROM mentor.settings WHERE key = 'session.hold_grace';
 SELECT pg_temp.try(format($$SELECT mentor.book_session(%s, %s, '00000000-0000-4000-8000-00000000b032')$$, :s10, :b));
 ROLLBACK;
 
+-- Meeting links take the URI of any meeting tool, never a script.
+SELECT min(id) AS any_session FROM mentor.sessions \gset
+SELECT pg_temp.try(format($$UPDATE mentor.sessions SET meeting_link = %L WHERE id = %s$$, l, :any_session)) AS result, l AS link
+  FROM unnest(ARRAY['https://meet.example.com/abc', 'msteams:/l/meetup-join/19%3ameeting', 'zoommtg://zoom.us/join?confno=1',
+                    'javascript:alert(1)', 'JavaScript:alert(1)', 'data:text/html,hi', 'https://has space', 'no-scheme']) l;
+
 -- The books balance after all of it.
 SELECT count(*) AS ledger_violations FROM mentor.ledger_check();

@@ -20,7 +20,7 @@ COMMENT ON TYPE skill_direction IS 'offers: the user can teach the skill; seeks:
 CREATE TABLE users (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     email         @extschema@.email NOT NULL UNIQUE,
-    username      citext NOT NULL UNIQUE
+    username      citext UNIQUE
                   CONSTRAINT users_username_format CHECK (username ~ '^[A-Za-z0-9][A-Za-z0-9_.-]{1,39}$'),
     full_name     text NOT NULL CONSTRAINT users_full_name_length CHECK (length(btrim(full_name)) BETWEEN 1 AND 200),
     role          @extschema@.platform_role NOT NULL DEFAULT 'user',
@@ -37,7 +37,8 @@ CREATE TABLE users (
 COMMENT ON TABLE users IS
     'Every person on the platform (mentors, mentees, students, staff). Inserting a user also creates its profile';
 COMMENT ON COLUMN users.email IS 'Login and contact address, unique case-insensitively';
-COMMENT ON COLUMN users.username IS 'Public handle, unique case-insensitively; 2-40 letters, digits, _ . -';
+COMMENT ON COLUMN users.username IS
+    'Public handle, unique case-insensitively when present (NULL for platforms without handles); 2-40 letters, digits, _ . -';
 COMMENT ON COLUMN users.role IS 'Platform role; course roles (student, course mentor, manager) live with the courses';
 COMMENT ON COLUMN users.password_hash IS 'Password hash when not using OAuth; never shown by mentor.visible_profile()';
 COMMENT ON COLUMN users.github_id IS 'GitHub account id (OAuth login)';

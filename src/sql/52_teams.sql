@@ -52,7 +52,7 @@ CREATE TABLE teams (
     name            text NOT NULL CONSTRAINT teams_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 200),
     description     text,
     lead_student_id bigint REFERENCES students ON DELETE SET NULL,
-    chat_url        text CONSTRAINT teams_chat_url_http CHECK (chat_url ~ '^https?://'),
+    chat_url        text CONSTRAINT teams_chat_url_uri CHECK (chat_url ~* '^[a-z][a-z0-9+.-]*:[^[:space:][:cntrl:]]+$' AND chat_url !~* '^(javascript|data|vbscript):'),
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now(),
     UNIQUE (distribution_id, name),
@@ -60,6 +60,7 @@ CREATE TABLE teams (
 );
 COMMENT ON TABLE teams IS 'A team of a distribution';
 COMMENT ON COLUMN teams.lead_student_id IS 'Team lead; mentor.distribute_teams picks the best-ranked member';
+COMMENT ON COLUMN teams.chat_url IS 'The team''s chat: any URI scheme (https:, discord:, slack:, ...); javascript:, data: and vbscript: are refused';
 CREATE TRIGGER teams_touch_updated_at BEFORE UPDATE ON teams
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 

@@ -29,7 +29,7 @@ CREATE TABLE sessions (
     status           @extschema@.session_status NOT NULL DEFAULT 'pending',
     title            text,
     agenda           text,
-    meeting_link     text CONSTRAINT sessions_meeting_link_http CHECK (meeting_link ~ '^https?://'),
+    meeting_link     text CONSTRAINT sessions_meeting_link_uri CHECK (meeting_link ~* '^[a-z][a-z0-9+.-]*:[^[:space:][:cntrl:]]+$' AND meeting_link !~* '^(javascript|data|vbscript):'),
     price_tokens     bigint NOT NULL DEFAULT 0 CONSTRAINT sessions_price_nonneg CHECK (price_tokens >= 0),
     hold_id          uuid,
     hold_parts       integer,
@@ -64,6 +64,7 @@ COMMENT ON COLUMN sessions.proposed_during IS 'A new time proposed by proposed_b
 COMMENT ON COLUMN sessions.reminded_at IS 'When the reminder was sent (mentor.mark_reminded)';
 CREATE INDEX sessions_mentee_idx ON sessions (mentee_id) WHERE mentee_id IS NOT NULL;
 CREATE INDEX sessions_due_idx ON sessions (lower(during)) WHERE status = 'confirmed' AND reminded_at IS NULL;
+COMMENT ON COLUMN sessions.meeting_link IS 'Where to meet: any URI a meeting tool uses (https:, msteams:, zoommtg:, ...); javascript:, data: and vbscript: are refused';
 CREATE TRIGGER sessions_touch_updated_at BEFORE UPDATE ON sessions
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 SELECT attach_lifecycle('sessions', 'status', 'session');

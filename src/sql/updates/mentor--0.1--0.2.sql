@@ -5,6 +5,11 @@
 -- the two catalogs object by object and fails on any difference.
 \echo Use "ALTER EXTENSION mentor UPDATE TO '0.2'" to load this file. \quit
 
+-- Lock what this update alters before altering anything, in the order bookings
+-- take these tables (sessions, then users), so that the update waits for running
+-- requests and they wait for it, rather than deadlocking half way.
+LOCK TABLE sessions, users, teams, mentorships, matches IN ACCESS EXCLUSIVE MODE;
+
 -- Lifecycles the platforms' own code can follow: the journeys' shortcuts in
 -- candidate (journey 4) and pap_workflow (journey 6), and the lead lifecycle.
 -- Re-shipping replaces the shipped definitions only; a database's own
@@ -260,3 +265,15 @@ REVOKE EXECUTE ON FUNCTION activate_mentorship(bigint), reject_mentorship(bigint
     cancel_mentorship(bigint), approve_match(bigint), reject_match(bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION activate_mentorship(bigint), reject_mentorship(bigint), complete_mentorship(bigint),
     cancel_mentorship(bigint), approve_match(bigint), reject_match(bigint, text) TO mentor_app;
+
+-- Imports: a username is optional (unique when present); meeting and chat links take
+-- any URI scheme a meeting tool uses (https, msteams, zoommtg, ...), never script or data.
+ALTER TABLE users ALTER COLUMN username DROP NOT NULL;
+COMMENT ON COLUMN users.username IS
+    'Public handle, unique case-insensitively when present (NULL for platforms without handles); 2-40 letters, digits, _ . -';
+ALTER TABLE sessions DROP CONSTRAINT sessions_meeting_link_http,
+    ADD CONSTRAINT sessions_meeting_link_uri CHECK (meeting_link ~* '^[a-z][a-z0-9+.-]*:[^[:space:][:cntrl:]]+$' AND meeting_link !~* '^(javascript|data|vbscript):');
+ALTER TABLE teams DROP CONSTRAINT teams_chat_url_http,
+    ADD CONSTRAINT teams_chat_url_uri CHECK (chat_url ~* '^[a-z][a-z0-9+.-]*:[^[:space:][:cntrl:]]+$' AND chat_url !~* '^(javascript|data|vbscript):');
+COMMENT ON COLUMN sessions.meeting_link IS 'Where to meet: any URI a meeting tool uses (https:, msteams:, zoommtg:, ...); javascript:, data: and vbscript: are refused';
+COMMENT ON COLUMN teams.chat_url IS 'The team''s chat: any URI scheme (https:, discord:, slack:, ...); javascript:, data: and vbscript: are refused';
