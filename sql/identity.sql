@@ -124,6 +124,24 @@ SELECT (SELECT count(*) FROM mentor.profiles WHERE user_id = 1) AS profiles,
        (SELECT count(*) FROM mentor.user_skills WHERE user_id = 1) AS skills,
        (SELECT count(*) FROM mentor.external_accounts WHERE user_id = 1) AS accounts;
 
+-- Every platform's roles, as the platforms write them, and what the extension makes of them.
+INSERT INTO mentor.users (email, username, full_name, role)
+SELECT r || '@roles.example', 'role_' || r, initcap(r), r::mentor.platform_role
+  FROM unnest(ARRAY['user', 'mentee', 'new_mother', 'mentor', 'expert', 'admin', 'owner', 'superadmin', 'sales']) r;
+SELECT u.role, mentor._role_class(u.role) AS class,
+       mentor.visible_profile(u.id, (SELECT id FROM mentor.users WHERE username = 'role_user')) ? 'email' AS sees_private_email
+  FROM mentor.users u WHERE u.username LIKE 'role\_%' ORDER BY u.role;
+-- A password change is stamped; a security answer is kept only as a hash, checked in any case.
+UPDATE mentor.users SET password_hash = '$2b$10$abcdefghijklmnopqrstuv' WHERE username = 'role_user';
+SELECT password_changed_at IS NOT NULL AS stamped FROM mentor.users WHERE username = 'role_user';
+SELECT mentor.set_security_answer(id, 'First pet?', '  Rex ') FROM mentor.users WHERE username = 'role_user';
+SELECT mentor.check_security_answer(id, 'rex') AS right, mentor.check_security_answer(id, 'Max') AS wrong,
+       (SELECT answer_hash LIKE '$2%' AND answer_hash NOT LIKE '%Rex%' FROM mentor.user_security_answers a WHERE a.user_id = u.id) AS hashed
+  FROM mentor.users u WHERE username = 'role_user';
+SELECT mentor.check_security_answer(id, 'rex') AS none_set FROM mentor.users WHERE username = 'role_mentee';
+SELECT mentor.set_security_answer(1, 'Q?', '   ');
+SELECT count(*) AS hashes_in_history FROM mentor.history WHERE table_name = 'mentor.user_security_answers' AND new_row ? 'answer_hash';
+
 -- Platforms without handles: a username is optional, and unique only when present.
 INSERT INTO mentor.users (email, full_name) VALUES ('nohandle1@example.com', 'No Handle'), ('nohandle2@example.com', 'No Handle Two');
 SELECT count(*) AS without_username FROM mentor.users WHERE username IS NULL;

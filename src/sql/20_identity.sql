@@ -2,9 +2,10 @@
 -- Module identity: users, profiles, skills, external accounts, visibility.
 --------------------------------------------------------------------------------
 
-CREATE TYPE platform_role AS ENUM ('user', 'mentor', 'admin', 'owner', 'sales');
+CREATE TYPE platform_role AS ENUM ('user', 'mentor', 'admin', 'owner', 'sales', 'mentee', 'expert', 'superadmin', 'new_mother');
 COMMENT ON TYPE platform_role IS
-    'Platform-wide role: user (mentee/student), mentor, admin, owner, sales';
+    'Platform-wide role, as the platforms write it: user, mentee, new_mother (members); mentor, expert (may mentor); '
+    'admin, owner, superadmin (staff); sales. mentor._role_class() says which class a role is in';
 
 CREATE TYPE onboarding_status AS ENUM ('not_started', 'in_progress', 'completed');
 COMMENT ON TYPE onboarding_status IS 'Onboarding progress of a profile (lifecycle "onboarding")';
@@ -32,7 +33,9 @@ CREATE TABLE users (
     active        boolean NOT NULL DEFAULT true,
     last_login_at timestamptz,
     created_at    timestamptz NOT NULL DEFAULT now(),
-    updated_at    timestamptz NOT NULL DEFAULT now()
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    -- added in 0.2 (after the columns of 0.1, as ALTER TABLE puts them)
+    password_changed_at timestamptz
 );
 COMMENT ON TABLE users IS
     'Every person on the platform (mentors, mentees, students, staff). Inserting a user also creates its profile';
@@ -48,6 +51,32 @@ COMMENT ON COLUMN users.active IS 'false deactivates the account (preferred over
 
 CREATE TRIGGER users_touch_updated_at BEFORE UPDATE ON users
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+COMMENT ON COLUMN users.password_changed_at IS 'When password_hash last changed (stamped automatically)';
+CREATE FUNCTION _users_stamp_password() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.password_hash IS DISTINCT FROM OLD.password_hash THEN
+        NEW.password_changed_at := now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _users_stamp_password() IS 'Internal: stamps users.password_changed_at when the password hash changes';
+CREATE TRIGGER users_stamp_password BEFORE UPDATE OF password_hash ON users
+    FOR EACH ROW EXECUTE FUNCTION _users_stamp_password();
+
+-- What a platform role means to the extension's own checks.  Compared as text, so that
+-- roles added to the enum by an update are usable in the same update.
+CREATE FUNCTION _role_class(role platform_role) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT CASE role::text WHEN 'admin' THEN 'staff' WHEN 'owner' THEN 'staff' WHEN 'superadmin' THEN 'staff'
+                       WHEN 'mentor' THEN 'mentor' WHEN 'expert' THEN 'mentor' ELSE 'member' END
+$$;
+COMMENT ON FUNCTION _role_class(platform_role) IS
+    'Internal: staff (admin, owner, superadmin), mentor (mentor, expert) or member (every other role)';
 
 CREATE TABLE profiles (
     id                      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -253,9 +282,9 @@ BEGIN
                 HINT = 'Pass NULL as viewer for an anonymous visitor.';
         END IF;
         clearance := CASE
-            WHEN v.id = target.id OR v.role IN ('admin', 'owner') THEN 3
+            WHEN v.id = target.id OR _role_class(v.role) = 'staff' THEN 3
             WHEN NOT v.active THEN 0
-            WHEN v.role = 'mentor' THEN 2
+            WHEN _role_class(v.role) = 'mentor' THEN 2
             ELSE 1 END;
     END IF;
     -- A deactivated account is visible to itself and staff only.
@@ -294,13 +323,82 @@ COMMENT ON FUNCTION visible_profile(bigint, bigint) IS
     'The profile of user_id as viewer may see it (viewer NULL: anonymous): id, username, role and mentoring flags '
     'always, other fields by mentor.profile_visibility. NULL for a deactivated account unless viewer is the user or staff';
 
+-- A security question and its answer (seed 004), the answer only as a crypt() hash,
+-- readable by nobody: set_security_answer stores it, check_security_answer compares.
+CREATE TABLE user_security_answers (
+    user_id     bigint PRIMARY KEY REFERENCES users ON DELETE CASCADE,
+    question    text NOT NULL CONSTRAINT user_security_answers_question_length CHECK (length(btrim(question)) BETWEEN 1 AND 500),
+    answer_hash text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE user_security_answers IS
+    'A user''s security question and the crypt() hash of its answer; only mentor.set_security_answer and '
+    'mentor.check_security_answer touch it';
+COMMENT ON COLUMN user_security_answers.answer_hash IS 'crypt() (bcrypt) of the answer, trimmed and lower-cased; never readable';
+CREATE TRIGGER user_security_answers_touch_updated_at BEFORE UPDATE ON user_security_answers
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+SELECT pg_catalog.pg_extension_config_dump('user_security_answers', '');
+
+-- pgcrypto's crypt() wherever pgcrypto is installed (CASCADE may have put it in another schema).
+-- salt NULL: a new bcrypt salt.
+CREATE FUNCTION _crypt(secret text, salt text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    nsp text := (SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                  WHERE e.extname = 'pgcrypto');
+    out text;
+BEGIN
+    EXECUTE format('SELECT %1$s.crypt($1, coalesce($2, %1$s.gen_salt(''bf'')))', nsp) INTO out USING secret, salt;
+    RETURN out;
+END
+$$;
+COMMENT ON FUNCTION _crypt(text, text) IS 'Internal: pgcrypto''s crypt() of secret with salt (a new bcrypt salt when NULL)';
+
+CREATE FUNCTION set_security_answer(user_id bigint, question text, answer text) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF answer IS NULL OR btrim(answer) = '' THEN
+        RAISE EXCEPTION 'a security answer must not be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = set_security_answer.user_id) THEN
+        RAISE EXCEPTION 'user % does not exist', user_id USING ERRCODE = 'no_data_found';
+    END IF;
+    INSERT INTO user_security_answers AS a (user_id, question, answer_hash)
+    VALUES (user_id, question, _crypt(lower(btrim(answer))))
+    ON CONFLICT ON CONSTRAINT user_security_answers_pkey
+    DO UPDATE SET question = EXCLUDED.question, answer_hash = EXCLUDED.answer_hash;
+END
+$$;
+COMMENT ON FUNCTION set_security_answer(bigint, text, text) IS
+    'Sets (or replaces) a user''s security question and answer; the answer is kept only as a bcrypt hash';
+
+CREATE FUNCTION check_security_answer(user_id bigint, answer text) RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    h text := (SELECT a.answer_hash FROM user_security_answers a WHERE a.user_id = check_security_answer.user_id);
+BEGIN
+    RETURN h IS NOT NULL AND answer IS NOT NULL AND h = _crypt(lower(btrim(answer)), h);
+END
+$$;
+COMMENT ON FUNCTION check_security_answer(bigint, text) IS
+    'Whether answer (any case, surrounding spaces ignored) is the user''s security answer; false when none is set';
+
 -- Who is platform staff for the extension's checks: administrators and owners.
 CREATE FUNCTION _is_staff(user_id bigint) RETURNS boolean
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$ SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = _is_staff.user_id AND u.role IN ('admin', 'owner') AND u.active) $$;
-COMMENT ON FUNCTION _is_staff(bigint) IS 'Internal: the user is an active administrator or owner of the platform';
+AS $$ SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = _is_staff.user_id AND _role_class(u.role) = 'staff' AND u.active) $$;
+COMMENT ON FUNCTION _is_staff(bigint) IS 'Internal: the user is active platform staff (admin, owner, superadmin)';
 
 -- The acting user.  C (src/actor.c): only this function may set mentor.actor_id,
 -- and only transaction-locally, so it never outlives the request that set it.

@@ -484,7 +484,7 @@ LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
-SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = _is_course_staff.user_id AND u.role IN ('admin', 'owner'))
+SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = _is_course_staff.user_id AND _role_class(u.role) = 'staff')
     OR EXISTS (SELECT 1 FROM course_users cu
                 WHERE cu.course_id = _is_course_staff.course_id AND cu.user_id = _is_course_staff.user_id
                   AND (cu.is_manager OR cu.is_supervisor OR cu.is_task_owner))

@@ -36,6 +36,12 @@ REVOKE EXECUTE ON FUNCTION define_lifecycle(text, text[]), reset_lifecycle(text)
 GRANT EXECUTE ON FUNCTION define_lifecycle(text, text[]), reset_lifecycle(text),
     attach_lifecycle(regclass, name, text) TO mentor_admin;
 
+-- Security answers: only through set_security_answer / check_security_answer (SECURITY DEFINER).
+REVOKE ALL ON user_security_answers FROM mentor_app, mentor_admin;
+REVOKE EXECUTE ON FUNCTION _crypt(text, text), set_security_answer(bigint, text, text),
+    check_security_answer(bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION set_security_answer(bigint, text, text), check_security_answer(bigint, text) TO mentor_app;
+
 -- Analysts: catalogues and analytics views; never users' secrets (emails,
 -- names, OAuth ids, password hashes, private notes, message bodies, reviewers).
 GRANT SELECT ON lifecycles, lifecycle_transitions, skills, user_skills TO mentor_analyst;

@@ -7,7 +7,7 @@ SELECT plan(74);
 
 SELECT has_schema('mentor');
 SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_defs', 'users', 'profiles',
-                                  'skills', 'user_skills', 'external_accounts', 'profile_visibility',
+                                  'skills', 'user_skills', 'external_accounts', 'profile_visibility', 'user_security_answers',
                                   'history_tables', 'history_contexts', 'history_log',
                                   'ledger_accounts', 'ledger_transfers', 'ledger_entries',
                                   'token_purchases', 'token_allotments', 'withdrawals',
@@ -25,7 +25,7 @@ SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibili
                                  'crosscheck_status', 'mentorship_status', 'action_item_status', 'session_status',
                                  'suggestion_status', 'match_status']);
 SELECT domains_are('mentor', ARRAY['email', 'time_zone', 'rating', 'percent', 'token_amount', 'slug']);
-SELECT enum_has_labels('mentor', 'platform_role', ARRAY['user', 'mentor', 'admin', 'owner', 'sales']);
+SELECT enum_has_labels('mentor', 'platform_role', ARRAY['user', 'mentor', 'admin', 'owner', 'sales', 'mentee', 'expert', 'superadmin', 'new_mother']);
 
 -- Conventional keys: bigint identity "id" on every entity table.
 SELECT col_is_pk('mentor', t, 'id', format('%s has primary key id', t))

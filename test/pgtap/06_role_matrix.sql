@@ -57,6 +57,7 @@ SELECT mentor.purchase_tokens(:mia, 50, 'order-1', '00000000-0000-4000-8000-0000
 SELECT mentor.credit_earnings(:grace, 80, '00000000-0000-4000-8000-00000000a002');
 SELECT mentor.request_withdrawal(:grace, 30, '00000000-0000-4000-8000-00000000a003');
 SELECT mentor.grant_promo(:mia, 10, now() + interval '30 days', '00000000-0000-4000-8000-00000000a004');
+SELECT mentor.set_security_answer(:mia, 'First pet?', 'Rex');
 INSERT INTO mentor.suggestions (mentee_id, mentor_id, score) VALUES (:olly, :grace, 0.5);
 INSERT INTO mentor.matches (mentor_id, mentee_id, method) VALUES (:grace, :olly, 'manual');
 INSERT INTO mentor.courses (name, alias, start_date, end_date) VALUES ('Matrix course', 'matrix-course', '2026-01-01', '2026-12-31');
@@ -102,7 +103,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(96);
+SELECT plan(99);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -291,6 +292,13 @@ SELECT is(pg_temp.req('admin', NULL, $$SELECT mentor.set_history_private('mentor
           'SELECT 1', 'admin: set_history_private works');
 SELECT is(pg_temp.val('admin', NULL, format($$SELECT h.new_row ->> 'email' FROM mentor.row_history('mentor.users', '{"id": %s}') h WHERE h.op = 'I'$$, :mia)),
           'mia@example.com', 'admin: history shows the email');
+
+SELECT is(pg_temp.val('app', NULL, 'SELECT answer_hash FROM mentor.user_security_answers LIMIT 1'), '42501',
+          'app: security answer hashes cannot be read');
+SELECT is(pg_temp.val('analyst', NULL, format($$SELECT mentor.check_security_answer(%s, 'x')::text$$, :mia)), '42501',
+          'analyst: security answers cannot be tried');
+SELECT is(pg_temp.val('app', NULL, format($$SELECT mentor.check_security_answer(%s, 'rex')::text$$, :mia)), 'true',
+          'app: check_security_answer answers yes or no');
 
 -- Act as another user.
 SELECT is(pg_temp.req('app', NULL, $$SET mentor.actor_id = '2'$$), '42501', 'app: SET mentor.actor_id is refused');

@@ -139,9 +139,11 @@ SQL
     facts mentor_up_same "$t" > "$w/same_before"
     q mentor_up_same "ALTER EXTENSION mentor UPDATE" >/dev/null
     facts mentor_up_same "$t" > "$w/same_after"
-    diff "$w/same_before" "$w/same_after" | head -n 20 | sed 's/^/# /'
-    cmp -s "$w/same_before" "$w/same_after"
-    ok $? "every row count, balance, transfer and history answer is the same after the update ($(wc -l < "$w/same_before") facts)"
+    # Tables the update adds come in empty; every other fact is unchanged.
+    diff "$w/same_before" "$w/same_after" | grep -v -E '^> [a-z_]+ 0$' | grep -E '^[<>]' > "$w/facts.diff"
+    sed 's/^/# /' "$w/facts.diff" | head -n 20
+    [ ! -s "$w/facts.diff" ]
+    ok $? "every row count, balance, transfer and history answer is the same after the update ($(wc -l < "$w/same_before") facts; new tables empty)"
     [ "$(wc -l < "$w/same_before")" -gt 40 ]; ok $? "the facts cover every table but history_contexts ($(grep -c . "$w/same_before") lines)"
 
     # 3. The updated catalog is a fresh install's.

@@ -52,6 +52,194 @@ SELECT _ship_lifecycle('lead', ARRAY[
     ['archived', 'deleted'],
     ['deleted', '[*]']], true);
 
+-- Roles as the platforms write them, and what they mean to the extension's checks
+-- (compared as text, so this same transaction may add the labels and use them).
+ALTER TYPE platform_role ADD VALUE 'mentee';
+ALTER TYPE platform_role ADD VALUE 'expert';
+ALTER TYPE platform_role ADD VALUE 'superadmin';
+ALTER TYPE platform_role ADD VALUE 'new_mother';
+COMMENT ON TYPE platform_role IS
+    'Platform-wide role, as the platforms write it: user, mentee, new_mother (members); mentor, expert (may mentor); '
+    'admin, owner, superadmin (staff); sales. mentor._role_class() says which class a role is in';
+
+-- What a platform role means to the extension's own checks.  Compared as text, so that
+-- roles added to the enum by an update are usable in the same update.
+CREATE FUNCTION _role_class(role platform_role) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+SELECT CASE role::text WHEN 'admin' THEN 'staff' WHEN 'owner' THEN 'staff' WHEN 'superadmin' THEN 'staff'
+                       WHEN 'mentor' THEN 'mentor' WHEN 'expert' THEN 'mentor' ELSE 'member' END
+$$;
+COMMENT ON FUNCTION _role_class(platform_role) IS
+    'Internal: staff (admin, owner, superadmin), mentor (mentor, expert) or member (every other role)';
+
+ALTER TABLE users ADD COLUMN password_changed_at timestamptz;
+COMMENT ON COLUMN users.password_changed_at IS 'When password_hash last changed (stamped automatically)';
+CREATE FUNCTION _users_stamp_password() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.password_hash IS DISTINCT FROM OLD.password_hash THEN
+        NEW.password_changed_at := now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _users_stamp_password() IS 'Internal: stamps users.password_changed_at when the password hash changes';
+CREATE TRIGGER users_stamp_password BEFORE UPDATE OF password_hash ON users
+    FOR EACH ROW EXECUTE FUNCTION _users_stamp_password();
+
+CREATE OR REPLACE FUNCTION visible_profile(viewer bigint, user_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    target     users;
+    prof       profiles;
+    v          users;
+    clearance  int;
+    doc        jsonb;
+BEGIN
+    IF user_id IS NULL THEN
+        RAISE EXCEPTION 'user_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO target FROM users u WHERE u.id = visible_profile.user_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user % does not exist', user_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF viewer IS NULL THEN
+        clearance := 0;                      -- anonymous: public fields only
+    ELSE
+        SELECT * INTO v FROM users u WHERE u.id = viewer;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'viewer % does not exist', viewer USING ERRCODE = 'no_data_found',
+                HINT = 'Pass NULL as viewer for an anonymous visitor.';
+        END IF;
+        clearance := CASE
+            WHEN v.id = target.id OR _role_class(v.role) = 'staff' THEN 3
+            WHEN NOT v.active THEN 0
+            WHEN _role_class(v.role) = 'mentor' THEN 2
+            ELSE 1 END;
+    END IF;
+    -- A deactivated account is visible to itself and staff only.
+    IF NOT target.active AND clearance < 3 THEN
+        RETURN NULL;
+    END IF;
+    SELECT * INTO prof FROM profiles p WHERE p.user_id = target.id;
+
+    doc := jsonb_build_object(
+        'full_name', target.full_name, 'avatar_url', target.avatar_url, 'email', target.email,
+        'time_zone', target.time_zone, 'headline', prof.headline, 'department', prof.department,
+        'position', prof.position, 'organization', prof.organization, 'location', prof.location,
+        'bio', prof.bio, 'skills', prof.skills, 'interests', prof.interests, 'goals', prof.goals,
+        'availability', prof.availability, 'years_of_experience', prof.years_of_experience,
+        'area_of_expertise', prof.area_of_expertise, 'mentorship_style', prof.mentorship_style,
+        'preferred_communication', prof.preferred_communication,
+        'user_skills', (SELECT coalesce(jsonb_agg(jsonb_build_object('skill', s.slug, 'direction', us.direction,
+                                                                      'level', us.level) ORDER BY s.slug, us.direction), '[]')
+                          FROM user_skills us JOIN skills s ON s.id = us.skill_id WHERE us.user_id = target.id),
+        'external_accounts', (SELECT coalesce(jsonb_agg(jsonb_build_object('service', e.service, 'username', e.username,
+                                                                            'profile_url', e.profile_url) ORDER BY e.service), '[]')
+                                FROM external_accounts e WHERE e.user_id = target.id));
+
+    RETURN jsonb_build_object('id', target.id, 'username', target.username, 'role', target.role,
+                              'accepting_new_mentees', prof.accepting_new_mentees,
+                              'supports_new_mothers', prof.supports_new_mothers)
+        || coalesce((SELECT jsonb_object_agg(d.key, d.value)
+                       FROM jsonb_each(doc) d
+                       LEFT JOIN profile_visibility pv ON pv.user_id = target.id AND pv.field = d.key
+                      WHERE array_position(enum_range(NULL::visibility),
+                                           coalesce(pv.visibility, profile_field_default(d.key))) - 1 <= clearance),
+                    '{}');
+END
+$$;
+
+CREATE OR REPLACE FUNCTION _is_course_staff(course_id bigint, user_id bigint) RETURNS boolean
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = _is_course_staff.user_id AND _role_class(u.role) = 'staff')
+    OR EXISTS (SELECT 1 FROM course_users cu
+                WHERE cu.course_id = _is_course_staff.course_id AND cu.user_id = _is_course_staff.user_id
+                  AND (cu.is_manager OR cu.is_supervisor OR cu.is_task_owner))
+$$;
+
+-- A security question and its answer (seed 004), the answer only as a crypt() hash,
+-- readable by nobody: set_security_answer stores it, check_security_answer compares.
+CREATE TABLE user_security_answers (
+    user_id     bigint PRIMARY KEY REFERENCES users ON DELETE CASCADE,
+    question    text NOT NULL CONSTRAINT user_security_answers_question_length CHECK (length(btrim(question)) BETWEEN 1 AND 500),
+    answer_hash text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE user_security_answers IS
+    'A user''s security question and the crypt() hash of its answer; only mentor.set_security_answer and '
+    'mentor.check_security_answer touch it';
+COMMENT ON COLUMN user_security_answers.answer_hash IS 'crypt() (bcrypt) of the answer, trimmed and lower-cased; never readable';
+CREATE TRIGGER user_security_answers_touch_updated_at BEFORE UPDATE ON user_security_answers
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+SELECT pg_catalog.pg_extension_config_dump('user_security_answers', '');
+
+-- pgcrypto's crypt() wherever pgcrypto is installed (CASCADE may have put it in another schema).
+-- salt NULL: a new bcrypt salt.
+CREATE FUNCTION _crypt(secret text, salt text DEFAULT NULL) RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    nsp text := (SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                  WHERE e.extname = 'pgcrypto');
+    out text;
+BEGIN
+    EXECUTE format('SELECT %1$s.crypt($1, coalesce($2, %1$s.gen_salt(''bf'')))', nsp) INTO out USING secret, salt;
+    RETURN out;
+END
+$$;
+COMMENT ON FUNCTION _crypt(text, text) IS 'Internal: pgcrypto''s crypt() of secret with salt (a new bcrypt salt when NULL)';
+
+CREATE FUNCTION set_security_answer(user_id bigint, question text, answer text) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF answer IS NULL OR btrim(answer) = '' THEN
+        RAISE EXCEPTION 'a security answer must not be empty' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = set_security_answer.user_id) THEN
+        RAISE EXCEPTION 'user % does not exist', user_id USING ERRCODE = 'no_data_found';
+    END IF;
+    INSERT INTO user_security_answers AS a (user_id, question, answer_hash)
+    VALUES (user_id, question, _crypt(lower(btrim(answer))))
+    ON CONFLICT ON CONSTRAINT user_security_answers_pkey
+    DO UPDATE SET question = EXCLUDED.question, answer_hash = EXCLUDED.answer_hash;
+END
+$$;
+COMMENT ON FUNCTION set_security_answer(bigint, text, text) IS
+    'Sets (or replaces) a user''s security question and answer; the answer is kept only as a bcrypt hash';
+
+CREATE FUNCTION check_security_answer(user_id bigint, answer text) RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    h text := (SELECT a.answer_hash FROM user_security_answers a WHERE a.user_id = check_security_answer.user_id);
+BEGIN
+    RETURN h IS NOT NULL AND answer IS NOT NULL AND h = _crypt(lower(btrim(answer)), h);
+END
+$$;
+COMMENT ON FUNCTION check_security_answer(bigint, text) IS
+    'Whether answer (any case, surrounding spaces ignored) is the user''s security answer; false when none is set';
+SELECT _enable_history_shipped('user_security_answers', ARRAY['answer_hash']);   -- the hash never enters history
+REVOKE ALL ON user_security_answers FROM mentor_app, mentor_admin;
+REVOKE EXECUTE ON FUNCTION _crypt(text, text), set_security_answer(bigint, text, text),
+    check_security_answer(bigint, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION set_security_answer(bigint, text, text), check_security_answer(bigint, text) TO mentor_app;
+
 -- Actors checked (the module files hold the same definitions): staff, mentorship
 -- steps by their participants, suggestions by their mentee, matches by staff.
 -- Who is platform staff for the extension's checks: administrators and owners.
@@ -59,8 +247,8 @@ CREATE FUNCTION _is_staff(user_id bigint) RETURNS boolean
 LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$ SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = _is_staff.user_id AND u.role IN ('admin', 'owner') AND u.active) $$;
-COMMENT ON FUNCTION _is_staff(bigint) IS 'Internal: the user is an active administrator or owner of the platform';
+AS $$ SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = _is_staff.user_id AND _role_class(u.role) = 'staff' AND u.active) $$;
+COMMENT ON FUNCTION _is_staff(bigint) IS 'Internal: the user is active platform staff (admin, owner, superadmin)';
 
 -- Mentorship steps by the people they belong to (the acting user): the mentor
 -- (or staff) accepts or rejects a request, either participant (or staff)

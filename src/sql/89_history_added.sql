@@ -1,0 +1,9 @@
+--------------------------------------------------------------------------------
+-- History of the tables that earlier modules gained after 0.1.  A table's
+-- history id is its trigger's argument, given in the order tables are
+-- enabled; enabling these after every table of 0.1 gives them the same ids in
+-- a fresh install as in a database updated from 0.1 (the upgrade script
+-- enables them in the same order), so the two catalogs stay equal.
+--------------------------------------------------------------------------------
+
+SELECT _enable_history_shipped('user_security_answers', ARRAY['answer_hash']);   -- the hash never enters history
