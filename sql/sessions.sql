@@ -202,5 +202,27 @@ SELECT pg_temp.try(format($$UPDATE mentor.sessions SET meeting_link = %L WHERE i
   FROM unnest(ARRAY['https://meet.example.com/abc', 'msteams:/l/meetup-join/19%3ameeting', 'zoommtg://zoom.us/join?confno=1',
                     'javascript:alert(1)', 'JavaScript:alert(1)', 'data:text/html,hi', 'https://has space', 'no-scheme']) l;
 
+-- Notes and action items of a session (seed 004): the session's two participants only.
+SELECT id AS ns, mentor_id AS ns_mentor, mentee_id AS ns_mentee FROM mentor.sessions WHERE mentee_id IS NOT NULL ORDER BY id LIMIT 1 \gset
+INSERT INTO mentor.mentorship_notes (session_id, author_id, body, shared) VALUES (:ns, :ns_mentor, 'Session recap', true);
+INSERT INTO mentor.action_items (session_id, assignee_id, creator_id, title, description, due_at)
+VALUES (:ns, :ns_mentee, :ns_mentor, 'Read chapter 3', 'Then try the exercises', '2026-12-24 18:00+00');
+SELECT pg_temp.try($$INSERT INTO mentor.action_items (assignee_id, creator_id, title) VALUES (1, 1, 'of nothing')$$) AS belongs_somewhere;
+BEGIN;
+SET LOCAL ROLE mentor_app;
+SELECT mentor.set_actor(:ns_mentee) IS NOT NULL AS as_mentee;
+SELECT (SELECT count(*) FROM mentor.mentorship_notes WHERE session_id = :ns) AS notes,
+       (SELECT count(*) FROM mentor.action_items WHERE session_id = :ns) AS action_items;
+UPDATE mentor.action_items SET status = 'completed' WHERE session_id = :ns;
+UPDATE mentor.sessions SET description = 'Chapter 3 of the book' WHERE id = :ns;
+SELECT mentor.set_actor(:outsider) IS NOT NULL AS as_outsider;
+SELECT (SELECT count(*) FROM mentor.mentorship_notes WHERE session_id = :ns) AS notes,
+       (SELECT count(*) FROM mentor.action_items WHERE session_id = :ns) AS action_items;
+SELECT pg_temp.try(format($$INSERT INTO mentor.action_items (session_id, assignee_id, creator_id, title) VALUES (%s, %s, %s, 'sneaky')$$,
+                          :ns, :outsider, :outsider)) ~ '^42501' AS outsider_cannot_add;
+COMMIT;
+SELECT status, completed_at IS NOT NULL AS stamped, due_at, description FROM mentor.action_items WHERE session_id = :ns;
+SELECT description FROM mentor.sessions WHERE id = :ns;
+
 -- The books balance after all of it.
 SELECT count(*) AS ledger_violations FROM mentor.ledger_check();

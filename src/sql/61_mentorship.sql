@@ -226,7 +226,7 @@ CREATE TRIGGER mentorship_goals_touch_updated_at BEFORE UPDATE ON mentorship_goa
 
 CREATE TABLE mentorship_notes (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    mentorship_id bigint NOT NULL REFERENCES mentorships ON DELETE CASCADE,
+    mentorship_id bigint REFERENCES mentorships ON DELETE CASCADE,
     author_id     bigint NOT NULL REFERENCES users ON DELETE CASCADE,
     body          text NOT NULL CONSTRAINT mentorship_notes_body_length CHECK (length(btrim(body)) BETWEEN 1 AND 20000),
     shared        boolean NOT NULL DEFAULT false,
@@ -242,17 +242,17 @@ CREATE TRIGGER mentorship_notes_touch_updated_at BEFORE UPDATE ON mentorship_not
 
 CREATE TABLE action_items (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    mentorship_id bigint NOT NULL REFERENCES mentorships ON DELETE CASCADE,
+    mentorship_id bigint REFERENCES mentorships ON DELETE CASCADE,
     assignee_id   bigint NOT NULL REFERENCES users ON DELETE CASCADE,
     creator_id    bigint NOT NULL REFERENCES users ON DELETE CASCADE,
     title         text NOT NULL CONSTRAINT action_items_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 300),
-    due_date      date,
     status        @extschema@.action_item_status NOT NULL DEFAULT 'pending',
     completed_at  timestamptz,
     created_at    timestamptz NOT NULL DEFAULT now(),
     updated_at    timestamptz NOT NULL DEFAULT now()
 );
-COMMENT ON TABLE action_items IS 'Tasks agreed in a mentorship (seed 004): pending -> in_progress -> completed';
+COMMENT ON TABLE action_items IS
+    'Tasks agreed in a mentorship or a session (seed 004): pending -> in_progress -> completed; participants only';
 CREATE INDEX action_items_assignee_idx ON action_items (assignee_id, status);
 CREATE TRIGGER action_items_touch_updated_at BEFORE UPDATE ON action_items
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();

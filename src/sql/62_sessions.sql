@@ -50,7 +50,9 @@ CREATE TABLE sessions (
     CONSTRAINT sessions_mentor_no_overlap EXCLUDE USING gist (mentor_id WITH =, during WITH &&)
         WHERE (status IN ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled')),
     CONSTRAINT sessions_mentee_no_overlap EXCLUDE USING gist (mentee_id WITH =, during WITH &&)
-        WHERE (mentee_id IS NOT NULL AND status IN ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled'))
+        WHERE (mentee_id IS NOT NULL AND status IN ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled')),
+    -- added in 0.2 (after the columns of 0.1, as ALTER TABLE puts them)
+    description      text
 );
 COMMENT ON TABLE sessions IS
     'Mentoring sessions and open slots; neither the mentor nor the mentee is ever in two live sessions that overlap';
@@ -62,6 +64,7 @@ COMMENT ON COLUMN sessions.hold_parts IS 'How many transfers the hold has (promo
 COMMENT ON COLUMN sessions.refund_tokens IS 'Tokens returned to the mentee when cancelled';
 COMMENT ON COLUMN sessions.proposed_during IS 'A new time proposed by proposed_by, awaiting an answer (status rescheduled)';
 COMMENT ON COLUMN sessions.reminded_at IS 'When the reminder was sent (mentor.mark_reminded)';
+COMMENT ON COLUMN sessions.description IS 'What the session is about (seed 004), beside its title and agenda';
 CREATE INDEX sessions_mentee_idx ON sessions (mentee_id) WHERE mentee_id IS NOT NULL;
 CREATE INDEX sessions_due_idx ON sessions (lower(during)) WHERE status = 'confirmed' AND reminded_at IS NULL;
 COMMENT ON COLUMN sessions.meeting_link IS 'Where to meet: any URI a meeting tool uses (https:, msteams:, zoommtg:, ...); javascript:, data: and vbscript: are refused';
@@ -571,6 +574,77 @@ RETURNING s.id
 $$;
 COMMENT ON FUNCTION mark_reminded(bigint[]) IS
     'Marks sessions as reminded and returns those this call marked: two workers racing claim each session once';
+
+--------------------------------------------------------------------------------
+-- Session notes and action items (seed 004): notes and action items belong to
+-- a mentorship, a session or both, and are private to their participants.
+--------------------------------------------------------------------------------
+
+-- Whether the acting user is the mentor or the mentee of a session (row-level security).
+CREATE FUNCTION _in_session(session_id bigint) RETURNS boolean
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT EXISTS (SELECT 1 FROM sessions s WHERE s.id = _in_session.session_id
+                  AND current_actor() IN (s.mentor_id, s.mentee_id))
+$$;
+COMMENT ON FUNCTION _in_session(bigint) IS 'Internal: the acting user is the mentor or the mentee of the session';
+
+ALTER TABLE mentorship_notes
+    ADD COLUMN session_id bigint REFERENCES sessions ON DELETE CASCADE,
+    ADD CONSTRAINT mentorship_notes_belongs CHECK (mentorship_id IS NOT NULL OR session_id IS NOT NULL);
+COMMENT ON COLUMN mentorship_notes.session_id IS 'The session the note is about (seed 004 sessionId); a note has a mentorship, a session or both';
+CREATE INDEX mentorship_notes_session_idx ON mentorship_notes (session_id) WHERE session_id IS NOT NULL;
+ALTER POLICY mentorship_notes_select ON mentorship_notes
+    USING (author_id = @extschema@.current_actor()
+           OR (shared AND (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id))));
+ALTER POLICY mentorship_notes_insert ON mentorship_notes
+    WITH CHECK (author_id = @extschema@.current_actor()
+                AND (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id)));
+ALTER POLICY mentorship_notes_update ON mentorship_notes
+    USING (author_id = @extschema@.current_actor())
+    WITH CHECK (author_id = @extschema@.current_actor()
+                AND (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id)));
+
+ALTER TABLE action_items
+    ADD COLUMN description text,
+    ADD COLUMN due_at      timestamptz,
+    ADD COLUMN session_id  bigint REFERENCES sessions ON DELETE CASCADE,
+    ADD CONSTRAINT action_items_belongs CHECK (mentorship_id IS NOT NULL OR session_id IS NOT NULL);
+COMMENT ON COLUMN action_items.due_at IS 'When it is due (seed 004 dueDate, a timestamp)';
+COMMENT ON COLUMN action_items.completed_at IS 'Stamped when the status becomes completed';
+COMMENT ON COLUMN action_items.session_id IS 'The session it came out of; an action item has a mentorship, a session or both';
+CREATE INDEX action_items_session_idx ON action_items (session_id) WHERE session_id IS NOT NULL;
+
+CREATE FUNCTION _action_items_stamp() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.status = 'completed' AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'completed') THEN
+        NEW.completed_at := coalesce(NEW.completed_at, now());
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _action_items_stamp() IS 'Internal: stamps action_items.completed_at when it is completed';
+CREATE TRIGGER action_items_stamp BEFORE INSERT OR UPDATE OF status ON action_items
+    FOR EACH ROW EXECUTE FUNCTION _action_items_stamp();
+
+-- Action items are their participants': they read and update them (the assignee moves the
+-- status), their creator adds them as oneself and deletes them.
+ALTER TABLE action_items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY action_items_select ON action_items FOR SELECT TO mentor_app
+    USING (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id));
+CREATE POLICY action_items_insert ON action_items FOR INSERT TO mentor_app
+    WITH CHECK (creator_id = @extschema@.current_actor()
+                AND (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id)));
+CREATE POLICY action_items_update ON action_items FOR UPDATE TO mentor_app
+    USING (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id))
+    WITH CHECK (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id));
+CREATE POLICY action_items_delete ON action_items FOR DELETE TO mentor_app
+    USING (creator_id = @extschema@.current_actor());
 
 SELECT _enable_history_shipped('settings');        -- the core module's table, audited from here as in 0.1
 SELECT _enable_history_shipped('sessions');

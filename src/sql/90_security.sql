@@ -145,7 +145,7 @@ GRANT SELECT (course_id, rank, student_id, user_id, username, total_score, cross
 -- application may edit a session's descriptive columns.  Settings are for
 -- administrators.
 REVOKE INSERT, UPDATE, DELETE ON sessions FROM mentor_app, mentor_admin;
-GRANT UPDATE (title, agenda, meeting_link, mentorship_id, updated_at) ON sessions TO mentor_app;
+GRANT UPDATE (title, agenda, meeting_link, mentorship_id, updated_at, description) ON sessions TO mentor_app;
 REVOKE INSERT, UPDATE, DELETE ON settings FROM mentor_app;
 GRANT INSERT, UPDATE, DELETE ON settings TO mentor_admin;
 -- Counters and ratings of mentor_profiles are kept by triggers (SECURITY
@@ -166,6 +166,9 @@ BEGIN
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
+    -- the row-level security policies of notes and action items call it
+    REVOKE EXECUTE ON FUNCTION _in_session(bigint) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION _in_session(bigint) TO mentor_app;
     REVOKE EXECUTE ON FUNCTION _settle_hold(sessions, bigint), _lock_session(bigint),
         _hold_price(bigint, bigint, uuid, bigint, tstzrange) FROM PUBLIC;
 END

@@ -53,6 +53,7 @@ SELECT id AS ms FROM mentor.mentorships \gset
 INSERT INTO mentor.mentorship_notes (mentorship_id, author_id, body, shared) VALUES
     (:ms, :grace, 'private: Mia needs help with tests', false), (:ms, :grace, 'shared: reading list', true);
 INSERT INTO mentor.mentorship_messages (mentorship_id, sender_id, body) VALUES (:ms, :grace, 'See you Monday');
+INSERT INTO mentor.action_items (mentorship_id, assignee_id, creator_id, title) VALUES (:ms, :mia, :grace, 'Write tests');
 SELECT mentor.purchase_tokens(:mia, 50, 'order-1', '00000000-0000-4000-8000-00000000a001');
 SELECT mentor.credit_earnings(:grace, 80, '00000000-0000-4000-8000-00000000a002');
 SELECT mentor.request_withdrawal(:grace, 30, '00000000-0000-4000-8000-00000000a003');
@@ -103,7 +104,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(99);
+SELECT plan(102);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -264,6 +265,12 @@ SELECT is(pg_temp.val('app', NULL, 'SELECT count(*)::text FROM mentor.mentorship
           'app without an actor: no note is visible');
 SELECT is((SELECT count(*)::int FROM mentor.mentorship_notes) + (SELECT count(*)::int FROM mentor.mentorship_messages), 3,
           'every note and message is still there');
+SELECT is(pg_temp.val('app', :olly, 'SELECT count(*)::text FROM mentor.action_items'), '0',
+          'app as an outsider: no action item is visible');
+SELECT is(pg_temp.val('app', :mia, 'SELECT count(*)::text FROM mentor.action_items'), '1',
+          'app as the mentee: her mentorship''s action item is visible');
+SELECT is(pg_temp.req('app', :olly, 'DELETE FROM mentor.action_items'), 'DELETE 0',
+          'app as an outsider: deleting action items deletes nothing');
 SELECT is(pg_temp.req('app', :grace, format('DELETE FROM mentor.mentorship_notes WHERE mentorship_id = %s AND NOT shared', :ms)), 'DELETE 1',
           'app as the author: deleting her own note works');
 SELECT is(pg_temp.val('analyst', NULL, 'SELECT count(*)::text FROM mentor.mentorship_notes'), '42501',

@@ -8,7 +8,7 @@
 -- Lock what this update alters before altering anything, in the order bookings
 -- take these tables (sessions, then users), so that the update waits for running
 -- requests and they wait for it, rather than deadlocking half way.
-LOCK TABLE sessions, users, teams, mentorships, matches IN ACCESS EXCLUSIVE MODE;
+LOCK TABLE sessions, users, teams, mentorships, matches, mentorship_notes, action_items IN ACCESS EXCLUSIVE MODE;
 
 -- Lifecycles the platforms' own code can follow: the journeys' shortcuts in
 -- candidate (journey 4) and pap_workflow (journey 6), and the lead lifecycle.
@@ -465,3 +465,88 @@ ALTER TABLE teams DROP CONSTRAINT teams_chat_url_http,
     ADD CONSTRAINT teams_chat_url_uri CHECK (chat_url ~* '^[a-z][a-z0-9+.-]*:[^[:space:][:cntrl:]]+$' AND chat_url !~* '^(javascript|data|vbscript):');
 COMMENT ON COLUMN sessions.meeting_link IS 'Where to meet: any URI a meeting tool uses (https:, msteams:, zoommtg:, ...); javascript:, data: and vbscript: are refused';
 COMMENT ON COLUMN teams.chat_url IS 'The team''s chat: any URI scheme (https:, discord:, slack:, ...); javascript:, data: and vbscript: are refused';
+
+-- Seed 004's columns: a session's description; notes and action items of a session as well
+-- as of a mentorship; action items with a description, a due time and a completion stamp,
+-- private to their participants.  due_date (a date) becomes due_at (a timestamp, midnight UTC).
+ALTER TABLE sessions ADD COLUMN description text;
+COMMENT ON COLUMN sessions.description IS 'What the session is about (seed 004), beside its title and agenda';
+GRANT UPDATE (description) ON sessions TO mentor_app;
+ALTER TABLE mentorship_notes ALTER COLUMN mentorship_id DROP NOT NULL;
+ALTER TABLE action_items ALTER COLUMN mentorship_id DROP NOT NULL;
+COMMENT ON TABLE action_items IS
+    'Tasks agreed in a mentorship or a session (seed 004): pending -> in_progress -> completed; participants only';
+--------------------------------------------------------------------------------
+-- Session notes and action items (seed 004): notes and action items belong to
+-- a mentorship, a session or both, and are private to their participants.
+--------------------------------------------------------------------------------
+
+-- Whether the acting user is the mentor or the mentee of a session (row-level security).
+CREATE FUNCTION _in_session(session_id bigint) RETURNS boolean
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT EXISTS (SELECT 1 FROM sessions s WHERE s.id = _in_session.session_id
+                  AND current_actor() IN (s.mentor_id, s.mentee_id))
+$$;
+COMMENT ON FUNCTION _in_session(bigint) IS 'Internal: the acting user is the mentor or the mentee of the session';
+
+ALTER TABLE mentorship_notes
+    ADD COLUMN session_id bigint REFERENCES sessions ON DELETE CASCADE,
+    ADD CONSTRAINT mentorship_notes_belongs CHECK (mentorship_id IS NOT NULL OR session_id IS NOT NULL);
+COMMENT ON COLUMN mentorship_notes.session_id IS 'The session the note is about (seed 004 sessionId); a note has a mentorship, a session or both';
+CREATE INDEX mentorship_notes_session_idx ON mentorship_notes (session_id) WHERE session_id IS NOT NULL;
+ALTER POLICY mentorship_notes_select ON mentorship_notes
+    USING (author_id = @extschema@.current_actor()
+           OR (shared AND (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id))));
+ALTER POLICY mentorship_notes_insert ON mentorship_notes
+    WITH CHECK (author_id = @extschema@.current_actor()
+                AND (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id)));
+ALTER POLICY mentorship_notes_update ON mentorship_notes
+    USING (author_id = @extschema@.current_actor())
+    WITH CHECK (author_id = @extschema@.current_actor()
+                AND (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id)));
+
+ALTER TABLE action_items
+    ADD COLUMN description text,
+    ADD COLUMN due_at      timestamptz,
+    ADD COLUMN session_id  bigint REFERENCES sessions ON DELETE CASCADE,
+    ADD CONSTRAINT action_items_belongs CHECK (mentorship_id IS NOT NULL OR session_id IS NOT NULL);
+UPDATE action_items SET due_at = due_date::timestamp AT TIME ZONE 'UTC' WHERE due_date IS NOT NULL;
+ALTER TABLE action_items DROP COLUMN due_date;
+COMMENT ON COLUMN action_items.due_at IS 'When it is due (seed 004 dueDate, a timestamp)';
+COMMENT ON COLUMN action_items.completed_at IS 'Stamped when the status becomes completed';
+COMMENT ON COLUMN action_items.session_id IS 'The session it came out of; an action item has a mentorship, a session or both';
+CREATE INDEX action_items_session_idx ON action_items (session_id) WHERE session_id IS NOT NULL;
+
+CREATE FUNCTION _action_items_stamp() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NEW.status = 'completed' AND (TG_OP = 'INSERT' OR OLD.status IS DISTINCT FROM 'completed') THEN
+        NEW.completed_at := coalesce(NEW.completed_at, now());
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _action_items_stamp() IS 'Internal: stamps action_items.completed_at when it is completed';
+CREATE TRIGGER action_items_stamp BEFORE INSERT OR UPDATE OF status ON action_items
+    FOR EACH ROW EXECUTE FUNCTION _action_items_stamp();
+
+-- Action items are their participants': they read and update them (the assignee moves the
+-- status), their creator adds them as oneself and deletes them.
+ALTER TABLE action_items ENABLE ROW LEVEL SECURITY;
+CREATE POLICY action_items_select ON action_items FOR SELECT TO mentor_app
+    USING (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id));
+CREATE POLICY action_items_insert ON action_items FOR INSERT TO mentor_app
+    WITH CHECK (creator_id = @extschema@.current_actor()
+                AND (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id)));
+CREATE POLICY action_items_update ON action_items FOR UPDATE TO mentor_app
+    USING (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id))
+    WITH CHECK (@extschema@._in_mentorship(mentorship_id) OR @extschema@._in_session(session_id));
+CREATE POLICY action_items_delete ON action_items FOR DELETE TO mentor_app
+    USING (creator_id = @extschema@.current_actor());
+REVOKE EXECUTE ON FUNCTION _in_session(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION _in_session(bigint) TO mentor_app;
