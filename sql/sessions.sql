@@ -224,5 +224,17 @@ COMMIT;
 SELECT status, completed_at IS NOT NULL AS stamped, due_at, description FROM mentor.action_items WHERE session_id = :ns;
 SELECT description FROM mentor.sessions WHERE id = :ns;
 
+-- One source of truth for capacity: a mentor's profile shows what mentor_profiles enforces,
+-- and a capacity set in the profile is carried over to it.
+SELECT p.max_mentee_capacity, p.current_mentee_count, p.accepting_new_mentees, m.max_mentees, m.active_mentees, m.accepting
+  FROM mentor.profiles p JOIN mentor.mentor_profiles m USING (user_id) WHERE user_id = :m;
+UPDATE mentor.profiles SET max_mentee_capacity = 5 WHERE user_id = :m;
+SELECT max_mentees AS enforced_now FROM mentor.mentor_profiles WHERE user_id = :m;
+SELECT mentor.visible_profile(NULL, :m) ->> 'accepting_new_mentees' AS shown_accepting;
+BEGIN;
+SET LOCAL ROLE mentor_app;
+SELECT pg_temp.try(format('UPDATE mentor.profiles SET current_mentee_count = 9 WHERE user_id = %s', :m)) ~ '^42501' AS count_is_kept;
+ROLLBACK;
+
 -- The books balance after all of it.
 SELECT count(*) AS ledger_violations FROM mentor.ledger_check();

@@ -43,6 +43,54 @@ CREATE TRIGGER mentor_profiles_owned_columns BEFORE INSERT OR UPDATE OF rating_a
                                          'mentor.mentorships; leave these columns out.',
                                          'rating_avg', 'rating_count', 'active_mentees');
 
+-- One source of truth for a mentor's capacity: mentor_profiles enforces it (max_mentees,
+-- active_mentees under the profile lock); the same figures in profiles (seed 004's
+-- max_mentee_capacity, current_mentee_count, accepting_new_mentees, supports_new_mothers)
+-- follow it, and a change made there is carried over to mentor_profiles.
+CREATE FUNCTION _mentor_capacity_to_profile() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE profiles p SET max_mentee_capacity = NEW.max_mentees, current_mentee_count = NEW.active_mentees,
+           accepting_new_mentees = NEW.accepting, supports_new_mothers = NEW.supports_new_mothers
+     WHERE p.user_id = NEW.user_id
+       AND (p.max_mentee_capacity, p.current_mentee_count, p.accepting_new_mentees, p.supports_new_mothers)
+           IS DISTINCT FROM (NEW.max_mentees, NEW.active_mentees, NEW.accepting, NEW.supports_new_mothers);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _mentor_capacity_to_profile() IS
+    'Internal: copies a mentor''s enforced capacity, count and flags from mentor_profiles into profiles';
+CREATE TRIGGER mentor_profiles_capacity_to_profile
+    AFTER INSERT OR UPDATE OF max_mentees, active_mentees, accepting, supports_new_mothers ON mentor_profiles
+    FOR EACH ROW EXECUTE FUNCTION _mentor_capacity_to_profile();
+
+CREATE FUNCTION _profile_capacity_to_mentor() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE mentor_profiles m SET max_mentees = NEW.max_mentee_capacity, accepting = NEW.accepting_new_mentees,
+           supports_new_mothers = NEW.supports_new_mothers
+     WHERE m.user_id = NEW.user_id
+       AND (m.max_mentees, m.accepting, m.supports_new_mothers)
+           IS DISTINCT FROM (NEW.max_mentee_capacity, NEW.accepting_new_mentees, NEW.supports_new_mothers);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _profile_capacity_to_mentor() IS
+    'Internal: carries a capacity or flag set in profiles over to the mentor''s mentor_profiles row, which enforces it';
+CREATE TRIGGER profiles_capacity_to_mentor
+    AFTER UPDATE OF max_mentee_capacity, accepting_new_mentees, supports_new_mothers ON profiles
+    FOR EACH ROW EXECUTE FUNCTION _profile_capacity_to_mentor();
+CREATE TRIGGER profiles_owned_columns BEFORE INSERT OR UPDATE OF current_mentee_count ON profiles
+    FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('current_mentee_count follows the mentor''s active mentorships (mentor_profiles.active_mentees).',
+                                         'current_mentee_count');
+
 CREATE TABLE mentorships (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     mentor_id   bigint NOT NULL REFERENCES users ON DELETE CASCADE,
