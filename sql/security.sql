@@ -114,6 +114,15 @@ RESET ROLE;
 SELECT table_name, private FROM mentor.history_tables WHERE private <> '{}' ORDER BY table_name;
 SELECT mentor.set_history_private('mentor.users', ARRAY['no_such_column']);
 
+-- (The token economy's signup flow, here at the end so that no other suite's ids move.)
+-- A deployment that gives welcome tokens: every signup gets them as promo tokens, once.
+INSERT INTO mentor.settings (key, value) VALUES ('signup.welcome_promo_tokens', '25');
+INSERT INTO mentor.users (email, username, full_name) VALUES ('welcome@example.com', 'welcome', 'Wel Come');
+SELECT a.kind, b.posted, a.expires_at = date_trunc('day', now()) + interval '30 days' AS in_30_days
+  FROM mentor.ledger_accounts a JOIN mentor.users u ON u.id = a.owner_id, mentor.balance(a.id) b
+ WHERE u.username = 'welcome' ORDER BY a.kind;
+DELETE FROM mentor.settings WHERE key = 'signup.welcome_promo_tokens' AND NOT shipped;
+
 DROP ROLE sec_backend;
 DROP ROLE sec_analyst;
 DROP ROLE sec_admin;

@@ -606,3 +606,28 @@ UPDATE profiles p SET max_mentee_capacity = m.max_mentees, current_mentee_count 
  WHERE m.user_id = p.user_id
    AND (p.max_mentee_capacity, p.current_mentee_count, p.accepting_new_mentees, p.supports_new_mothers)
        IS DISTINCT FROM (m.max_mentees, m.active_mentees, m.accepting, m.supports_new_mothers);
+
+-- Signup's welcome tokens (journey 1): none unless a deployment sets them.
+INSERT INTO settings (key, shipped, value, description) VALUES
+    ('signup.welcome_promo_tokens', true, '0', 'Promotional tokens every new user gets at signup (0: none)'),
+    ('signup.welcome_promo_days', true, '30', 'Days until the welcome tokens expire');
+CREATE OR REPLACE FUNCTION _users_open_wallets() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    welcome bigint := (setting('signup.welcome_promo_tokens') #>> '{}')::bigint;
+BEGIN
+    INSERT INTO ledger_accounts (owner_id, kind) SELECT n.id, 'wallet' FROM new_users n;
+    -- The welcome tokens a deployment gives (journey 1), once per user: the grant's id is the user's.
+    IF welcome > 0 THEN
+        PERFORM grant_promo(n.id, welcome,
+                            date_trunc('day', now()) + (setting('signup.welcome_promo_days') #>> '{}')::int * interval '1 day',
+                            _derived_id('00000000-0000-0000-0000-000000000000', 'welcome:' || n.id))
+           FROM new_users n;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _users_open_wallets() IS
+    'Internal: signup opens the user''s token wallet and grants the welcome promo tokens of the settings (journey 1)';
