@@ -392,7 +392,7 @@ $$;
 COMMENT ON FUNCTION check_security_answer(bigint, text) IS
     'Whether answer (any case, surrounding spaces ignored) is the user''s security answer; false when none is set';
 
--- Who is platform staff for the extension's checks: administrators and owners.
+-- Who is platform staff for the extension's checks (see _role_class): admin, owner, superadmin.
 CREATE FUNCTION _is_staff(user_id bigint) RETURNS boolean
 LANGUAGE sql STABLE
 SECURITY DEFINER

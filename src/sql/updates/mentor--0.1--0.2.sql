@@ -243,7 +243,7 @@ GRANT EXECUTE ON FUNCTION set_security_answer(bigint, text, text), check_securit
 
 -- Actors checked (the module files hold the same definitions): staff, mentorship
 -- steps by their participants, suggestions by their mentee, matches by staff.
--- Who is platform staff for the extension's checks: administrators and owners.
+-- Who is platform staff for the extension's checks (see _role_class): admin, owner, superadmin.
 CREATE FUNCTION _is_staff(user_id bigint) RETURNS boolean
 LANGUAGE sql STABLE
 SECURITY DEFINER
