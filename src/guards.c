@@ -51,8 +51,15 @@ column_default(Relation rel, AttrNumber attnum, bool *isnull)
 	*isnull = true;
 	if (expr == NULL)
 		return (Datum) 0;
+	/* Kept columns default to constants (0, 0.00, NULL): no executor for those, on every insert. */
+	expr = (Node *) expression_planner((Expr *) expr);
+	if (IsA(expr, Const))
+	{
+		*isnull = ((Const *) expr)->constisnull;
+		return ((Const *) expr)->constvalue;
+	}
 	estate = CreateExecutorState();
-	es = ExecPrepareExpr((Expr *) expression_planner((Expr *) expr), estate);
+	es = ExecPrepareExpr((Expr *) expr, estate);
 	d = ExecEvalExprSwitchContext(es, GetPerTupleExprContext(estate), isnull);
 	if (!*isnull)
 		d = datumCopy(d, att->attbyval, att->attlen);
