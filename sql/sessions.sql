@@ -137,7 +137,7 @@ SELECT mentor.publish_slot(:m, tstzrange(date_trunc('hour', now()) + interval '8
 SELECT regexp_replace(pg_temp.try(format($$SELECT mentor.propose_reschedule(%s, %s, tstzrange(date_trunc('hour', now()) + interval '8 days', date_trunc('hour', now()) + interval '8 days 1 hour'))$$, :s6, :b)),
                       '\(pending, .*\)', '(pending, ...)') AS into_conflict;
 SELECT mentor.propose_reschedule(:s6, :b, tstzrange(date_trunc('hour', now()) + interval '9 days', date_trunc('hour', now()) + interval '9 days 1 hour'), 'Can we move it?') = :s6 AS proposed;
-SELECT status FROM mentor.sessions WHERE id = :s6;
+SELECT status, proposed_during IS NOT NULL AS awaiting_answer FROM mentor.sessions WHERE id = :s6;
 SELECT pg_temp.try(format('SELECT mentor.respond_reschedule(%s, %s, true)', :s6, :b));
 SELECT mentor.respond_reschedule(:s6, :m, true, 'Sure') = :s6 AS accepted;
 SELECT status, lower(during) = date_trunc('hour', now()) + interval '9 days' AS moved, proposed_during IS NULL AS answered

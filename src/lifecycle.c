@@ -328,6 +328,23 @@ mn_enforce_lifecycle(PG_FUNCTION_ARGS)
 	else if (newnull)
 		return PointerGetDatum(newtuple);
 
+	/*
+	 * "setting:<key>": the deployment chooses the lifecycle (sessions follow
+	 * session.flow), read only now that a status actually changes.
+	 */
+	if (strncmp(lifecycle, "setting:", 8) == 0)
+	{
+		bool		found;
+		const char *key = lifecycle + 8;
+
+		lifecycle = mn_setting_text(key, &found);
+		if (lifecycle == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("setting %s names no lifecycle for column %s of table %s", key, column,
+							RelationGetRelationName(rel)),
+					 errhint("Set %s in mentor.settings to the name of a lifecycle.", key)));
+	}
 	g = require_lifecycle(lifecycle);
 	if (!oldnull)
 		from = value_text(oldval, typid);

@@ -87,19 +87,22 @@ prepare_plans(void)
 	 * UPDATE takes.  The price is the row's, so the number of parts of the
 	 * hold is worked out here: $4 holds the running totals of the mentee's
 	 * promo tokens, starting at 0, and each total below the price means one
-	 * more source (the last one the wallet).
+	 * more source (the last one the wallet).  An open slot is pending or,
+	 * in the slot flow, tentative; the states are compared as text so that
+	 * the same plans serve a 0.1 schema, whose enum has no 'tentative'.
 	 */
 	book_plan = mn_keep_plan(
 		"UPDATE mentor.sessions s SET mentee_id = $2, status = 'confirmed',"
 		"       hold_id = CASE WHEN s.price_tokens > 0 THEN $3 END,"
 		"       hold_parts = CASE WHEN s.price_tokens > 0 THEN width_bucket(s.price_tokens - 1, $4) END"
-		" WHERE s.id = $1 AND s.status = 'pending' AND s.mentee_id IS NULL AND s.mentor_id <> $2"
+		" WHERE s.id = $1 AND s.status::text IN ('pending', 'tentative') AND s.mentee_id IS NULL AND s.mentor_id <> $2"
 		"   AND lower(s.during) > now()"
 		" RETURNING" SESSION_COLUMNS,
 		4, book, CURSOR_OPT_GENERIC_PLAN);
 	complete_plan = mn_keep_plan(
 		"UPDATE mentor.sessions s SET status = 'completed', completed_at = now()"
-		" WHERE s.id = $1 AND s.status = 'confirmed' AND s.mentee_id IS NOT NULL AND lower(s.during) <= now()"
+		" WHERE s.id = $1 AND s.status::text IN ('confirmed', 'rescheduled') AND s.mentee_id IS NOT NULL"
+		"   AND lower(s.during) <= now()"
 		" RETURNING" SESSION_COLUMNS,
 		1, one, CURSOR_OPT_GENERIC_PLAN);
 	complete_lock_plan = mn_keep_plan(
@@ -484,7 +487,7 @@ mn_book_session(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("a mentor cannot book their own session"),
 				 errdetail("Session " INT64_FORMAT " belongs to user " INT64_FORMAT ".", s.id, s.mentor)));
-	if (strcmp(s.status, "pending") != 0 || s.has_mentee)
+	if ((strcmp(s.status, "pending") != 0 && strcmp(s.status, "tentative") != 0) || s.has_mentee)
 		ereport(ERROR,
 				(errcode(ERRCODE_MN_WRONG_STATE),
 				 errmsg("session " INT64_FORMAT " is not open for booking", s.id),
@@ -596,7 +599,7 @@ mn_complete_session(PG_FUNCTION_ARGS)
 			SPI_finish();
 			PG_RETURN_BOOL(false);	/* already done: the mentor is paid once */
 		}
-		if (strcmp(s.status, "confirmed") != 0 || !s.has_mentee)
+		if ((strcmp(s.status, "confirmed") != 0 && strcmp(s.status, "rescheduled") != 0) || !s.has_mentee)
 			ereport(ERROR,
 					(errcode(ERRCODE_MN_WRONG_STATE),
 					 errmsg("session " INT64_FORMAT " cannot be completed", s.id),

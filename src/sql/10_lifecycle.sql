@@ -112,9 +112,13 @@ DECLARE
     coltype   oid;
     relname   text := tbl::text;
     missing   text[];
+    chosen    text := lifecycle;       -- the lifecycle in force ('setting:<key>': the setting's value)
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM lifecycles l WHERE l.name = attach_lifecycle.lifecycle) THEN
-        RAISE EXCEPTION 'lifecycle "%" does not exist', lifecycle
+    IF lifecycle LIKE 'setting:%' THEN
+        chosen := setting(substr(lifecycle, 9)) #>> '{}';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM lifecycles l WHERE l.name = chosen) THEN
+        RAISE EXCEPTION 'lifecycle "%" does not exist', chosen
             USING ERRCODE = 'undefined_object',
                   HINT = 'SELECT DISTINCT name FROM mentor.lifecycles lists them; mentor.define_lifecycle() adds one.';
     END IF;
@@ -125,8 +129,11 @@ BEGIN
         RAISE EXCEPTION 'column "%" of table % does not exist', col, relname
             USING ERRCODE = 'undefined_column';
     END IF;
-    -- An enum label that is not a state could be stored but never judged.
-    IF EXISTS (SELECT 1 FROM pg_type WHERE oid = coltype AND typtype = 'e') THEN
+    -- An enum label that is not a state could be stored but never judged.  A lifecycle
+    -- chosen by a setting is one of several over the same enum, each using part of it.
+    IF lifecycle LIKE 'setting:%' THEN
+        NULL;
+    ELSIF EXISTS (SELECT 1 FROM pg_type WHERE oid = coltype AND typtype = 'e') THEN
         SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) INTO missing
           FROM pg_enum e
          WHERE e.enumtypid = coltype
@@ -155,4 +162,5 @@ END
 $$;
 COMMENT ON FUNCTION attach_lifecycle(regclass, name, text) IS
     'Creates (or replaces) the trigger lifecycle_<col> that enforces a lifecycle on a status column, '
-    'after checking that the lifecycle and column exist and an enum column''s labels are all states';
+    'after checking that the lifecycle and column exist and an enum column''s labels are all states. '
+    'lifecycle ''setting:<key>'' lets a setting name the lifecycle (sessions: ''setting:session.flow'')';

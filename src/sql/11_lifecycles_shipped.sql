@@ -7,7 +7,10 @@
 -- every one.  Redefine any of them with mentor.define_lifecycle().
 --------------------------------------------------------------------------------
 
--- 001: Slots.status (MeetingStatus) - as drawn.
+-- 001: Slots.status (MeetingStatus) - as drawn, plus the ends the diagram
+-- leaves open, which the sessions functions take (marked "ours"): a mentor
+-- withdraws an open slot, a mentor turns a meeting request down, an admin
+-- resolves a review, the other party declines a cancellation request.
 SELECT _ship_lifecycle('slot', ARRAY[
     ['[*]', 'tentative'],
     ['tentative', 'meeting_requested'],
@@ -19,7 +22,13 @@ SELECT _ship_lifecycle('slot', ARRAY[
     ['cancellation_requested', 'cancelled'],
     ['confirmed', 'cancelled'],
     ['completed', '[*]'],
-    ['cancelled', '[*]']], true);
+    ['cancelled', '[*]'],
+    -- ours
+    ['tentative', 'cancelled'],
+    ['meeting_requested', 'cancelled'],
+    ['under_review', 'completed'],
+    ['under_review', 'cancelled'],
+    ['cancellation_requested', 'confirmed']], true);
 
 -- 001: Application.status (ApplicationStatus) - as drawn.
 SELECT _ship_lifecycle('program_application', ARRAY[
@@ -172,9 +181,9 @@ SELECT _ship_lifecycle('withdrawal', ARRAY[
     ['requested', 'rejected'],
     ['approved', 'paid']], true);
 
--- 004: sessions, with rescheduling.  pending = open/unclaimed, proposed = a
--- mentor proposed it, requested = a mentee asked for it; rescheduled = a new
--- time is proposed and awaits an answer.
+-- 004: sessions.  pending = open/unclaimed, proposed = a mentor proposed it,
+-- requested = a mentee asked for it; rescheduled = it was moved to a new time
+-- (still to take place).  A new time awaiting an answer is proposed_during.
 SELECT _ship_lifecycle('session', ARRAY[
     ['[*]', 'pending'],
     ['[*]', 'proposed'],
@@ -192,7 +201,7 @@ SELECT _ship_lifecycle('session', ARRAY[
     ['confirmed', 'rescheduled'],
     ['confirmed', 'completed'],
     ['confirmed', 'cancelled'],
-    ['rescheduled', 'confirmed'],
+    ['rescheduled', 'completed'],
     ['rescheduled', 'cancelled'],
     ['rejected', '[*]'],
     ['completed', '[*]'],
