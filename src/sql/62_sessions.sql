@@ -468,7 +468,7 @@ BEGIN
         RAISE EXCEPTION 'mentee_id and id are required' USING ERRCODE = 'null_value_not_allowed',
             HINT = 'id is the request''s idempotency key.';
     END IF;
-    IF s.mentee_id = request_slot.mentee_id AND s.hold_id IS NOT DISTINCT FROM CASE WHEN s.price_tokens > 0 THEN id END
+    IF s.mentee_id = request_slot.mentee_id AND s.hold_id IS NOT DISTINCT FROM (CASE WHEN s.price_tokens > 0 THEN id END)
        AND s.status IN ('requested', 'meeting_requested') THEN
         RETURN s.id;                         -- a retry
     END IF;
@@ -591,7 +591,7 @@ BEGIN
                   HINT = 'The mentee (or staff) answers; call mentor.set_actor(mentee_id) first.';
     END IF;
     key := coalesce(id, md5(format('mentor session %s proposal', s.id))::uuid);
-    IF s.status = 'confirmed' AND coalesce(accept, false) AND s.hold_id IS NOT DISTINCT FROM CASE WHEN s.price_tokens > 0 THEN key END
+    IF s.status = 'confirmed' AND coalesce(accept, false) AND s.hold_id IS NOT DISTINCT FROM (CASE WHEN s.price_tokens > 0 THEN key END)
        AND s.proposed_by IS NOT NULL THEN
         RETURN s.id;                         -- a retry of the acceptance
     END IF;

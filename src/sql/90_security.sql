@@ -161,7 +161,10 @@ BEGIN
         'respond_reschedule(bigint, bigint, boolean, text)', 'due_reminders(interval)', 'mark_reminded(bigint[])',
         'mark_messages_read(bigint, timestamptz)', 'activate_mentorship(bigint)', 'reject_mentorship(bigint)',
         'complete_mentorship(bigint)', 'cancel_mentorship(bigint)',
-        'request_session(bigint, bigint, tstzrange, uuid, text)', 'respond_request(bigint, boolean, text)']
+        'request_session(bigint, bigint, tstzrange, uuid, text)', 'respond_request(bigint, boolean, text)',
+        'request_slot(bigint, bigint, uuid)', 'propose_session(bigint, tstzrange, text, text, text)',
+        'respond_proposal(bigint, boolean, uuid, text)', 'request_cancellation(bigint, text)',
+        'respond_cancellation(bigint, boolean, text)', 'review_session(bigint, text)', 'resolve_review(bigint, numeric, text)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
@@ -170,7 +173,8 @@ BEGIN
     REVOKE EXECUTE ON FUNCTION _in_session(bigint) FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION _in_session(bigint) TO mentor_app;
     REVOKE EXECUTE ON FUNCTION _settle_hold(sessions, bigint), _lock_session(bigint),
-        _hold_price(bigint, bigint, uuid, bigint, tstzrange) FROM PUBLIC;
+        _hold_price(bigint, bigint, uuid, bigint, tstzrange), _pay_mentor(sessions, bigint),
+        _cancel_refund(sessions, bigint, text), _session_actor(sessions, boolean, text) FROM PUBLIC;
 END
 $grants$;
 GRANT SELECT ON settings TO mentor_analyst;

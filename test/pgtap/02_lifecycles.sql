@@ -42,8 +42,10 @@ SELECT set_eq($$SELECT from_state, to_state FROM mentor.lifecycle_transitions WH
 SELECT set_eq($$SELECT from_state, to_state FROM mentor.lifecycle_transitions WHERE name = 'slot'$$,
     $$VALUES ('tentative', 'meeting_requested'), ('meeting_requested', 'confirmed'), ('tentative', 'confirmed'),
              ('confirmed', 'under_review'), ('confirmed', 'completed'), ('confirmed', 'cancellation_requested'),
-             ('cancellation_requested', 'cancelled'), ('confirmed', 'cancelled')$$,
-    'slot as drawn');
+             ('cancellation_requested', 'cancelled'), ('confirmed', 'cancelled'),
+             ('tentative', 'cancelled'), ('meeting_requested', 'cancelled'), ('under_review', 'completed'),
+             ('under_review', 'cancelled'), ('cancellation_requested', 'confirmed')$$,
+    'slot as drawn, plus the ends the sessions functions take (withdrawn slot, turned-down request, resolved review, declined cancellation)');
 SELECT set_eq($$SELECT from_state, to_state FROM mentor.lifecycle_transitions WHERE name = 'crosscheck'$$,
     $$VALUES ('initial', 'distributed'), ('distributed', 'completed')$$, 'crosscheck as drawn (seed 000)');
 

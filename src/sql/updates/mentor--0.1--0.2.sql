@@ -6,10 +6,11 @@
 \echo Use "ALTER EXTENSION mentor UPDATE TO '0.2'" to load this file. \quit
 
 -- Lock what this update alters before altering anything, in the order bookings
--- take these tables (sessions, then users), so that the update waits for running
--- requests and they wait for it, rather than deadlocking half way.
-LOCK TABLE sessions, users, profiles, mentor_profiles, teams, mentorships, matches, mentorship_notes, action_items
-    IN ACCESS EXCLUSIVE MODE;
+-- take these tables (sessions, then users; settings are read last), so that the
+-- update waits for running requests and they wait for it, rather than
+-- deadlocking half way.
+LOCK TABLE sessions, users, profiles, mentor_profiles, teams, mentorships, matches, mentorship_notes, action_items,
+    settings IN ACCESS EXCLUSIVE MODE;
 
 -- Lifecycles the platforms' own code can follow: the journeys' shortcuts in
 -- candidate (journey 4) and pap_workflow (journey 6), and the lead lifecycle.
@@ -631,3 +632,785 @@ END
 $$;
 COMMENT ON FUNCTION _users_open_wallets() IS
     'Internal: signup opens the user''s token wallet and grants the welcome promo tokens of the settings (journey 1)';
+
+-- Sessions for both marketplaces.  A 0.1 session awaiting an answer to a new
+-- time read 'rescheduled'; now the proposal alone waits (proposed_during) and
+-- rescheduled means "was moved", so those sessions are confirmed again.  Seed
+-- 001's slot states join the enum (compared as text in this transaction, which
+-- cannot use new labels yet); setting session.flow names the lifecycle in force.
+UPDATE sessions SET status = 'confirmed' WHERE status = 'rescheduled';
+ALTER TYPE session_status ADD VALUE 'tentative';
+ALTER TYPE session_status ADD VALUE 'meeting_requested';
+ALTER TYPE session_status ADD VALUE 'under_review';
+ALTER TYPE session_status ADD VALUE 'cancellation_requested';
+COMMENT ON TYPE session_status IS
+    'Session status. Flow "session" (seed 004): pending = an open slot, proposed by the mentor, requested by a mentee, '
+    'confirmed, rescheduled (moved to a new time), rejected, completed, cancelled. Flow "slot" (seed 001): tentative = '
+    'an open slot, meeting_requested, confirmed, under_review (the payout waits for an admin), cancellation_requested, '
+    'completed, cancelled';
+
+-- The slot lifecycle's open ends (ours), and seed 004's rescheduled as a state a moved session is in.
+SELECT _ship_lifecycle('slot', ARRAY[
+    ['[*]', 'tentative'],
+    ['tentative', 'meeting_requested'],
+    ['meeting_requested', 'confirmed'],
+    ['tentative', 'confirmed'],
+    ['confirmed', 'under_review'],
+    ['confirmed', 'completed'],
+    ['confirmed', 'cancellation_requested'],
+    ['cancellation_requested', 'cancelled'],
+    ['confirmed', 'cancelled'],
+    ['completed', '[*]'],
+    ['cancelled', '[*]'],
+    -- ours
+    ['tentative', 'cancelled'],
+    ['meeting_requested', 'cancelled'],
+    ['under_review', 'completed'],
+    ['under_review', 'cancelled'],
+    ['cancellation_requested', 'confirmed']], true);
+SELECT _ship_lifecycle('session', ARRAY[
+    ['[*]', 'pending'],
+    ['[*]', 'proposed'],
+    ['[*]', 'requested'],
+    ['pending', 'proposed'],
+    ['pending', 'requested'],
+    ['pending', 'confirmed'],
+    ['pending', 'cancelled'],
+    ['proposed', 'confirmed'],
+    ['proposed', 'rejected'],
+    ['proposed', 'cancelled'],
+    ['requested', 'confirmed'],
+    ['requested', 'rejected'],
+    ['requested', 'cancelled'],
+    ['confirmed', 'rescheduled'],
+    ['confirmed', 'completed'],
+    ['confirmed', 'cancelled'],
+    ['rescheduled', 'completed'],
+    ['rescheduled', 'cancelled'],
+    ['rejected', '[*]'],
+    ['completed', '[*]'],
+    ['cancelled', '[*]']], true);
+
+-- A lifecycle a setting names.
+CREATE OR REPLACE FUNCTION attach_lifecycle(tbl regclass, col name, lifecycle text) RETURNS void
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    coltype   oid;
+    relname   text := tbl::text;
+    missing   text[];
+    chosen    text := lifecycle;       -- the lifecycle in force ('setting:<key>': the setting's value)
+BEGIN
+    IF lifecycle LIKE 'setting:%' THEN
+        chosen := setting(substr(lifecycle, 9)) #>> '{}';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM lifecycles l WHERE l.name = chosen) THEN
+        RAISE EXCEPTION 'lifecycle "%" does not exist', chosen
+            USING ERRCODE = 'undefined_object',
+                  HINT = 'SELECT DISTINCT name FROM mentor.lifecycles lists them; mentor.define_lifecycle() adds one.';
+    END IF;
+    SELECT a.atttypid INTO coltype
+      FROM pg_attribute a
+     WHERE a.attrelid = tbl AND a.attname = col AND a.attnum > 0 AND NOT a.attisdropped;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'column "%" of table % does not exist', col, relname
+            USING ERRCODE = 'undefined_column';
+    END IF;
+    -- An enum label that is not a state could be stored but never judged.  A lifecycle
+    -- chosen by a setting is one of several over the same enum, each using part of it.
+    IF lifecycle LIKE 'setting:%' THEN
+        NULL;
+    ELSIF EXISTS (SELECT 1 FROM pg_type WHERE oid = coltype AND typtype = 'e') THEN
+        SELECT array_agg(e.enumlabel::text ORDER BY e.enumsortorder) INTO missing
+          FROM pg_enum e
+         WHERE e.enumtypid = coltype
+           AND NOT EXISTS (SELECT 1 FROM lifecycles l
+                            WHERE l.name = attach_lifecycle.lifecycle AND l.state = e.enumlabel::text);
+        IF missing IS NOT NULL THEN
+            RAISE EXCEPTION 'enum % of column % has labels that are not states of lifecycle "%"',
+                            coltype::regtype, col, lifecycle
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = format('Labels without a state: %s.', array_to_string(missing, ', ')),
+                      HINT = 'Add the states with mentor.define_lifecycle(), or use a matching enum.';
+        END IF;
+    ELSIF NOT EXISTS (SELECT 1 FROM pg_type WHERE oid = coltype AND typcategory = 'S') THEN
+        RAISE EXCEPTION 'column % of table % has type %, which cannot hold lifecycle states',
+                        col, relname, coltype::regtype
+            USING ERRCODE = 'datatype_mismatch',
+                  HINT = 'Use an enum or a string column (text, varchar, citext).';
+    END IF;
+    IF EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = tbl AND tgname = 'lifecycle_' || col) THEN
+        EXECUTE format('DROP TRIGGER %I ON %s', 'lifecycle_' || col, tbl);
+    END IF;
+    EXECUTE format('CREATE TRIGGER %I BEFORE INSERT OR UPDATE OF %I ON %s FOR EACH ROW '
+                   'EXECUTE FUNCTION @extschema@.enforce_lifecycle(%L, %L)',
+                   'lifecycle_' || col, col, tbl, lifecycle, col);
+END
+$$;
+COMMENT ON FUNCTION attach_lifecycle(regclass, name, text) IS
+    'Creates (or replaces) the trigger lifecycle_<col> that enforces a lifecycle on a status column, '
+    'after checking that the lifecycle and column exist and an enum column''s labels are all states. '
+    'lifecycle ''setting:<key>'' lets a setting name the lifecycle (sessions: ''setting:session.flow'')';
+
+INSERT INTO settings (key, shipped, value, description) VALUES
+    ('session.flow', true, '"session"', 'The lifecycle sessions follow: session (seed 004: a mentee requests, a mentor '
+     'proposes, a moved session reads rescheduled) or slot (seed 001: tentative, meeting_requested, under_review, '
+     'cancellation_requested)');
+CREATE FUNCTION _session_flow() RETURNS text
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT setting('session.flow') #>> '{}' $$;
+COMMENT ON FUNCTION _session_flow() IS 'Internal: the sessions flow in force, session (seed 004) or slot (seed 001)';
+
+CREATE FUNCTION _session_open_status() RETURNS @extschema@.session_status
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- PL/pgSQL, so that the labels are read when called, not when created.
+    RETURN CASE WHEN _session_flow() = 'slot' THEN 'tentative' ELSE 'pending' END::session_status;
+END
+$$;
+COMMENT ON FUNCTION _session_open_status() IS
+    'Internal: the status of a new open slot in the flow in force (pending, or tentative in the slot flow)';
+
+ALTER TABLE sessions ALTER COLUMN status SET DEFAULT _session_open_status(),
+    DROP CONSTRAINT sessions_mentor_no_overlap, DROP CONSTRAINT sessions_mentee_no_overlap,
+    ADD CONSTRAINT sessions_mentor_no_overlap EXCLUDE USING gist (mentor_id WITH =, during WITH &&)
+        WHERE (status NOT IN ('rejected', 'completed', 'cancelled')),
+    ADD CONSTRAINT sessions_mentee_no_overlap EXCLUDE USING gist (mentee_id WITH =, during WITH &&)
+        WHERE (mentee_id IS NOT NULL AND status NOT IN ('rejected', 'completed', 'cancelled')),
+    ADD COLUMN review_reason text,
+    ADD COLUMN resolved_by bigint REFERENCES users ON DELETE SET NULL;
+COMMENT ON COLUMN sessions.refund_tokens IS
+    'Tokens returned to the mentee when cancelled (while cancellation_requested: what accepting will refund)';
+COMMENT ON COLUMN sessions.proposed_during IS 'A new time proposed by proposed_by, awaiting the other participant''s answer';
+COMMENT ON COLUMN sessions.review_reason IS 'Why the session went under review (slot flow)';
+COMMENT ON COLUMN sessions.resolved_by IS 'The staff member who resolved the review';
+DROP INDEX sessions_due_idx;
+CREATE INDEX sessions_due_idx ON sessions (lower(during)) WHERE status IN ('confirmed', 'rescheduled') AND reminded_at IS NULL;
+
+SELECT attach_lifecycle('sessions', 'status', 'setting:session.flow');
+
+CREATE FUNCTION _session_flow_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    flow  text;
+    stuck text;
+BEGIN
+    IF coalesce(NEW.key, OLD.key) <> 'session.flow' THEN
+        RETURN NULL;
+    END IF;
+    flow := _session_flow();
+    IF flow IS NULL OR flow NOT IN ('session', 'slot') THEN
+        RAISE EXCEPTION 'session.flow must be "session" or "slot", not %', coalesce(NEW.value::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'session: seed 004''s lifecycle (pending, proposed, requested, rescheduled); slot: seed 001''s (tentative, meeting_requested, under_review, cancellation_requested).';
+    END IF;
+    SELECT string_agg(format('%s %s', n, st), ', ') INTO stuck
+      FROM (SELECT s.status::text AS st, count(*) AS n FROM sessions s
+             WHERE s.status NOT IN ('rejected', 'completed', 'cancelled')
+               AND s.status::text NOT IN (SELECT l.state FROM lifecycles l WHERE l.name = flow)
+             GROUP BY 1 ORDER BY 1) x;
+    IF stuck IS NOT NULL THEN
+        RAISE EXCEPTION 'sessions cannot follow flow % while some are in states it does not have', flow
+            USING ERRCODE = 'object_not_in_prerequisite_state', DETAIL = format('Live sessions: %s.', stuck),
+                  HINT = 'Complete or cancel them first, or keep the flow.';
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _session_flow_check() IS
+    'Internal: session.flow is session or slot (22023), and no live session is left in a state of the other flow (55000)';
+
+CREATE TRIGGER settings_session_flow AFTER INSERT OR UPDATE OR DELETE ON settings
+    FOR EACH ROW EXECUTE FUNCTION _session_flow_check();
+
+CREATE OR REPLACE FUNCTION _session_conflict(user_id bigint, during tstzrange, except_id bigint) RETURNS sessions
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT * FROM (
+    SELECT * FROM sessions s
+     WHERE s.mentor_id = user_id AND s.during && _session_conflict.during
+       AND s.status NOT IN ('rejected', 'completed', 'cancelled')
+    UNION ALL
+    SELECT * FROM sessions s
+     WHERE s.mentee_id = user_id AND s.during && _session_conflict.during
+       AND s.status NOT IN ('rejected', 'completed', 'cancelled')) x
+ WHERE x.id IS DISTINCT FROM except_id
+ ORDER BY lower(x.during) LIMIT 1
+$$;
+COMMENT ON FUNCTION _session_conflict(bigint, tstzrange, bigint) IS
+    'Internal: a live session of the user overlapping the range, other than except_id';
+
+CREATE FUNCTION _pay_mentor(s sessions, charge bigint) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    fee bigint := charge * (setting('session.platform_fee_percent'))::numeric::bigint / 100;
+BEGIN
+    IF s.hold_id IS NOT NULL AND charge - fee > 0 THEN
+        PERFORM credit_earnings(s.mentor_id, charge - fee, _derived_id(s.hold_id, 'earnings'), format('session %s', s.id));
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _pay_mentor(sessions, bigint) IS
+    'Internal: credits the mentor `charge` tokens of a session minus the platform fee (once per session)';
+
+CREATE OR REPLACE FUNCTION _settle_hold(s sessions, charge bigint) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    part   uuid;
+    amount bigint;
+    left_  bigint := charge;
+    fee    bigint;
+BEGIN
+    IF s.hold_id IS NULL THEN
+        RETURN 0;
+    END IF;
+    IF charge = s.price_tokens THEN
+        -- the common case (completion): every part posted in full, in one statement
+        PERFORM post_pending(p, _derived_id(p, 'settle')) FROM _hold_parts(s) p;
+    ELSE
+        FOR part IN SELECT * FROM _hold_parts(s) LOOP
+            SELECT t.amount INTO amount FROM ledger_transfers t WHERE t.id = part;
+            IF left_ > 0 THEN
+                PERFORM post_pending(part, _derived_id(part, 'settle'), least(left_, amount));
+                left_ := left_ - least(left_, amount);
+            ELSE
+                PERFORM void_pending(part, _derived_id(part, 'settle'));
+            END IF;
+        END LOOP;
+    END IF;
+    PERFORM _pay_mentor(s, charge);
+    RETURN s.price_tokens - charge;
+END
+$$;
+COMMENT ON FUNCTION _settle_hold(sessions, bigint) IS
+    'Internal: posts `charge` tokens of a session''s hold (the mentor earns it minus the platform fee) and releases the rest';
+
+CREATE FUNCTION _session_actor(s sessions, staff_ok boolean, what text) RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    actor bigint := current_actor();
+BEGIN
+    IF actor IS NULL OR NOT (actor IN (s.mentor_id, coalesce(s.mentee_id, s.mentor_id)) OR (staff_ok AND _is_staff(actor))) THEN
+        RAISE EXCEPTION 'user % may not % session %', coalesce(actor::text, '(no actor)'), what, s.id
+            USING ERRCODE = 'MN005',
+                  DETAIL = format('Session %s: mentor %s, mentee %s.', s.id, s.mentor_id, coalesce(s.mentee_id::text, '-')),
+                  HINT = CASE WHEN staff_ok THEN 'A participant (or staff) does; call mentor.set_actor(user_id) first.'
+                              ELSE 'A participant does; call mentor.set_actor(user_id) first.' END;
+    END IF;
+    RETURN actor;
+END
+$$;
+COMMENT ON FUNCTION _session_actor(sessions, boolean, text) IS
+    'Internal: the acting user, or MN005 unless it is a participant of the session (or staff, where allowed)';
+
+CREATE OR REPLACE FUNCTION request_session(mentor_id bigint, mentee_id bigint, during tstzrange, id uuid, title text DEFAULT NULL)
+    RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    prof  mentor_profiles;
+    sid   bigint;
+    parts integer;
+    slot  boolean := _session_flow() = 'slot';
+BEGIN
+    IF id IS NULL OR mentee_id IS NULL THEN
+        RAISE EXCEPTION 'mentee_id and id are required' USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'id is the request''s idempotency key.';
+    END IF;
+    SELECT s.id INTO sid FROM sessions s WHERE s.hold_id = request_session.id;
+    IF FOUND THEN
+        RETURN sid;                          -- a retry
+    END IF;
+    prof := _mentor_profile(request_session.mentor_id);
+    IF NOT prof.accepting THEN
+        RAISE EXCEPTION 'mentor % does not take requests now', mentor_id USING ERRCODE = 'MN006';
+    END IF;
+    BEGIN
+        INSERT INTO sessions (mentor_id, mentee_id, during, status, title, price_tokens)
+        VALUES (request_session.mentor_id, request_session.mentee_id, request_session.during,
+                CASE WHEN slot THEN 'tentative' ELSE 'requested' END::session_status,
+                request_session.title, prof.price_tokens)
+        RETURNING sessions.id INTO sid;
+    EXCEPTION WHEN exclusion_violation THEN
+        PERFORM _explain_overlap(request_session.mentor_id, request_session.mentee_id, request_session.during, NULL);
+    END;
+    IF prof.price_tokens > 0 THEN
+        parts := _hold_price(request_session.mentee_id, prof.price_tokens, request_session.id, sid, request_session.during);
+    END IF;
+    UPDATE sessions s SET hold_id = CASE WHEN prof.price_tokens > 0 THEN request_session.id END, hold_parts = parts,
+                          status = CASE WHEN slot THEN 'meeting_requested' ELSE s.status END::session_status
+     WHERE s.id = sid AND (prof.price_tokens > 0 OR slot);
+    RETURN sid;
+END
+$$;
+COMMENT ON FUNCTION request_session(bigint, bigint, tstzrange, uuid, text) IS
+    'A mentee requests a session at a time of their choice (status requested; slot flow: tentative, then '
+    'meeting_requested); the price is held at once. Same errors as publishing and booking (22023, 23P01, MN002, '
+    'MN006); id is the idempotency key';
+
+CREATE FUNCTION request_slot(session_id bigint, mentee_id bigint, id uuid) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s     sessions := _lock_session(session_id);
+    parts integer;
+BEGIN
+    IF id IS NULL OR mentee_id IS NULL THEN
+        RAISE EXCEPTION 'mentee_id and id are required' USING ERRCODE = 'null_value_not_allowed',
+            HINT = 'id is the request''s idempotency key.';
+    END IF;
+    IF s.mentee_id = request_slot.mentee_id AND s.hold_id IS NOT DISTINCT FROM (CASE WHEN s.price_tokens > 0 THEN id END)
+       AND s.status IN ('requested', 'meeting_requested') THEN
+        RETURN s.id;                         -- a retry
+    END IF;
+    IF s.mentor_id = request_slot.mentee_id THEN
+        RAISE EXCEPTION 'a mentor cannot request their own slot' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF s.status NOT IN ('pending', 'tentative') OR s.mentee_id IS NOT NULL THEN
+        RAISE EXCEPTION 'session % is not an open slot', s.id USING ERRCODE = 'MN006',
+            DETAIL = format('It is %s%s.', s.status, CASE WHEN s.mentee_id IS NOT NULL THEN ' and taken' ELSE '' END);
+    END IF;
+    IF lower(s.during) <= now() THEN
+        RAISE EXCEPTION 'session % has already started', s.id USING ERRCODE = 'MN008';
+    END IF;
+    BEGIN
+        UPDATE sessions t SET mentee_id = request_slot.mentee_id,
+               status = CASE WHEN s.status = 'tentative' THEN 'meeting_requested' ELSE 'requested' END::session_status
+         WHERE t.id = s.id;
+    EXCEPTION WHEN exclusion_violation THEN
+        PERFORM _explain_overlap(NULL, request_slot.mentee_id, s.during, s.id);
+    END;
+    IF s.price_tokens > 0 THEN
+        parts := _hold_price(request_slot.mentee_id, s.price_tokens, request_slot.id, s.id, s.during);
+        UPDATE sessions t SET hold_id = request_slot.id, hold_parts = parts WHERE t.id = s.id;
+    END IF;
+    RETURN s.id;
+END
+$$;
+COMMENT ON FUNCTION request_slot(bigint, bigint, uuid) IS
+    'A mentee asks for an open slot instead of booking it outright: the price is held and the slot waits for the '
+    'mentor (requested; slot flow: meeting_requested). MN006 not open, MN008 started, MN002 not enough tokens, '
+    '23P01 the mentee is busy then; id is the idempotency key';
+
+CREATE OR REPLACE FUNCTION respond_request(session_id bigint, accept boolean, message text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s        sessions := _lock_session(session_id);
+    accepted boolean := coalesce(accept, false);
+BEGIN
+    IF s.status NOT IN ('requested', 'meeting_requested') THEN
+        RAISE EXCEPTION 'session % is not a pending request', s.id USING ERRCODE = 'MN006', DETAIL = format('It is %s.', s.status);
+    END IF;
+    IF NOT accepted THEN
+        PERFORM _settle_hold(s, 0);          -- everything back to the mentee
+    END IF;
+    -- A turned-down request is rejected (seed 004) or, as the slot flow has no such state, cancelled.
+    UPDATE sessions t
+       SET status = CASE WHEN accepted THEN 'confirmed' WHEN s.status = 'requested' THEN 'rejected' ELSE 'cancelled' END::session_status,
+           response_message = message, refund_tokens = CASE WHEN accepted THEN NULL ELSE s.price_tokens END,
+           cancelled_by = CASE WHEN NOT accepted AND s.status = 'meeting_requested' THEN s.mentor_id END,
+           cancel_reason = CASE WHEN NOT accepted AND s.status = 'meeting_requested' THEN 'rejected' END
+     WHERE t.id = s.id;
+    RETURN s.id;
+END
+$$;
+COMMENT ON FUNCTION respond_request(bigint, boolean, text) IS
+    'The mentor accepts (confirmed) or turns down (rejected; slot flow: cancelled, reason rejected) a requested '
+    'session, whose hold is then released; MN006 if it is not a request';
+
+CREATE FUNCTION propose_session(mentorship_id bigint, during tstzrange, title text DEFAULT NULL,
+                                description text DEFAULT NULL, agenda text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    m     mentorships;
+    actor bigint := current_actor();
+    sid   bigint;
+BEGIN
+    SELECT * INTO m FROM mentorships x WHERE x.id = propose_session.mentorship_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'mentorship % does not exist', coalesce(mentorship_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF actor IS NULL OR NOT (actor = m.mentor_id OR _is_staff(actor)) THEN
+        RAISE EXCEPTION 'user % is not the mentor of mentorship %', coalesce(actor::text, '(no actor)'), m.id
+            USING ERRCODE = 'MN005', DETAIL = format('Mentorship %s: mentor %s, mentee %s.', m.id, m.mentor_id, m.mentee_id),
+                  HINT = 'The mentor (or staff) proposes; call mentor.set_actor(mentor_id) first.';
+    END IF;
+    IF m.status <> 'active' THEN
+        RAISE EXCEPTION 'mentorship % is not active', m.id USING ERRCODE = 'MN006', DETAIL = format('It is %s.', m.status);
+    END IF;
+    BEGIN
+        INSERT INTO sessions (mentor_id, mentee_id, mentorship_id, during, status, title, description, agenda,
+                              price_tokens, proposed_by)
+        VALUES (m.mentor_id, m.mentee_id, m.id, propose_session.during, 'proposed', propose_session.title,
+                propose_session.description, propose_session.agenda,
+                coalesce((SELECT p.price_tokens FROM mentor_profiles p WHERE p.user_id = m.mentor_id), 0), actor)
+        RETURNING sessions.id INTO sid;
+    EXCEPTION WHEN exclusion_violation THEN
+        PERFORM _explain_overlap(m.mentor_id, m.mentee_id, propose_session.during, NULL);
+    END;
+    RETURN sid;
+END
+$$;
+COMMENT ON FUNCTION propose_session(bigint, tstzrange, text, text, text) IS
+    'The mentor of an active mentorship (the acting user, or staff) proposes a session to its mentee (status '
+    'proposed) at the mentor''s price; MN005 for anyone else, MN006 mentorship not active, 22023 past or unbounded '
+    'range, 23P01 either is busy then, MN001 in a flow without proposals';
+
+CREATE FUNCTION respond_proposal(session_id bigint, accept boolean, id uuid DEFAULT NULL, message text DEFAULT NULL)
+    RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s     sessions := _lock_session(session_id);
+    actor bigint := current_actor();
+    key   uuid;
+    parts integer;
+BEGIN
+    IF actor IS NULL OR NOT (actor = s.mentee_id OR _is_staff(actor)) THEN
+        RAISE EXCEPTION 'user % is not the mentee of session %', coalesce(actor::text, '(no actor)'), s.id
+            USING ERRCODE = 'MN005', DETAIL = format('Session %s was proposed to mentee %s.', s.id, coalesce(s.mentee_id::text, '-')),
+                  HINT = 'The mentee (or staff) answers; call mentor.set_actor(mentee_id) first.';
+    END IF;
+    key := coalesce(id, md5(format('mentor session %s proposal', s.id))::uuid);
+    IF s.status = 'confirmed' AND coalesce(accept, false) AND s.hold_id IS NOT DISTINCT FROM (CASE WHEN s.price_tokens > 0 THEN key END)
+       AND s.proposed_by IS NOT NULL THEN
+        RETURN s.id;                         -- a retry of the acceptance
+    END IF;
+    IF s.status <> 'proposed' THEN
+        RAISE EXCEPTION 'session % is not a proposal awaiting an answer', s.id USING ERRCODE = 'MN006',
+            DETAIL = format('It is %s.', s.status);
+    END IF;
+    IF NOT coalesce(accept, false) THEN
+        UPDATE sessions t SET status = 'rejected', response_message = message WHERE t.id = s.id;
+        RETURN s.id;
+    END IF;
+    IF lower(s.during) <= now() THEN
+        RAISE EXCEPTION 'the proposed time of session % has passed', s.id USING ERRCODE = 'MN008';
+    END IF;
+    IF s.price_tokens > 0 THEN
+        parts := _hold_price(s.mentee_id, s.price_tokens, key, s.id, s.during);
+    END IF;
+    UPDATE sessions t SET status = 'confirmed', response_message = message,
+                          hold_id = CASE WHEN s.price_tokens > 0 THEN key END, hold_parts = parts
+     WHERE t.id = s.id;
+    RETURN s.id;
+END
+$$;
+COMMENT ON FUNCTION respond_proposal(bigint, boolean, uuid, text) IS
+    'The mentee (the acting user, or staff) confirms a proposed session, which holds its price (MN002 when short), '
+    'or rejects it. id is the hold''s idempotency key (derived from the session when NULL). MN005 for anyone else, '
+    'MN006 once answered, MN008 when its time has passed';
+
+CREATE FUNCTION _cancel_refund(s sessions, by_user bigint, reason text) RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    percent numeric;
+BEGIN
+    IF reason IN ('mentor_no_show', 'mentee_no_show') AND lower(s.during) > now() THEN
+        RAISE EXCEPTION 'a no-show can only be reported once the session has started' USING ERRCODE = 'MN006';
+    END IF;
+    percent := CASE
+        WHEN reason = 'mentor_no_show' THEN (setting('session.mentor_no_show_refund_percent'))::numeric
+        WHEN reason = 'mentee_no_show' THEN (setting('session.mentee_no_show_refund_percent'))::numeric
+        WHEN by_user = s.mentor_id THEN 100
+        WHEN lower(s.during) - now() >= make_interval(hours => (setting('session.full_refund_hours'))::numeric::int) THEN 100
+        ELSE (setting('session.late_cancel_refund_percent'))::numeric END;
+    RETURN CASE WHEN s.hold_id IS NULL THEN 0 ELSE floor(s.price_tokens * percent / 100)::bigint END;
+END
+$$;
+COMMENT ON FUNCTION _cancel_refund(sessions, bigint, text) IS
+    'Internal: the tokens a cancellation by by_user (for reason) refunds, by the session.*refund* settings';
+
+CREATE OR REPLACE FUNCTION cancel_session(session_id bigint, by_user bigint, reason text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s       sessions := _lock_session(session_id);
+    refund  bigint;
+BEGIN
+    IF s.status NOT IN ('pending', 'proposed', 'requested', 'confirmed', 'rescheduled', 'tentative', 'meeting_requested') THEN
+        RAISE EXCEPTION 'session % cannot be cancelled', s.id USING ERRCODE = 'MN006',
+            DETAIL = format('It is %s.', s.status),
+            HINT = CASE s.status WHEN 'cancellation_requested' THEN 'mentor.respond_cancellation() answers the request.'
+                                 WHEN 'under_review' THEN 'mentor.resolve_review() settles it.'
+                                 ELSE 'Only a session that is still to take place can be cancelled.' END;
+    END IF;
+    PERFORM _require_participant(s, by_user);
+    refund := _cancel_refund(s, by_user, reason);
+    PERFORM _settle_hold(s, s.price_tokens - refund);
+    UPDATE sessions t SET status = 'cancelled', cancelled_by = by_user, cancel_reason = reason, refund_tokens = refund
+     WHERE t.id = s.id;
+    RETURN refund;
+END
+$$;
+COMMENT ON FUNCTION cancel_session(bigint, bigint, text) IS
+    'Cancels a live session and returns the tokens refunded to the mentee, by policy (settings): the mentor cancels '
+    '(or reason mentor_no_show): everything; the mentee 24 h or more before the start: everything; later: '
+    'late_cancel_refund_percent (0); reason mentee_no_show: mentee_no_show_refund_percent (0). What is not refunded is '
+    'paid to the mentor minus the platform fee. MN005 for a non-participant, MN006 for a session that is over';
+
+CREATE FUNCTION request_cancellation(session_id bigint, reason text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s     sessions := _lock_session(session_id);
+    actor bigint := _session_actor(s, false, 'ask to cancel');
+BEGIN
+    IF s.status <> 'confirmed' THEN
+        RAISE EXCEPTION 'session % is not confirmed', s.id USING ERRCODE = 'MN006', DETAIL = format('It is %s.', s.status);
+    END IF;
+    IF lower(s.during) <= now() THEN
+        RAISE EXCEPTION 'session % has started', s.id USING ERRCODE = 'MN006',
+            HINT = 'Report a no-show with mentor.cancel_session(), or put it under review with mentor.review_session().';
+    END IF;
+    UPDATE sessions t SET status = 'cancellation_requested', cancelled_by = actor, cancel_reason = reason,
+                          refund_tokens = _cancel_refund(s, actor, reason), proposed_during = NULL
+     WHERE t.id = s.id;
+    RETURN s.id;
+END
+$$;
+COMMENT ON FUNCTION request_cancellation(bigint, text) IS
+    'Slot flow: a participant (the acting user) asks to cancel a confirmed session before it starts '
+    '(cancellation_requested); refund_tokens shows what accepting will refund, by the policy at the time of asking. '
+    'MN005 for anyone else, MN006 not confirmed or started, MN001 in the session flow';
+
+CREATE FUNCTION respond_cancellation(session_id bigint, accept boolean, message text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s     sessions := _lock_session(session_id);
+    actor bigint := _session_actor(s, true, 'answer the cancellation request of');
+BEGIN
+    IF s.status <> 'cancellation_requested' THEN
+        RAISE EXCEPTION 'session % has no cancellation request', s.id USING ERRCODE = 'MN006',
+            DETAIL = format('It is %s.', s.status);
+    END IF;
+    IF actor = s.cancelled_by AND NOT _is_staff(actor) THEN
+        RAISE EXCEPTION 'user % asked for the cancellation and cannot answer it', actor USING ERRCODE = 'MN005',
+            HINT = 'The other participant or staff answers.';
+    END IF;
+    IF coalesce(accept, false) THEN
+        PERFORM _settle_hold(s, s.price_tokens - coalesce(s.refund_tokens, 0));
+        UPDATE sessions t SET status = 'cancelled', response_message = message WHERE t.id = s.id;
+        RETURN coalesce(s.refund_tokens, 0);
+    END IF;
+    UPDATE sessions t SET status = 'confirmed', cancelled_by = NULL, cancel_reason = NULL, refund_tokens = NULL,
+                          response_message = message
+     WHERE t.id = s.id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION respond_cancellation(bigint, boolean, text) IS
+    'Slot flow: the other participant or staff (the acting user) accepts a cancellation request (cancelled, refunded '
+    'as requested; returns the refund) or declines it (confirmed again; returns NULL). MN005 for the requester or an '
+    'outsider, MN006 without a request';
+
+CREATE FUNCTION review_session(session_id bigint, reason text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s sessions := _lock_session(session_id);
+BEGIN
+    PERFORM _session_actor(s, true, 'put under review');
+    IF s.status <> 'confirmed' THEN
+        RAISE EXCEPTION 'session % cannot go under review', s.id USING ERRCODE = 'MN006', DETAIL = format('It is %s.', s.status);
+    END IF;
+    IF lower(s.during) > now() THEN
+        RAISE EXCEPTION 'session % has not started yet', s.id USING ERRCODE = 'MN006',
+            HINT = 'Before the start, cancel it or ask to cancel it.';
+    END IF;
+    UPDATE sessions t SET status = 'under_review', review_reason = reason, proposed_during = NULL WHERE t.id = s.id;
+    PERFORM post_pending(p, _derived_id(p, 'settle')) FROM _hold_parts(s) p;
+    RETURN s.id;
+END
+$$;
+COMMENT ON FUNCTION review_session(bigint, text) IS
+    'Slot flow: a participant or staff (the acting user) puts a confirmed session that has started under review: '
+    'the hold is posted, the mentor''s payout waits for mentor.resolve_review(). MN005, MN006 (not confirmed or not '
+    'started), MN001 in the session flow';
+
+CREATE FUNCTION resolve_review(session_id bigint, refund_percent numeric DEFAULT 0, note text DEFAULT NULL) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s      sessions := _lock_session(session_id);
+    actor  bigint := current_actor();
+    refund bigint;
+BEGIN
+    IF actor IS NULL OR NOT _is_staff(actor) THEN
+        RAISE EXCEPTION 'user % is not staff and may not resolve the review of session %', coalesce(actor::text, '(no actor)'), s.id
+            USING ERRCODE = 'MN005', HINT = 'Staff (admin, owner, superadmin) resolve reviews; call mentor.set_actor(staff_id) first.';
+    END IF;
+    IF s.status <> 'under_review' THEN
+        RAISE EXCEPTION 'session % is not under review', s.id USING ERRCODE = 'MN006',
+            DETAIL = format('It is %s%s.', s.status, CASE WHEN s.resolved_by IS NOT NULL
+                                                          THEN format(', resolved by user %s', s.resolved_by) ELSE '' END);
+    END IF;
+    IF refund_percent IS NULL OR refund_percent < 0 OR refund_percent > 100 THEN
+        RAISE EXCEPTION 'refund_percent must be between 0 and 100, not %', coalesce(refund_percent::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    refund := CASE WHEN s.hold_id IS NULL THEN 0 ELSE floor(s.price_tokens * refund_percent / 100)::bigint END;
+    IF refund > 0 THEN
+        PERFORM transfer(_derived_id(s.hold_id, 'refund'), system_account('revenue'), wallet(s.mentee_id), refund,
+                         'refund', format('session %s review', s.id));
+    END IF;
+    PERFORM _pay_mentor(s, s.price_tokens - refund);
+    UPDATE sessions t SET status = CASE WHEN refund_percent = 100 THEN 'cancelled' ELSE 'completed' END::session_status,
+                          completed_at = CASE WHEN refund_percent < 100 THEN now() END,
+                          refund_tokens = refund, resolved_by = actor, response_message = note
+     WHERE t.id = s.id;
+    RETURN refund;
+END
+$$;
+COMMENT ON FUNCTION resolve_review(bigint, numeric, text) IS
+    'Staff (the acting user) resolve a session under review: refund_percent of the price goes back to the mentee''s '
+    'wallet, the mentor earns the rest minus the platform fee. 100: cancelled, otherwise completed. Returns the '
+    'refund; MN005 for non-staff, MN006 when it is not (or no longer) under review, so it is paid once';
+
+CREATE OR REPLACE FUNCTION propose_reschedule(session_id bigint, by_user bigint, new_during tstzrange, message text DEFAULT NULL)
+    RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s     sessions := _lock_session(session_id);
+    other sessions;
+    who   bigint;
+BEGIN
+    IF s.status NOT IN ('confirmed', 'rescheduled') THEN
+        RAISE EXCEPTION 'session % cannot be rescheduled', s.id USING ERRCODE = 'MN006', DETAIL = format('It is %s.', s.status);
+    END IF;
+    PERFORM _require_participant(s, by_user);
+    IF new_during IS NULL OR isempty(new_during) OR lower_inf(new_during) OR upper_inf(new_during) OR lower(new_during) <= now() THEN
+        RAISE EXCEPTION 'the new time must be a bounded range in the future' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('Got %s.', coalesce(new_during::text, 'NULL'));
+    END IF;
+    FOREACH who IN ARRAY ARRAY[s.mentor_id, s.mentee_id] LOOP
+        other := _session_conflict(who, new_during, s.id);
+        IF other.id IS NOT NULL THEN
+            RAISE EXCEPTION 'user % already has a session at the proposed time', who USING ERRCODE = 'exclusion_violation',
+                DETAIL = format('Session %s (%s, %s) overlaps %s.', other.id, other.status, other.during, new_during);
+        END IF;
+    END LOOP;
+    UPDATE sessions t SET proposed_during = new_during, proposed_by = by_user, response_message = message
+     WHERE t.id = s.id;
+    RETURN s.id;
+END
+$$;
+COMMENT ON FUNCTION propose_reschedule(bigint, bigint, tstzrange, text) IS
+    'A participant proposes a new time for a confirmed (or already moved) session; it waits in proposed_during for '
+    'the other participant. 23P01 if either participant is busy then, 22023 for a past or unbounded range';
+
+CREATE OR REPLACE FUNCTION respond_reschedule(session_id bigint, by_user bigint, accept boolean, message text DEFAULT NULL)
+    RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s     sessions := _lock_session(session_id);
+    moved boolean := coalesce(accept, false);
+BEGIN
+    IF s.proposed_during IS NULL OR s.status NOT IN ('confirmed', 'rescheduled') THEN
+        RAISE EXCEPTION 'session % has no proposed time', s.id USING ERRCODE = 'MN006', DETAIL = format('It is %s.', s.status);
+    END IF;
+    IF by_user IS NULL OR by_user NOT IN (s.mentor_id, s.mentee_id) OR by_user = s.proposed_by THEN
+        RAISE EXCEPTION 'only the other participant answers a proposal' USING ERRCODE = 'MN005',
+            DETAIL = format('User %s proposed it.', s.proposed_by);
+    END IF;
+    IF lower(s.proposed_during) <= now() THEN
+        RAISE EXCEPTION 'the proposed time has passed' USING ERRCODE = 'MN008';
+    END IF;
+    BEGIN
+        UPDATE sessions t
+           SET during = CASE WHEN moved THEN s.proposed_during ELSE s.during END,
+               status = CASE WHEN moved AND _session_flow() = 'session' THEN 'rescheduled' ELSE s.status END::session_status,
+               reminded_at = CASE WHEN moved THEN NULL ELSE s.reminded_at END,
+               proposed_during = NULL, response_message = message
+         WHERE t.id = s.id;
+    EXCEPTION WHEN exclusion_violation THEN
+        PERFORM _explain_overlap(s.mentor_id, s.mentee_id, s.proposed_during, s.id);
+    END;
+    RETURN s.id;
+END
+$$;
+COMMENT ON FUNCTION respond_reschedule(bigint, bigint, boolean, text) IS
+    'The other participant accepts (the session moves, and reads rescheduled in the session flow) or declines (it '
+    'stays) a proposed time. MN005 for the proposer or an outsider, MN006 with nothing proposed, MN008 once the '
+    'proposed time has passed';
+
+CREATE OR REPLACE FUNCTION due_reminders(within interval DEFAULT '1 hour')
+    RETURNS TABLE (session_id bigint, mentor_id bigint, mentee_id bigint, starts_at timestamptz, title text)
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT s.id, s.mentor_id, s.mentee_id, lower(s.during), s.title FROM sessions s
+ WHERE s.status IN ('confirmed', 'rescheduled') AND s.reminded_at IS NULL
+   AND lower(s.during) > now() AND lower(s.during) <= now() + within
+ ORDER BY lower(s.during)
+$$;
+COMMENT ON FUNCTION due_reminders(interval) IS
+    'Confirmed (or moved) sessions starting within the interval that have not been reminded; send, then mark_reminded';
+
+CREATE OR REPLACE FUNCTION mark_reminded(session_ids bigint[]) RETURNS SETOF bigint
+LANGUAGE sql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+UPDATE sessions s SET reminded_at = now()
+ WHERE s.id = ANY (session_ids) AND s.reminded_at IS NULL AND s.status IN ('confirmed', 'rescheduled')
+RETURNING s.id
+$$;
+COMMENT ON FUNCTION mark_reminded(bigint[]) IS
+    'Marks sessions as reminded and returns those this call marked: two workers racing claim each session once';
+
+COMMENT ON FUNCTION complete_session(bigint) IS
+    'Completes a confirmed (or rescheduled) session that has started: the hold is posted and the mentor earns the '
+    'price minus the platform fee (setting session.platform_fee_percent). True if this call completed it, false if '
+    'it already was (so concurrent or repeated calls pay once); MN006 for a session in another state';
+
+REVOKE EXECUTE ON FUNCTION request_slot(bigint, bigint, uuid), propose_session(bigint, tstzrange, text, text, text),
+    respond_proposal(bigint, boolean, uuid, text), request_cancellation(bigint, text), respond_cancellation(bigint, boolean, text),
+    review_session(bigint, text), resolve_review(bigint, numeric, text),
+    _pay_mentor(sessions, bigint), _cancel_refund(sessions, bigint, text), _session_actor(sessions, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION request_slot(bigint, bigint, uuid), propose_session(bigint, tstzrange, text, text, text),
+    respond_proposal(bigint, boolean, uuid, text), request_cancellation(bigint, text), respond_cancellation(bigint, boolean, text),
+    review_session(bigint, text), resolve_review(bigint, numeric, text) TO mentor_app;
