@@ -104,7 +104,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(102);
+SELECT plan(110);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -249,6 +249,25 @@ SELECT is(pg_temp.req('app', :olly, format('SELECT mentor.complete_mentorship(%s
           'app: an outsider cannot complete someone else''s mentorship');
 SELECT is(pg_temp.val('app', :olly, 'SELECT (mentor.accept_suggestion(id) IS NOT NULL)::text FROM mentor.suggestions'), 'true',
           'app: the mentee accepts her own suggestion');
+
+-- Sessions of someone else's mentorship: the mentor proposes, the mentee answers, staff resolve reviews.
+SELECT is(pg_temp.req('app', :olly, format($$SELECT mentor.propose_session(%s, tstzrange(now() + interval '3 days', now() + interval '3 days 1 hour'))$$, :ms)),
+          'MN005', 'app: proposing a session for someone else''s mentorship is refused');
+SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.propose_session(%s, tstzrange(now() + interval '3 days', now() + interval '3 days 1 hour'))$$, :ms)),
+          'MN005', 'app: the mentee cannot propose in the mentor''s name');
+SELECT is(pg_temp.req('analyst', :grace, format($$SELECT mentor.propose_session(%s, tstzrange(now() + interval '3 days', now() + interval '3 days 1 hour'))$$, :ms)),
+          '42501', 'analyst: propose_session() is refused');
+SELECT ok(pg_temp.val('app', :grace, format($$SELECT mentor.propose_session(%s, tstzrange(now() + interval '3 days', now() + interval '3 days 1 hour'))::text$$, :ms)) ~ '^\d+$',
+          'app: the mentor proposes a session of her mentorship');
+SELECT id AS proposal FROM mentor.sessions WHERE status = 'proposed' AND mentor_id = :grace \gset
+SELECT is(pg_temp.req('app', :olly, format('SELECT mentor.respond_proposal(%s, true)', :proposal)), 'MN005',
+          'app: an outsider cannot accept the mentee''s proposal');
+SELECT is(pg_temp.req('app', :grace, format('SELECT mentor.resolve_review(%s, 100)', :proposal)), 'MN005',
+          'app: a participant cannot resolve a review (staff only)');
+SELECT is(pg_temp.req('app', :grace, format($$UPDATE mentor.sessions SET status = 'confirmed' WHERE id = %s$$, :proposal)), '42501',
+          'app: confirming a session by UPDATE is refused');
+SELECT is(pg_temp.req('app', NULL, $$INSERT INTO mentor.settings (key, value) VALUES ('session.flow', '"slot"')$$), '42501',
+          'app: choosing the sessions flow is for administrators');
 
 -- Read or change a private row.
 SELECT is(pg_temp.val('app', :mia, format('SELECT count(*)::text FROM mentor.mentorship_notes WHERE mentorship_id = %s', :ms)), '1',

@@ -4,7 +4,8 @@
 # wins, exactly one hold exists), 20 activations of mentorships for a mentor
 # with room for 2 (exactly 2 become active), and 20 concurrent completions of
 # one session (the mentor is paid exactly once), and 20 staff approvals of
-# matches for a mentor with one place (exactly one mentorship).  Runs inside
+# matches for a mentor with one place (exactly one mentorship), and a proposed
+# session accepted and rejected at once (one answer wins).  Runs inside
 # pg_virtualenv; TAP.
 set -uo pipefail
 db=mentor_session_races
@@ -35,7 +36,7 @@ race() {
     done
     wait
 }
-echo "1..9"
+echo "1..11"
 
 race 50 "SELECT mentor.book_session($slot, (SELECT id FROM mentor.users WHERE username = 'race%i'), gen_random_uuid())"
 wins=$(cat "$w"/out.* | grep -c "^$slot\$"); refused=$(cat "$w"/out.* | grep -c "MN006")
@@ -88,4 +89,33 @@ else echo "not ok 8 - 20 racing approve_match: $approved approved, $active activ
 pending=$(q "SELECT count(*) FROM mentor.matches WHERE status = 'pending' AND mentorship_id IS NULL")
 if [ "$pending" = 19 ]; then echo "ok 9 - the 19 refused matches are still pending, with no mentorship"
 else echo "not ok 9 - $pending matches still pending"; fi
+
+# A proposed session answered twice at once, accept and reject: one answer wins
+# (10 rounds).  An accepted one holds its price once, a rejected one holds nothing.
+ms=$(q "SELECT id || ' ' || mentee_id FROM mentor.mentorships WHERE mentor_id = $mentor AND status = 'active' ORDER BY id LIMIT 1")
+mentee=${ms#* }; ms=${ms% *}
+q "SELECT count(mentor.transfer(gen_random_uuid(), mentor.system_account('external'), mentor.wallet($mentee), 1000, 'purchase'))" >/dev/null
+good=0
+for round in $(seq 1 10); do
+    sid=$(q "BEGIN; SELECT mentor.set_actor($mentor) IS NULL;
+             SELECT mentor.propose_session($ms, tstzrange(date_trunc('hour', now()) + interval '3 days' + $round * interval '2 hours',
+                                                          date_trunc('hour', now()) + interval '3 days 1 hour' + $round * interval '2 hours'));
+             COMMIT;" | tail -n 1)
+    rm -f "$w"/out.*
+    race 2 "SELECT mentor.set_actor($mentee) IS NULL; SELECT mentor.respond_proposal($sid, %i = 1)"
+    wins=$(cat "$w"/out.* | grep -c "^$sid\$"); refused=$(cat "$w"/out.* | grep -c "MN006")
+    state=$(q "SELECT s.status || '/' || (SELECT count(*) FROM mentor.ledger_transfers t WHERE t.reference = 'session ' || s.id AND t.kind = 'hold')
+                 FROM mentor.sessions s WHERE s.id = $sid")
+    if [ "$wins" = 1 ] && [ "$refused" = 1 ] && { [ "$state" = "confirmed/1" ] || [ "$state" = "rejected/0" ]; }; then
+        good=$((good + 1))
+    else
+        echo "# round $round: $wins won, $refused refused, session $state"; cat "$w"/out.* | sed 's/^/# /'
+    fi
+done
+if [ "$good" = 10 ]; then echo "ok 10 - racing respond_proposal accept and reject, 10 rounds: one answer wins each time, the other gets MN006"
+else echo "not ok 10 - racing respond_proposal: $good of 10 rounds had exactly one winner"; fi
+outcomes=$(q "SELECT count(DISTINCT status) FROM mentor.sessions WHERE mentor_id = $mentor AND proposed_by = $mentor")
+violations=$(q "SELECT count(*) FROM mentor.ledger_check()")
+if [ "$violations" = 0 ]; then echo "ok 11 - the ledger balances after the proposals ($outcomes distinct outcomes)"
+else echo "not ok 11 - ledger_check found $violations problems"; fi
 dropdb $db
