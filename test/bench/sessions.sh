@@ -13,6 +13,7 @@
 # step as one statement doing only the raw ledger calls and the session's
 # UPDATE (no checks, no promo lookup, no retry handling): a booking that
 # still writes the session row through the executor can hardly go faster.
+# Our cycles run in both flows (setting session.flow: session, then slot).
 # Runs inside pg_virtualenv (scripts/bench.sh).
 set -euo pipefail
 ROUNDS="${ROUNDS:-3}"; CYCLES="${CYCLES:-16000}"; CLIENTS="${CLIENTS:-8}"; MENTORS="${MENTORS:-10000}"
@@ -92,12 +93,16 @@ session_cycles() {   # session_cycles LABEL BOOK-SQL COMPLETE-SQL
     echo "# $1: booking ${a}s, completion ${b}s" >&2
     cps=$(per_sec "$a" "$b")
 }
-declare -a ours=() raw=() floor=()
-run_ours() {
-    session_cycles ours "SELECT mentor.book_session(session_id, mentee, hold) FROM bench_cycles WHERE k = (SELECT nextval('bench_a'));" \
+declare -a ours=() slot=() raw=() floor=()
+# The flow the sessions follow (setting session.flow): prepare() opens slots in its open state.
+flow() { q -c "DELETE FROM mentor.settings WHERE key = 'session.flow' AND NOT shipped" \
+           -c "INSERT INTO mentor.settings (key, value) SELECT 'session.flow', to_jsonb('$1'::text) WHERE '$1' <> 'session'" >/dev/null; }
+ours_cycles() {
+    session_cycles "$1" "SELECT mentor.book_session(session_id, mentee, hold) FROM bench_cycles WHERE k = (SELECT nextval('bench_a'));" \
                         "SELECT mentor.complete_session(session_id) FROM bench_cycles WHERE k = (SELECT nextval('bench_b'));"
-    ours+=("$cps")
 }
+run_ours() { flow session; ours_cycles "ours (session flow)"; ours+=("$cps"); }
+run_slot() { flow slot; ours_cycles "ours (slot flow)"; slot+=("$cps"); flow session; }
 run_raw() {
     local a b done_
     prepare
@@ -125,18 +130,19 @@ run_floor() {
 }
 # The tables grow and the machine drifts during a run: each round starts with
 # a different measurement, so that none always runs first or last.
-variants=(ours raw floor)
+variants=(ours slot raw floor)
 for round in $(seq 1 "$ROUNDS"); do
-    for i in 0 1 2; do "run_${variants[$(( (round - 1 + i) % 3 ))]}"; done
+    for i in 0 1 2 3; do "run_${variants[$(( (round - 1 + i) % 4 ))]}"; done
 done
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-mo=$(median "${ours[@]}"); mr=$(median "${raw[@]}"); mf=$(median "${floor[@]}")
+mo=$(median "${ours[@]}"); ms=$(median "${slot[@]}"); mr=$(median "${raw[@]}"); mf=$(median "${floor[@]}")
 # Each round's ratio against the raw ledger of the same round; the median of those is the figure.
 ratios() { local -n v=$1; for i in "${!v[@]}"; do awk -v a="${v[$i]}" -v b="${raw[$i]}" 'BEGIN {printf "%.2f\n", a / b}'; done; }
-ro=$(median $(ratios ours)); rf=$(median $(ratios floor))
-echo "sessions benchmark: $CYCLES cycles x $ROUNDS rounds, $CLIENTS clients, $MENTORS mentors; cycles/s per round: ours ${ours[*]}, raw ledger ${raw[*]}, floor ${floor[*]}"
-echo "ratios per round: ours $(ratios ours | tr '\n' ' '); floor $(ratios floor | tr '\n' ' ')"
+ro=$(median $(ratios ours)); rs=$(median $(ratios slot)); rf=$(median $(ratios floor))
+echo "sessions benchmark: $CYCLES cycles x $ROUNDS rounds, $CLIENTS clients, $MENTORS mentors; cycles/s per round: ours ${ours[*]}, slot flow ${slot[*]}, raw ledger ${raw[*]}, floor ${floor[*]}"
+echo "ratios per round: ours $(ratios ours | tr '\n' ' '); slot flow $(ratios slot | tr '\n' ' '); floor $(ratios floor | tr '\n' ' ')"
 printf '%-62s %10s %10s %8s %s\n' measure ours raw ratio target
 printf '%-62s %10s %10s %8s %s\n' "book_session + complete_session cycles/s vs the raw ledger calls" "$mo" "$mr" "$ro" ">= 0.5"
+printf '%-62s %10s %10s %8s %s\n' "the same in the slot flow (tentative -> confirmed -> completed)" "$ms" "$mr" "$rs" ">= 0.5"
 printf '%-62s %10s %10s %8s %s\n' "floor: ledger calls + session UPDATE only, one statement a step" "$mf" "$mr" "$rf" "(reference)"
 q -c "SELECT 'ledger_check: ' || count(*) FROM mentor.ledger_check()"
