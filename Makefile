@@ -9,6 +9,7 @@ OBJS = \
 	src/mentor.o \
 	src/cache_invalidate.o \
 	src/actor.o \
+	src/import.o \
 	src/guards.o \
 	src/util.o \
 	src/domains.o \
@@ -42,7 +43,7 @@ SQL_MODULES = $(sort $(wildcard src/sql/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/sql/releases/$(EXTENSION)--*.sql) $(wildcard src/sql/updates/$(EXTENSION)--*--*.sql)
 
-REGRESS = core identity lifecycle history ledger courses crosscheck teams availability sessions matching security session_flow slot_flow
+REGRESS = core identity lifecycle history ledger courses crosscheck teams availability sessions matching security session_flow slot_flow imports
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
 ISOLATION = lifecycle_cache history_actors ledger_races learning_races matching_races
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation

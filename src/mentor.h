@@ -39,6 +39,9 @@ extern void mn_text_scankey(struct ScanKeyData *key, AttrNumber attno, const cha
 /* settings.c */
 extern char *mn_setting_text(const char *key, bool *found);
 
+/* import.c: true while mentor.import_rows inserts another system's past rows */
+extern bool mn_importing(void);
+
 /* guards.c */
 extern bool mn_current_user_is_admin(void);
 

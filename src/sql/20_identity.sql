@@ -407,3 +407,43 @@ CREATE FUNCTION set_actor(user_id bigint) RETURNS bigint
 COMMENT ON FUNCTION set_actor(bigint) IS
     'Sets the acting user for the rest of the current transaction (NULL clears it; P0002 for an unknown user) and '
     'returns it; outside a transaction block it lasts one statement and warns. The only way to set mentor.actor_id';
+
+-- Sign-ins (seed 001's login_logs): signup records the first event (journey 1),
+-- the application records the others with record_login.
+CREATE TABLE login_events (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id    bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    event      text NOT NULL CONSTRAINT login_events_event_format CHECK (event ~ '^[a-z][a-z_]{1,39}$'),
+    ip         inet,
+    user_agent text,
+    at         timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE login_events IS
+    'Sign-in events per user: signup (written at signup), login, logout, failed_login, password_reset...';
+COMMENT ON COLUMN login_events.event IS 'What happened: lower-case words joined by _ (signup, login, logout, failed_login, ...)';
+CREATE INDEX login_events_user_idx ON login_events (user_id, at);
+
+CREATE FUNCTION record_login(user_id bigint, event text DEFAULT 'login', ip inet DEFAULT NULL, user_agent text DEFAULT NULL)
+    RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    eid bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = record_login.user_id) THEN
+        RAISE EXCEPTION 'user % does not exist', coalesce(user_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    INSERT INTO login_events (user_id, event, ip, user_agent)
+    VALUES (record_login.user_id, coalesce(record_login.event, 'login'), record_login.ip, record_login.user_agent)
+    RETURNING id INTO eid;
+    IF coalesce(record_login.event, 'login') = 'login' THEN
+        UPDATE users u SET last_login_at = now() WHERE u.id = record_login.user_id;
+    END IF;
+    RETURN eid;
+END
+$$;
+COMMENT ON FUNCTION record_login(bigint, text, inet, text) IS
+    'Records a sign-in event of a user (a login also stamps users.last_login_at) and returns its id; '
+    '23514 for an event that is not lower-case words, P0002 for an unknown user';

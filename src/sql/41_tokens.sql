@@ -100,6 +100,11 @@ DECLARE
     welcome bigint := (setting('signup.welcome_promo_tokens') #>> '{}')::bigint;
 BEGIN
     INSERT INTO ledger_accounts (owner_id, kind) SELECT n.id, 'wallet' FROM new_users n;
+    -- Users imported from another system signed up there: no signup event, no welcome tokens.
+    IF _importing() THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO login_events (user_id, event) SELECT n.id, 'signup' FROM new_users n;
     -- The welcome tokens a deployment gives (journey 1), once per user: the grant's id is the user's.
     IF welcome > 0 THEN
         PERFORM grant_promo(n.id, welcome,
@@ -111,7 +116,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION _users_open_wallets() IS
-    'Internal: signup opens the user''s token wallet and grants the welcome promo tokens of the settings (journey 1)';
+    'Internal: signup opens the user''s token wallet, records the signup event and grants the welcome promo tokens '
+    'of the settings (journey 1); an imported user gets the wallet only';
 -- A user is deleted only once their accounts are empty: tokens are never lost with them.
 CREATE FUNCTION _users_before_delete() RETURNS trigger
 LANGUAGE plpgsql

@@ -42,6 +42,11 @@ REVOKE EXECUTE ON FUNCTION _crypt(text, text), set_security_answer(bigint, text,
     check_security_answer(bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION set_security_answer(bigint, text, text), check_security_answer(bigint, text) TO mentor_app;
 
+-- Sign-in events: written by signup and record_login, read by the application, corrected by administrators.
+REVOKE INSERT, UPDATE, DELETE ON login_events FROM mentor_app;
+REVOKE EXECUTE ON FUNCTION record_login(bigint, text, inet, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION record_login(bigint, text, inet, text) TO mentor_app;
+
 -- Analysts: catalogues and analytics views; never users' secrets (emails,
 -- names, OAuth ids, password hashes, private notes, message bodies, reviewers).
 GRANT SELECT ON lifecycles, lifecycle_transitions, skills, user_skills TO mentor_analyst;

@@ -95,7 +95,9 @@ session_cycles() {   # session_cycles LABEL BOOK-SQL COMPLETE-SQL
 }
 declare -a ours=() slot=() raw=() floor=()
 # The flow the sessions follow (setting session.flow): prepare() opens slots in its open state.
-flow() { q -c "DELETE FROM mentor.settings WHERE key = 'session.flow' AND NOT shipped" \
+# Open slots left by the other measurements (never booked) are cancelled first, as fixtures.
+flow() { q -c "SET session_replication_role = replica; UPDATE mentor.sessions SET status = 'cancelled' WHERE status IN ('pending', 'tentative')" \
+           -c "DELETE FROM mentor.settings WHERE key = 'session.flow' AND NOT shipped" \
            -c "INSERT INTO mentor.settings (key, value) SELECT 'session.flow', to_jsonb('$1'::text) WHERE '$1' <> 'session'" >/dev/null; }
 ours_cycles() {
     session_cycles "$1" "SELECT mentor.book_session(session_id, mentee, hold) FROM bench_cycles WHERE k = (SELECT nextval('bench_a'));" \

@@ -1414,3 +1414,187 @@ REVOKE EXECUTE ON FUNCTION request_slot(bigint, bigint, uuid), propose_session(b
 GRANT EXECUTE ON FUNCTION request_slot(bigint, bigint, uuid), propose_session(bigint, tstzrange, text, text, text),
     respond_proposal(bigint, boolean, uuid, text), request_cancellation(bigint, text), respond_cancellation(bigint, boolean, text),
     review_session(bigint, text), resolve_review(bigint, numeric, text) TO mentor_app;
+
+-- Journey 1's login event: a table of sign-in events, written at signup and by record_login.
+-- Sign-ins (seed 001's login_logs): signup records the first event (journey 1),
+-- the application records the others with record_login.
+CREATE TABLE login_events (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id    bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    event      text NOT NULL CONSTRAINT login_events_event_format CHECK (event ~ '^[a-z][a-z_]{1,39}$'),
+    ip         inet,
+    user_agent text,
+    at         timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE login_events IS
+    'Sign-in events per user: signup (written at signup), login, logout, failed_login, password_reset...';
+COMMENT ON COLUMN login_events.event IS 'What happened: lower-case words joined by _ (signup, login, logout, failed_login, ...)';
+CREATE INDEX login_events_user_idx ON login_events (user_id, at);
+
+CREATE FUNCTION record_login(user_id bigint, event text DEFAULT 'login', ip inet DEFAULT NULL, user_agent text DEFAULT NULL)
+    RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    eid bigint;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = record_login.user_id) THEN
+        RAISE EXCEPTION 'user % does not exist', coalesce(user_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    INSERT INTO login_events (user_id, event, ip, user_agent)
+    VALUES (record_login.user_id, coalesce(record_login.event, 'login'), record_login.ip, record_login.user_agent)
+    RETURNING id INTO eid;
+    IF coalesce(record_login.event, 'login') = 'login' THEN
+        UPDATE users u SET last_login_at = now() WHERE u.id = record_login.user_id;
+    END IF;
+    RETURN eid;
+END
+$$;
+COMMENT ON FUNCTION record_login(bigint, text, inet, text) IS
+    'Records a sign-in event of a user (a login also stamps users.last_login_at) and returns its id; '
+    '23514 for an event that is not lower-case words, P0002 for an unknown user';
+SELECT pg_catalog.pg_extension_config_dump('login_events', '');
+SELECT pg_catalog.pg_extension_config_dump('login_events_id_seq', '');
+GRANT SELECT ON login_events TO mentor_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON login_events TO mentor_admin;
+GRANT USAGE, SELECT ON SEQUENCE login_events_id_seq TO mentor_app, mentor_admin;
+REVOKE EXECUTE ON FUNCTION record_login(bigint, text, inet, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION record_login(bigint, text, inet, text) TO mentor_app;
+
+-- Historical imports (module import).
+CREATE FUNCTION _import_flag(on_ boolean) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'mn_import_flag' LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION _import_flag(boolean) IS 'Internal: raises or lowers the import flag of this transaction (mentor.import_rows)';
+CREATE FUNCTION _importing() RETURNS boolean
+    AS 'MODULE_PATHNAME', 'mn_importing_sql' LANGUAGE C STABLE;
+COMMENT ON FUNCTION _importing() IS 'Internal: true while mentor.import_rows inserts rows';
+
+-- The work, with the owner's rights (the tables' own grants keep even
+-- administrators from inserting sessions directly); EXECUTE for mentor_admin.
+CREATE FUNCTION _import_rows(tbl regclass, rows jsonb) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    cols     text;
+    unknown  text;
+    idcol    name;
+    seq      text;
+    app      text := current_setting('application_name');
+    n        bigint;
+BEGIN
+    IF tbl IS NULL OR NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = tbl AND c.relnamespace = '@extschema@'::regnamespace AND c.relkind = 'r')
+       OR tbl::text ~ '(^|\.)(ledger_|history_|lifecycle_|settings$)' THEN
+        RAISE EXCEPTION 'rows cannot be imported into %', coalesce(tbl::text, 'NULL') USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = 'Imports go into the extension''s own data tables; tokens move only through the ledger''s functions, '
+                     'history and lifecycles keep themselves.';
+    END IF;
+    IF rows IS NULL OR jsonb_typeof(rows) <> 'array' OR EXISTS (SELECT 1 FROM jsonb_array_elements(rows) r WHERE jsonb_typeof(r) <> 'object') THEN
+        RAISE EXCEPTION 'rows must be a JSON array of objects, one per row' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'SELECT jsonb_agg(to_jsonb(t)) FROM old_table t builds one.';
+    END IF;
+    IF jsonb_array_length(rows) = 0 THEN
+        RETURN 0;
+    END IF;
+    SELECT string_agg(quote_ident(k), ', ' ORDER BY k) FILTER (WHERE a.attname IS NOT NULL),
+           string_agg(k, ', ' ORDER BY k) FILTER (WHERE a.attname IS NULL)
+      INTO cols, unknown
+      FROM (SELECT DISTINCT jsonb_object_keys(r) AS k FROM jsonb_array_elements(rows) r) keys
+      LEFT JOIN pg_attribute a ON a.attrelid = tbl AND a.attname = keys.k AND a.attnum > 0 AND NOT a.attisdropped
+                              AND a.attgenerated = '';
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'table % has no column % to import', tbl, unknown USING ERRCODE = 'undefined_column';
+    END IF;
+    -- The history of these rows names the import as the application that wrote them.
+    PERFORM set_config('application_name', 'mentor.import_rows', true);
+    PERFORM _import_flag(true);
+    BEGIN
+        EXECUTE format('INSERT INTO %s (%s) OVERRIDING SYSTEM VALUE SELECT %s FROM jsonb_populate_recordset(NULL::%s, $1)',
+                       tbl, cols, cols, tbl) USING rows;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    EXCEPTION WHEN OTHERS THEN
+        PERFORM _import_flag(false);
+        RAISE;
+    END;
+    PERFORM _import_flag(false);
+    PERFORM set_config('application_name', app, true);
+    -- Imported ids stay unique: the identity continues after the largest.
+    SELECT a.attname, pg_get_serial_sequence(tbl::text, a.attname) INTO idcol, seq
+      FROM pg_attribute a WHERE a.attrelid = tbl AND a.attidentity <> '' LIMIT 1;
+    IF seq IS NOT NULL THEN
+        EXECUTE format('SELECT setval(%L, greatest((SELECT max(%I) FROM %s), (SELECT last_value FROM %s)))', seq, idcol, tbl, seq);
+    END IF;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION _import_rows(regclass, jsonb) IS 'Internal: the insert of mentor.import_rows, with the owner''s rights';
+
+CREATE FUNCTION import_rows(tbl regclass, rows jsonb) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT _current_user_is_admin() THEN
+        RAISE EXCEPTION 'only administrators import rows' USING ERRCODE = 'insufficient_privilege',
+            HINT = 'Run the import as a member of mentor_admin.';
+    END IF;
+    RETURN _import_rows(tbl, rows);
+END
+$$;
+COMMENT ON FUNCTION import_rows(regclass, jsonb) IS
+    'Administrators: inserts another system''s past rows (a JSON array of objects, keys = columns, ids kept) into one '
+    'of the extension''s tables, in any state of their lifecycle, sessions in the past included, users without '
+    'welcome tokens or a signup event; constraints, foreign keys, capacity and history still apply (history names '
+    'the application mentor.import_rows). All rows or none; returns how many';
+
+REVOKE EXECUTE ON FUNCTION _import_flag(boolean), _import_rows(regclass, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION _import_rows(regclass, jsonb) TO mentor_admin;
+
+CREATE OR REPLACE FUNCTION _users_open_wallets() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    welcome bigint := (setting('signup.welcome_promo_tokens') #>> '{}')::bigint;
+BEGIN
+    INSERT INTO ledger_accounts (owner_id, kind) SELECT n.id, 'wallet' FROM new_users n;
+    -- Users imported from another system signed up there: no signup event, no welcome tokens.
+    IF _importing() THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO login_events (user_id, event) SELECT n.id, 'signup' FROM new_users n;
+    -- The welcome tokens a deployment gives (journey 1), once per user: the grant's id is the user's.
+    IF welcome > 0 THEN
+        PERFORM grant_promo(n.id, welcome,
+                            date_trunc('day', now()) + (setting('signup.welcome_promo_days') #>> '{}')::int * interval '1 day',
+                            _derived_id('00000000-0000-0000-0000-000000000000', 'welcome:' || n.id))
+           FROM new_users n;
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _users_open_wallets() IS
+    'Internal: signup opens the user''s token wallet, records the signup event and grants the welcome promo tokens '
+    'of the settings (journey 1); an imported user gets the wallet only';
+
+CREATE OR REPLACE FUNCTION _sessions_check() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF isempty(NEW.during) OR lower_inf(NEW.during) OR upper_inf(NEW.during) THEN
+        RAISE EXCEPTION 'a session needs a bounded, non-empty time range' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('Got %s.', NEW.during);
+    END IF;
+    IF TG_OP = 'INSERT' AND lower(NEW.during) <= now() AND NOT _importing() THEN
+        RAISE EXCEPTION 'a session cannot start in the past' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('It would start at %s.', lower(NEW.during));
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _sessions_check() IS 'Internal: bounded ranges, and no new session in the past (22023) but imported ones';
+
