@@ -74,8 +74,8 @@ SELECT count(*) AS pairs_with_expelled FROM mentor.task_solution_checkers
 -- The same seed over the same solutions gives the same pairs.
 INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker, pairs_count)
 VALUES (:course, :task, now() - interval '7 days', now() - interval '1 hour', 'crosscheck', 3) RETURNING id AS twin \gset
-INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
-SELECT :twin, student_id, url FROM mentor.task_solutions WHERE course_task_id = :ct;
+INSERT INTO mentor.task_solutions (course_task_id, student_id, url, submitted_at)
+SELECT :twin, student_id, url, now() - interval '2 hours' FROM mentor.task_solutions WHERE course_task_id = :ct;
 SELECT mentor.crosscheck_distribute(:twin, seed => 2026) AS twin_pairs;
 SELECT count(*) AS pairs_that_differ FROM (
     (SELECT checker_id, student_id FROM mentor.task_solution_checkers WHERE course_task_id = :ct
@@ -89,17 +89,26 @@ INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_e
 VALUES (:course, :task, now() - interval '7 days', now() - interval '1 hour', 'crosscheck', 3),
        (:course, :task, now() - interval '7 days', now() - interval '1 hour', 'crosscheck', 4);
 SELECT max(id) - 1 AS five, max(id) AS three FROM mentor.course_tasks \gset
-INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
-SELECT :five, s, 'https://example.com/five/' || s FROM unnest((:'s'::bigint[])[1:5]) s
-UNION ALL SELECT :three, s, 'https://example.com/three/' || s FROM unnest((:'s'::bigint[])[1:3]) s;
+INSERT INTO mentor.task_solutions (course_task_id, student_id, url, submitted_at)
+SELECT :five, s, 'https://example.com/five/' || s, now() - interval '2 hours' FROM unnest((:'s'::bigint[])[1:5]) s
+UNION ALL SELECT :three, s, 'https://example.com/three/' || s, now() - interval '2 hours' FROM unnest((:'s'::bigint[])[1:3]) s;
 SELECT mentor.crosscheck_distribute(:five, seed => 1) AS five_pairs;
 SELECT pg_temp.pairs(:five);
 SELECT mentor.crosscheck_distribute(:three, seed => 1) AS three_pairs;
 SELECT pg_temp.pairs(:three);
 
--- Late solutions after a moved deadline get reviewers, least-loaded first, and nothing else changes.
-INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
-SELECT :ct, s, 'https://example.com/late/' || s FROM unnest((:'s'::bigint[])[12:13]) s;
+-- After the deadline a solution is refused (MN008) unless course staff accept it late; late
+-- solutions get reviewers, least-loaded first, and nothing else changes.
+SELECT regexp_replace(pg_temp.try(format($$INSERT INTO mentor.task_solutions (course_task_id, student_id, url) VALUES (%s, %s, 'https://example.com/late')$$,
+                                         :ct, (:'s'::bigint[])[12])), ' from .*', ' from ... to ...') AS after_deadline;
+BEGIN;
+SELECT mentor.set_actor(pg_temp_s.user_id) IS NOT NULL AS as_a_student FROM mentor.students pg_temp_s WHERE pg_temp_s.id = (:'s'::bigint[])[1];
+SELECT pg_temp.try(format($$SELECT mentor.accept_late_solution(%s, %s, 'https://example.com/late')$$, :ct, (:'s'::bigint[])[12])) AS student_refused;
+SELECT mentor.set_actor(:boss) = :boss AS as_the_manager;
+SELECT count(mentor.accept_late_solution(:ct, s, 'https://example.com/late/' || s, 'Ill last week')) AS accepted_late
+  FROM unnest((:'s'::bigint[])[12:13]) s;
+COMMIT;
+SELECT count(*) FILTER (WHERE late) AS late, count(*) AS solutions FROM mentor.task_solutions WHERE course_task_id = :ct;
 SELECT mentor.crosscheck_distribute(:ct, seed => 7) AS late_pairs;
 SELECT u.username AS late_author, count(*) AS reviewers, bool_and(c.checker_id <> c.student_id) AS no_self
   FROM mentor.task_solution_checkers c JOIN mentor.students s ON s.id = c.student_id JOIN mentor.users u ON u.id = s.user_id
@@ -177,13 +186,13 @@ ROLLBACK;
 -- D 1 of 3, E 0 of 0.
 INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker, pairs_count)
 VALUES (:course, :task, now() - interval '7 days', now() - interval '1 hour', 'crosscheck', 3) RETURNING id AS hand \gset
-INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
-SELECT :hand, s, 'https://example.com/hand/' || s FROM unnest((:'s'::bigint[])[1:4]) s;
+INSERT INTO mentor.task_solutions (course_task_id, student_id, url, submitted_at)
+SELECT :hand, s, 'https://example.com/hand/' || s, now() - interval '2 hours' FROM unnest((:'s'::bigint[])[1:4]) s;
 INSERT INTO mentor.task_solution_checkers (course_task_id, task_solution_id, student_id, checker_id)
 SELECT :hand, t.id, t.student_id, c FROM mentor.task_solutions t, unnest((:'s'::bigint[])[1:4]) c
  WHERE t.course_task_id = :hand AND c <> t.student_id;
-INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
-VALUES (:hand, (:'s'::bigint[])[5], 'https://example.com/hand/late');
+INSERT INTO mentor.task_solutions (course_task_id, student_id, url, late)
+VALUES (:hand, (:'s'::bigint[])[5], 'https://example.com/hand/late', true);
 INSERT INTO mentor.task_solution_checkers (course_task_id, task_solution_id, student_id, checker_id)
 SELECT :hand, t.id, t.student_id, (:'s'::bigint[])[1] FROM mentor.task_solutions t
  WHERE t.course_task_id = :hand AND t.student_id = (:'s'::bigint[])[5];
@@ -234,5 +243,5 @@ SELECT pg_temp.try(format('SELECT mentor.crosscheck_distribute(%s)', :hand));
 -- Past the review deadline: MN008.
 UPDATE mentor.course_tasks SET crosscheck_end_at = student_end_at WHERE id = :ct;
 SELECT pg_temp.try(format('SELECT mentor.crosscheck_submit_review(%s, %s, %s, 50)', :ct, :chk, :sol)) ~ '^MN008' AS late_review_refused;
-SELECT course_task_id = :ct AS main_task, crosscheck_status, solutions, assigned_reviews, submitted_reviews
+SELECT course_task_id = :ct AS main_task, crosscheck_status, solutions, assigned_reviews, submitted_reviews, late_solutions
   FROM mentor.crosscheck_progress WHERE course_task_id IN (:ct, :hand) ORDER BY 1 DESC;

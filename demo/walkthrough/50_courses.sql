@@ -28,7 +28,11 @@ SELECT count(DISTINCT checker_id) AS reviewers,
   FROM (SELECT checker_id, count(*) AS todo FROM mentor.task_solution_checkers WHERE course_task_id = :portfolio GROUP BY 1) x;
 
 \echo
-\echo '--- 27. The manager moves the deadline; st28 submits late and gets 4 reviewers, least-loaded first'
+\echo '--- 27. After the deadline st28 submits: refused; the manager moves the deadline, st28 submits and gets 4 reviewers, least-loaded first'
+SELECT demo.try(format($$INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
+                        SELECT %s, s.id, 'https://st28.github.io/portfolio' FROM mentor.students s JOIN mentor.users u ON u.id = s.user_id
+                         WHERE u.username = 'st28'$$, :portfolio)) AS after_the_deadline;
+UPDATE mentor.course_tasks SET student_end_at = now() + interval '1 day' WHERE id = :portfolio;
 INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
 SELECT :portfolio, s.id, 'https://st28.github.io/portfolio' FROM mentor.students s JOIN mentor.users u ON u.id = s.user_id
  WHERE u.username = 'st28';

@@ -94,6 +94,7 @@ INSERT INTO settings (key, shipped, value, description) VALUES
 
 CREATE FUNCTION _users_open_wallets() RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE

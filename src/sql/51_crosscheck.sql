@@ -15,12 +15,44 @@ CREATE TABLE task_solutions (
     created_at     timestamptz NOT NULL DEFAULT now(),
     updated_at     timestamptz NOT NULL DEFAULT now(),
     UNIQUE (course_task_id, student_id),
-    UNIQUE (id, course_task_id, student_id)
+    UNIQUE (id, course_task_id, student_id),
+    -- added in 0.2
+    late           boolean NOT NULL DEFAULT false
 );
 COMMENT ON TABLE task_solutions IS 'A student''s submitted solution of a cross-checked task (one per student and task)';
 COMMENT ON COLUMN task_solutions.url IS 'Where the solution is (repository, deployed page...)';
+COMMENT ON COLUMN task_solutions.submitted_at IS 'When it was submitted: within the task''s student_start_at..student_end_at unless late';
+COMMENT ON COLUMN task_solutions.late IS 'Accepted after the window by course staff (mentor.accept_late_solution); the distribution reports it';
 CREATE TRIGGER task_solutions_touch_updated_at BEFORE UPDATE ON task_solutions
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+-- A solution is submitted within its task's window; only staff accept one outside it.
+CREATE FUNCTION _task_solutions_window() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    ct course_tasks;
+BEGIN
+    IF NEW.late OR _importing() THEN
+        RETURN NEW;
+    END IF;
+    SELECT * INTO ct FROM course_tasks t WHERE t.id = NEW.course_task_id;
+    IF NEW.submitted_at < ct.student_start_at OR NEW.submitted_at > ct.student_end_at THEN
+        RAISE EXCEPTION 'course task % takes solutions from % to %', ct.id, ct.student_start_at, ct.student_end_at
+            USING ERRCODE = 'MN008', DETAIL = format('This one was submitted at %s.', NEW.submitted_at),
+                  HINT = 'Course staff can accept it late with mentor.accept_late_solution().';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _task_solutions_window() IS
+    'Internal: MN008 for a solution submitted outside its task''s student_start_at..student_end_at, unless late';
+CREATE TRIGGER task_solutions_window BEFORE INSERT OR UPDATE OF submitted_at, course_task_id, late ON task_solutions
+    FOR EACH ROW EXECUTE FUNCTION _task_solutions_window();
+CREATE TRIGGER task_solutions_owned_columns BEFORE INSERT OR UPDATE OF late ON task_solutions
+    FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('Course staff accept a late solution with mentor.accept_late_solution().', 'late');
 
 CREATE TABLE task_solution_checkers (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -139,6 +171,37 @@ END
 $$;
 COMMENT ON FUNCTION _crosscheck_task(bigint, text) IS 'Internal: locks a cross-check course task or raises P0002/MN006';
 
+CREATE FUNCTION accept_late_solution(course_task_id bigint, student_id bigint, url text, comment text DEFAULT NULL)
+    RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    ct    course_tasks := _crosscheck_task(course_task_id, 'share');
+    actor bigint := current_actor();
+    sid   bigint;
+BEGIN
+    IF actor IS NULL OR NOT (_is_course_staff(ct.course_id, actor) OR _is_staff(actor)) THEN
+        RAISE EXCEPTION 'user % is not staff of course %', coalesce(actor::text, '(no actor)'), ct.course_id
+            USING ERRCODE = 'MN005', HINT = 'Course staff (or platform staff) accept late solutions; call mentor.set_actor() first.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM students s WHERE s.id = accept_late_solution.student_id AND s.course_id = ct.course_id) THEN
+        RAISE EXCEPTION 'student % is not in course %', coalesce(student_id::text, 'NULL'), ct.course_id
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    INSERT INTO task_solutions AS t (course_task_id, student_id, url, comment, submitted_at, late)
+    VALUES (ct.id, accept_late_solution.student_id, accept_late_solution.url, accept_late_solution.comment, now(), true)
+    ON CONFLICT ON CONSTRAINT task_solutions_course_task_id_student_id_key DO UPDATE
+       SET url = excluded.url, comment = excluded.comment, submitted_at = excluded.submitted_at, late = true
+    RETURNING t.id INTO sid;
+    RETURN sid;
+END
+$$;
+COMMENT ON FUNCTION accept_late_solution(bigint, bigint, text, text) IS
+    'Course staff (the acting user) accept a student''s solution outside the task''s window: stored (or replaced) with '
+    'late = true, and the next crosscheck_distribute gives it reviewers. MN005 for anyone else; returns the solution id';
+
 CREATE FUNCTION crosscheck_distribute(course_task_id bigint, reviewers integer DEFAULT NULL, seed bigint DEFAULT NULL,
                                       force boolean DEFAULT false) RETURNS integer
 LANGUAGE plpgsql
@@ -177,6 +240,12 @@ BEGIN
       FROM task_solutions s JOIN students st ON st.id = s.student_id
      WHERE s.course_task_id = ct.id AND NOT st.is_expelled;
 
+    -- Late solutions (accepted by staff after the window) are distributed like the others, and said so.
+    SELECT count(*) INTO created FROM task_solutions s
+     WHERE s.id = ANY (sols) AND s.late AND NOT EXISTS (SELECT 1 FROM task_solution_checkers c WHERE c.task_solution_id = s.id);
+    IF created > 0 THEN
+        RAISE NOTICE 'course task %: % late solution(s), accepted by staff, get reviewers', ct.id, created;
+    END IF;
     IF ct.crosscheck_status = 'initial' THEN
         INSERT INTO task_solution_checkers (course_task_id, task_solution_id, student_id, checker_id)
         SELECT ct.id, p.task_solution_id, p.student_id, p.checker_id
@@ -454,10 +523,11 @@ CREATE VIEW crosscheck_progress AS
 SELECT ct.id AS course_task_id, ct.course_id, t.name AS task, ct.crosscheck_status, ct.crosscheck_reviewers,
        (SELECT count(*) FROM task_solutions s WHERE s.course_task_id = ct.id) AS solutions,
        (SELECT count(*) FROM task_solution_checkers c WHERE c.course_task_id = ct.id) AS assigned_reviews,
-       (SELECT count(*) FROM task_solution_results r WHERE r.course_task_id = ct.id) AS submitted_reviews
+       (SELECT count(*) FROM task_solution_results r WHERE r.course_task_id = ct.id) AS submitted_reviews,
+       (SELECT count(*) FROM task_solutions s WHERE s.course_task_id = ct.id AND s.late) AS late_solutions
   FROM course_tasks ct JOIN tasks t ON t.id = ct.task_id
  WHERE ct.checker = 'crosscheck';
-COMMENT ON VIEW crosscheck_progress IS 'Per cross-check task: status, solutions, reviews assigned and submitted';
+COMMENT ON VIEW crosscheck_progress IS 'Per cross-check task: status, solutions, reviews assigned and submitted, late solutions';
 
 SELECT _enable_history_shipped('task_solutions');
 -- Who reviewed whom, and what they wrote, is for administrators: reviews may be anonymous.

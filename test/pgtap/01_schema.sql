@@ -7,7 +7,7 @@ SELECT plan(74);
 
 SELECT has_schema('mentor');
 SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_defs', 'users', 'profiles',
-                                  'skills', 'user_skills', 'external_accounts', 'profile_visibility', 'user_security_answers',
+                                  'skills', 'user_skills', 'external_accounts', 'profile_visibility', 'user_security_answers', 'login_events',
                                   'history_tables', 'history_contexts', 'history_log',
                                   'ledger_accounts', 'ledger_transfers', 'ledger_entries',
                                   'token_purchases', 'token_allotments', 'withdrawals',
@@ -34,7 +34,7 @@ SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
   FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-              AND a.attidentity = 'a'), 37, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
+              AND a.attidentity = 'a'), 38, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
 -- Ledger rows are keyed by the caller's idempotency key.
 SELECT col_type_is('mentor', t, 'id', 'uuid', format('%s.id is the caller''s uuid', t))
   FROM unnest(ARRAY['ledger_transfers', 'token_purchases', 'token_allotments', 'withdrawals']) t;

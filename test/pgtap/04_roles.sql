@@ -68,8 +68,8 @@ SELECT lives_ok($$WITH u AS (INSERT INTO mentor.users (email, username, full_nam
                              RETURNING id),
                       s AS (INSERT INTO mentor.students (course_id, user_id)
                             SELECT (SELECT id FROM mentor.courses WHERE alias = 'tap-course'), id FROM u RETURNING id)
-                 INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
-                 SELECT (SELECT max(id) FROM mentor.course_tasks), id, 'https://example.com/tap' FROM s$$,
+                 INSERT INTO mentor.task_solutions (course_task_id, student_id, url, submitted_at)
+                 SELECT (SELECT max(id) FROM mentor.course_tasks), id, 'https://example.com/tap', now() - interval '36 hours' FROM s$$,
                 'it enrols students who submit solutions');
 SELECT throws_ok($$INSERT INTO mentor.task_solution_checkers (course_task_id, task_solution_id, student_id, checker_id)
                    SELECT course_task_id, id, student_id, student_id + 1 FROM mentor.task_solutions LIMIT 1$$,

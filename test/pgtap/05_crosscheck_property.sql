@@ -28,8 +28,8 @@ BEGIN
     SELECT c.id, t.id, now() - interval '2 days', now() - interval '1 day', 'crosscheck', k
       FROM mentor.courses c, mentor.tasks t WHERE c.alias = 'property' AND t.name = 'Property task'
     RETURNING id INTO ct;
-    INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
-    SELECT ct, s.id, 'https://example.com/p/' || s.id
+    INSERT INTO mentor.task_solutions (course_task_id, student_id, url, submitted_at)
+    SELECT ct, s.id, 'https://example.com/p/' || s.id, now() - interval '36 hours'
       FROM mentor.students s JOIN mentor.courses c ON c.id = s.course_id
      WHERE c.alias = 'property' ORDER BY s.id LIMIT n;
     BEGIN
@@ -89,13 +89,14 @@ BEGIN
       FROM mentor.courses c, mentor.tasks t WHERE c.alias = 'property' AND t.name = 'Property task'
     RETURNING id INTO ct;
     INSERT INTO late_task VALUES (ct);
-    INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
-    SELECT ct, s.id, 'https://example.com/l/' || s.id FROM mentor.students s JOIN mentor.courses c ON c.id = s.course_id
+    INSERT INTO mentor.task_solutions (course_task_id, student_id, url, submitted_at)
+    SELECT ct, s.id, 'https://example.com/l/' || s.id, now() - interval '36 hours' FROM mentor.students s JOIN mentor.courses c ON c.id = s.course_id
      WHERE c.alias = 'property' ORDER BY s.id LIMIT 20;
     PERFORM mentor.crosscheck_distribute(ct, seed => 5);
     CREATE TEMP TABLE before_late AS SELECT * FROM mentor.task_solution_checkers WHERE course_task_id = ct;
-    INSERT INTO mentor.task_solutions (course_task_id, student_id, url)
-    SELECT ct, s.id, 'https://example.com/l/' || s.id FROM mentor.students s JOIN mentor.courses c ON c.id = s.course_id
+    -- after the deadline: accepted late (by an administrator here)
+    INSERT INTO mentor.task_solutions (course_task_id, student_id, url, late)
+    SELECT ct, s.id, 'https://example.com/l/' || s.id, true FROM mentor.students s JOIN mentor.courses c ON c.id = s.course_id
      WHERE c.alias = 'property' ORDER BY s.id OFFSET 20 LIMIT 6;
 END $$;
 SELECT is(mentor.crosscheck_distribute(id, seed => 6), 24, 'late solutions: 6 x 4 new pairs') FROM late_task;

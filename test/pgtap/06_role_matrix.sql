@@ -63,6 +63,12 @@ INSERT INTO mentor.suggestions (mentee_id, mentor_id, score) VALUES (:olly, :gra
 INSERT INTO mentor.matches (mentor_id, mentee_id, method) VALUES (:grace, :olly, 'manual');
 INSERT INTO mentor.courses (name, alias, start_date, end_date) VALUES ('Matrix course', 'matrix-course', '2026-01-01', '2026-12-31');
 INSERT INTO mentor.students (course_id, user_id) SELECT id, :mia FROM mentor.courses;
+INSERT INTO mentor.tasks (name) VALUES ('Matrix task');
+INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker)
+SELECT c.id, t.id, now() - interval '2 days', now() + interval '2 days', 'crosscheck' FROM mentor.courses c, mentor.tasks t
+RETURNING id AS ctask \gset
+INSERT INTO mentor.task_solutions (course_task_id, student_id, url) SELECT :ctask, id, 'https://example.com/mia' FROM mentor.students;
+SELECT id AS mia_student FROM mentor.students \gset
 SELECT mentor.system_account('allotments') AS allotments, mentor.system_account('promo_pool') AS promo_pool,
        mentor.system_account('revenue') AS revenue, mentor.system_account('external') AS external,
        mentor.system_account('expiry') AS expiry, mentor.wallet(:mia) AS w_mia, mentor.wallet(:grace) AS w_grace,
@@ -104,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(110);
+SELECT plan(119);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -249,6 +255,24 @@ SELECT is(pg_temp.req('app', :olly, format('SELECT mentor.complete_mentorship(%s
           'app: an outsider cannot complete someone else''s mentorship');
 SELECT is(pg_temp.val('app', :olly, 'SELECT (mentor.accept_suggestion(id) IS NOT NULL)::text FROM mentor.suggestions'), 'true',
           'app: the mentee accepts her own suggestion');
+
+-- Late solutions are accepted by course staff; sign-in events and imports go through their functions.
+SELECT is(pg_temp.req('app', :mia, format('UPDATE mentor.task_solutions SET late = true WHERE course_task_id = %s', :ctask)), '42501',
+          'app: marking one''s solution late by UPDATE is refused');
+SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.accept_late_solution(%s, %s, 'https://example.com/mia2')$$, :ctask, :mia_student)), 'MN005',
+          'app: a student cannot accept her own late solution');
+SELECT is(pg_temp.req('analyst', :grace, format($$SELECT mentor.accept_late_solution(%s, %s, 'https://example.com/mia2')$$, :ctask, :mia_student)), '42501',
+          'analyst: accept_late_solution() is refused');
+SELECT is(pg_temp.req('app', NULL, format($$INSERT INTO mentor.login_events (user_id, event) VALUES (%s, 'login')$$, :mia)), '42501',
+          'app: sign-in events are written through record_login() only');
+SELECT ok(pg_temp.val('app', NULL, format('SELECT mentor.record_login(%s)::text', :mia)) ~ '^\d+$', 'app: record_login() records one');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.login_events'), '42501', 'analyst: sign-in events (addresses) are not readable');
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.import_rows('mentor.users', '[{"email": "imp@example.com"}]')$$), '42501',
+          'app: import_rows() is for administrators');
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor._import_rows('mentor.users', '[{"email": "imp@example.com"}]')$$), '42501',
+          'app: nor through the internal function');
+SELECT is(pg_temp.val('admin', NULL, format($$SELECT mentor.import_rows('mentor.login_events', '[{"user_id": %s, "event": "login", "at": "2020-01-01T00:00:00Z"}]')::text$$, :mia)), '1',
+          'admin: import_rows() imports');
 
 -- Sessions of someone else's mentorship: the mentor proposes, the mentee answers, staff resolve reviews.
 SELECT is(pg_temp.req('app', :olly, format($$SELECT mentor.propose_session(%s, tstzrange(now() + interval '3 days', now() + interval '3 days 1 hour'))$$, :ms)),

@@ -34,7 +34,7 @@ q $src "INSERT INTO mentor.users (email, username, full_name) SELECT 'd' || g ||
         INSERT INTO mentor.tasks (name, criteria) VALUES ('T', '[{\"key\": \"a\", \"max\": 10}]');
         INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, max_score, checker, pairs_count)
         VALUES (1, 1, now() - interval '2 days', now() - interval '1 day', 10, 'crosscheck', 2);
-        INSERT INTO mentor.task_solutions (course_task_id, student_id, url) SELECT 1, id, 'https://example.com/' || id FROM mentor.students WHERE id <= 5;
+        INSERT INTO mentor.task_solutions (course_task_id, student_id, url, submitted_at) SELECT 1, id, 'https://example.com/' || id, now() - interval '36 hours' FROM mentor.students WHERE id <= 5;
         SELECT mentor.crosscheck_distribute(1, seed => 3);
         SELECT mentor.crosscheck_submit_review(1, checker_id, task_solution_id, 7, '{\"a\": 7}') FROM mentor.task_solution_checkers;
         INSERT INTO mentor.team_distributions (course_id, name, start_at, end_at) VALUES (1, 'D', now() - interval '1 day', now() + interval '1 day');
@@ -90,7 +90,7 @@ if [ "$(q $dst "SELECT count(*) FROM mentor.ledger_check()")" = 0 ] &&
     echo "ok 7 - the restored ledger balances, posts its open hold and recognises retries"
 else echo "not ok 7 - the restored ledger balances, posts its open hold and recognises retries"; fi
 # The restored cross-check completes, and a late solution gets fresh pairs.
-if q $dst "INSERT INTO mentor.task_solutions (course_task_id, student_id, url) VALUES (1, 6, 'https://example.com/6')" >/dev/null &&
+if q $dst "INSERT INTO mentor.task_solutions (course_task_id, student_id, url, late) VALUES (1, 6, 'https://example.com/6', true)" >/dev/null &&
    [ "$(q $dst "SELECT mentor.crosscheck_distribute(1)")" = 2 ] &&
    [ "$(q $dst "SELECT mentor.crosscheck_complete(1)")" = 5 ] &&
    [ "$(q $dst "SELECT string_agg(DISTINCT score::text, ',') FROM mentor.task_results")" = 7 ]; then

@@ -614,6 +614,7 @@ INSERT INTO settings (key, shipped, value, description) VALUES
     ('signup.welcome_promo_days', true, '30', 'Days until the welcome tokens expire');
 CREATE OR REPLACE FUNCTION _users_open_wallets() RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -1555,6 +1556,7 @@ GRANT EXECUTE ON FUNCTION _import_rows(regclass, jsonb) TO mentor_admin;
 
 CREATE OR REPLACE FUNCTION _users_open_wallets() RETURNS trigger
 LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -1598,3 +1600,158 @@ END
 $$;
 COMMENT ON FUNCTION _sessions_check() IS 'Internal: bounded ranges, and no new session in the past (22023) but imported ones';
 
+
+-- Cross-check solutions within the task's window (journey of seed 000): late ones only when staff accept them.
+ALTER TABLE task_solutions ADD COLUMN late boolean NOT NULL DEFAULT false;
+COMMENT ON COLUMN task_solutions.submitted_at IS 'When it was submitted: within the task''s student_start_at..student_end_at unless late';
+COMMENT ON COLUMN task_solutions.late IS 'Accepted after the window by course staff (mentor.accept_late_solution); the distribution reports it';
+CREATE FUNCTION _task_solutions_window() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    ct course_tasks;
+BEGIN
+    IF NEW.late OR _importing() THEN
+        RETURN NEW;
+    END IF;
+    SELECT * INTO ct FROM course_tasks t WHERE t.id = NEW.course_task_id;
+    IF NEW.submitted_at < ct.student_start_at OR NEW.submitted_at > ct.student_end_at THEN
+        RAISE EXCEPTION 'course task % takes solutions from % to %', ct.id, ct.student_start_at, ct.student_end_at
+            USING ERRCODE = 'MN008', DETAIL = format('This one was submitted at %s.', NEW.submitted_at),
+                  HINT = 'Course staff can accept it late with mentor.accept_late_solution().';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _task_solutions_window() IS
+    'Internal: MN008 for a solution submitted outside its task''s student_start_at..student_end_at, unless late';
+
+CREATE TRIGGER task_solutions_window BEFORE INSERT OR UPDATE OF submitted_at, course_task_id, late ON task_solutions
+    FOR EACH ROW EXECUTE FUNCTION _task_solutions_window();
+CREATE TRIGGER task_solutions_owned_columns BEFORE INSERT OR UPDATE OF late ON task_solutions
+    FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('Course staff accept a late solution with mentor.accept_late_solution().', 'late');
+CREATE FUNCTION accept_late_solution(course_task_id bigint, student_id bigint, url text, comment text DEFAULT NULL)
+    RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    ct    course_tasks := _crosscheck_task(course_task_id, 'share');
+    actor bigint := current_actor();
+    sid   bigint;
+BEGIN
+    IF actor IS NULL OR NOT (_is_course_staff(ct.course_id, actor) OR _is_staff(actor)) THEN
+        RAISE EXCEPTION 'user % is not staff of course %', coalesce(actor::text, '(no actor)'), ct.course_id
+            USING ERRCODE = 'MN005', HINT = 'Course staff (or platform staff) accept late solutions; call mentor.set_actor() first.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM students s WHERE s.id = accept_late_solution.student_id AND s.course_id = ct.course_id) THEN
+        RAISE EXCEPTION 'student % is not in course %', coalesce(student_id::text, 'NULL'), ct.course_id
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    INSERT INTO task_solutions AS t (course_task_id, student_id, url, comment, submitted_at, late)
+    VALUES (ct.id, accept_late_solution.student_id, accept_late_solution.url, accept_late_solution.comment, now(), true)
+    ON CONFLICT ON CONSTRAINT task_solutions_course_task_id_student_id_key DO UPDATE
+       SET url = excluded.url, comment = excluded.comment, submitted_at = excluded.submitted_at, late = true
+    RETURNING t.id INTO sid;
+    RETURN sid;
+END
+$$;
+COMMENT ON FUNCTION accept_late_solution(bigint, bigint, text, text) IS
+    'Course staff (the acting user) accept a student''s solution outside the task''s window: stored (or replaced) with '
+    'late = true, and the next crosscheck_distribute gives it reviewers. MN005 for anyone else; returns the solution id';
+
+CREATE OR REPLACE FUNCTION crosscheck_distribute(course_task_id bigint, reviewers integer DEFAULT NULL, seed bigint DEFAULT NULL,
+                                      force boolean DEFAULT false) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    ct       course_tasks := _crosscheck_task(course_task_id, 'update');
+    k        integer := coalesce(reviewers, ct.pairs_count);
+    sols     bigint[];
+    authors  bigint[];
+    late     boolean[];
+    created  integer;
+BEGIN
+    IF k IS NULL OR k < 1 OR k > 100 THEN
+        RAISE EXCEPTION 'reviewers must be between 1 and 100, got %', coalesce(k::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass NULL to use the task''s pairs_count.';
+    END IF;
+    IF ct.crosscheck_status = 'completed' THEN
+        RAISE EXCEPTION 'the cross-check of course task % is already completed', ct.id
+            USING ERRCODE = 'MN006', DETAIL = 'A completed cross-check takes no new reviewers.',
+                  HINT = 'Results are final; change them in mentor.task_results if needed.';
+    END IF;
+    IF ct.crosscheck_status = 'initial' AND statement_timestamp() < ct.student_end_at AND NOT coalesce(force, false) THEN
+        RAISE EXCEPTION 'the submission deadline of course task % has not passed', ct.id
+            USING ERRCODE = 'MN006', DETAIL = format('Submissions are open until %s.', ct.student_end_at),
+                  HINT = 'Wait for the deadline, or pass force => true to distribute the solutions submitted so far.';
+    END IF;
+    seed := coalesce(seed, ct.crosscheck_seed, (random() * 9.2e18)::bigint);
+
+    -- Solutions of students still in the course, in student id order so a seed reproduces.
+    SELECT array_agg(s.id ORDER BY s.student_id), array_agg(s.student_id ORDER BY s.student_id),
+           array_agg(NOT EXISTS (SELECT 1 FROM task_solution_checkers c WHERE c.task_solution_id = s.id)
+                     ORDER BY s.student_id)
+      INTO sols, authors, late
+      FROM task_solutions s JOIN students st ON st.id = s.student_id
+     WHERE s.course_task_id = ct.id AND NOT st.is_expelled;
+
+    -- Late solutions (accepted by staff after the window) are distributed like the others, and said so.
+    SELECT count(*) INTO created FROM task_solutions s
+     WHERE s.id = ANY (sols) AND s.late AND NOT EXISTS (SELECT 1 FROM task_solution_checkers c WHERE c.task_solution_id = s.id);
+    IF created > 0 THEN
+        RAISE NOTICE 'course task %: % late solution(s), accepted by staff, get reviewers', ct.id, created;
+    END IF;
+    IF ct.crosscheck_status = 'initial' THEN
+        INSERT INTO task_solution_checkers (course_task_id, task_solution_id, student_id, checker_id)
+        SELECT ct.id, p.task_solution_id, p.student_id, p.checker_id
+          FROM _crosscheck_pairs(coalesce(sols, '{}'), coalesce(authors, '{}'), k, seed) p;
+        GET DIAGNOSTICS created = ROW_COUNT;
+        UPDATE course_tasks t
+           SET crosscheck_status = 'distributed', crosscheck_seed = seed,
+               crosscheck_reviewers = created / cardinality(sols)
+         WHERE t.id = ct.id;
+    ELSE
+        IF NOT coalesce(true = ANY (late), false) THEN
+            RAISE NOTICE 'course task %: every solution already has its reviewers', ct.id;
+            RETURN 0;
+        END IF;
+        INSERT INTO task_solution_checkers (course_task_id, task_solution_id, student_id, checker_id)
+        SELECT ct.id, p.task_solution_id, p.student_id, p.checker_id
+          FROM _crosscheck_late_pairs(coalesce(sols, '{}'), coalesce(authors, '{}'), coalesce(late, '{}'),
+                                      (SELECT coalesce(array_agg(c.checker_id), '{}') FROM task_solution_checkers c
+                                        WHERE c.course_task_id = ct.id),
+                                      (SELECT coalesce(array_agg(c.student_id), '{}') FROM task_solution_checkers c
+                                        WHERE c.course_task_id = ct.id),
+                                      k, seed) p;
+        GET DIAGNOSTICS created = ROW_COUNT;
+    END IF;
+    RETURN created;
+END
+$$;
+COMMENT ON FUNCTION crosscheck_distribute(bigint, integer, bigint, boolean) IS
+    'Assigns cross-check reviewers and returns the pairs created. First call: every non-expelled student with a '
+    'solution reviews and is reviewed by k others (k = reviewers, default pairs_count), no self, duplicate or mutual '
+    'pair when n >= 2k+1; smaller classes get exact loads with mutual pairs (k+1 <= n < 2k+1) or n-1 each (n <= k), '
+    'with a NOTICE; n < 2 fails with MN007 and changes nothing. Later calls give late solutions reviewers, '
+    'least-loaded first. Deterministic for a seed; waits for student_end_at unless force';
+
+CREATE OR REPLACE VIEW crosscheck_progress AS
+SELECT ct.id AS course_task_id, ct.course_id, t.name AS task, ct.crosscheck_status, ct.crosscheck_reviewers,
+       (SELECT count(*) FROM task_solutions s WHERE s.course_task_id = ct.id) AS solutions,
+       (SELECT count(*) FROM task_solution_checkers c WHERE c.course_task_id = ct.id) AS assigned_reviews,
+       (SELECT count(*) FROM task_solution_results r WHERE r.course_task_id = ct.id) AS submitted_reviews,
+       (SELECT count(*) FROM task_solutions s WHERE s.course_task_id = ct.id AND s.late) AS late_solutions
+  FROM course_tasks ct JOIN tasks t ON t.id = ct.task_id
+ WHERE ct.checker = 'crosscheck';
+COMMENT ON VIEW crosscheck_progress IS 'Per cross-check task: status, solutions, reviews assigned and submitted, late solutions';
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON crosscheck_progress FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC;
+REVOKE EXECUTE ON FUNCTION accept_late_solution(bigint, bigint, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION accept_late_solution(bigint, bigint, text, text) TO mentor_app;
+
+SELECT _enable_history_shipped('login_events');
