@@ -80,3 +80,14 @@ SELECT event, ip, user_agent FROM mentor.login_events WHERE user_id = 900002 ORD
 SELECT last_login_at > '2024-06-01' AS stamped FROM mentor.users WHERE id = 900002;
 SELECT pg_temp.try($$SELECT mentor.record_login(900002, 'Logged In!')$$) AS bad_event;
 SELECT pg_temp.try($$SELECT mentor.record_login(-1)$$) AS no_user;
+
+-- 6. Experience as people type it (seed 004): the number follows the text's first number.
+UPDATE mentor.profiles SET years_of_experience_text = '10-15' WHERE user_id = 900001;
+UPDATE mentor.profiles SET years_of_experience_text = '5+' WHERE user_id = 900002;
+SELECT user_id, years_of_experience_text, years_of_experience FROM mentor.profiles WHERE user_id IN (900001, 900002) ORDER BY 1;
+SELECT mentor.visible_profile(NULL, 900001) -> 'years_of_experience_text' AS shown, mentor.visible_profile(NULL, 900001) -> 'years_of_experience' AS as_number;
+INSERT INTO mentor.profile_visibility (user_id, field, visibility) VALUES (900001, 'years_of_experience', 'private');
+SELECT mentor.visible_profile(NULL, 900001) ? 'years_of_experience_text' AS text_shown_when_private;
+UPDATE mentor.profiles SET years_of_experience_text = 'less than a year' WHERE user_id = 900002;
+SELECT years_of_experience IS NULL AS no_number FROM mentor.profiles WHERE user_id = 900002;
+SELECT pg_temp.try($$UPDATE mentor.profiles SET years_of_experience_text = '150 years' WHERE user_id = 900002$$) AS out_of_range;

@@ -67,6 +67,10 @@ CREATE TRIGGER lifecycle_cache_invalidate
 CREATE TRIGGER lifecycle_cache_invalidate
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON lifecycle_transition_defs
     FOR EACH STATEMENT EXECUTE FUNCTION _table_cache_changed();
+-- The core module's settings, which C code caches too (settings.c).
+CREATE TRIGGER settings_cache_invalidate
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON settings
+    FOR EACH STATEMENT EXECUTE FUNCTION _table_cache_changed();
 
 CREATE FUNCTION enforce_lifecycle() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mn_enforce_lifecycle' LANGUAGE C;

@@ -110,13 +110,19 @@ CREATE TABLE profiles (
     created_at              timestamptz NOT NULL DEFAULT now(),
     updated_at              timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT profiles_completed_at_only_when_completed
-        CHECK (onboarding_completed_at IS NULL OR onboarding_status = 'completed')
+        CHECK (onboarding_completed_at IS NULL OR onboarding_status = 'completed'),
+    -- added in 0.2 (after the columns of 0.1, as ALTER TABLE puts them)
+    years_of_experience_text text CONSTRAINT profiles_years_text_length CHECK (length(years_of_experience_text) <= 40)
 );
 COMMENT ON TABLE profiles IS 'Professional profile of a user (one per user, created with the user)';
 COMMENT ON COLUMN profiles.skills IS 'Free-form skill labels (JSON array); structured skills are in mentor.user_skills';
 COMMENT ON COLUMN profiles.interests IS 'Interests (JSON array)';
 COMMENT ON COLUMN profiles.availability IS 'Availability as the application describes it (JSON)';
-COMMENT ON COLUMN profiles.years_of_experience IS 'Years of professional experience (0-80)';
+COMMENT ON COLUMN profiles.years_of_experience IS
+    'Years of professional experience (0-80); follows years_of_experience_text when that is written';
+COMMENT ON COLUMN profiles.years_of_experience_text IS
+    'Experience as the person typed it ("5+", "10-15", "3 years"); years_of_experience becomes its first number '
+    '(the lower bound), or NULL when it has none';
 COMMENT ON COLUMN profiles.max_mentee_capacity IS 'How many mentees the user takes at once as a mentor';
 COMMENT ON COLUMN profiles.current_mentee_count IS 'Mentees the user currently has';
 COMMENT ON COLUMN profiles.supports_new_mothers IS 'Mentor supports working mothers returning from leave';
@@ -299,6 +305,7 @@ BEGIN
         'position', prof.position, 'organization', prof.organization, 'location', prof.location,
         'bio', prof.bio, 'skills', prof.skills, 'interests', prof.interests, 'goals', prof.goals,
         'availability', prof.availability, 'years_of_experience', prof.years_of_experience,
+        'years_of_experience_text', prof.years_of_experience_text,
         'area_of_expertise', prof.area_of_expertise, 'mentorship_style', prof.mentorship_style,
         'preferred_communication', prof.preferred_communication,
         'user_skills', (SELECT coalesce(jsonb_agg(jsonb_build_object('skill', s.slug, 'direction', us.direction,
@@ -313,9 +320,12 @@ BEGIN
                               'supports_new_mothers', prof.supports_new_mothers)
         || coalesce((SELECT jsonb_object_agg(d.key, d.value)
                        FROM jsonb_each(doc) d
-                       LEFT JOIN profile_visibility pv ON pv.user_id = target.id AND pv.field = d.key
+                       -- the typed experience is shown as its number is
+                       CROSS JOIN LATERAL (SELECT CASE d.key WHEN 'years_of_experience_text' THEN 'years_of_experience'
+                                                             ELSE d.key END AS field) f
+                       LEFT JOIN profile_visibility pv ON pv.user_id = target.id AND pv.field = f.field
                       WHERE array_position(enum_range(NULL::visibility),
-                                           coalesce(pv.visibility, profile_field_default(d.key))) - 1 <= clearance),
+                                           coalesce(pv.visibility, profile_field_default(f.field))) - 1 <= clearance),
                     '{}');
 END
 $$;
@@ -447,3 +457,26 @@ $$;
 COMMENT ON FUNCTION record_login(bigint, text, inet, text) IS
     'Records a sign-in event of a user (a login also stamps users.last_login_at) and returns its id; '
     '23514 for an event that is not lower-case words, P0002 for an unknown user';
+
+-- Experience as people type it (seed 004): the number follows the text's first number.
+CREATE FUNCTION _profiles_years_from_text() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    first text := substring(NEW.years_of_experience_text FROM '[0-9]+');
+BEGIN
+    IF NEW.years_of_experience_text IS NOT NULL THEN
+        IF length(first) > 2 OR first::int > 80 THEN
+            RAISE EXCEPTION 'years of experience "%" is out of range', NEW.years_of_experience_text
+                USING ERRCODE = 'check_violation', HINT = 'Between 0 and 80 years: "5+", "10-15", "3 years".';
+        END IF;
+        NEW.years_of_experience := first::smallint;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _profiles_years_from_text() IS
+    'Internal: years_of_experience becomes the first number of years_of_experience_text ("5+" -> 5, "10-15" -> 10)';
+CREATE TRIGGER profiles_years_from_text BEFORE INSERT OR UPDATE OF years_of_experience_text, years_of_experience ON profiles
+    FOR EACH ROW EXECUTE FUNCTION _profiles_years_from_text();

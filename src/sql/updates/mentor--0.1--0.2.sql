@@ -1755,3 +1755,111 @@ REVOKE EXECUTE ON FUNCTION accept_late_solution(bigint, bigint, text, text) FROM
 GRANT EXECUTE ON FUNCTION accept_late_solution(bigint, bigint, text, text) TO mentor_app;
 
 SELECT _enable_history_shipped('login_events');
+
+-- Experience as people type it (seed 004: "5+", "10-15"), its first number kept as years_of_experience.
+ALTER TABLE profiles ADD COLUMN years_of_experience_text text
+    CONSTRAINT profiles_years_text_length CHECK (length(years_of_experience_text) <= 40);
+COMMENT ON COLUMN profiles.years_of_experience IS
+    'Years of professional experience (0-80); follows years_of_experience_text when that is written';
+COMMENT ON COLUMN profiles.years_of_experience_text IS
+    'Experience as the person typed it ("5+", "10-15", "3 years"); years_of_experience becomes its first number '
+    '(the lower bound), or NULL when it has none';
+CREATE FUNCTION _profiles_years_from_text() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    first text := substring(NEW.years_of_experience_text FROM '[0-9]+');
+BEGIN
+    IF NEW.years_of_experience_text IS NOT NULL THEN
+        IF length(first) > 2 OR first::int > 80 THEN
+            RAISE EXCEPTION 'years of experience "%" is out of range', NEW.years_of_experience_text
+                USING ERRCODE = 'check_violation', HINT = 'Between 0 and 80 years: "5+", "10-15", "3 years".';
+        END IF;
+        NEW.years_of_experience := first::smallint;
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _profiles_years_from_text() IS
+    'Internal: years_of_experience becomes the first number of years_of_experience_text ("5+" -> 5, "10-15" -> 10)';
+
+CREATE TRIGGER profiles_years_from_text BEFORE INSERT OR UPDATE OF years_of_experience_text, years_of_experience ON profiles
+    FOR EACH ROW EXECUTE FUNCTION _profiles_years_from_text();
+CREATE OR REPLACE FUNCTION visible_profile(viewer bigint, user_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    target     users;
+    prof       profiles;
+    v          users;
+    clearance  int;
+    doc        jsonb;
+BEGIN
+    IF user_id IS NULL THEN
+        RAISE EXCEPTION 'user_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO target FROM users u WHERE u.id = visible_profile.user_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'user % does not exist', user_id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF viewer IS NULL THEN
+        clearance := 0;                      -- anonymous: public fields only
+    ELSE
+        SELECT * INTO v FROM users u WHERE u.id = viewer;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'viewer % does not exist', viewer USING ERRCODE = 'no_data_found',
+                HINT = 'Pass NULL as viewer for an anonymous visitor.';
+        END IF;
+        clearance := CASE
+            WHEN v.id = target.id OR _role_class(v.role) = 'staff' THEN 3
+            WHEN NOT v.active THEN 0
+            WHEN _role_class(v.role) = 'mentor' THEN 2
+            ELSE 1 END;
+    END IF;
+    -- A deactivated account is visible to itself and staff only.
+    IF NOT target.active AND clearance < 3 THEN
+        RETURN NULL;
+    END IF;
+    SELECT * INTO prof FROM profiles p WHERE p.user_id = target.id;
+
+    doc := jsonb_build_object(
+        'full_name', target.full_name, 'avatar_url', target.avatar_url, 'email', target.email,
+        'time_zone', target.time_zone, 'headline', prof.headline, 'department', prof.department,
+        'position', prof.position, 'organization', prof.organization, 'location', prof.location,
+        'bio', prof.bio, 'skills', prof.skills, 'interests', prof.interests, 'goals', prof.goals,
+        'availability', prof.availability, 'years_of_experience', prof.years_of_experience,
+        'years_of_experience_text', prof.years_of_experience_text,
+        'area_of_expertise', prof.area_of_expertise, 'mentorship_style', prof.mentorship_style,
+        'preferred_communication', prof.preferred_communication,
+        'user_skills', (SELECT coalesce(jsonb_agg(jsonb_build_object('skill', s.slug, 'direction', us.direction,
+                                                                      'level', us.level) ORDER BY s.slug, us.direction), '[]')
+                          FROM user_skills us JOIN skills s ON s.id = us.skill_id WHERE us.user_id = target.id),
+        'external_accounts', (SELECT coalesce(jsonb_agg(jsonb_build_object('service', e.service, 'username', e.username,
+                                                                            'profile_url', e.profile_url) ORDER BY e.service), '[]')
+                                FROM external_accounts e WHERE e.user_id = target.id));
+
+    RETURN jsonb_build_object('id', target.id, 'username', target.username, 'role', target.role,
+                              'accepting_new_mentees', prof.accepting_new_mentees,
+                              'supports_new_mothers', prof.supports_new_mothers)
+        || coalesce((SELECT jsonb_object_agg(d.key, d.value)
+                       FROM jsonb_each(doc) d
+                       -- the typed experience is shown as its number is
+                       CROSS JOIN LATERAL (SELECT CASE d.key WHEN 'years_of_experience_text' THEN 'years_of_experience'
+                                                             ELSE d.key END AS field) f
+                       LEFT JOIN profile_visibility pv ON pv.user_id = target.id AND pv.field = f.field
+                      WHERE array_position(enum_range(NULL::visibility),
+                                           coalesce(pv.visibility, profile_field_default(f.field))) - 1 <= clearance),
+                    '{}');
+END
+$$;
+COMMENT ON FUNCTION visible_profile(bigint, bigint) IS
+    'The profile of user_id as viewer may see it (viewer NULL: anonymous): id, username, role and mentoring flags '
+    'always, other fields by mentor.profile_visibility. NULL for a deactivated account unless viewer is the user or staff';
+
+
+-- Settings are cached by the C code (the sessions' lifecycle reads session.flow at each change of status).
+CREATE TRIGGER settings_cache_invalidate
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON settings
+    FOR EACH STATEMENT EXECUTE FUNCTION _table_cache_changed();
