@@ -201,6 +201,7 @@ SELECT _ship_lifecycle('session', ARRAY[
     ['confirmed', 'rescheduled'],
     ['confirmed', 'completed'],
     ['confirmed', 'cancelled'],
+    ['rescheduled', 'confirmed'],
     ['rescheduled', 'completed'],
     ['rescheduled', 'cancelled'],
     ['rejected', '[*]'],

@@ -686,6 +686,7 @@ SELECT _ship_lifecycle('session', ARRAY[
     ['confirmed', 'rescheduled'],
     ['confirmed', 'completed'],
     ['confirmed', 'cancelled'],
+    ['rescheduled', 'confirmed'],
     ['rescheduled', 'completed'],
     ['rescheduled', 'cancelled'],
     ['rejected', '[*]'],
