@@ -92,70 +92,7 @@ COMMENT ON FUNCTION _users_stamp_password() IS 'Internal: stamps users.password_
 CREATE TRIGGER users_stamp_password BEFORE UPDATE OF password_hash ON users
     FOR EACH ROW EXECUTE FUNCTION _users_stamp_password();
 
-CREATE OR REPLACE FUNCTION visible_profile(viewer bigint, user_id bigint) RETURNS jsonb
-LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    target     users;
-    prof       profiles;
-    v          users;
-    clearance  int;
-    doc        jsonb;
-BEGIN
-    IF user_id IS NULL THEN
-        RAISE EXCEPTION 'user_id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    SELECT * INTO target FROM users u WHERE u.id = visible_profile.user_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'user % does not exist', user_id USING ERRCODE = 'no_data_found';
-    END IF;
-    IF viewer IS NULL THEN
-        clearance := 0;                      -- anonymous: public fields only
-    ELSE
-        SELECT * INTO v FROM users u WHERE u.id = viewer;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION 'viewer % does not exist', viewer USING ERRCODE = 'no_data_found',
-                HINT = 'Pass NULL as viewer for an anonymous visitor.';
-        END IF;
-        clearance := CASE
-            WHEN v.id = target.id OR _role_class(v.role) = 'staff' THEN 3
-            WHEN NOT v.active THEN 0
-            WHEN _role_class(v.role) = 'mentor' THEN 2
-            ELSE 1 END;
-    END IF;
-    -- A deactivated account is visible to itself and staff only.
-    IF NOT target.active AND clearance < 3 THEN
-        RETURN NULL;
-    END IF;
-    SELECT * INTO prof FROM profiles p WHERE p.user_id = target.id;
-
-    doc := jsonb_build_object(
-        'full_name', target.full_name, 'avatar_url', target.avatar_url, 'email', target.email,
-        'time_zone', target.time_zone, 'headline', prof.headline, 'department', prof.department,
-        'position', prof.position, 'organization', prof.organization, 'location', prof.location,
-        'bio', prof.bio, 'skills', prof.skills, 'interests', prof.interests, 'goals', prof.goals,
-        'availability', prof.availability, 'years_of_experience', prof.years_of_experience,
-        'area_of_expertise', prof.area_of_expertise, 'mentorship_style', prof.mentorship_style,
-        'preferred_communication', prof.preferred_communication,
-        'user_skills', (SELECT coalesce(jsonb_agg(jsonb_build_object('skill', s.slug, 'direction', us.direction,
-                                                                      'level', us.level) ORDER BY s.slug, us.direction), '[]')
-                          FROM user_skills us JOIN skills s ON s.id = us.skill_id WHERE us.user_id = target.id),
-        'external_accounts', (SELECT coalesce(jsonb_agg(jsonb_build_object('service', e.service, 'username', e.username,
-                                                                            'profile_url', e.profile_url) ORDER BY e.service), '[]')
-                                FROM external_accounts e WHERE e.user_id = target.id));
-
-    RETURN jsonb_build_object('id', target.id, 'username', target.username, 'role', target.role,
-                              'accepting_new_mentees', prof.accepting_new_mentees,
-                              'supports_new_mothers', prof.supports_new_mothers)
-        || coalesce((SELECT jsonb_object_agg(d.key, d.value)
-                       FROM jsonb_each(doc) d
-                       LEFT JOIN profile_visibility pv ON pv.user_id = target.id AND pv.field = d.key
-                      WHERE array_position(enum_range(NULL::visibility),
-                                           coalesce(pv.visibility, profile_field_default(d.key))) - 1 <= clearance),
-                    '{}');
-END
-$$;
+-- visible_profile, which shows the new roles, is replaced once, near the end (with typed experience).
 
 CREATE OR REPLACE FUNCTION _is_course_staff(course_id bigint, user_id bigint) RETURNS boolean
 LANGUAGE sql STABLE
@@ -612,27 +549,7 @@ UPDATE profiles p SET max_mentee_capacity = m.max_mentees, current_mentee_count 
 INSERT INTO settings (key, shipped, value, description) VALUES
     ('signup.welcome_promo_tokens', true, '0', 'Promotional tokens every new user gets at signup (0: none)'),
     ('signup.welcome_promo_days', true, '30', 'Days until the welcome tokens expire');
-CREATE OR REPLACE FUNCTION _users_open_wallets() RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    welcome bigint := (setting('signup.welcome_promo_tokens') #>> '{}')::bigint;
-BEGIN
-    INSERT INTO ledger_accounts (owner_id, kind) SELECT n.id, 'wallet' FROM new_users n;
-    -- The welcome tokens a deployment gives (journey 1), once per user: the grant's id is the user's.
-    IF welcome > 0 THEN
-        PERFORM grant_promo(n.id, welcome,
-                            date_trunc('day', now()) + (setting('signup.welcome_promo_days') #>> '{}')::int * interval '1 day',
-                            _derived_id('00000000-0000-0000-0000-000000000000', 'welcome:' || n.id))
-           FROM new_users n;
-    END IF;
-    RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION _users_open_wallets() IS
-    'Internal: signup opens the user''s token wallet and grants the welcome promo tokens of the settings (journey 1)';
+-- _users_open_wallets, which grants them, is replaced once, near the end (with the signup event).
 
 -- Sessions for both marketplaces.  A 0.1 session awaiting an answer to a new
 -- time read 'rescheduled'; now the proposal alone waits (proposed_during) and
