@@ -7,4 +7,4 @@
 --------------------------------------------------------------------------------
 
 SELECT _enable_history_shipped('user_security_answers', ARRAY['answer_hash']);   -- the hash never enters history
-SELECT _enable_history_shipped('login_events');
+SELECT _enable_history_shipped('login_events', private => ARRAY['ip', 'user_agent']);   -- where people sign in from is not for analysts

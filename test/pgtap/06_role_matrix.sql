@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(119);
+SELECT plan(120);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -265,7 +265,7 @@ SELECT is(pg_temp.req('analyst', :grace, format($$SELECT mentor.accept_late_solu
           'analyst: accept_late_solution() is refused');
 SELECT is(pg_temp.req('app', NULL, format($$INSERT INTO mentor.login_events (user_id, event) VALUES (%s, 'login')$$, :mia)), '42501',
           'app: sign-in events are written through record_login() only');
-SELECT ok(pg_temp.val('app', NULL, format('SELECT mentor.record_login(%s)::text', :mia)) ~ '^\d+$', 'app: record_login() records one');
+SELECT ok(pg_temp.val('app', NULL, format($$SELECT mentor.record_login(%s, 'login', '198.51.100.4')::text$$, :mia)) ~ '^\d+$', 'app: record_login() records one');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.login_events'), '42501', 'analyst: sign-in events (addresses) are not readable');
 SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.import_rows('mentor.users', '[{"email": "imp@example.com"}]')$$), '42501',
           'app: import_rows() is for administrators');
@@ -329,6 +329,8 @@ SELECT is(pg_temp.val('analyst', NULL, $$SELECT count(*)::text FROM mentor.histo
           'analyst: history still shows that the users were created');
 SELECT is(pg_temp.val('analyst', NULL, format($$SELECT count(*)::text FROM mentor.row_history('mentor.users', '{"id": %s}') h WHERE h.new_row ? 'email'$$, :mia)), '0',
           'analyst: row_history() shows no email');
+SELECT is(pg_temp.val('analyst', NULL, $$SELECT format('%s/%s', count(*), count(*) FILTER (WHERE new_row ?| ARRAY['ip', 'user_agent'])) FROM mentor.history WHERE table_name = 'mentor.login_events' AND new_row->>'event' = 'login'$$), '2/0',
+          'analyst: history shows sign-ins, never where from');
 SELECT is(pg_temp.val('analyst', NULL, 'SELECT full_name FROM mentor.course_leaderboard LIMIT 1'), '42501',
           'analyst: the leaderboard''s names cannot be read');
 SELECT is(pg_temp.val('analyst', NULL, 'SELECT count(*)::text FROM mentor.course_leaderboard WHERE username IS NOT NULL'), '1',

@@ -1672,7 +1672,7 @@ REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON crosscheck_progress FROM mentor_app, 
 REVOKE EXECUTE ON FUNCTION accept_late_solution(bigint, bigint, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION accept_late_solution(bigint, bigint, text, text) TO mentor_app;
 
-SELECT _enable_history_shipped('login_events');
+SELECT _enable_history_shipped('login_events', private => ARRAY['ip', 'user_agent']);   -- where people sign in from is not for analysts
 
 -- Experience as people type it (seed 004: "5+", "10-15"), its first number kept as years_of_experience.
 ALTER TABLE profiles ADD COLUMN years_of_experience_text text
