@@ -1,0 +1,243 @@
+"""SQLAlchemy 1.4 + psycopg2 (Debian's python3-sqlalchemy, python3-psycopg2)
+against mentor, as a backend would use it: declarative models of the core
+tables, the ORM's own saves, the extension's functions through text(), and
+the SQLSTATE and detail of each refusal read from the driver's error.
+Connects as a login granted mentor_app only (libpq environment variables).
+Prints TAP."""
+import os
+import sys
+import uuid
+
+n = 0
+
+
+def ok(cond, what, diag=None):
+    global n
+    n += 1
+    print(("ok" if cond else "not ok") + f" {n} - {what}")
+    if not cond and diag is not None:
+        print(f"# {diag}")
+    return cond
+
+
+try:
+    import psycopg2  # noqa: F401
+    from sqlalchemy import (BigInteger, Boolean, Column, DateTime, FetchedValue, Integer, Text, create_engine, func,
+                            select, text)
+    from sqlalchemy.dialects.postgresql import TSTZRANGE
+    from sqlalchemy.exc import DBAPIError, IntegrityError
+    from sqlalchemy.orm import Session, declarative_base
+except ImportError as e:
+    ok(False, "SQLAlchemy and psycopg2 are installed (apt-get install python3-sqlalchemy python3-psycopg2)", e)
+    sys.exit(1)
+
+Base = declarative_base()
+M = {"schema": "mentor"}
+
+
+class User(Base):
+    __tablename__ = "users"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    email = Column(Text, nullable=False)
+    username = Column(Text)
+    full_name = Column(Text)
+    # Columns the database fills when the insert leaves them out are declared so, or the ORM sends NULL.
+    role = Column(Text, server_default=FetchedValue())
+    active = Column(Boolean, server_default=FetchedValue())
+
+
+class Profile(Base):
+    __tablename__ = "profiles"
+    __table_args__ = M
+    user_id = Column(BigInteger, primary_key=True)
+    headline = Column(Text)
+    years_of_experience_text = Column(Text)
+    years_of_experience = Column(Integer)
+
+
+class MentorProfile(Base):
+    __tablename__ = "mentor_profiles"
+    __table_args__ = M
+    user_id = Column(BigInteger, primary_key=True)
+    headline = Column(Text)
+    price_tokens = Column(BigInteger)
+    max_mentees = Column(Integer)
+    active_mentees = Column(Integer)
+    updated_at = Column(DateTime(timezone=True), onupdate=func.now())
+
+
+class MentorSession(Base):
+    __tablename__ = "sessions"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    mentor_id = Column(BigInteger)
+    mentee_id = Column(BigInteger)
+    during = Column(TSTZRANGE)
+    status = Column(Text)
+    title = Column(Text)
+    description = Column(Text)
+    updated_at = Column(DateTime(timezone=True), onupdate=func.now())
+
+
+class LedgerAccount(Base):
+    __tablename__ = "ledger_accounts"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    owner_id = Column(BigInteger)
+    kind = Column(Text)
+    posted = Column(BigInteger)
+
+
+class CourseTask(Base):
+    __tablename__ = "course_tasks"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    crosscheck_status = Column(Text)
+
+
+class Note(Base):
+    __tablename__ = "mentorship_notes"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    mentorship_id = Column(BigInteger)
+    author_id = Column(BigInteger)
+    body = Column(Text, nullable=False)
+    shared = Column(Boolean, server_default=FetchedValue())
+
+
+def sqlstate(exc):
+    orig = getattr(exc, "orig", None)
+    return getattr(orig, "pgcode", None)
+
+
+def detail(exc):
+    orig = getattr(exc, "orig", None)
+    return getattr(getattr(orig, "diag", None), "message_detail", None)
+
+
+def call(session, sql, **params):
+    return session.execute(text(sql), params).scalar()
+
+
+def refused(session, sql, **params):
+    """The error a statement raises, inside a savepoint so the transaction goes on."""
+    try:
+        with session.begin_nested():
+            session.execute(text(sql), params)
+    except DBAPIError as e:
+        return e
+    return None
+
+
+engine = create_engine("postgresql+psycopg2://", future=True)
+
+with Session(engine, future=True) as s, s.begin():
+    mentor = s.execute(select(User).where(User.username == "cl_mentor")).scalar_one()
+    ok(mentor.role == "mentor", "the models map: a user read through the ORM (citext email, enum role as text)")
+    # Sign a user up through the ORM: the id comes back, the extension creates the profile and wallet.
+    mia = User(email="Mia.Client@Example.com", username="mia_client", full_name="Mia Client", role="mentee")
+    s.add(mia)
+    s.flush()
+    ok(mia.id is not None, "an ORM insert signs a user up and reads the generated id back")
+    ok(s.get(Profile, mia.id) is not None, "the profile created at signup is there")
+    found = s.execute(select(User).where(User.email == "mia.client@example.com")).scalar_one_or_none()
+    ok(found is not None and found.id == mia.id, "the email matches in any case (citext, search_path public, mentor)")
+    wallet = s.execute(select(LedgerAccount).where(LedgerAccount.owner_id == mia.id,
+                                                   LedgerAccount.kind == "wallet")).scalar_one()
+    ok(wallet.posted == 0, "the ledger accounts map read-only: the new wallet holds 0")
+    mia_id, mentor_id, wallet_id = mia.id, mentor.id, wallet.id   # the objects expire with their session
+
+with Session(engine, future=True) as s, s.begin():
+    # The ORM's save of a changed profile and mentor profile (with an updated_at it sets itself).
+    p = s.get(Profile, mia_id)
+    p.headline = "Backend engineer"
+    p.years_of_experience_text = "5+"
+    mp = s.get(MentorProfile, mentor_id)
+    mp.headline = "Databases and careers"
+    s.flush()
+    s.refresh(p)
+    ok(p.years_of_experience == 5, "a profile saved through the ORM; the typed experience gives its number")
+    ok(s.get(MentorProfile, mentor_id).headline == "Databases and careers",
+       "a mentor profile saved through the ORM, updated_at included")
+    e = refused(s, "UPDATE mentor.mentor_profiles SET active_mentees = 7 WHERE user_id = :u", u=mentor_id)
+    ok(e is not None and sqlstate(e) == "42501", "a counter the extension keeps is refused with 42501",
+       e and str(e.orig))
+    e = refused(s, "UPDATE mentor.ledger_accounts SET posted = 1000 WHERE id = :a", a=wallet_id)
+    ok(e is not None and sqlstate(e) == "42501", "the ledger is read-only to the application (42501)")
+
+with Session(engine, future=True) as s, s.begin():
+    # Tokens: a purchase confirmed by the platform, a spend retried with the same id.
+    call(s, "SELECT mentor.set_actor(:u)", u=mia_id)
+    slot = call(s, "SELECT mentor.publish_slot(:m, tstzrange(date_trunc('hour', now()) + interval '2 days', "
+                   "date_trunc('hour', now()) + interval '2 days 1 hour'))", m=mentor_id)
+    e = refused(s, "SELECT mentor.book_session(:s, :u, :id)", s=slot, u=mia_id, id=str(uuid.uuid4()))
+    ok(e is not None and sqlstate(e) == "MN002" and "available" in str(e.orig),
+       "booking without tokens: the error's SQLSTATE is MN002 and its message names the balance", e and str(e.orig))
+
+# The platform (an administrator) credits the wallet; the application then books and spends.
+with Session(create_engine("postgresql+psycopg2://", future=True,
+                           connect_args={"user": os.environ["CLIENT_ADMIN_USER"],
+                                         "password": os.environ["CLIENT_ADMIN_PASSWORD"]}), future=True) as admin, \
+        admin.begin():
+    call(admin, "SELECT mentor.transfer(gen_random_uuid(), mentor.system_account('external'), mentor.wallet(:u), "
+                "100, 'purchase') IS NOT NULL", u=mia_id)
+
+with Session(engine, future=True) as s, s.begin():
+    call(s, "SELECT mentor.set_actor(:u)", u=mia_id)
+    booking = str(uuid.uuid4())
+    ok(call(s, "SELECT mentor.book_session(:s, :u, :id)", s=slot, u=mia_id, id=booking) == slot,
+       "book_session through text() returns the session")
+    ok(call(s, "SELECT mentor.book_session(:s, :u, :id)", s=slot, u=mia_id, id=booking) == slot,
+       "the same booking retried returns it again, paid once")
+    session_row = s.get(MentorSession, slot)
+    ok(session_row.status == "confirmed" and session_row.during.lower is not None,
+       "the session maps, its tstzrange as a Range with bounds")
+    session_row.title = "Indexing deep dive"
+    session_row.description = "B-tree and GIN"
+    s.flush()
+    ok(s.get(MentorSession, slot).title == "Indexing deep dive", "a session's title saved through the ORM")
+    e = refused(s, "UPDATE mentor.sessions SET status = 'completed' WHERE id = :s", s=slot)
+    ok(e is not None and sqlstate(e) == "42501", "its status is the functions' (42501 for an UPDATE)")
+    e = refused(s, "SELECT mentor.publish_slot(:m, tstzrange(date_trunc('hour', now()) + interval '2 days', "
+                   "date_trunc('hour', now()) + interval '2 days 1 hour'))", m=mentor_id)
+    ok(isinstance(e, IntegrityError) and sqlstate(e) == "23P01" and "overlaps" in (detail(e) or ""),
+       "a double booking is an IntegrityError with 23P01, its detail naming the session in the way", e and detail(e))
+    e = refused(s, "SELECT mentor.complete_session(:s)", s=slot)
+    ok(e is not None and sqlstate(e) == "MN006", "completing a session that has not started: MN006")
+    spend = str(uuid.uuid4())
+    first = call(s, "SELECT count(*) FROM mentor.spend_tokens(:u, 5, mentor.system_account('revenue'), :id)",
+                 u=mia_id, id=spend)
+    again = call(s, "SELECT count(*) FROM mentor.spend_tokens(:u, 5, mentor.system_account('revenue'), :id)",
+                 u=mia_id, id=spend)
+    left = call(s, "SELECT (mentor.balance(mentor.wallet(:u))).available", u=mia_id)
+    ok(first == again and left == 65, "a spend retried with its id moves the tokens once (100 - 30 held - 5 = 65)",
+       f"available {left}")
+
+with Session(engine, future=True) as s, s.begin():
+    # A lifecycle refusal, with the allowed next states in the detail.
+    call(s, "SELECT mentor.set_actor(:u)", u=mentor_id)
+    ms = call(s, "INSERT INTO mentor.mentorships (mentor_id, mentee_id) VALUES (:m, :u) RETURNING id",
+              m=mentor_id, u=mia_id)
+    e = refused(s, "SELECT mentor.complete_mentorship(:ms)", ms=ms)
+    ok(e is not None and sqlstate(e) == "MN001" and "may move" in (detail(e) or ""),
+       "completing a pending mentorship: MN001, the detail listing the allowed moves", e and detail(e))
+    ok(call(s, "SELECT mentor.activate_mentorship(:ms)", ms=ms) == ms, "the mentor activates it")
+    s.add(Note(mentorship_id=ms, author_id=mentor_id, body="private: Mia wants to lead", shared=False))
+    s.flush()
+    ok(s.execute(select(func.count()).select_from(Note).where(Note.mentorship_id == ms)).scalar() == 1,
+       "the author reads her private note through the ORM")
+
+with Session(engine, future=True) as s, s.begin():
+    call(s, "SELECT mentor.set_actor(:u)", u=mia_id)
+    ok(s.execute(select(func.count()).select_from(Note).where(Note.mentorship_id == ms)).scalar() == 0,
+       "the mentee does not see the mentor's private note (row-level security)")
+
+with Session(engine, future=True) as s, s.begin():
+    task = s.execute(select(CourseTask)).scalars().first()
+    pairs = call(s, "SELECT mentor.crosscheck_distribute(:t, seed => 1)", t=task.id)
+    s.refresh(task)
+    ok(pairs == 10 and task.crosscheck_status == "distributed",
+       "a cross-check distributed through text(): 5 solutions x 2 reviewers", f"{pairs} pairs, {task.crosscheck_status}")
+
+print(f"1..{n}")

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Real client programs against the extension (test/clients/), each connecting
+# as a login granted only mentor_app, with the search path the README
+# recommends, and printing TAP.  A client whose library is missing fails
+# with the package to install; it never passes silently.  Runs inside
+# pg_virtualenv; TAP.
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+db=mentor_clients
+dropdb --if-exists $db >/dev/null 2>&1; createdb $db
+q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d $db "$@"; }
+
+# The fixtures an application would find: a mentor with a profile and an open
+# slot, a mentee with a mentorship, a course with a cross-checked task whose
+# deadline has passed and five solutions.
+q >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION mentor CASCADE;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'client_app') THEN
+        CREATE ROLE client_app LOGIN PASSWORD 'client-app';
+    END IF;
+END $$;
+GRANT mentor_app TO client_app;
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'client_admin') THEN
+        CREATE ROLE client_admin LOGIN PASSWORD 'client-admin';
+    END IF;
+END $$;
+GRANT mentor_admin TO client_admin;
+ALTER ROLE client_admin SET search_path = public, mentor;
+ALTER ROLE client_app SET search_path = public, mentor;
+INSERT INTO mentor.users (email, username, full_name, role) VALUES
+    ('cl_mentor@example.com', 'cl_mentor', 'Client Mentor', 'mentor'),
+    ('cl_other@example.com', 'cl_other', 'Client Other', 'user');
+INSERT INTO mentor.mentor_profiles (user_id, headline, price_tokens, max_mentees)
+SELECT id, 'Databases', 30, 3 FROM mentor.users WHERE username = 'cl_mentor';
+INSERT INTO mentor.courses (name, alias, start_date, end_date) VALUES ('Client course', 'client-course', '2026-01-01', '2026-12-31');
+INSERT INTO mentor.tasks (name) VALUES ('Client task');
+INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker, pairs_count)
+SELECT c.id, t.id, now() - interval '2 days', now() - interval '1 day', 'crosscheck', 2 FROM mentor.courses c, mentor.tasks t;
+INSERT INTO mentor.users (email, username, full_name) SELECT format('cl_st%s@example.com', g), format('cl_st%s', g), 'Student' FROM generate_series(1, 5) g;
+INSERT INTO mentor.students (course_id, user_id) SELECT c.id, u.id FROM mentor.courses c, mentor.users u WHERE u.username LIKE 'cl_st%';
+INSERT INTO mentor.task_solutions (course_task_id, student_id, url, submitted_at)
+SELECT ct.id, s.id, 'https://example.com/' || s.id, now() - interval '36 hours' FROM mentor.course_tasks ct, mentor.students s;
+SQL
+
+n=0
+for client in test/clients/*.py; do
+    [ -e "$client" ] || continue
+    name=$(basename "$client" .py)
+    out=$(PGDATABASE=$db PGUSER=client_app PGPASSWORD=client-app CLIENT_ADMIN_USER=client_admin \
+          CLIENT_ADMIN_PASSWORD=client-admin /usr/bin/python3 "$client" 2>&1)
+    rc=$?
+    # Renumber the client's TAP into this script's sequence.
+    while IFS= read -r line; do
+        case "$line" in
+            "ok "*|"not ok "*)
+                n=$((n + 1))
+                status=${line%% [0-9]*}
+                echo "$status $n - $name: ${line#* - }";;
+            "#"*) echo "$line";;
+            "") ;;
+            *) echo "# $line";;
+        esac
+    done <<<"$out"
+    if [ $rc -ne 0 ] && ! grep -q "^not ok" <<<"$out"; then
+        n=$((n + 1)); echo "not ok $n - $name exited with $rc"
+    fi
+done
+echo "1..$n"
+dropdb $db
