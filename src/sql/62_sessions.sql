@@ -104,6 +104,23 @@ CREATE INDEX sessions_due_idx ON sessions (lower(during)) WHERE status IN ('conf
 COMMENT ON COLUMN sessions.meeting_link IS 'Where to meet: any URI a meeting tool uses (https:, msteams:, zoommtg:, ...); javascript:, data: and vbscript: are refused';
 CREATE TRIGGER sessions_touch_updated_at BEFORE UPDATE ON sessions
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+-- What the application may change in a session is its description (title, description,
+-- agenda, meeting link, mentorship); everything else moves through the functions below,
+-- which keep the money right.  A trigger rather than column grants, so that an ORM's
+-- save of the whole row, unchanged columns included, works.
+CREATE TRIGGER sessions_owned_columns
+    BEFORE UPDATE OF mentor_id, mentee_id, during, status, price_tokens, hold_id, hold_parts, refund_tokens,
+                     proposed_during, proposed_by, response_message, cancelled_by, cancel_reason, completed_at,
+                     reminded_at, created_at, review_reason, resolved_by ON sessions
+    FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('A session moves through mentor.book_session, complete_session, cancel_session, '
+                                         'the request, proposal, reschedule and review functions; the application '
+                                         'edits title, description, agenda, meeting_link and mentorship_id.',
+                                         'mentor_id', 'mentee_id', 'during', 'status', 'price_tokens', 'hold_id',
+                                         'hold_parts', 'refund_tokens', 'proposed_during', 'proposed_by',
+                                         'response_message', 'cancelled_by', 'cancel_reason', 'completed_at',
+                                         'reminded_at', 'created_at', 'review_reason', 'resolved_by');
+
 -- The lifecycle is the one setting session.flow names, read at each change of status.
 SELECT attach_lifecycle('sessions', 'status', 'setting:session.flow');
 

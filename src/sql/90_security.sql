@@ -149,8 +149,10 @@ GRANT SELECT (course_id, rank, student_id, user_id, username, total_score, cross
 -- completion, cancellation, rescheduling), which keep the money right; the
 -- application may edit a session's descriptive columns.  Settings are for
 -- administrators.
+-- The application updates a session as a whole (an ORM's save); its trigger
+-- sessions_owned_columns refuses a change to anything but the descriptive columns.
 REVOKE INSERT, UPDATE, DELETE ON sessions FROM mentor_app, mentor_admin;
-GRANT UPDATE (title, agenda, meeting_link, mentorship_id, updated_at, description) ON sessions TO mentor_app;
+GRANT UPDATE ON sessions TO mentor_app;
 REVOKE INSERT, UPDATE, DELETE ON settings FROM mentor_app;
 GRANT INSERT, UPDATE, DELETE ON settings TO mentor_admin;
 -- Counters and ratings of mentor_profiles are kept by triggers (SECURITY

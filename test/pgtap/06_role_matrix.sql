@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(120);
+SELECT plan(122);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -290,6 +290,11 @@ SELECT is(pg_temp.req('app', :grace, format('SELECT mentor.resolve_review(%s, 10
           'app: a participant cannot resolve a review (staff only)');
 SELECT is(pg_temp.req('app', :grace, format($$UPDATE mentor.sessions SET status = 'confirmed' WHERE id = %s$$, :proposal)), '42501',
           'app: confirming a session by UPDATE is refused');
+SELECT is(pg_temp.req('app', :grace, format($$UPDATE mentor.sessions SET price_tokens = 0 WHERE id = %s$$, :proposal)), '42501',
+          'app: changing a session''s price by UPDATE is refused');
+SELECT is(pg_temp.req('app', :grace, format($$UPDATE mentor.sessions s SET (mentor_id, mentee_id, during, status, price_tokens, hold_id, title, description, updated_at)
+                                              = (s.mentor_id, s.mentee_id, s.during, s.status, s.price_tokens, s.hold_id, 'Agenda review', 'ORM save', now()) WHERE id = %s$$, :proposal)),
+          'UPDATE 1', 'app: an ORM-style save of a session''s every column, the kept ones unchanged, works');
 SELECT is(pg_temp.req('app', NULL, $$INSERT INTO mentor.settings (key, value) VALUES ('session.flow', '"slot"')$$), '42501',
           'app: choosing the sessions flow is for administrators');
 

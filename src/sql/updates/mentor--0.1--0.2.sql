@@ -1781,3 +1781,23 @@ COMMENT ON FUNCTION visible_profile(bigint, bigint) IS
 CREATE TRIGGER settings_cache_invalidate
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON settings
     FOR EACH STATEMENT EXECUTE FUNCTION _table_cache_changed();
+
+-- What the application may change in a session is its description (title, description,
+-- agenda, meeting link, mentorship); everything else moves through the functions below,
+-- which keep the money right.  A trigger rather than column grants, so that an ORM's
+-- save of the whole row, unchanged columns included, works.
+CREATE TRIGGER sessions_owned_columns
+    BEFORE UPDATE OF mentor_id, mentee_id, during, status, price_tokens, hold_id, hold_parts, refund_tokens,
+                     proposed_during, proposed_by, response_message, cancelled_by, cancel_reason, completed_at,
+                     reminded_at, created_at, review_reason, resolved_by ON sessions
+    FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('A session moves through mentor.book_session, complete_session, cancel_session, '
+                                         'the request, proposal, reschedule and review functions; the application '
+                                         'edits title, description, agenda, meeting_link and mentorship_id.',
+                                         'mentor_id', 'mentee_id', 'during', 'status', 'price_tokens', 'hold_id',
+                                         'hold_parts', 'refund_tokens', 'proposed_during', 'proposed_by',
+                                         'response_message', 'cancelled_by', 'cancel_reason', 'completed_at',
+                                         'reminded_at', 'created_at', 'review_reason', 'resolved_by');
+
+REVOKE UPDATE (title, agenda, meeting_link, mentorship_id, updated_at, description) ON sessions FROM mentor_app;
+GRANT UPDATE ON sessions TO mentor_app;
