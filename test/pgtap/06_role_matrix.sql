@@ -290,7 +290,7 @@ SELECT is(pg_temp.req('app', :grace, format('SELECT mentor.resolve_review(%s, 10
           'app: a participant cannot resolve a review (staff only)');
 SELECT is(pg_temp.req('app', :grace, format($$UPDATE mentor.sessions SET status = 'confirmed' WHERE id = %s$$, :proposal)), '42501',
           'app: confirming a session by UPDATE is refused');
-SELECT is(pg_temp.req('app', :grace, format($$UPDATE mentor.sessions SET price_tokens = 0 WHERE id = %s$$, :proposal)), '42501',
+SELECT is(pg_temp.req('app', :grace, format($$UPDATE mentor.sessions SET price_tokens = 99 WHERE id = %s$$, :proposal)), '42501',
           'app: changing a session''s price by UPDATE is refused');
 SELECT is(pg_temp.req('app', :grace, format($$UPDATE mentor.sessions s SET (mentor_id, mentee_id, during, status, price_tokens, hold_id, title, description, updated_at)
                                               = (s.mentor_id, s.mentee_id, s.during, s.status, s.price_tokens, s.hold_id, 'Agenda review', 'ORM save', now()) WHERE id = %s$$, :proposal)),
