@@ -7,7 +7,7 @@ set -euo pipefail
 PGVER="${PGVER:-15}"
 PACKAGES=(gcc make "postgresql-$PGVER" "postgresql-server-dev-$PGVER" postgresql-contrib
           "postgresql-$PGVER-pgtap" libtap-parser-sourcehandler-pgtap-perl
-          python3-sqlalchemy python3-psycopg2)   # test/clients: the ORM clients of make test
+          python3-sqlalchemy python3-psycopg2 python3-django)   # test/clients: the ORM clients of make test
 
 command -v dpkg-query >/dev/null 2>&1 || { echo "deps: not a Debian system; install PostgreSQL $PGVER with server headers, contrib and pgTAP yourself." >&2; exit 0; }
 
