@@ -26,12 +26,16 @@ CREATE TABLE lifecycle_transition_defs (
     from_state  text     NOT NULL,
     to_state    text     NOT NULL,
     shipped     boolean  NOT NULL DEFAULT false,
+    note        text,    -- added in 0.2
     PRIMARY KEY (lifecycle, shipped, from_state, to_state),
     FOREIGN KEY (lifecycle, shipped, from_state) REFERENCES lifecycle_state_defs ON DELETE CASCADE,
     FOREIGN KEY (lifecycle, shipped, to_state) REFERENCES lifecycle_state_defs ON DELETE CASCADE
 );
 COMMENT ON TABLE lifecycle_transition_defs IS
     'Storage of lifecycle transitions; read mentor.lifecycle_transitions, write through mentor.define_lifecycle()';
+-- A column outside the two foreign keys also keeps ORMs that reflect the schema (SQLAlchemy's
+-- automap) from taking the table for a many-to-many link of states to themselves, which fails.
+COMMENT ON COLUMN lifecycle_transition_defs.note IS 'A note of this database on the transition (why it exists); free text';
 
 SELECT pg_catalog.pg_extension_config_dump('lifecycle_state_defs', 'WHERE NOT shipped');
 SELECT pg_catalog.pg_extension_config_dump('lifecycle_transition_defs', 'WHERE NOT shipped');

@@ -240,4 +240,25 @@ with Session(engine, future=True) as s, s.begin():
     ok(pairs == 10 and task.crosscheck_status == "distributed",
        "a cross-check distributed through text(): 5 solutions x 2 reviewers", f"{pairs} pairs, {task.crosscheck_status}")
 
+# Schema tooling: automap reflects the schema and configures every mapper.
+import warnings  # noqa: E402
+
+from sqlalchemy.ext.automap import automap_base  # noqa: E402
+from sqlalchemy.orm import configure_mappers  # noqa: E402
+
+Auto = automap_base()
+try:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Auto.prepare(autoload_with=engine, schema="mentor")
+        configure_mappers()
+    unknown = sorted({str(w.message).split("'")[1] for w in caught if "Did not recognize type" in str(w.message)})
+    ok(len(Auto.classes.keys()) >= 40, f"automap maps the schema ({len(Auto.classes.keys())} classes) and configures its mappers")
+    ok(set(unknown) <= {"citext", "availability", "mentor.availability", "xid8"},
+       "the only types automap does not know are citext, availability and xid8 (reflected as NullType)", unknown)
+    with Session(engine, future=True) as s:
+        ok(s.query(Auto.classes.users).count() >= 1, "an automapped class queries")
+except Exception as e:  # noqa: BLE001
+    ok(False, "automap maps the schema and configures its mappers", repr(e))
+
 print(f"1..{n}")

@@ -1801,3 +1801,8 @@ CREATE TRIGGER sessions_owned_columns
 
 REVOKE UPDATE (title, agenda, meeting_link, mentorship_id, updated_at, description) ON sessions FROM mentor_app;
 GRANT UPDATE ON sessions TO mentor_app;
+
+-- A note column on lifecycle transitions, which also keeps SQLAlchemy's automap from taking the
+-- table for a many-to-many link of states to themselves.
+ALTER TABLE lifecycle_transition_defs ADD COLUMN note text;
+COMMENT ON COLUMN lifecycle_transition_defs.note IS 'A note of this database on the transition (why it exists); free text';
