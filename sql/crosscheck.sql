@@ -245,3 +245,6 @@ UPDATE mentor.course_tasks SET crosscheck_end_at = student_end_at WHERE id = :ct
 SELECT pg_temp.try(format('SELECT mentor.crosscheck_submit_review(%s, %s, %s, 50)', :ct, :chk, :sol)) ~ '^MN008' AS late_review_refused;
 SELECT course_task_id = :ct AS main_task, crosscheck_status, solutions, assigned_reviews, submitted_reviews, late_solutions
   FROM mentor.crosscheck_progress WHERE course_task_id IN (:ct, :hand) ORDER BY 1 DESC;
+-- The same as a result: what the distributions made.
+SELECT * FROM mentor.crosscheck_report(:ct);
+SELECT count(*) AS unknown_task FROM mentor.crosscheck_report(-1);

@@ -529,6 +529,33 @@ SELECT ct.id AS course_task_id, ct.course_id, t.name AS task, ct.crosscheck_stat
  WHERE ct.checker = 'crosscheck';
 COMMENT ON VIEW crosscheck_progress IS 'Per cross-check task: status, solutions, reviews assigned and submitted, late solutions';
 
+-- What a distribution made, as a result rather than the NOTICEs it raises (most clients drop those).
+CREATE FUNCTION crosscheck_report(course_task_id bigint)
+    RETURNS TABLE (solutions integer, late_solutions integer, pairs integer, mutual_pairs integer,
+                   min_reviewers integer, max_reviewers integer)
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT (SELECT count(*) FROM task_solutions s WHERE s.course_task_id = ct.id)::integer,
+       (SELECT count(*) FROM task_solutions s WHERE s.course_task_id = ct.id AND s.late)::integer,
+       (SELECT count(*) FROM task_solution_checkers c WHERE c.course_task_id = ct.id)::integer,
+       (SELECT count(*) / 2 FROM task_solution_checkers a JOIN task_solution_checkers b
+            ON b.course_task_id = a.course_task_id AND b.checker_id = a.student_id AND b.student_id = a.checker_id
+         WHERE a.course_task_id = ct.id)::integer,
+       r.lo, r.hi
+  FROM course_tasks ct
+  LEFT JOIN LATERAL (SELECT min(k)::integer AS lo, max(k)::integer AS hi
+                       FROM (SELECT count(c.id) AS k FROM task_solutions s
+                               LEFT JOIN task_solution_checkers c ON c.task_solution_id = s.id
+                              WHERE s.course_task_id = ct.id GROUP BY s.id) x) r ON true
+ WHERE ct.id = crosscheck_report.course_task_id
+$$;
+COMMENT ON FUNCTION crosscheck_report(bigint) IS
+    'What the distribution of a cross-check task made, as one row: solutions, late ones (accepted by staff), pairs, '
+    'mutual pairs, and the fewest and most reviewers a solution has; no row for an unknown task. Counts only: who '
+    'reviews whom stays private';
+
 SELECT _enable_history_shipped('task_solutions');
 -- Who reviewed whom, and what they wrote, is for administrators: reviews may be anonymous.
 SELECT _enable_history_shipped('task_solution_checkers', private => ARRAY['checker_id']);

@@ -128,6 +128,7 @@ BEGIN
         'crosscheck_submit_review(bigint, bigint, bigint, integer, jsonb, text, boolean)',
         'crosscheck_complete(bigint, text)', 'crosscheck_reviewer_flags(bigint, integer)',
         'crosscheck_add_message(bigint, text)', 'accept_late_solution(bigint, bigint, text, text)',
+        'crosscheck_report(bigint)',
         'recalculate_scores(bigint)', 'issue_certificates(bigint)', 'distribute_teams(bigint, bigint)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);

@@ -64,6 +64,7 @@ class MentorProfile(Base):
     price_tokens = Column(BigInteger)
     max_mentees = Column(Integer)
     active_mentees = Column(Integer)
+    availability = Column(Text)     # the availability type, read and written as its text form
     updated_at = Column(DateTime(timezone=True), onupdate=func.now())
 
 
@@ -160,6 +161,14 @@ with Session(engine, future=True) as s, s.begin():
     ok(p.years_of_experience == 5, "a profile saved through the ORM; the typed experience gives its number")
     ok(s.get(MentorProfile, mentor_id).headline == "Databases and careers",
        "a mentor profile saved through the ORM, updated_at included")
+    mp.availability = "Mon-Fri 09:00-17:00 @ Europe/Berlin"
+    s.flush()
+    s.refresh(mp)
+    ok(mp.availability is not None and "09:00-17:00" in mp.availability and "Europe/Berlin" in mp.availability,
+       "availability written and read back as text by a driver that does not know the type", mp.availability)
+    e = refused(s, "UPDATE mentor.mentor_profiles SET availability = :a WHERE user_id = :u", a="Mon 25:00-26:00", u=mentor_id)
+    ok(e is not None and sqlstate(e) is not None and sqlstate(e).startswith("22"),
+       "a bad availability text is refused with a 22xxx SQLSTATE", e and str(e.orig))
     e = refused(s, "UPDATE mentor.mentor_profiles SET active_mentees = 7 WHERE user_id = :u", u=mentor_id)
     ok(e is not None and sqlstate(e) == "42501", "a counter the extension keeps is refused with 42501",
        e and str(e.orig))
@@ -239,6 +248,9 @@ with Session(engine, future=True) as s, s.begin():
     s.refresh(task)
     ok(pairs == 10 and task.crosscheck_status == "distributed",
        "a cross-check distributed through text(): 5 solutions x 2 reviewers", f"{pairs} pairs, {task.crosscheck_status}")
+    report = s.execute(text("SELECT * FROM mentor.crosscheck_report(:t)"), {"t": task.id}).mappings().one()
+    ok(report["pairs"] == 10 and report["min_reviewers"] == 2 and report["max_reviewers"] == 2,
+       "what the distribution made comes back as a row (crosscheck_report), not only as NOTICEs", dict(report))
 
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402

@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(122);
+SELECT plan(123);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -263,6 +263,8 @@ SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.accept_late_solution(%
           'app: a student cannot accept her own late solution');
 SELECT is(pg_temp.req('analyst', :grace, format($$SELECT mentor.accept_late_solution(%s, %s, 'https://example.com/mia2')$$, :ctask, :mia_student)), '42501',
           'analyst: accept_late_solution() is refused');
+SELECT is(pg_temp.val('app', NULL, format('SELECT solutions::text FROM mentor.crosscheck_report(%s)', :ctask)), '1',
+          'app: crosscheck_report() gives the counts of a distribution');
 SELECT is(pg_temp.req('app', NULL, format($$INSERT INTO mentor.login_events (user_id, event) VALUES (%s, 'login')$$, :mia)), '42501',
           'app: sign-in events are written through record_login() only');
 SELECT ok(pg_temp.val('app', NULL, format($$SELECT mentor.record_login(%s, 'login', '198.51.100.4')::text$$, :mia)) ~ '^\d+$', 'app: record_login() records one');
