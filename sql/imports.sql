@@ -52,6 +52,7 @@ SELECT pg_temp.try($$INSERT INTO mentor.sessions (mentor_id, during, status) VAL
 -- 4. Bad input changes nothing; constraints, foreign keys and exclusions still hold.
 SELECT pg_temp.try($$SELECT mentor.import_rows('mentor.users', '[{"id": 900010, "email": "x@example.com", "nickname": "x"}]')$$) AS unknown_column;
 SELECT pg_temp.try($$SELECT mentor.import_rows('mentor.ledger_transfers', '[{"amount": 5}]')$$) AS ledger_refused;
+SELECT pg_temp.try($$SELECT mentor.import_rows('mentor.token_purchases', '[{"amount": 5}]')$$) ~ '^22023' AS purchases_refused;
 SELECT pg_temp.try($$SELECT mentor.import_rows('mentor.users', '{"id": 1}')$$) AS not_an_array;
 SELECT pg_temp.try($$SELECT mentor.import_rows('mentor.sessions', '[{"mentor_id": 900001, "mentee_id": 424242, "status": "completed",
     "during": "[2023-08-01 10:00+00,2023-08-01 11:00+00)"}]')$$) AS foreign_key;

@@ -30,10 +30,10 @@ DECLARE
     n        bigint;
 BEGIN
     IF tbl IS NULL OR NOT EXISTS (SELECT 1 FROM pg_class c WHERE c.oid = tbl AND c.relnamespace = '@extschema@'::regnamespace AND c.relkind = 'r')
-       OR tbl::text ~ '(^|\.)(ledger_|history_|lifecycle_|settings$)' THEN
+       OR tbl::text ~ '(^|\.)(ledger_|history_|lifecycle_|token_|withdrawals$|settings$)' THEN
         RAISE EXCEPTION 'rows cannot be imported into %', coalesce(tbl::text, 'NULL') USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = 'Imports go into the extension''s own data tables; tokens move only through the ledger''s functions, '
-                     'history and lifecycles keep themselves.';
+            DETAIL = 'Imports go into the extension''s own data tables; tokens (ledger, purchases, allotments, '
+                     'withdrawals) move only through the ledger''s functions, history and lifecycles keep themselves.';
     END IF;
     IF rows IS NULL OR jsonb_typeof(rows) <> 'array' OR EXISTS (SELECT 1 FROM jsonb_array_elements(rows) r WHERE jsonb_typeof(r) <> 'object') THEN
         RAISE EXCEPTION 'rows must be a JSON array of objects, one per row' USING ERRCODE = 'invalid_parameter_value',
