@@ -215,6 +215,7 @@ DECLARE
     authors  bigint[];
     late     boolean[];
     created  integer;
+    accepted_late integer;    -- solutions staff accepted after the window, still without reviewers
 BEGIN
     IF k IS NULL OR k < 1 OR k > 100 THEN
         RAISE EXCEPTION 'reviewers must be between 1 and 100, got %', coalesce(k::text, 'NULL')
@@ -241,10 +242,10 @@ BEGIN
      WHERE s.course_task_id = ct.id AND NOT st.is_expelled;
 
     -- Late solutions (accepted by staff after the window) are distributed like the others, and said so.
-    SELECT count(*) INTO created FROM task_solutions s
+    SELECT count(*) INTO accepted_late FROM task_solutions s
      WHERE s.id = ANY (sols) AND s.late AND NOT EXISTS (SELECT 1 FROM task_solution_checkers c WHERE c.task_solution_id = s.id);
-    IF created > 0 THEN
-        RAISE NOTICE 'course task %: % late solution(s), accepted by staff, get reviewers', ct.id, created;
+    IF accepted_late > 0 THEN
+        RAISE NOTICE 'course task %: % late solution(s), accepted by staff, get reviewers', ct.id, accepted_late;
     END IF;
     IF ct.crosscheck_status = 'initial' THEN
         INSERT INTO task_solution_checkers (course_task_id, task_solution_id, student_id, checker_id)
