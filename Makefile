@@ -11,6 +11,7 @@ OBJS = \
 	src/actor.o \
 	src/import.o \
 	src/guards.o \
+	src/range_bounds.o \
 	src/util.o \
 	src/domains.o \
 	src/timestamps.o \

@@ -34,8 +34,9 @@ SELECT mentor.import_rows('mentor.sessions', $$[
     {"id": 800001, "mentor_id": 900001, "mentee_id": 900002, "mentorship_id": 700001, "status": "completed",
      "during": "[2023-05-02 15:00:00+00,2023-05-02 16:00:00+00)", "title": "Kick-off", "completed_at": "2023-05-02T16:00:00Z"},
     {"id": 800002, "mentor_id": 900001, "mentee_id": 900002, "mentorship_id": 700001, "status": "cancelled",
-     "during": "[2023-06-02 15:00:00+00,2023-06-02 16:00:00+00)", "cancel_reason": "holiday"}]$$) AS sessions;
-SELECT m.status, m.started_at, m.ended_at, s.id, s.status AS session_status, lower(s.during) AS started
+     "starts_at": "2023-06-02T15:00:00Z", "ends_at": "2023-06-02T16:00:00Z", "cancel_reason": "holiday"}]$$) AS sessions;
+-- (the second one as a platform exports it, with a start and an end: they make its range)
+SELECT m.status, m.started_at, m.ended_at, s.id, s.status AS session_status, s.during
   FROM mentor.mentorships m JOIN mentor.sessions s ON s.mentorship_id = m.id WHERE m.id = 700001 ORDER BY s.id;
 SELECT active_mentees FROM mentor.mentor_profiles WHERE user_id = 900001;
 -- history records the import, naming it as the application that wrote the rows

@@ -97,6 +97,13 @@ COMMENT ON FUNCTION _keep_owned_columns() IS
     'extension; any other role that gives them a value other than the default (INSERT) or the old one (UPDATE) '
     'gets 42501';
 
+CREATE FUNCTION _range_bounds() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'mn_range_bounds' LANGUAGE C;
+COMMENT ON FUNCTION _range_bounds() IS
+    'BEFORE INSERT OR UPDATE FOR EACH ROW trigger (arguments: triples of a range column and its lower and upper '
+    'bound columns): the bound columns follow the range; bounds written alone set the range [lower, upper); both '
+    'written and disagreeing is 22023';
+
 -- Platform settings: every module ships its defaults into it (sessions, matching, ...).
 CREATE TABLE settings (
     key         text NOT NULL CONSTRAINT settings_key_format CHECK (key ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$'),

@@ -83,7 +83,11 @@ CREATE TABLE sessions (
     -- added in 0.2 (after the columns of 0.1, as ALTER TABLE puts them)
     description      text,
     review_reason    text,
-    resolved_by      bigint REFERENCES users ON DELETE SET NULL
+    resolved_by      bigint REFERENCES users ON DELETE SET NULL,
+    starts_at          timestamptz,
+    ends_at            timestamptz,
+    proposed_starts_at timestamptz,
+    proposed_ends_at   timestamptz
 );
 COMMENT ON TABLE sessions IS
     'Mentoring sessions and open slots; neither the mentor nor the mentee is ever in two live sessions that overlap';
@@ -98,12 +102,22 @@ COMMENT ON COLUMN sessions.proposed_during IS 'A new time proposed by proposed_b
 COMMENT ON COLUMN sessions.review_reason IS 'Why the session went under review (slot flow)';
 COMMENT ON COLUMN sessions.resolved_by IS 'The staff member who resolved the review';
 COMMENT ON COLUMN sessions.reminded_at IS 'When the reminder was sent (mentor.mark_reminded)';
+COMMENT ON COLUMN sessions.starts_at IS 'The start of during, for clients that map timestamps but not ranges (trigger sessions_bounds)';
+COMMENT ON COLUMN sessions.ends_at IS 'The end of during, for clients that map timestamps but not ranges (trigger sessions_bounds)';
+COMMENT ON COLUMN sessions.proposed_starts_at IS 'The start of proposed_during (trigger sessions_bounds)';
+COMMENT ON COLUMN sessions.proposed_ends_at IS 'The end of proposed_during (trigger sessions_bounds)';
 COMMENT ON COLUMN sessions.description IS 'What the session is about (seed 004), beside its title and agenda';
 CREATE INDEX sessions_mentee_idx ON sessions (mentee_id) WHERE mentee_id IS NOT NULL;
 CREATE INDEX sessions_due_idx ON sessions (lower(during)) WHERE status IN ('confirmed', 'rescheduled') AND reminded_at IS NULL;
 COMMENT ON COLUMN sessions.meeting_link IS 'Where to meet: any URI a meeting tool uses (https:, msteams:, zoommtg:, ...); javascript:, data: and vbscript: are refused';
 CREATE TRIGGER sessions_touch_updated_at BEFORE UPDATE ON sessions
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+-- starts_at/ends_at follow during (and during follows them when only they are
+-- written, as when rows are imported with a start and an end).  Named to run
+-- before sessions_owned_columns, which then judges the range they made.
+CREATE TRIGGER sessions_bounds BEFORE INSERT OR UPDATE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION _range_bounds('during', 'starts_at', 'ends_at',
+                                                'proposed_during', 'proposed_starts_at', 'proposed_ends_at');
 -- What the application may change in a session is its description (title, description,
 -- agenda, meeting link, mentorship); everything else moves through the functions below,
 -- which keep the money right.  A trigger rather than column grants, so that an ORM's
@@ -111,7 +125,8 @@ CREATE TRIGGER sessions_touch_updated_at BEFORE UPDATE ON sessions
 CREATE TRIGGER sessions_owned_columns
     BEFORE UPDATE OF mentor_id, mentee_id, during, status, price_tokens, hold_id, hold_parts, refund_tokens,
                      proposed_during, proposed_by, response_message, cancelled_by, cancel_reason, completed_at,
-                     reminded_at, created_at, review_reason, resolved_by ON sessions
+                     reminded_at, created_at, review_reason, resolved_by, starts_at, ends_at, proposed_starts_at,
+                     proposed_ends_at ON sessions
     FOR EACH ROW
     EXECUTE FUNCTION _keep_owned_columns('A session moves through mentor.book_session, complete_session, cancel_session, '
                                          'the request, proposal, reschedule and review functions; the application '
@@ -119,7 +134,8 @@ CREATE TRIGGER sessions_owned_columns
                                          'mentor_id', 'mentee_id', 'during', 'status', 'price_tokens', 'hold_id',
                                          'hold_parts', 'refund_tokens', 'proposed_during', 'proposed_by',
                                          'response_message', 'cancelled_by', 'cancel_reason', 'completed_at',
-                                         'reminded_at', 'created_at', 'review_reason', 'resolved_by');
+                                         'reminded_at', 'created_at', 'review_reason', 'resolved_by', 'starts_at',
+                                         'ends_at', 'proposed_starts_at', 'proposed_ends_at');
 
 -- The lifecycle is the one setting session.flow names, read at each change of status.
 SELECT attach_lifecycle('sessions', 'status', 'setting:session.flow');

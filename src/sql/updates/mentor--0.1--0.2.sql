@@ -1783,23 +1783,6 @@ CREATE TRIGGER settings_cache_invalidate
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON settings
     FOR EACH STATEMENT EXECUTE FUNCTION _table_cache_changed();
 
--- What the application may change in a session is its description (title, description,
--- agenda, meeting link, mentorship); everything else moves through the functions below,
--- which keep the money right.  A trigger rather than column grants, so that an ORM's
--- save of the whole row, unchanged columns included, works.
-CREATE TRIGGER sessions_owned_columns
-    BEFORE UPDATE OF mentor_id, mentee_id, during, status, price_tokens, hold_id, hold_parts, refund_tokens,
-                     proposed_during, proposed_by, response_message, cancelled_by, cancel_reason, completed_at,
-                     reminded_at, created_at, review_reason, resolved_by ON sessions
-    FOR EACH ROW
-    EXECUTE FUNCTION _keep_owned_columns('A session moves through mentor.book_session, complete_session, cancel_session, '
-                                         'the request, proposal, reschedule and review functions; the application '
-                                         'edits title, description, agenda, meeting_link and mentorship_id.',
-                                         'mentor_id', 'mentee_id', 'during', 'status', 'price_tokens', 'hold_id',
-                                         'hold_parts', 'refund_tokens', 'proposed_during', 'proposed_by',
-                                         'response_message', 'cancelled_by', 'cancel_reason', 'completed_at',
-                                         'reminded_at', 'created_at', 'review_reason', 'resolved_by');
-
 REVOKE UPDATE (title, agenda, meeting_link, mentorship_id, updated_at, description) ON sessions FROM mentor_app;
 GRANT UPDATE ON sessions TO mentor_app;
 
@@ -1836,3 +1819,50 @@ COMMENT ON FUNCTION crosscheck_report(bigint) IS
     'reviews whom stays private';
 REVOKE EXECUTE ON FUNCTION crosscheck_report(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION crosscheck_report(bigint) TO mentor_app;
+
+-- Plain start and end columns beside the sessions' ranges, for clients that
+-- map timestamps but not tstzrange.  Added as generated columns so that
+-- existing rows get their values without firing any trigger (history records
+-- nothing), then made plain: the trigger sessions_bounds keeps them from now on.
+CREATE FUNCTION _range_bounds() RETURNS trigger
+    AS 'MODULE_PATHNAME', 'mn_range_bounds' LANGUAGE C;
+COMMENT ON FUNCTION _range_bounds() IS
+    'BEFORE INSERT OR UPDATE FOR EACH ROW trigger (arguments: triples of a range column and its lower and upper '
+    'bound columns): the bound columns follow the range; bounds written alone set the range [lower, upper); both '
+    'written and disagreeing is 22023';
+
+ALTER TABLE sessions
+    ADD COLUMN starts_at timestamptz GENERATED ALWAYS AS (lower(during)) STORED,
+    ADD COLUMN ends_at timestamptz GENERATED ALWAYS AS (upper(during)) STORED,
+    ADD COLUMN proposed_starts_at timestamptz GENERATED ALWAYS AS (lower(proposed_during)) STORED,
+    ADD COLUMN proposed_ends_at timestamptz GENERATED ALWAYS AS (upper(proposed_during)) STORED;
+ALTER TABLE sessions ALTER COLUMN starts_at DROP EXPRESSION, ALTER COLUMN ends_at DROP EXPRESSION,
+    ALTER COLUMN proposed_starts_at DROP EXPRESSION, ALTER COLUMN proposed_ends_at DROP EXPRESSION;
+COMMENT ON COLUMN sessions.starts_at IS 'The start of during, for clients that map timestamps but not ranges (trigger sessions_bounds)';
+COMMENT ON COLUMN sessions.ends_at IS 'The end of during, for clients that map timestamps but not ranges (trigger sessions_bounds)';
+COMMENT ON COLUMN sessions.proposed_starts_at IS 'The start of proposed_during (trigger sessions_bounds)';
+COMMENT ON COLUMN sessions.proposed_ends_at IS 'The end of proposed_during (trigger sessions_bounds)';
+-- starts_at/ends_at follow during (and during follows them when only they are
+-- written, as when rows are imported with a start and an end).  Named to run
+-- before sessions_owned_columns, which then judges the range they made.
+CREATE TRIGGER sessions_bounds BEFORE INSERT OR UPDATE ON sessions
+    FOR EACH ROW EXECUTE FUNCTION _range_bounds('during', 'starts_at', 'ends_at',
+                                                'proposed_during', 'proposed_starts_at', 'proposed_ends_at');
+-- What the application may change in a session is its description (title, description,
+-- agenda, meeting link, mentorship); everything else moves through the functions below,
+-- which keep the money right.  A trigger rather than column grants, so that an ORM's
+-- save of the whole row, unchanged columns included, works.
+CREATE TRIGGER sessions_owned_columns
+    BEFORE UPDATE OF mentor_id, mentee_id, during, status, price_tokens, hold_id, hold_parts, refund_tokens,
+                     proposed_during, proposed_by, response_message, cancelled_by, cancel_reason, completed_at,
+                     reminded_at, created_at, review_reason, resolved_by, starts_at, ends_at, proposed_starts_at,
+                     proposed_ends_at ON sessions
+    FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('A session moves through mentor.book_session, complete_session, cancel_session, '
+                                         'the request, proposal, reschedule and review functions; the application '
+                                         'edits title, description, agenda, meeting_link and mentorship_id.',
+                                         'mentor_id', 'mentee_id', 'during', 'status', 'price_tokens', 'hold_id',
+                                         'hold_parts', 'refund_tokens', 'proposed_during', 'proposed_by',
+                                         'response_message', 'cancelled_by', 'cancel_reason', 'completed_at',
+                                         'reminded_at', 'created_at', 'review_reason', 'resolved_by', 'starts_at',
+                                         'ends_at', 'proposed_starts_at', 'proposed_ends_at');
