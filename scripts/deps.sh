@@ -7,7 +7,8 @@ set -euo pipefail
 PGVER="${PGVER:-15}"
 PACKAGES=(gcc make "postgresql-$PGVER" "postgresql-server-dev-$PGVER" postgresql-contrib
           "postgresql-$PGVER-pgtap" libtap-parser-sourcehandler-pgtap-perl
-          python3-sqlalchemy python3-psycopg2 python3-django)   # test/clients: the ORM clients of make test
+          python3-sqlalchemy python3-psycopg2 python3-django    # test/clients: the ORM clients of make test
+          nodejs)                                               # test/clients/js: TypeORM and Drizzle, from npm
 
 command -v dpkg-query >/dev/null 2>&1 || { echo "deps: not a Debian system; install PostgreSQL $PGVER with server headers, contrib and pgTAP yourself." >&2; exit 0; }
 
@@ -15,7 +16,9 @@ missing=()
 for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Debian's nodejs comes without npm (a package of its own); other builds of nodejs bring it.
+command -v npm >/dev/null 2>&1 || [[ " ${missing[*]} " == *" nodejs "* ]] || missing+=(npm)
+if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 
 echo "deps: installing ${missing[*]}"
 if [ "$(id -u)" -eq 0 ]; then
@@ -29,4 +32,5 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${SUDO[@]}" apt-get update -qq
 "${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+command -v npm >/dev/null 2>&1 || "${SUDO[@]}" apt-get install -y -qq --no-install-recommends npm >/dev/null
 echo "deps: done"

@@ -45,12 +45,34 @@ INSERT INTO mentor.task_solutions (course_task_id, student_id, url, submitted_at
 SELECT ct.id, s.id, 'https://example.com/' || s.id, now() - interval '36 hours' FROM mentor.course_tasks ct, mentor.students s;
 SQL
 
+# The JS clients' packages, pinned by package-lock.json, from the npm registry
+# (installed again only when the lockfile changed).  Without node or the
+# registry each JS client fails, saying which.
+js=test/clients/js
+js_ready=""
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    js_ready="node and npm are installed (apt-get install nodejs npm)"
+elif ! cmp -s "$js/package-lock.json" "$js/node_modules/.mentor-lockfile" 2>/dev/null; then
+    if npm_out=$(cd "$js" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1); then
+        cp "$js/package-lock.json" "$js/node_modules/.mentor-lockfile"
+    else
+        js_ready="npm ci of $js reaches the npm registry ($(tail -n 3 <<<"$npm_out" | tr '\n' ' '))"
+    fi
+fi
+
 n=0
-for client in test/clients/*.py; do
+for client in test/clients/*.py $js/*_client.mjs; do
     [ -e "$client" ] || continue
-    name=$(basename "$client" .py)
+    name=$(basename "${client%.*}")
+    if [ "${client##*.}" = mjs ] && [ -n "$js_ready" ]; then
+        n=$((n + 1)); echo "not ok $n - $name: $js_ready"; continue
+    fi
+    case "$client" in
+        *.py) run=(/usr/bin/python3 "$client");;
+        *) run=(node "$client");;
+    esac
     out=$(PGDATABASE=$db PGUSER=client_app PGPASSWORD=client-app CLIENT_ADMIN_USER=client_admin \
-          CLIENT_ADMIN_PASSWORD=client-admin /usr/bin/python3 "$client" 2>&1)
+          CLIENT_ADMIN_PASSWORD=client-admin "${run[@]}" 2>&1)
     rc=$?
     # Renumber the client's TAP into this script's sequence.
     while IFS= read -r line; do

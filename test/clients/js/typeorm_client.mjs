@@ -3,98 +3,11 @@
 // save(), the extension's functions through query(), and the SQLSTATE and
 // detail of each refusal read from QueryFailedError.  Connects as a login
 // granted mentor_app only.  Prints TAP.
-import "reflect-metadata";
+import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { DataSource, EntitySchema } from "typeorm";
-import { adminConnection, connection, detail, done, hint, ok, sqlstate } from "./tap.mjs";
-
-const schema = "mentor";
-const id = { type: "bigint", primary: true, generated: "identity", generatedIdentity: "ALWAYS" };
-// Columns the database fills or keeps are insert: false / update: false, so a save never sends them.
-const kept = { insert: false, update: false };
-
-export const entities = {
-    User: new EntitySchema({
-        name: "User", tableName: "users", schema, synchronize: false,
-        columns: {
-            id,
-            email: { type: "text" },
-            username: { type: "text", nullable: true },
-            full_name: { type: "text" },
-            role: { type: "text", default: () => "'user'" },
-            active: { type: "boolean", ...kept },
-            created_at: { type: "timestamptz", createDate: true, ...kept },
-            updated_at: { type: "timestamptz", updateDate: true },
-        },
-    }),
-    Profile: new EntitySchema({
-        name: "Profile", tableName: "profiles", schema, synchronize: false,
-        columns: {
-            id,
-            user_id: { type: "bigint" },
-            headline: { type: "text", nullable: true },
-            years_of_experience_text: { type: "text", nullable: true },
-            years_of_experience: { type: "smallint", nullable: true },
-            updated_at: { type: "timestamptz", updateDate: true },
-        },
-    }),
-    MentorProfile: new EntitySchema({
-        name: "MentorProfile", tableName: "mentor_profiles", schema, synchronize: false,
-        columns: {
-            id,
-            user_id: { type: "bigint" },
-            headline: { type: "text", nullable: true },
-            price_tokens: { type: "bigint" },
-            max_mentees: { type: "int" },
-            active_mentees: { type: "int", ...kept },
-            availability: { type: "text", nullable: true },   // the availability type as its text form
-            updated_at: { type: "timestamptz", updateDate: true },
-        },
-    }),
-    Session: new EntitySchema({
-        name: "Session", tableName: "sessions", schema, synchronize: false,
-        columns: {
-            id,
-            mentor_id: { type: "bigint" },
-            mentee_id: { type: "bigint", nullable: true },
-            during: { type: "tstzrange" },
-            starts_at: { type: "timestamptz", ...kept },
-            ends_at: { type: "timestamptz", ...kept },
-            status: { type: "text", ...kept },
-            price_tokens: { type: "bigint" },
-            title: { type: "text", nullable: true },
-            description: { type: "text", nullable: true },
-            updated_at: { type: "timestamptz", updateDate: true },
-        },
-    }),
-    LedgerAccount: new EntitySchema({
-        name: "LedgerAccount", tableName: "ledger_accounts", schema, synchronize: false,
-        columns: {
-            id,
-            owner_id: { type: "bigint", nullable: true },
-            kind: { type: "text" },
-            posted: { type: "bigint" },
-        },
-    }),
-    CourseTask: new EntitySchema({
-        name: "CourseTask", tableName: "course_tasks", schema, synchronize: false,
-        columns: { id, task_id: { type: "bigint" }, crosscheck_status: { type: "text", ...kept } },
-    }),
-    Note: new EntitySchema({
-        name: "Note", tableName: "mentorship_notes", schema, synchronize: false,
-        columns: {
-            id,
-            mentorship_id: { type: "bigint", nullable: true },
-            author_id: { type: "bigint" },
-            body: { type: "text" },
-            shared: { type: "boolean", default: false },
-        },
-    }),
-};
-
-export function dataSource(conn = connection(), extra = {}) {
-    return new DataSource({ type: "postgres", ...conn, entities: Object.values(entities), synchronize: false, ...extra });
-}
+import { promisify } from "node:util";
+import { adminConnection, detail, done, hint, ok, sqlstate } from "./tap.mjs";
+import { dataSource } from "./typeorm_entities.mjs";
 
 // The error a statement raises inside a savepoint of the query runner's transaction.
 async function refused(qr, sql, params = []) {
@@ -155,14 +68,14 @@ async function main() {
     const mps = ds.getRepository("MentorProfile");
     const mp = await mps.findOneBy({ user_id: mentor.id });
     mp.headline = "Databases, from TypeORM";
-    mp.availability = "Tue,Thu 10:00-12:00 @ Europe/Paris";
+    mp.availability = "Tue-Thu 10:00-12:00 @ Europe/Paris";
     await mps.save(mp);
     const mp2 = await mps.findOneBy({ user_id: mentor.id });
     ok(mp2.headline === "Databases, from TypeORM" && /10:00-12:00/.test(mp2.availability)
        && /Europe\/Paris/.test(mp2.availability),
        "a mentor profile saved, availability written and read back as text", mp2.availability);
     let e;
-    try { await mps.update({ id: mp.id }, { availability: "Tue 10:00-09:00" }); } catch (x) { e = x; }
+    try { await mps.update({ id: mp.id }, { availability: "Tue 25:00-26:00" }); } catch (x) { e = x; }
     ok(e && /^22/.test(sqlstate(e) ?? ""), "a bad availability text is refused with a 22xxx SQLSTATE", e && e.message);
     e = undefined;
     try { await ds.query("UPDATE mentor.mentor_profiles SET active_mentees = 7 WHERE id = $1", [mp.id]); } catch (x) { e = x; }
@@ -241,6 +154,26 @@ async function main() {
     ok(pairs === 10 && task.crosscheck_status === "distributed" && report.pairs === 10 && report.min_reviewers === 2,
        "a cross-check distributed; what it made comes back as a row (crosscheck_report)", { pairs, report });
     await ds.destroy();
+
+    // Schema tooling: migration:generate with the entities as documented proposes nothing;
+    // the same entities left to synchronize would rewrite the extension's tables.
+    const cli = async (env) => {
+        try {
+            const r = await promisify(execFile)("npx", ["typeorm", "migration:generate", "--check", "--dryrun", "-d",
+                                                        "typeorm_datasource.mjs", "migrations/Check"],
+                                                { cwd: import.meta.dirname, env: { ...process.env, ...env } });
+            return { code: 0, out: r.stdout + r.stderr };
+        } catch (x) {
+            return { code: x.code, out: `${x.stdout ?? ""}${x.stderr ?? ""}` };
+        }
+    };
+    const kept = await cli({});
+    ok(kept.code === 0 && /No changes in database schema were found/.test(kept.out),
+       "typeorm migration:generate --check with synchronize: false per entity: no changes", kept.out.slice(-500));
+    const loose = await cli({ MENTOR_TYPEORM_SYNCHRONIZE: "1" });
+    const proposed = loose.out.split("\n").filter((l) => /await queryRunner\.query/.test(l)).length;
+    ok(loose.code === 1 && proposed > 0 && /"mentor"\./.test(loose.out),
+       `without it, the same entities make TypeORM propose ${proposed} statements on schema mentor`, loose.out.slice(-500));
 }
 
 main().catch((e) => ok(false, "the TypeORM scenario runs to its end", e.stack)).finally(done);
