@@ -34,9 +34,9 @@ INSERT INTO mentor.users (email, username, full_name, role) VALUES
     ('cl_mentor@example.com', 'cl_mentor', 'Client Mentor', 'mentor'),
     ('cl_other@example.com', 'cl_other', 'Client Other', 'user');
 INSERT INTO mentor.mentor_profiles (user_id, headline, price_tokens, max_mentees)
-SELECT id, 'Databases', 30, 6 FROM mentor.users WHERE username = 'cl_mentor';
+SELECT id, 'Databases', 30, 8 FROM mentor.users WHERE username = 'cl_mentor';
 INSERT INTO mentor.courses (name, alias, start_date, end_date) VALUES ('Client course', 'client-course', '2026-01-01', '2026-12-31');
-INSERT INTO mentor.tasks (name) VALUES ('sqlalchemy'), ('typeorm'), ('drizzle');
+INSERT INTO mentor.tasks (name) VALUES ('sqlalchemy'), ('typeorm'), ('drizzle'), ('prisma');
 INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker, pairs_count)
 SELECT c.id, t.id, now() - interval '2 days', now() - interval '1 day', 'crosscheck', 2 FROM mentor.courses c, mentor.tasks t;
 INSERT INTO mentor.users (email, username, full_name) SELECT format('cl_st%s@example.com', g), format('cl_st%s', g), 'Student' FROM generate_series(1, 5) g;
