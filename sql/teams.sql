@@ -91,6 +91,9 @@ SELECT count(*) AS teams, min(n) AS smallest, max(n) AS largest
   FROM (SELECT count(*) AS n FROM mentor.team_members WHERE distribution_id = :strict GROUP BY team_id) x;
 SELECT string_agg(pg_temp.name(student_id), ' ' ORDER BY pg_temp.name(student_id)) AS waiting
   FROM mentor.team_distribution_students WHERE distribution_id = :strict AND NOT distributed;
+-- The same figures as a result, for applications that do not read NOTICEs.
+SELECT * FROM mentor.team_distribution_report(:strict);
+SELECT count(*) AS unknown_distribution FROM mentor.team_distribution_report(-1);
 
 -- The same seed over the same students gives the same teams.
 INSERT INTO mentor.team_distributions (course_id, name, start_at, end_at, min_team_size, max_team_size, strict_team_size)

@@ -108,6 +108,24 @@ CREATE FUNCTION _teams_plan(ranks integer[], existing_sizes integer[], min_size 
 COMMENT ON FUNCTION _teams_plan(integer[], integer[], integer, integer, integer, bigint) IS
     'Internal: which student goes to which team, by position (C, src/core/teams.c)';
 
+-- Who a distribution would place now: one definition for distribute_teams and the report.
+CREATE FUNCTION _team_waiting(distribution_id bigint) RETURNS TABLE (student_id bigint, rank integer)
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT st.id, coalesce(st.rank, 2147483647)
+  FROM team_distributions d
+  JOIN team_distribution_students r ON r.distribution_id = d.id
+  JOIN students st ON st.id = r.student_id
+ WHERE d.id = _team_waiting.distribution_id AND r.active AND NOT r.distributed
+   AND NOT st.is_expelled AND st.total_score >= d.min_total_score
+   AND r.registered_at BETWEEN d.start_at AND d.end_at
+   AND NOT EXISTS (SELECT 1 FROM team_members m WHERE m.distribution_id = d.id AND m.student_id = st.id)
+$$;
+COMMENT ON FUNCTION _team_waiting(bigint) IS
+    'Internal: the students a team distribution would place now (registered in the window, active, not yet placed, '
+    'not expelled, total_score at least min_total_score), with their rank (unranked last)';
+
 CREATE FUNCTION distribute_teams(distribution_id bigint, seed bigint DEFAULT NULL) RETURNS integer
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -132,13 +150,9 @@ BEGIN
             USING ERRCODE = 'no_data_found', HINT = 'Pass the id of a row of mentor.team_distributions.';
     END IF;
 
-    SELECT array_agg(st.id ORDER BY st.id), array_agg(coalesce(st.rank, 2147483647) ORDER BY st.id)
+    SELECT array_agg(w.student_id ORDER BY w.student_id), array_agg(w.rank ORDER BY w.student_id)
       INTO sids, ranks
-      FROM team_distribution_students r JOIN students st ON st.id = r.student_id
-     WHERE r.distribution_id = d.id AND r.active AND NOT r.distributed
-       AND NOT st.is_expelled AND st.total_score >= d.min_total_score
-       AND r.registered_at BETWEEN d.start_at AND d.end_at
-       AND NOT EXISTS (SELECT 1 FROM team_members m WHERE m.distribution_id = d.id AND m.student_id = st.id);
+      FROM _team_waiting(d.id) w;
     IF sids IS NULL THEN
         RAISE NOTICE 'team distribution %: nobody is waiting for a team', d.id
             USING DETAIL = 'Eligible: registered within the window, active, not yet placed, not expelled, '
@@ -193,3 +207,27 @@ SELECT _enable_history_shipped('team_distributions');
 SELECT _enable_history_shipped('team_distribution_students');
 SELECT _enable_history_shipped('teams');
 SELECT _enable_history_shipped('team_members');
+
+-- What a distribution made, as a result rather than NOTICEs (counts only).
+CREATE FUNCTION team_distribution_report(distribution_id bigint)
+    RETURNS TABLE (registered integer, placed integer, waiting integer, teams integer,
+                   smallest_team integer, largest_team integer)
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT (SELECT count(*) FROM team_distribution_students r WHERE r.distribution_id = d.id AND r.active)::integer,
+       (SELECT count(*) FROM team_members m WHERE m.distribution_id = d.id)::integer,
+       (SELECT count(*) FROM _team_waiting(d.id))::integer,
+       (SELECT count(*) FROM teams t WHERE t.distribution_id = d.id)::integer,
+       z.lo, z.hi
+  FROM team_distributions d
+  LEFT JOIN LATERAL (SELECT min(k)::integer AS lo, max(k)::integer AS hi
+                       FROM (SELECT count(m.id) AS k FROM teams t LEFT JOIN team_members m ON m.team_id = t.id
+                              WHERE t.distribution_id = d.id GROUP BY t.id) x) z ON true
+ WHERE d.id = team_distribution_report.distribution_id
+$$;
+COMMENT ON FUNCTION team_distribution_report(bigint) IS
+    'What a team distribution made, as one row: active registrations, students placed, students still waiting (whom '
+    'the next distribute_teams would try to place), teams, and the smallest and largest team; no row for an unknown '
+    'distribution';

@@ -129,14 +129,15 @@ BEGIN
         'crosscheck_complete(bigint, text)', 'crosscheck_reviewer_flags(bigint, integer)',
         'crosscheck_add_message(bigint, text)', 'accept_late_solution(bigint, bigint, text, text)',
         'crosscheck_report(bigint)',
-        'recalculate_scores(bigint)', 'issue_certificates(bigint)', 'distribute_teams(bigint, bigint)']
+        'recalculate_scores(bigint)', 'issue_certificates(bigint)', 'distribute_teams(bigint, bigint)',
+        'team_distribution_report(bigint)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _crosscheck_pairs(bigint[], bigint[], integer, bigint),
         _crosscheck_late_pairs(bigint[], bigint[], boolean[], bigint[], bigint[], integer, bigint),
-        _teams_plan(integer[], integer[], integer, integer, integer, bigint),
+        _teams_plan(integer[], integer[], integer, integer, integer, bigint), _team_waiting(bigint),
         _crosscheck_task(bigint, text), _is_course_staff(bigint, bigint), _score_changes(bigint) FROM PUBLIC;
     -- the row-level security policy of task_solution_results calls it
     GRANT EXECUTE ON FUNCTION _is_course_staff(bigint, bigint) TO mentor_app;

@@ -253,6 +253,14 @@ with Session(engine, future=True) as s, s.begin():
     ok(report["pairs"] == 10 and report["min_reviewers"] == 2 and report["max_reviewers"] == 2,
        "what the distribution made comes back as a row (crosscheck_report), not only as NOTICEs", dict(report))
 
+with Session(engine, future=True) as s, s.begin():
+    dist = call(s, "SELECT id FROM mentor.team_distributions WHERE name = 'Client teams'")
+    placed = call(s, "SELECT mentor.distribute_teams(:d, seed => 1)", d=dist)
+    report = s.execute(text("SELECT * FROM mentor.team_distribution_report(:d)"), {"d": dist}).mappings().one()
+    ok(placed == 4 and report["placed"] == 4 and report["waiting"] == 1 and report["teams"] == 2,
+       "five students in pairs: four placed, and the one left waiting comes back as a row (team_distribution_report)",
+       dict(report))
+
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402
 

@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(123);
+SELECT plan(126);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -265,6 +265,12 @@ SELECT is(pg_temp.req('analyst', :grace, format($$SELECT mentor.accept_late_solu
           'analyst: accept_late_solution() is refused');
 SELECT is(pg_temp.val('app', NULL, format('SELECT solutions::text FROM mentor.crosscheck_report(%s)', :ctask)), '1',
           'app: crosscheck_report() gives the counts of a distribution');
+SELECT is(pg_temp.val('app', NULL, 'SELECT count(*)::text FROM mentor.team_distribution_report(-1)'), '0',
+          'app: team_distribution_report() answers (no row for an unknown distribution)');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.team_distribution_report(1)'), '42501',
+          'analyst: team_distribution_report() is the application''s');
+SELECT is(pg_temp.req('app', NULL, 'SELECT * FROM mentor._team_waiting(1)'), '42501',
+          'app: who waits for a team is internal (_team_waiting)');
 SELECT is(pg_temp.req('app', NULL, format($$INSERT INTO mentor.login_events (user_id, event) VALUES (%s, 'login')$$, :mia)), '42501',
           'app: sign-in events are written through record_login() only');
 SELECT ok(pg_temp.val('app', NULL, format($$SELECT mentor.record_login(%s, 'login', '198.51.100.4')::text$$, :mia)) ~ '^\d+$', 'app: record_login() records one');

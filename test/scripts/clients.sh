@@ -12,7 +12,7 @@ q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d $db "$@"; }
 
 # The fixtures an application would find: a mentor with a profile and an open
 # slot, a course with one cross-checked task per client (named after it) whose
-# deadline has passed and five solutions.
+# deadline has passed and five solutions, and a team distribution of pairs.
 q >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION mentor CASCADE;
@@ -43,6 +43,10 @@ INSERT INTO mentor.users (email, username, full_name) SELECT format('cl_st%s@exa
 INSERT INTO mentor.students (course_id, user_id) SELECT c.id, u.id FROM mentor.courses c, mentor.users u WHERE u.username LIKE 'cl_st%';
 INSERT INTO mentor.task_solutions (course_task_id, student_id, url, submitted_at)
 SELECT ct.id, s.id, 'https://example.com/' || s.id, now() - interval '36 hours' FROM mentor.course_tasks ct, mentor.students s;
+INSERT INTO mentor.team_distributions (course_id, name, start_at, end_at, min_team_size, max_team_size, strict_team_size)
+SELECT id, 'Client teams', now() - interval '1 day', now() + interval '1 day', 2, 2, 2 FROM mentor.courses;
+INSERT INTO mentor.team_distribution_students (distribution_id, course_id, student_id)
+SELECT d.id, d.course_id, s.id FROM mentor.team_distributions d JOIN mentor.students s ON s.course_id = d.course_id;
 SQL
 
 # The JS clients' packages, pinned by package-lock.json, from the npm registry

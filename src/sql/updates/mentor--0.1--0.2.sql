@@ -1866,3 +1866,123 @@ CREATE TRIGGER sessions_owned_columns
                                          'response_message', 'cancelled_by', 'cancel_reason', 'completed_at',
                                          'reminded_at', 'created_at', 'review_reason', 'resolved_by', 'starts_at',
                                          'ends_at', 'proposed_starts_at', 'proposed_ends_at');
+
+-- Teams: who a distribution would place is one function, shared by
+-- distribute_teams and team_distribution_report (its result, rather than NOTICEs).
+CREATE FUNCTION _team_waiting(distribution_id bigint) RETURNS TABLE (student_id bigint, rank integer)
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT st.id, coalesce(st.rank, 2147483647)
+  FROM team_distributions d
+  JOIN team_distribution_students r ON r.distribution_id = d.id
+  JOIN students st ON st.id = r.student_id
+ WHERE d.id = _team_waiting.distribution_id AND r.active AND NOT r.distributed
+   AND NOT st.is_expelled AND st.total_score >= d.min_total_score
+   AND r.registered_at BETWEEN d.start_at AND d.end_at
+   AND NOT EXISTS (SELECT 1 FROM team_members m WHERE m.distribution_id = d.id AND m.student_id = st.id)
+$$;
+COMMENT ON FUNCTION _team_waiting(bigint) IS
+    'Internal: the students a team distribution would place now (registered in the window, active, not yet placed, '
+    'not expelled, total_score at least min_total_score), with their rank (unranked last)';
+REVOKE EXECUTE ON FUNCTION _team_waiting(bigint) FROM PUBLIC;
+CREATE OR REPLACE FUNCTION distribute_teams(distribution_id bigint, seed bigint DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    d        team_distributions;
+    sids     bigint[];
+    ranks    integer[];
+    tids     bigint[];
+    sizes    integer[];
+    plan_s   integer[];
+    plan_t   integer[];
+    plan_l   boolean[];
+    new_ids  bigint[];
+    nexist   integer;
+    placed   integer;
+BEGIN
+    SELECT * INTO d FROM team_distributions t WHERE t.id = distribute_teams.distribution_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'team distribution % does not exist', coalesce(distribution_id::text, 'NULL')
+            USING ERRCODE = 'no_data_found', HINT = 'Pass the id of a row of mentor.team_distributions.';
+    END IF;
+
+    SELECT array_agg(w.student_id ORDER BY w.student_id), array_agg(w.rank ORDER BY w.student_id)
+      INTO sids, ranks
+      FROM _team_waiting(d.id) w;
+    IF sids IS NULL THEN
+        RAISE NOTICE 'team distribution %: nobody is waiting for a team', d.id
+            USING DETAIL = 'Eligible: registered within the window, active, not yet placed, not expelled, '
+                           'total_score at least min_total_score.';
+        RETURN 0;
+    END IF;
+    SELECT coalesce(array_agg(t.id ORDER BY t.id), '{}'),
+           coalesce(array_agg((SELECT count(*) FROM team_members m WHERE m.team_id = t.id)::integer ORDER BY t.id), '{}')
+      INTO tids, sizes
+      FROM teams t WHERE t.distribution_id = d.id;
+    nexist := cardinality(tids);
+
+    SELECT array_agg(p.student_index ORDER BY p.team_index, p.student_index),
+           array_agg(p.team_index ORDER BY p.team_index, p.student_index),
+           array_agg(p.is_lead ORDER BY p.team_index, p.student_index)
+      INTO plan_s, plan_t, plan_l
+      FROM _teams_plan(ranks, sizes, d.min_team_size, d.max_team_size, d.strict_team_size,
+                       coalesce(seed, (random() * 9.2e18)::bigint)) p;
+    placed := coalesce(cardinality(plan_s), 0);
+
+    -- New teams, numbered after the existing ones, in plan order.
+    WITH leads AS (
+        SELECT p.t, p.s FROM unnest(plan_t, plan_s, plan_l) AS p(t, s, l) WHERE p.l),
+    made AS (
+        INSERT INTO teams (distribution_id, name, lead_student_id)
+        SELECT d.id, format('Team %s', l.t), sids[l.s] FROM leads l ORDER BY l.t
+        RETURNING id, lead_student_id)
+    SELECT array_agg(m.id ORDER BY m.id) INTO new_ids FROM made m;
+
+    INSERT INTO team_members (team_id, distribution_id, student_id)
+    SELECT CASE WHEN p.t <= nexist THEN tids[p.t] ELSE new_ids[p.t - nexist] END, d.id, sids[p.s]
+      FROM unnest(plan_t, plan_s) AS p(t, s);
+    UPDATE team_distribution_students r SET distributed = true
+     WHERE r.distribution_id = d.id AND r.student_id = ANY (SELECT sids[s] FROM unnest(plan_s) s);
+
+    IF placed < cardinality(sids) THEN
+        RAISE NOTICE 'team distribution %: % of % students could not be placed', d.id, cardinality(sids) - placed,
+                     cardinality(sids)
+            USING DETAIL = format('Teams take %s students (strict size %s); the lowest-ranked wait for the next round.',
+                                  concat_ws('-', d.min_team_size, d.max_team_size), coalesce(d.strict_team_size::text, 'none'));
+    END IF;
+    RETURN placed;
+END
+$$;
+COMMENT ON FUNCTION distribute_teams(bigint, bigint) IS
+    'Places the eligible students of a distribution (registered within its window, active, not placed, not expelled, '
+    'total_score >= min_total_score) into teams and returns how many were placed: existing teams with room first, '
+    'then the fewest new teams whose sizes fit min/max (or strict) size, dealt by snake draft over rank so strength '
+    'is balanced; the best-ranked member leads a new team. Deterministic for a seed';
+CREATE FUNCTION team_distribution_report(distribution_id bigint)
+    RETURNS TABLE (registered integer, placed integer, waiting integer, teams integer,
+                   smallest_team integer, largest_team integer)
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT (SELECT count(*) FROM team_distribution_students r WHERE r.distribution_id = d.id AND r.active)::integer,
+       (SELECT count(*) FROM team_members m WHERE m.distribution_id = d.id)::integer,
+       (SELECT count(*) FROM _team_waiting(d.id))::integer,
+       (SELECT count(*) FROM teams t WHERE t.distribution_id = d.id)::integer,
+       z.lo, z.hi
+  FROM team_distributions d
+  LEFT JOIN LATERAL (SELECT min(k)::integer AS lo, max(k)::integer AS hi
+                       FROM (SELECT count(m.id) AS k FROM teams t LEFT JOIN team_members m ON m.team_id = t.id
+                              WHERE t.distribution_id = d.id GROUP BY t.id) x) z ON true
+ WHERE d.id = team_distribution_report.distribution_id
+$$;
+COMMENT ON FUNCTION team_distribution_report(bigint) IS
+    'What a team distribution made, as one row: active registrations, students placed, students still waiting (whom '
+    'the next distribute_teams would try to place), teams, and the smallest and largest team; no row for an unknown '
+    'distribution';
+REVOKE EXECUTE ON FUNCTION team_distribution_report(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION team_distribution_report(bigint) TO mentor_app;
