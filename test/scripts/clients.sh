@@ -60,7 +60,7 @@ elif ! cmp -s "$js/package-lock.json" "$js/node_modules/.mentor-lockfile" 2>/dev
     if npm_out=$(cd "$js" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error 2>&1); then
         cp "$js/package-lock.json" "$js/node_modules/.mentor-lockfile"
     else
-        js_ready="npm ci of $js reaches the npm registry ($(tail -n 3 <<<"$npm_out" | tr '\n' ' '))"
+        js_ready="npm ci of $js reaches the npm registry ($(grep -m 2 'npm error' <<<"$npm_out" | tr '\n' ' '))"
     fi
 fi
 
