@@ -28,6 +28,8 @@
 #include "utils/relcache.h"
 #include "utils/snapmgr.h"
 #include "storage/bufmgr.h"
+#include "storage/lmgr.h"
+#include "miscadmin.h"
 
 #include "direct.h"
 #include "cache_invalidate.h"
@@ -229,31 +231,59 @@ insert_index_entries(MnDirectRel *d, HeapTuple tuple, bool summarizing_only, Ind
 	return unique;
 }
 
+/*
+ * PostgreSQL's own 25006 in a read-only transaction (every transaction of a
+ * hot standby is one): writes that bypass the executor bypass its check too,
+ * and on a standby would otherwise fail later, on assigning a transaction id.
+ */
+void
+mn_direct_prevent_read_only(const char *what)
+{
+	if (XactReadOnly)
+		PreventCommandIfReadOnly(psprintf("a write to mentor.%s", what));
+}
+
 /* Inserts tuple (its t_self is set); a duplicate in a unique index raises 23505. */
 void
 mn_direct_insert(MnDirectRel *d, HeapTuple tuple)
 {
+	mn_direct_prevent_read_only(RelationGetRelationName(d->rel));
 	simple_heap_insert(d->rel, tuple);
 	insert_index_entries(d, tuple, false, UNIQUE_CHECK_YES);
 }
 
 /*
  * Inserts tuple unless a unique index may already hold its key, committed or
- * in progress: then the tuple is taken back (deleted, its index entries left
- * to VACUUM) and false returned, without waiting, so that the caller can
- * look at the existing row.  One index descent instead of a lookup and an
- * insert, on the path where the key is new.
+ * in progress: then the tuple is taken back (its index entries left to
+ * VACUUM) and false returned, without waiting, so that the caller can look
+ * at the existing row.  One index descent instead of a lookup and an insert,
+ * on the path where the key is new.
+ *
+ * The insert is speculative, as INSERT ... ON CONFLICT makes it: taking it
+ * back is a "super-deletion" that logical decoding drops together with the
+ * insert, so an idempotent repeat reaches no subscriber.  (A plain insert
+ * and delete would be replayed there as an insert of a key the subscriber
+ * already has, and stop the subscription.)
  */
 bool
 mn_direct_insert_if_new(MnDirectRel *d, HeapTuple tuple)
 {
-	simple_heap_insert(d->rel, tuple);
-	if (insert_index_entries(d, tuple, false, UNIQUE_CHECK_PARTIAL))
-		return true;
-	/* Deleting needs the insert to be visible to the command doing it. */
-	CommandCounterIncrement();
-	simple_heap_delete(d->rel, &tuple->t_self);
-	return false;
+	TransactionId xid;
+	uint32		token;
+	bool		inserted;
+
+	mn_direct_prevent_read_only(RelationGetRelationName(d->rel));
+	xid = GetCurrentTransactionId();
+	token = SpeculativeInsertionLockAcquire(xid);
+	HeapTupleHeaderSetSpeculativeToken(tuple->t_data, token);
+	heap_insert(d->rel, tuple, GetCurrentCommandId(true), HEAP_INSERT_SPECULATIVE, NULL);
+	inserted = insert_index_entries(d, tuple, false, UNIQUE_CHECK_PARTIAL);
+	if (inserted)
+		heap_finish_speculative(d->rel, &tuple->t_self);
+	else
+		heap_abort_speculative(d->rel, &tuple->t_self);
+	SpeculativeInsertionLockRelease(xid);
+	return inserted;
 }
 
 /*
@@ -270,7 +300,10 @@ mn_direct_update(MnDirectRel *d, ItemPointer otid, HeapTuple tuple, bool wait)
 	TM_Result	result;
 #if PG_VERSION_NUM >= 160000
 	TU_UpdateIndexes update_indexes;
+#endif
 
+	mn_direct_prevent_read_only(RelationGetRelationName(d->rel));
+#if PG_VERSION_NUM >= 160000
 	result = heap_update(d->rel, otid, tuple, GetCurrentCommandId(true), InvalidSnapshot, wait,
 						 &tmfd, &lockmode, &update_indexes);
 	if (result == TM_Ok && update_indexes != TU_None)

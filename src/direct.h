@@ -45,6 +45,7 @@ typedef struct MnDirectRel
 
 extern Relation mn_direct_open(MnDirectRel *d);
 extern void mn_direct_close(MnDirectRel *d);
+extern void mn_direct_prevent_read_only(const char *what);
 extern void mn_direct_insert(MnDirectRel *d, HeapTuple tuple);
 extern bool mn_direct_insert_if_new(MnDirectRel *d, HeapTuple tuple);
 extern TM_Result mn_direct_update(MnDirectRel *d, ItemPointer otid, HeapTuple tuple, bool wait);

@@ -61,6 +61,7 @@ mn_transfer(PG_FUNCTION_ARGS)
 	MnLedgerOp			op = {0};
 	bool		pending = !PG_ARGISNULL(6) && PG_GETARG_BOOL(6);
 
+	mn_prevent_read_only(fcinfo);
 	require_arg(fcinfo, 0, "id");
 	require_arg(fcinfo, 1, "debit");
 	require_arg(fcinfo, 2, "credit");
@@ -132,6 +133,7 @@ resolve(FunctionCallInfo fcinfo, MnLedgerOpType type)
 	MnLedger		L;
 	MnLedgerOp			op = {0};
 
+	mn_prevent_read_only(fcinfo);
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
@@ -191,6 +193,7 @@ mn_expire_pending(PG_FUNCTION_ARGS)
 	uint64		n;
 	pg_uuid_t  *ids;
 
+	mn_prevent_read_only(fcinfo);
 	values[0] = TimestampTzGetDatum(GetCurrentTimestamp());
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -314,6 +317,7 @@ mn_transfer_batch(PG_FUNCTION_ARGS)
 	MnLedger		L;
 	int			i;
 
+	mn_prevent_read_only(fcinfo);
 	if (rsinfo == NULL || !IsA(rsinfo, ReturnSetInfo) || !(rsinfo->allowedModes & SFRM_Materialize))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),

@@ -27,6 +27,7 @@ extern void mn_check_row_trigger(FunctionCallInfo fcinfo, const char *funcname,
 								 int nargs, bool before);
 extern bool mn_same_value(Form_pg_attribute att, Datum a, bool anull, Datum b, bool bnull);
 extern TimestampTz mn_clock(void);
+extern void mn_prevent_read_only(FunctionCallInfo fcinfo);
 extern void mn_materialize_srf(FunctionCallInfo fcinfo);
 extern Datum *mn_array_arg(FunctionCallInfo fcinfo, int argno, const char *name, Oid elemtype, int *n);
 struct _SPI_plan;

@@ -444,6 +444,7 @@ mn_book_session(PG_FUNCTION_ARGS)
 	int64		mentee = PG_ARGISNULL(1) ? 0 : PG_GETARG_INT64(1);
 	pg_uuid_t	id;
 
+	mn_prevent_read_only(fcinfo);
 	if (PG_ARGISNULL(0))
 		no_session("NULL");
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -582,6 +583,7 @@ mn_complete_session(PG_FUNCTION_ARGS)
 	Session		s;
 	Datum		arg;
 
+	mn_prevent_read_only(fcinfo);
 	if (PG_ARGISNULL(0))
 		no_session("NULL");
 	arg = PG_GETARG_DATUM(0);

@@ -7,6 +7,10 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "miscadmin.h"
+#include "utils/lsyscache.h"
+
 #include "access/genam.h"
 #include "access/stratnum.h"
 #include "access/htup_details.h"
@@ -301,4 +305,17 @@ mn_text_scankey(ScanKey key, AttrNumber attno, const char *value)
 {
 	ScanKeyInit(key, attno, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(value));
 	key->sk_collation = DEFAULT_COLLATION_OID;
+}
+
+/*
+ * PostgreSQL's own 25006 for a function that writes, called in a read-only
+ * transaction (every transaction of a hot standby is one).  The C writers
+ * write the heap directly, past the executor's check; this runs first, before
+ * any lock is taken.
+ */
+void
+mn_prevent_read_only(FunctionCallInfo fcinfo)
+{
+	if (XactReadOnly)
+		PreventCommandIfReadOnly(psprintf("mentor.%s()", get_func_name(fcinfo->flinfo->fn_oid)));
 }

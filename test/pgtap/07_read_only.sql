@@ -1,0 +1,90 @@
+-- Read-only transactions (and so hot standbys, where every transaction is
+-- one): every function that moves money or writes history raises
+-- PostgreSQL's own 25006 and changes nothing, although the ledger writes the
+-- heap directly, past the executor's own check.  Each call runs with
+-- transaction_read_only switched on inside throws_ok's subtransaction, so the
+-- setting ends with it; the same calls then succeed read-write.
+BEGIN;
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
+RESET client_min_messages;
+SELECT plan(26);
+
+CREATE FUNCTION pg_temp.ro(q text) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('transaction_read_only', 'on', true);
+    EXECUTE q;
+END $$;
+-- What a refused call could have changed: transfers, entries, balances, sessions, history.
+CREATE FUNCTION pg_temp.state() RETURNS text LANGUAGE sql AS $$
+SELECT concat_ws('/', (SELECT count(*) FROM mentor.ledger_transfers), (SELECT count(*) FROM mentor.ledger_entries),
+                 (SELECT sum(posted + pending_debits + pending_credits) FROM mentor.ledger_accounts),
+                 (SELECT string_agg(status::text, ',' ORDER BY id) FROM mentor.sessions),
+                 (SELECT count(*) FROM mentor.history_log))
+$$;
+
+\o /dev/null
+INSERT INTO mentor.users (email, username, full_name, role) VALUES
+    ('ro_mentor@example.com', 'ro_mentor', 'RO Mentor', 'mentor'), ('ro_mentee@example.com', 'ro_mentee', 'RO Mentee', 'user');
+SELECT id AS m FROM mentor.users WHERE username = 'ro_mentor' \gset
+SELECT id AS u FROM mentor.users WHERE username = 'ro_mentee' \gset
+INSERT INTO mentor.mentor_profiles (user_id, price_tokens) VALUES (:m, 10);
+SELECT mentor.transfer('00000000-0000-4000-8000-0000000000a1', mentor.system_account('external'), mentor.wallet(:u), 500, 'purchase') IS NOT NULL AS funded;
+SELECT mentor.transfer('00000000-0000-4000-8000-0000000000a2', mentor.wallet(:u), mentor.system_account('revenue'), 5, 'spend',
+                       pending => true) IS NOT NULL AS held;
+SELECT mentor.publish_slot(:m, tstzrange(date_trunc('hour', now()) + interval '3 days', date_trunc('hour', now()) + interval '3 days 1 hour')) AS open_slot \gset
+SELECT mentor.publish_slot(:m, tstzrange(date_trunc('hour', now()) + interval '4 days', date_trunc('hour', now()) + interval '4 days 1 hour')) AS booked \gset
+SELECT mentor.book_session(:booked, :u, '00000000-0000-4000-8000-0000000000a3') = :booked AS booked_one;
+SELECT pg_temp.state() AS before \gset
+\o
+
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT mentor.transfer(gen_random_uuid(), mentor.wallet(%s), mentor.system_account(''revenue''), 1, ''spend'')')$$, :u),
+                 '25006', 'cannot execute mentor.transfer() in a read-only transaction', 'transfer: 25006, naming the function');
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT mentor.transfer(''00000000-0000-4000-8000-0000000000a1'', mentor.system_account(''external''), mentor.wallet(%s), 500, ''purchase'')')$$, :u),
+                 '25006', NULL, 'transfer: also an idempotent repeat of a committed one');
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT count(*) FROM mentor.transfer_batch(ARRAY[gen_random_uuid()], ARRAY[mentor.wallet(%s)], ARRAY[mentor.system_account(''revenue'')], ARRAY[1::bigint], ARRAY[''spend''])')$$, :u),
+                 '25006', NULL, 'transfer_batch');
+SELECT throws_ok($$SELECT pg_temp.ro('SELECT mentor.post_pending(''00000000-0000-4000-8000-0000000000a2'', gen_random_uuid())')$$,
+                 '25006', NULL, 'post_pending');
+SELECT throws_ok($$SELECT pg_temp.ro('SELECT mentor.void_pending(''00000000-0000-4000-8000-0000000000a2'', gen_random_uuid())')$$,
+                 '25006', NULL, 'void_pending');
+SELECT throws_ok($$SELECT pg_temp.ro('SELECT mentor.expire_pending()')$$, '25006', NULL, 'expire_pending');
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT count(*) FROM mentor.spend_tokens(%s, 5, mentor.system_account(''revenue''), gen_random_uuid())')$$, :u),
+                 '25006', NULL, 'spend_tokens');
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT mentor.grant_promo(%s, 5, now() + interval ''1 day'', gen_random_uuid())')$$, :u),
+                 '25006', NULL, 'grant_promo');
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT mentor.purchase_tokens(%s, 5, ''ref-ro'', gen_random_uuid())')$$, :u),
+                 '25006', NULL, 'purchase_tokens');
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT mentor.allot_tokens(ARRAY[%s]::bigint[], 5, gen_random_uuid(), ''ro'')')$$, :u),
+                 '25006', NULL, 'allot_tokens');
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT mentor.credit_earnings(%s, 5, gen_random_uuid())')$$, :m),
+                 '25006', NULL, 'credit_earnings');
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT mentor.book_session(%s, %s, gen_random_uuid())')$$, :open_slot, :u),
+                 '25006', 'cannot execute mentor.book_session() in a read-only transaction', 'book_session');
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT mentor.complete_session(%s)')$$, :booked),
+                 '25006', NULL, 'complete_session');
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT mentor.cancel_session(%s, %s, ''ro'')')$$, :booked, :u),
+                 '25006', NULL, 'cancel_session');
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT mentor.open_account(%s, ''escrow'')')$$, :u),
+                 '25006', NULL, 'open_account');
+SELECT throws_ok($$SELECT pg_temp.ro('SELECT mentor.prune_history(now())')$$, '25006', NULL, 'prune_history');
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT mentor.restore_row(''mentor.users'', ''{"id": %s}'', now() - interval ''1 hour'')')$$, :u),
+                 '25006', NULL, 'restore_row');
+SELECT is(pg_temp.state(), :'before', 'nothing changed: transfers, entries, balances, sessions and history are as they were');
+
+-- Reads keep working read-only.
+SELECT lives_ok(format($$SELECT pg_temp.ro('SELECT mentor.balance(mentor.wallet(%s))')$$, :u), 'balance() reads read-only');
+SELECT lives_ok($$SELECT pg_temp.ro('SELECT count(*) FROM mentor.ledger_check()')$$, 'ledger_check() reads read-only');
+SELECT lives_ok(format($$SELECT pg_temp.ro('SELECT count(*) FROM mentor.row_history(''mentor.users'', ''{"id": %s}'')')$$, :u),
+                'row_history() reads read-only');
+
+-- Read-write, the same calls go through.
+SELECT lives_ok(format($$SELECT mentor.transfer(gen_random_uuid(), mentor.wallet(%s), mentor.system_account('revenue'), 1, 'spend')$$, :u),
+                'transfer read-write');
+SELECT lives_ok($$SELECT mentor.post_pending('00000000-0000-4000-8000-0000000000a2', gen_random_uuid())$$, 'post_pending read-write');
+SELECT lives_ok(format($$SELECT mentor.book_session(%s, %s, gen_random_uuid())$$, :open_slot, :u), 'book_session read-write');
+SELECT isnt(pg_temp.state(), :'before', 'and they change the ledger');
+SELECT is((SELECT count(*) FROM mentor.ledger_check()), 0::bigint, 'the books balance');
+
+SELECT * FROM finish();
+ROLLBACK;
