@@ -40,7 +40,8 @@ BEGIN
                   HINT = 'System accounts: external, revenue, promo_pool, allotments, expiry.';
     END IF;
     SELECT id INTO acct FROM ledger_accounts a WHERE a.name = full_name;
-    IF NOT FOUND THEN
+    -- Read-only (a standby): an account not opened yet is NULL rather than an error.
+    IF NOT FOUND AND NOT current_setting('transaction_read_only')::boolean THEN
         INSERT INTO ledger_accounts (kind, asset, allow_negative, track_balance, name)
         VALUES (acct_kind, asset, true, false, full_name)
         ON CONFLICT ON CONSTRAINT ledger_accounts_name_key DO NOTHING;
@@ -51,7 +52,7 @@ END
 $$;
 COMMENT ON FUNCTION system_account(text, text) IS
     'The platform''s untracked system account of that name (external, revenue, promo_pool, allotments, expiry), '
-    'created on first use';
+    'created on first use; NULL in a read-only transaction (a standby) before it exists';
 
 CREATE FUNCTION _owned_account(user_id bigint, account_kind text) RETURNS bigint
 LANGUAGE plpgsql
@@ -68,6 +69,10 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM users WHERE id = user_id) THEN
             RAISE EXCEPTION 'user % does not exist', user_id USING ERRCODE = 'no_data_found';
         END IF;
+        -- Read-only (a standby): an account not opened yet is NULL rather than an error.
+        IF current_setting('transaction_read_only')::boolean THEN
+            RETURN NULL;
+        END IF;
         INSERT INTO ledger_accounts (owner_id, kind) VALUES (user_id, account_kind)
         ON CONFLICT (owner_id, kind, asset) WHERE kind IN ('wallet', 'earnings', 'escrow') DO NOTHING;
         SELECT id INTO acct FROM ledger_accounts WHERE owner_id = user_id AND kind = account_kind AND asset = 'TOKEN';
@@ -75,17 +80,22 @@ BEGIN
     RETURN acct;
 END
 $$;
-COMMENT ON FUNCTION _owned_account(bigint, text) IS 'Internal: a user''s wallet or earnings account, created on first use';
+COMMENT ON FUNCTION _owned_account(bigint, text) IS
+    'Internal: a user''s wallet or earnings account, created on first use (NULL in a read-only transaction before '
+    'it exists)';
 
 CREATE FUNCTION wallet(user_id bigint) RETURNS bigint
 LANGUAGE sql
 AS $$ SELECT @extschema@._owned_account(user_id, 'wallet') $$;
-COMMENT ON FUNCTION wallet(bigint) IS 'The user''s token wallet account (created at signup, or on first use)';
+COMMENT ON FUNCTION wallet(bigint) IS
+    'The user''s token wallet account (created at signup, or on first use; NULL in a read-only transaction before '
+    'it exists)';
 
 CREATE FUNCTION earnings_account(user_id bigint) RETURNS bigint
 LANGUAGE sql
 AS $$ SELECT @extschema@._owned_account(user_id, 'earnings') $$;
-COMMENT ON FUNCTION earnings_account(bigint) IS 'The mentor''s earnings account (created on first use)';
+COMMENT ON FUNCTION earnings_account(bigint) IS
+    'The mentor''s earnings account (created on first use; NULL in a read-only transaction before it exists)';
 
 -- Signup's welcome tokens (journey 1): none unless a deployment sets them.
 INSERT INTO settings (key, shipped, value, description) VALUES

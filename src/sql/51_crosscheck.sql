@@ -154,6 +154,8 @@ DECLARE
 BEGIN
     IF lock_mode = 'update' THEN
         SELECT * INTO ct FROM course_tasks t WHERE t.id = _crosscheck_task.course_task_id FOR UPDATE;
+    ELSIF lock_mode = 'none' THEN
+        SELECT * INTO ct FROM course_tasks t WHERE t.id = _crosscheck_task.course_task_id;
     ELSE
         SELECT * INTO ct FROM course_tasks t WHERE t.id = _crosscheck_task.course_task_id FOR SHARE;
     END IF;
@@ -169,7 +171,9 @@ BEGIN
     RETURN ct;
 END
 $$;
-COMMENT ON FUNCTION _crosscheck_task(bigint, text) IS 'Internal: locks a cross-check course task or raises P0002/MN006';
+COMMENT ON FUNCTION _crosscheck_task(bigint, text) IS
+    'Internal: a cross-check course task, locked for update or share (none: read only, as reports need on a '
+    'standby), or P0002/MN006';
 
 CREATE FUNCTION accept_late_solution(course_task_id bigint, student_id bigint, url text, comment text DEFAULT NULL)
     RETURNS bigint
@@ -486,12 +490,13 @@ COMMENT ON FUNCTION crosscheck_complete(bigint, text) IS
 CREATE FUNCTION crosscheck_reviewer_flags(course_task_id bigint, min_comment_length integer DEFAULT 20)
     RETURNS TABLE (review_id bigint, task_solution_id bigint, student_id bigint, checker_id bigint, score integer,
                    flag text, detail text)
-LANGUAGE plpgsql
+LANGUAGE plpgsql STABLE
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    ct course_tasks := _crosscheck_task(course_task_id, 'share');
+    -- a report: no lock, so that it runs on a standby
+    ct course_tasks := _crosscheck_task(course_task_id, 'none');
 BEGIN
     RETURN QUERY
     WITH stats AS (

@@ -394,7 +394,11 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    unknown bigint[];
+    unknown    bigint[];
+    mentees    bigint[];
+    mentors    bigint[];
+    scores     float8[];
+    candidates integer[];
 BEGIN
     IF per_mentee IS NULL OR per_mentee < 1 THEN
         RAISE EXCEPTION 'per_mentee must be at least 1, got %', coalesce(per_mentee::text, 'NULL')
@@ -410,8 +414,8 @@ BEGIN
     END IF;
     -- Mentees and the eligible mentors are numbered by id; their skills,
     -- profiles and the excluded pairs go to C as arrays, where every pair is
-    -- scored and assigned.
-    RETURN QUERY
+    -- scored and assigned.  The result is kept in arrays, so that only save
+    -- writes: without it the function runs anywhere, a hot standby included.
     WITH cohort AS (SELECT m AS id, row_number() OVER (ORDER BY m)::int AS i
                       FROM (SELECT DISTINCT m FROM unnest(mentee_ids) m) x),
          pool AS (SELECT p.user_id AS id, row_number() OVER (ORDER BY p.user_id)::int AS j, p.active_mentees,
@@ -442,11 +446,16 @@ BEGIN
                                   coalesce(pr.mean, '{}'), coalesce(pr.cnt, '{}'), coalesce(ex.i, '{}'),
                                   coalesce(ex.j, '{}'), per_mentee, method, _matching_weights()) x
                JOIN cohort c ON c.i = x.mentee
-               LEFT JOIN pool r ON r.j = x.mentor),
-         saved AS (
-             INSERT INTO matches (mentor_id, mentee_id, score, method)
-             SELECT r.mentor, r.mentee, round(r.score::numeric, 4), match_cohort.method
-               FROM result r WHERE save AND r.mentor IS NOT NULL)
+               LEFT JOIN pool r ON r.j = x.mentor)
+    SELECT array_agg(r.mentee), array_agg(r.mentor), array_agg(r.score), array_agg(r.candidates)
+      INTO mentees, mentors, scores, candidates
+      FROM result r;
+    IF save THEN
+        INSERT INTO matches (mentor_id, mentee_id, score, method)
+        SELECT r.mentor, r.mentee, round(r.score::numeric, 4), match_cohort.method
+          FROM unnest(mentees, mentors, scores) r(mentee, mentor, score) WHERE r.mentor IS NOT NULL;
+    END IF;
+    RETURN QUERY
     SELECT r.mentee, r.mentor, round(r.score::numeric, 4),
            CASE WHEN r.mentor IS NOT NULL THEN NULL
                 WHEN r.candidates = 0
@@ -454,7 +463,7 @@ BEGIN
                 WHEN match_cohort.method = 'stable'
                 THEN 'every eligible mentor''s places went to mentees the mentor ranks higher'
                 ELSE 'every eligible mentor''s places went to pairs with a higher total score' END
-      FROM result r
+      FROM unnest(mentees, mentors, scores, candidates) r(mentee, mentor, score, candidates)
      ORDER BY 1, 3 DESC NULLS LAST, 2;
 END
 $$;

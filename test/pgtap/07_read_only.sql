@@ -8,12 +8,26 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(26);
+SELECT plan(32);
 
 CREATE FUNCTION pg_temp.ro(q text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM set_config('transaction_read_only', 'on', true);
     EXECUTE q;
+END $$;
+-- A read's answer, read-only: the value travels out in an error, whose subtransaction
+-- takes the read-only setting with it.
+CREATE FUNCTION pg_temp.ro_val(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    r text;
+BEGIN
+    BEGIN
+        PERFORM set_config('transaction_read_only', 'on', true);
+        EXECUTE q INTO r;
+        RAISE EXCEPTION USING ERRCODE = 'ZRO01', MESSAGE = coalesce(r, '<null>');
+    EXCEPTION WHEN SQLSTATE 'ZRO01' THEN
+        RETURN SQLERRM;
+    END;
 END $$;
 -- What a refused call could have changed: transfers, entries, balances, sessions, history.
 CREATE FUNCTION pg_temp.state() RETURNS text LANGUAGE sql AS $$
@@ -77,6 +91,21 @@ SELECT lives_ok(format($$SELECT pg_temp.ro('SELECT mentor.balance(mentor.wallet(
 SELECT lives_ok($$SELECT pg_temp.ro('SELECT count(*) FROM mentor.ledger_check()')$$, 'ledger_check() reads read-only');
 SELECT lives_ok(format($$SELECT pg_temp.ro('SELECT count(*) FROM mentor.row_history(''mentor.users'', ''{"id": %s}'')')$$, :u),
                 'row_history() reads read-only');
+
+-- Reads that used to write or lock: a cohort matched without save, reviewer flags (no
+-- lock on the task), and account lookups (NULL for an account not opened yet).
+SELECT lives_ok(format($$SELECT pg_temp.ro('SELECT count(*) FROM mentor.match_cohort(ARRAY[%s]::bigint[])')$$, :u),
+                'match_cohort() without save runs read-only');
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT count(*) FROM mentor.match_cohort(ARRAY[%s]::bigint[], save => true)')$$, :u),
+                 '25006', NULL, 'match_cohort(save => true) is a write');
+SELECT throws_ok($$SELECT pg_temp.ro('SELECT count(*) FROM mentor.crosscheck_reviewer_flags(-1)')$$, 'P0002', NULL,
+                 'crosscheck_reviewer_flags() reads without locking (an unknown task is P0002, not a refused lock)');
+SELECT is(pg_temp.ro_val(format('SELECT mentor.earnings_account(%s)', :u)), '<null>',
+          'earnings_account() of a user who has none yet: NULL read-only');
+SELECT is(pg_temp.ro_val(format('SELECT mentor.wallet(%s) = mentor.wallet(%s)', :u, :u)), 'true',
+          'wallet() of an existing wallet answers read-only');
+SELECT is((SELECT count(*) FROM mentor.ledger_accounts WHERE owner_id = :u AND kind = 'earnings'), 0::bigint,
+          'and the lookup opened no account');
 
 -- Read-write, the same calls go through.
 SELECT lives_ok(format($$SELECT mentor.transfer(gen_random_uuid(), mentor.wallet(%s), mentor.system_account('revenue'), 1, 'spend')$$, :u),

@@ -1986,3 +1986,226 @@ COMMENT ON FUNCTION team_distribution_report(bigint) IS
     'distribution';
 REVOKE EXECUTE ON FUNCTION team_distribution_report(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION team_distribution_report(bigint) TO mentor_app;
+
+-- Read functions that run on a hot standby: a cohort matched without save
+-- writes nothing, reviewer flags take no lock, and account lookups return
+-- NULL in a read-only transaction for an account not opened yet.
+CREATE OR REPLACE FUNCTION match_cohort(mentee_ids bigint[], per_mentee integer DEFAULT 1, method text DEFAULT 'optimal',
+                             save boolean DEFAULT false)
+    RETURNS TABLE (mentee_id bigint, mentor_id bigint, score numeric, reason text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    unknown    bigint[];
+    mentees    bigint[];
+    mentors    bigint[];
+    scores     float8[];
+    candidates integer[];
+BEGIN
+    IF per_mentee IS NULL OR per_mentee < 1 THEN
+        RAISE EXCEPTION 'per_mentee must be at least 1, got %', coalesce(per_mentee::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF method IS NULL OR method NOT IN ('optimal', 'stable', 'greedy') THEN
+        RAISE EXCEPTION 'unknown matching method %', coalesce(quote_literal(method), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use optimal, stable or greedy.';
+    END IF;
+    SELECT array_agg(DISTINCT m) INTO unknown FROM unnest(mentee_ids) m WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = m);
+    IF unknown IS NOT NULL THEN
+        RAISE EXCEPTION 'unknown mentees' USING ERRCODE = 'no_data_found', DETAIL = format('Users %s do not exist.', unknown);
+    END IF;
+    -- Mentees and the eligible mentors are numbered by id; their skills,
+    -- profiles and the excluded pairs go to C as arrays, where every pair is
+    -- scored and assigned.  The result is kept in arrays, so that only save
+    -- writes: without it the function runs anywhere, a hot standby included.
+    WITH cohort AS (SELECT m AS id, row_number() OVER (ORDER BY m)::int AS i
+                      FROM (SELECT DISTINCT m FROM unnest(mentee_ids) m) x),
+         pool AS (SELECT p.user_id AS id, row_number() OVER (ORDER BY p.user_id)::int AS j, p.active_mentees,
+                         p.max_mentees, coalesce(p.rating_avg, 0)::float8 AS rating_avg, p.rating_count
+                    FROM mentor_profiles p
+                   WHERE p.accepting AND p.active_mentees < p.max_mentees
+                     AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.user_id AND NOT u.active)),
+         excluded AS (SELECT c.i, r.j FROM cohort c JOIN pool r ON r.id = c.id
+                      UNION
+                      SELECT c.i, r.j FROM mentorships ms JOIN cohort c ON c.id = ms.mentee_id
+                        JOIN pool r ON r.id = ms.mentor_id WHERE ms.status IN ('pending', 'active')
+                      UNION
+                      SELECT c.i, r.j FROM suggestions sg JOIN cohort c ON c.id = sg.mentee_id
+                        JOIN pool r ON r.id = sg.mentor_id WHERE sg.status = 'declined'),
+         result AS (
+             SELECT c.id AS mentee, r.id AS mentor, x.score, x.candidates
+               FROM (SELECT array_agg(c.i) AS i, array_agg(us.skill_id) AS skill, array_agg(us.level::int) AS level
+                       FROM cohort c JOIN user_skills us ON us.user_id = c.id AND us.direction = 'seeks') sk,
+                    (SELECT array_agg(r.j) AS j, array_agg(us.skill_id) AS skill, array_agg(us.level::int) AS level
+                       FROM pool r JOIN user_skills us ON us.user_id = r.id AND us.direction = 'offers') ok,
+                    (SELECT array_agg(r.active_mentees ORDER BY r.j) AS active, array_agg(r.max_mentees ORDER BY r.j) AS max,
+                            array_agg(r.rating_avg ORDER BY r.j) AS mean, array_agg(r.rating_count ORDER BY r.j) AS cnt
+                       FROM pool r) pr,
+                    (SELECT array_agg(e.i) AS i, array_agg(e.j) AS j FROM excluded e) ex,
+                    _match_cohort((SELECT count(*)::int FROM cohort), coalesce(sk.i, '{}'), coalesce(sk.skill, '{}'),
+                                  coalesce(sk.level, '{}'), coalesce(ok.j, '{}'), coalesce(ok.skill, '{}'),
+                                  coalesce(ok.level, '{}'), coalesce(pr.active, '{}'), coalesce(pr.max, '{}'),
+                                  coalesce(pr.mean, '{}'), coalesce(pr.cnt, '{}'), coalesce(ex.i, '{}'),
+                                  coalesce(ex.j, '{}'), per_mentee, method, _matching_weights()) x
+               JOIN cohort c ON c.i = x.mentee
+               LEFT JOIN pool r ON r.j = x.mentor)
+    SELECT array_agg(r.mentee), array_agg(r.mentor), array_agg(r.score), array_agg(r.candidates)
+      INTO mentees, mentors, scores, candidates
+      FROM result r;
+    IF save THEN
+        INSERT INTO matches (mentor_id, mentee_id, score, method)
+        SELECT r.mentor, r.mentee, round(r.score::numeric, 4), match_cohort.method
+          FROM unnest(mentees, mentors, scores) r(mentee, mentor, score) WHERE r.mentor IS NOT NULL;
+    END IF;
+    RETURN QUERY
+    SELECT r.mentee, r.mentor, round(r.score::numeric, 4),
+           CASE WHEN r.mentor IS NOT NULL THEN NULL
+                WHEN r.candidates = 0
+                THEN 'no eligible mentor (filters: accepting, free place, skills sought, no live mentorship)'
+                WHEN match_cohort.method = 'stable'
+                THEN 'every eligible mentor''s places went to mentees the mentor ranks higher'
+                ELSE 'every eligible mentor''s places went to pairs with a higher total score' END
+      FROM unnest(mentees, mentors, scores, candidates) r(mentee, mentor, score, candidates)
+     ORDER BY 1, 3 DESC NULLS LAST, 2;
+END
+$$;
+COMMENT ON FUNCTION match_cohort(bigint[], integer, text, boolean) IS
+    'Matches a cohort of mentees to mentors at once: optimal (the largest total fit under every mentor''s free '
+    'places and per_mentee mentors each, by min-cost flow), stable (mentee-proposing deferred acceptance) or '
+    'greedy (highest score first, the baseline). Unmatched mentees come back with a NULL mentor and the reason. '
+    'save => true also writes the pairs as matches awaiting approval. 22023 for per_mentee < 1 or an unknown '
+    'method, P0002 for unknown mentees, 54000 past 8 million candidate pairs';
+CREATE OR REPLACE FUNCTION _crosscheck_task(course_task_id bigint, lock_mode text) RETURNS course_tasks
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    ct course_tasks;
+BEGIN
+    IF lock_mode = 'update' THEN
+        SELECT * INTO ct FROM course_tasks t WHERE t.id = _crosscheck_task.course_task_id FOR UPDATE;
+    ELSIF lock_mode = 'none' THEN
+        SELECT * INTO ct FROM course_tasks t WHERE t.id = _crosscheck_task.course_task_id;
+    ELSE
+        SELECT * INTO ct FROM course_tasks t WHERE t.id = _crosscheck_task.course_task_id FOR SHARE;
+    END IF;
+    IF ct.id IS NULL THEN
+        RAISE EXCEPTION 'course task % does not exist', coalesce(course_task_id::text, 'NULL')
+            USING ERRCODE = 'no_data_found', HINT = 'Pass the id of a row of mentor.course_tasks.';
+    END IF;
+    IF ct.checker <> 'crosscheck' THEN
+        RAISE EXCEPTION 'course task % is not a cross-check task', ct.id
+            USING ERRCODE = 'MN006', DETAIL = format('Its checker is %s.', ct.checker),
+                  HINT = 'Set course_tasks.checker to ''crosscheck'' before distributing.';
+    END IF;
+    RETURN ct;
+END
+$$;
+COMMENT ON FUNCTION _crosscheck_task(bigint, text) IS
+    'Internal: a cross-check course task, locked for update or share (none: read only, as reports need on a '
+    'standby), or P0002/MN006';
+CREATE OR REPLACE FUNCTION crosscheck_reviewer_flags(course_task_id bigint, min_comment_length integer DEFAULT 20)
+    RETURNS TABLE (review_id bigint, task_solution_id bigint, student_id bigint, checker_id bigint, score integer,
+                   flag text, detail text)
+LANGUAGE plpgsql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    -- a report: no lock, so that it runs on a standby
+    ct course_tasks := _crosscheck_task(course_task_id, 'none');
+BEGIN
+    RETURN QUERY
+    WITH stats AS (
+        SELECT r.*, count(*) OVER w AS n, sum(r.score) OVER w AS total
+          FROM task_solution_results r WHERE r.course_task_id = ct.id
+        WINDOW w AS (PARTITION BY r.task_solution_id))
+    SELECT s.id, s.task_solution_id, s.student_id, s.checker_id, s.score, 'outlier',
+           format('score %s vs %s, the mean of the %s other reviewers (accepted: %s-%s)', s.score,
+                  round((s.total - s.score)::numeric / (s.n - 1), 2), s.n - 1,
+                  round(0.9 * (s.total - s.score) / (s.n - 1), 2), round(1.1 * (s.total - s.score) / (s.n - 1), 2))
+      FROM stats s
+     WHERE s.n >= 3
+       AND (s.score < 0.9 * (s.total - s.score) / (s.n - 1) OR s.score > 1.1 * (s.total - s.score) / (s.n - 1))
+    UNION ALL
+    SELECT s.id, s.task_solution_id, s.student_id, s.checker_id, s.score,
+           CASE WHEN coalesce(btrim(s.comment), '') = '' THEN 'missing_comment' ELSE 'short_comment' END,
+           format('score %s below the maximum %s with a comment of %s characters (at least %s expected)',
+                  s.score, ct.max_score, length(coalesce(btrim(s.comment), '')), min_comment_length)
+      FROM stats s
+     WHERE s.score < ct.max_score AND length(coalesce(btrim(s.comment), '')) < min_comment_length
+     ORDER BY 2, 4, 6;
+END
+$$;
+COMMENT ON FUNCTION crosscheck_reviewer_flags(bigint, integer) IS
+    'Reviews worth a second look: outlier (outside 0.9-1.1x the mean of the other reviewers of the same solution, '
+    'when it has at least 3 reviews) and missing_comment / short_comment (a score below the maximum explained in '
+    'fewer than min_comment_length characters)';
+CREATE OR REPLACE FUNCTION system_account(name text, asset text DEFAULT 'TOKEN') RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    full_name text := CASE WHEN asset = 'TOKEN' THEN name ELSE name || ':' || asset END;
+    acct      bigint;
+    acct_kind text := CASE name WHEN 'revenue' THEN 'revenue' WHEN 'external' THEN 'external'
+                                WHEN 'expiry' THEN 'expiry' WHEN 'promo_pool' THEN 'platform'
+                                WHEN 'allotments' THEN 'platform' END;
+BEGIN
+    IF acct_kind IS NULL THEN
+        RAISE EXCEPTION 'unknown system account "%"', name
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'System accounts: external, revenue, promo_pool, allotments, expiry.';
+    END IF;
+    SELECT id INTO acct FROM ledger_accounts a WHERE a.name = full_name;
+    -- Read-only (a standby): an account not opened yet is NULL rather than an error.
+    IF NOT FOUND AND NOT current_setting('transaction_read_only')::boolean THEN
+        INSERT INTO ledger_accounts (kind, asset, allow_negative, track_balance, name)
+        VALUES (acct_kind, asset, true, false, full_name)
+        ON CONFLICT ON CONSTRAINT ledger_accounts_name_key DO NOTHING;
+        SELECT id INTO acct FROM ledger_accounts a WHERE a.name = full_name;
+    END IF;
+    RETURN acct;
+END
+$$;
+COMMENT ON FUNCTION system_account(text, text) IS
+    'The platform''s untracked system account of that name (external, revenue, promo_pool, allotments, expiry), '
+    'created on first use; NULL in a read-only transaction (a standby) before it exists';
+CREATE OR REPLACE FUNCTION _owned_account(user_id bigint, account_kind text) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    acct bigint;
+BEGIN
+    -- The kind list repeats the unique index's predicate so a cached generic
+    -- plan can still use that index rather than scanning every account.
+    SELECT id INTO acct FROM ledger_accounts
+     WHERE owner_id = user_id AND kind = account_kind AND asset = 'TOKEN' AND kind IN ('wallet', 'earnings', 'escrow');
+    IF NOT FOUND THEN
+        IF NOT EXISTS (SELECT 1 FROM users WHERE id = user_id) THEN
+            RAISE EXCEPTION 'user % does not exist', user_id USING ERRCODE = 'no_data_found';
+        END IF;
+        -- Read-only (a standby): an account not opened yet is NULL rather than an error.
+        IF current_setting('transaction_read_only')::boolean THEN
+            RETURN NULL;
+        END IF;
+        INSERT INTO ledger_accounts (owner_id, kind) VALUES (user_id, account_kind)
+        ON CONFLICT (owner_id, kind, asset) WHERE kind IN ('wallet', 'earnings', 'escrow') DO NOTHING;
+        SELECT id INTO acct FROM ledger_accounts WHERE owner_id = user_id AND kind = account_kind AND asset = 'TOKEN';
+    END IF;
+    RETURN acct;
+END
+$$;
+COMMENT ON FUNCTION _owned_account(bigint, text) IS
+    'Internal: a user''s wallet or earnings account, created on first use (NULL in a read-only transaction before '
+    'it exists)';
+COMMENT ON FUNCTION wallet(bigint) IS
+    'The user''s token wallet account (created at signup, or on first use; NULL in a read-only transaction before '
+    'it exists)';
+COMMENT ON FUNCTION earnings_account(bigint) IS
+    'The mentor''s earnings account (created on first use; NULL in a read-only transaction before it exists)';
+
