@@ -63,7 +63,8 @@ COMMENT ON VIEW lifecycle_transitions IS 'Allowed transitions of every lifecycle
 CREATE FUNCTION _table_cache_changed() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mn_table_cache_changed' LANGUAGE C;
 COMMENT ON FUNCTION _table_cache_changed() IS
-    'Internal: statement trigger that makes every backend drop what it caches from the table (lifecycles, ledger accounts)';
+    'Internal: statement trigger that makes every backend drop what it caches from the table (lifecycles, settings, '
+    'ledger accounts); also a row trigger enabled for replicas, for rows a subscription applies';
 
 CREATE TRIGGER lifecycle_cache_invalidate
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON lifecycle_state_defs
@@ -75,6 +76,21 @@ CREATE TRIGGER lifecycle_cache_invalidate
 CREATE TRIGGER settings_cache_invalidate
     AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON settings
     FOR EACH STATEMENT EXECUTE FUNCTION _table_cache_changed();
+-- On a logical-replication subscriber the rows arrive through the apply worker, which
+-- runs with session_replication_role = replica and fires row triggers enabled for replicas
+-- only: these drop the same caches there (on a primary they never fire).
+CREATE TRIGGER lifecycle_cache_invalidate_apply
+    AFTER INSERT OR UPDATE OR DELETE ON lifecycle_state_defs
+    FOR EACH ROW EXECUTE FUNCTION _table_cache_changed();
+ALTER TABLE lifecycle_state_defs ENABLE REPLICA TRIGGER lifecycle_cache_invalidate_apply;
+CREATE TRIGGER lifecycle_cache_invalidate_apply
+    AFTER INSERT OR UPDATE OR DELETE ON lifecycle_transition_defs
+    FOR EACH ROW EXECUTE FUNCTION _table_cache_changed();
+ALTER TABLE lifecycle_transition_defs ENABLE REPLICA TRIGGER lifecycle_cache_invalidate_apply;
+CREATE TRIGGER settings_cache_invalidate_apply
+    AFTER INSERT OR UPDATE OR DELETE ON settings
+    FOR EACH ROW EXECUTE FUNCTION _table_cache_changed();
+ALTER TABLE settings ENABLE REPLICA TRIGGER settings_cache_invalidate_apply;
 
 CREATE FUNCTION enforce_lifecycle() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mn_enforce_lifecycle' LANGUAGE C;

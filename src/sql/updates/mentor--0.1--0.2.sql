@@ -2209,3 +2209,21 @@ COMMENT ON FUNCTION wallet(bigint) IS
 COMMENT ON FUNCTION earnings_account(bigint) IS
     'The mentor''s earnings account (created on first use; NULL in a read-only transaction before it exists)';
 
+-- On a logical-replication subscriber the rows arrive through the apply worker, which
+-- runs with session_replication_role = replica and fires row triggers enabled for replicas
+-- only: these drop the same caches there (on a primary they never fire).
+CREATE TRIGGER lifecycle_cache_invalidate_apply
+    AFTER INSERT OR UPDATE OR DELETE ON lifecycle_state_defs
+    FOR EACH ROW EXECUTE FUNCTION _table_cache_changed();
+ALTER TABLE lifecycle_state_defs ENABLE REPLICA TRIGGER lifecycle_cache_invalidate_apply;
+CREATE TRIGGER lifecycle_cache_invalidate_apply
+    AFTER INSERT OR UPDATE OR DELETE ON lifecycle_transition_defs
+    FOR EACH ROW EXECUTE FUNCTION _table_cache_changed();
+ALTER TABLE lifecycle_transition_defs ENABLE REPLICA TRIGGER lifecycle_cache_invalidate_apply;
+CREATE TRIGGER settings_cache_invalidate_apply
+    AFTER INSERT OR UPDATE OR DELETE ON settings
+    FOR EACH ROW EXECUTE FUNCTION _table_cache_changed();
+ALTER TABLE settings ENABLE REPLICA TRIGGER settings_cache_invalidate_apply;
+COMMENT ON FUNCTION _table_cache_changed() IS
+    'Internal: statement trigger that makes every backend drop what it caches from the table (lifecycles, settings, '
+    'ledger accounts); also a row trigger enabled for replicas, for rows a subscription applies';
