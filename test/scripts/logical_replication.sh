@@ -11,6 +11,9 @@ set -uo pipefail
 db=mentor_decoding
 pub=mentor_pub
 sub=mentor_sub
+rpub=mentor_rpub
+rsub=mentor_rsub
+here="$(cd "$(dirname "$0")/../.." && pwd)"
 q() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d $db -c "$1"; }
 restart() {
     pg_ctlcluster "$PGVERSION" regress restart >/dev/null 2>&1
@@ -27,7 +30,11 @@ cleanup() {
     psql -X -q -d $sub -c "ALTER SUBSCRIPTION mentor_sub DISABLE" >/dev/null 2>&1
     psql -X -q -d $sub -c "ALTER SUBSCRIPTION mentor_sub SET (slot_name = NONE)" >/dev/null 2>&1
     psql -X -q -d $sub -c "DROP SUBSCRIPTION mentor_sub" >/dev/null 2>&1
-    psql -X -q -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('mentor_decoding', 'mentor_sub')" >/dev/null 2>&1
+    psql -X -q -d $rsub -c "ALTER SUBSCRIPTION mentor_rsub DISABLE" >/dev/null 2>&1
+    psql -X -q -d $rsub -c "ALTER SUBSCRIPTION mentor_rsub SET (slot_name = NONE)" >/dev/null 2>&1
+    psql -X -q -d $rsub -c "DROP SUBSCRIPTION mentor_rsub" >/dev/null 2>&1
+    dropdb --if-exists $rsub >/dev/null 2>&1; dropdb --if-exists $rpub >/dev/null 2>&1
+    psql -X -q -d postgres -c "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name IN ('mentor_decoding', 'mentor_sub', 'mentor_rsub') OR slot_name LIKE 'pg_%_sync_%'" >/dev/null 2>&1
     dropdb --if-exists $db >/dev/null 2>&1; dropdb --if-exists $sub >/dev/null 2>&1; dropdb --if-exists $pub >/dev/null 2>&1
     if [ "$was" != logical ]; then
         psql -X -q -d postgres -c "ALTER SYSTEM RESET wal_level" >/dev/null
@@ -36,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 dropdb --if-exists $db >/dev/null 2>&1; createdb $db
-echo "1..9"
+echo "1..16"
 level=$(q "SHOW wal_level")
 if [ "$level" = logical ]; then echo "ok 1 - the cluster runs with wal_level = logical"
 else echo "not ok 1 - the cluster runs with wal_level = logical (got $level)"; exit 1; fi
@@ -150,3 +157,117 @@ if grep -q "moved to c" "$w/out"; then
 else echo "not ok 9 - once the new transition is applied, the same session moves a -> c"; sed 's/^/# /' "$w/out"; fi
 exec 3>&-
 wait "$holder" 2>/dev/null; holder=""
+
+# The whole schema, as the README's recipe has it: a publisher with the demo
+# data, create_publications(); a fresh subscriber, prepare_subscriber(), a
+# subscription with its initial copy; then a workload of every kind of write
+# and retry, and a prune on both sides.
+for d in $rpub $rsub; do
+    dropdb --if-exists $d >/dev/null 2>&1; createdb $d
+    psql -X -q -d $d -c "SET client_min_messages = warning; CREATE EXTENSION mentor CASCADE" >/dev/null
+done
+for f in "$here"/demo/seed/*.sql; do psql -X -q -d $rpub -v ON_ERROR_STOP=1 -c "SET search_path = public, mentor" -f "$f" >/dev/null 2>&1; done
+psql -X -q -t -A -v ON_ERROR_STOP=1 -d $rpub -c "SELECT * FROM mentor.create_publications()" \
+    -c "SELECT pg_create_logical_replication_slot('mentor_rsub', 'pgoutput')" >/dev/null
+removed=$(psql -X -q -t -A -d $rsub -c "SELECT mentor.prepare_subscriber()")
+for conn in "host=$host port=$port dbname=$rpub user=$(whoami)" \
+            "host=$host port=$port dbname=$rpub user=${PGUSER:-postgres} password=${PGPASSWORD:-}"; do
+    psql -X -q -v ON_ERROR_STOP=1 -d $rsub -c "CREATE SUBSCRIPTION mentor_rsub CONNECTION '$conn' PUBLICATION mentor, mentor_history WITH (create_slot = false, slot_name = 'mentor_rsub')" >/dev/null 2>&1 && break
+done
+ready=f
+for _ in $(seq 1 300); do
+    ready=$(psql -X -q -t -A -d $rsub -c "SELECT count(*) > 40 AND bool_and(srsubstate = 'r') FROM pg_subscription_rel")
+    [ "$ready" = t ] && break; sleep 0.1
+done
+if [ "$ready" = t ] && [ "${removed:-0}" -gt 0 ]; then
+    echo "ok 10 - a fresh subscriber, prepared ($removed install rows removed), copies every table of the publisher"
+else echo "not ok 10 - a fresh prepared subscriber copies every table of the publisher (ready: $ready, removed: ${removed:-none})"; fi
+
+psql -X -q -v ON_ERROR_STOP=1 -d $rpub >/dev/null 2>"$w/workload.err" <<'SQL'
+SET search_path = public, mentor;
+CREATE TEMP TABLE who AS SELECT (SELECT owner_id FROM ledger_accounts WHERE kind = 'wallet' ORDER BY posted DESC, owner_id LIMIT 1) AS rich,
+                                (SELECT min(id) FROM users WHERE role = 'mentor') AS mentor;
+-- transfers, each retried; a hold posted and one voided, each retried
+SELECT transfer('00000000-0000-4000-8000-00000000e001', wallet(rich), system_account('revenue'), 2, 'spend') FROM who;
+SELECT transfer('00000000-0000-4000-8000-00000000e001', wallet(rich), system_account('revenue'), 2, 'spend') FROM who;
+SELECT transfer('00000000-0000-4000-8000-00000000e002', wallet(rich), system_account('revenue'), 3, 'spend', pending => true) FROM who;
+SELECT post_pending('00000000-0000-4000-8000-00000000e002', '00000000-0000-4000-8000-00000000e003');
+SELECT post_pending('00000000-0000-4000-8000-00000000e002', '00000000-0000-4000-8000-00000000e003');
+SELECT transfer('00000000-0000-4000-8000-00000000e004', wallet(rich), system_account('revenue'), 4, 'spend', pending => true) FROM who;
+SELECT void_pending('00000000-0000-4000-8000-00000000e004', '00000000-0000-4000-8000-00000000e005');
+SELECT void_pending('00000000-0000-4000-8000-00000000e004', '00000000-0000-4000-8000-00000000e005');
+SELECT count(*) FROM transfer_batch(ARRAY['00000000-0000-4000-8000-00000000e006', '00000000-0000-4000-8000-00000000e001']::uuid[],
+                                    ARRAY[(SELECT wallet(rich) FROM who)], ARRAY[system_account('revenue')], ARRAY[2::bigint], ARRAY['spend']);
+-- spends, purchases, earnings, promos, each retried
+SELECT count(*) FROM who, spend_tokens(rich, 1, system_account('revenue'), '00000000-0000-4000-8000-00000000e007');
+SELECT count(*) FROM who, spend_tokens(rich, 1, system_account('revenue'), '00000000-0000-4000-8000-00000000e007');
+SELECT purchase_tokens(rich, 10, 'pay-repl-1', '00000000-0000-4000-8000-00000000e008') FROM who;
+SELECT purchase_tokens(rich, 10, 'pay-repl-1', '00000000-0000-4000-8000-00000000e008') FROM who;
+SELECT confirm_purchase('00000000-0000-4000-8000-00000000e008');
+SELECT confirm_purchase('00000000-0000-4000-8000-00000000e008');
+SELECT credit_earnings(mentor, 5, '00000000-0000-4000-8000-00000000e009') FROM who;
+SELECT credit_earnings(mentor, 5, '00000000-0000-4000-8000-00000000e009') FROM who;
+SELECT grant_promo(rich, 3, '2036-01-01 00:00+00', '00000000-0000-4000-8000-00000000e00a') FROM who;
+SELECT grant_promo(rich, 3, '2036-01-01 00:00+00', '00000000-0000-4000-8000-00000000e00a') FROM who;
+-- a booking retried, then completed twice
+SELECT publish_slot(mentor, tstzrange(date_trunc('hour', now()) + interval '20 days', date_trunc('hour', now()) + interval '20 days 1 hour')) AS slot FROM who \gset
+SELECT book_session(:slot, rich, '00000000-0000-4000-8000-00000000e00b') FROM who;
+SELECT book_session(:slot, rich, '00000000-0000-4000-8000-00000000e00b') FROM who;
+-- audited updates and a user signing up (signup writes profile, wallet, event)
+UPDATE profiles SET headline = 'Replicated headline' WHERE user_id = (SELECT rich FROM who);
+UPDATE mentor_profiles SET bio = 'replicated bio' WHERE user_id = (SELECT mentor FROM who);
+INSERT INTO users (email, username, full_name) VALUES ('repl@example.com', 'repl_user', 'Repl User');
+SELECT define_lifecycle('repl_demo', ARRAY[['[*]', 'x'], ['x', '[*]']]);
+SQL
+workload_ok=$([ -s "$w/workload.err" ] && echo f || echo t)
+[ "$workload_ok" = t ] || echo "# workload: $(head -c 600 "$w/workload.err")"
+
+# Compare every table, waiting for the subscriber to catch up.
+tables=$(psql -X -q -t -A -d $rpub -c "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relnamespace = 'mentor'::regnamespace AND relkind = 'r'")
+sums() {
+    local t
+    for t in $tables; do
+        echo "$t $(psql -X -q -t -A -d "$1" -c "SELECT count(*) || ' ' || md5(coalesce(string_agg(x::text, E'\n' ORDER BY x::text), '')) FROM mentor.$t x")"
+    done
+}
+same=f
+for _ in $(seq 1 60); do
+    if [ "$(sums $rpub)" = "$(sums $rsub)" ]; then same=t; break; fi
+    sleep 0.5
+done
+# Each side prunes its own history with the same cutoff, as the recipe says.
+cutoff=$(psql -X -q -t -A -d $rpub -c "SELECT min(at) + (max(at) - min(at)) / 2 FROM mentor.history_log")
+p1=$(psql -X -q -t -A -d $rpub -c "SELECT mentor.prune_history('$cutoff')" 2>&1)
+p2=$(psql -X -q -t -A -d $rsub -c "SELECT mentor.prune_history('$cutoff')" 2>&1)
+if [ "$same" = t ] && [ "$workload_ok" = t ]; then
+    echo "ok 11 - after the workload, all $(wc -w <<<"$tables") tables hold the same rows on both sides (counts and checksums)"
+else
+    echo "not ok 11 - after the workload, every table holds the same rows on both sides"
+    diff <(sums $rpub) <(sums $rsub) | sed 's/^/# /' | head -20
+fi
+if [ "$p1" = "$p2" ] && [ "$p1" -gt 0 ] 2>/dev/null && [ "$(sums $rpub | grep '^history_log ')" = "$(sums $rsub | grep '^history_log ')" ]; then
+    echo "ok 12 - prune_history works on a publisher (its deletes are not published) and, run on both with one cutoff, leaves the same log ($p1 rows)"
+else echo "not ok 12 - prune_history on both sides leaves the same log (publisher: $p1, subscriber: $p2)"; fi
+stats=$(psql -X -q -t -A -d $rsub -c "SELECT apply_error_count || '/' || sync_error_count FROM pg_stat_subscription_stats WHERE subname = 'mentor_rsub'")
+running=$(psql -X -q -t -A -d $rsub -c "SELECT count(*) FROM pg_stat_subscription WHERE subname = 'mentor_rsub' AND pid IS NOT NULL")
+if [ "$stats" = "0/0" ] && [ "$running" -ge 1 ]; then echo "ok 13 - the subscription never stopped: no apply or sync error, its worker running"
+else echo "not ok 13 - the subscription never stopped (errors apply/sync: $stats, workers: $running)"; fi
+violations=$(psql -X -q -t -A -d $rsub -c "SELECT count(*) FROM mentor.ledger_check()")
+if [ "$violations" = 0 ]; then echo "ok 14 - ledger_check() on the subscriber is empty"
+else echo "not ok 14 - ledger_check() on the subscriber is empty ($violations violations)"; fi
+
+# Failover: the subscriber stops subscribing, moves its sequences up and takes writes.
+psql -X -q -d $rsub -c "ALTER SUBSCRIPTION mentor_rsub DISABLE" >/dev/null
+moved=$(psql -X -q -t -A -d $rsub -c "SELECT count(*) FROM mentor.sync_sequences()")
+if psql -X -q -v ON_ERROR_STOP=1 -d $rsub >/dev/null 2>"$w/failover.err" <<'SQL'
+SET search_path = public, mentor;
+INSERT INTO users (email, username, full_name) VALUES ('after_failover@example.com', 'after_failover', 'After Failover');
+SELECT transfer(gen_random_uuid(), system_account('external'), wallet((SELECT id FROM users WHERE username = 'after_failover')), 5, 'purchase');
+UPDATE profiles SET headline = 'written after failover' WHERE user_id = (SELECT id FROM users WHERE username = 'after_failover');
+SQL
+then echo "ok 15 - after sync_sequences() ($moved sequences) the former subscriber signs a user up, moves tokens and audits, without a key collision"
+else echo "not ok 15 - after sync_sequences() the former subscriber takes writes"; sed 's/^/# /' "$w/failover.err"; fi
+violations=$(psql -X -q -t -A -d $rsub -c "SELECT count(*) FROM mentor.ledger_check()")
+hist=$(psql -X -q -t -A -d $rsub -c "SELECT count(*) FROM mentor.history WHERE table_name = 'mentor.profiles' AND new_row ->> 'headline' = 'written after failover'")
+if [ "$violations" = 0 ] && [ "$hist" = 1 ]; then echo "ok 16 - its books still balance and history records the new writes"
+else echo "not ok 16 - its books still balance ($violations violations) and history records the new writes ($hist)"; fi

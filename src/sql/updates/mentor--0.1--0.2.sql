@@ -2227,3 +2227,130 @@ ALTER TABLE settings ENABLE REPLICA TRIGGER settings_cache_invalidate_apply;
 COMMENT ON FUNCTION _table_cache_changed() IS
     'Internal: statement trigger that makes every backend drop what it caches from the table (lifecycles, settings, '
     'ledger accounts); also a row trigger enabled for replicas, for rows a subscription applies';
+
+-- Logical replication of the whole schema (module replication).
+CREATE FUNCTION create_publications(name text DEFAULT 'mentor') RETURNS SETOF text
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    tables text;
+    history text := name || '_history';
+BEGIN
+    IF name IS NULL OR name !~ '^[a-z_][a-z0-9_]{0,40}$' THEN
+        RAISE EXCEPTION 'publication name % is not a lower-case identifier of up to 41 characters',
+                        coalesce(quote_literal(name), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'For example mentor.create_publications(''mentor'').';
+    END IF;
+    SELECT string_agg(format('%I.%I', n.nspname, c.relname), ', ' ORDER BY c.relname) INTO tables
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+     WHERE n.nspname = '@extschema@' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+       AND c.relname <> 'history_log';
+    -- Again after ALTER EXTENSION UPDATE: the list then takes in the new tables.
+    IF EXISTS (SELECT 1 FROM pg_publication p WHERE p.pubname = name) THEN
+        EXECUTE format('ALTER PUBLICATION %I SET TABLE %s', name, tables);
+    ELSE
+        EXECUTE format('CREATE PUBLICATION %I FOR TABLE %s', name, tables);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_publication p WHERE p.pubname = history) THEN
+        EXECUTE format('CREATE PUBLICATION %I FOR TABLE @extschema@.history_log WITH (publish = %L)', history, 'insert');
+    END IF;
+    RETURN NEXT name;
+    RETURN NEXT history;
+END
+$$;
+COMMENT ON FUNCTION create_publications(text) IS
+    'Creates (or, after an update of the extension, refreshes) the publications a subscriber needs: NAME with '
+    'every table of the extension but history_log, NAME_history with history_log''s inserts (prune_history runs '
+    'on each side). Returns their names. Needs the rights of CREATE PUBLICATION (the tables'' owner)';
+
+-- What CREATE EXTENSION itself puts into tables; a subscriber receives the
+-- publisher's copy of the same rows, so it starts without its own.
+CREATE FUNCTION prepare_subscriber() RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    install  text[] := ARRAY['lifecycle_state_defs', 'lifecycle_transition_defs', 'settings', 'skills',
+                             'history_tables', 'history_contexts', 'history_log'];
+    rel      record;
+    tbl      text;
+    has_rows boolean;
+    removed  bigint := 0;
+    n        bigint;
+BEGIN
+    IF NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
+        RAISE EXCEPTION 'prepare_subscriber() is for a superuser'
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = 'It empties catalogue tables with their guards off, as replication does.';
+    END IF;
+    FOR rel IN
+        SELECT c.relname FROM pg_class c
+         WHERE c.relnamespace = '@extschema@'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+           AND c.relname <> ALL (install)
+         ORDER BY c.relname
+    LOOP
+        EXECUTE format('SELECT EXISTS (SELECT 1 FROM @extschema@.%I)', rel.relname) INTO has_rows;
+        IF has_rows THEN
+            RAISE EXCEPTION 'mentor.% has rows: prepare_subscriber() runs on a fresh install only', rel.relname
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      HINT = 'Subscribe from a new database: CREATE EXTENSION mentor, then prepare_subscriber(), '
+                             'then CREATE SUBSCRIPTION.';
+        END IF;
+    END LOOP;
+    IF EXISTS (SELECT 1 FROM lifecycle_state_defs WHERE NOT shipped) OR EXISTS (SELECT 1 FROM settings WHERE NOT shipped)
+       OR EXISTS (SELECT 1 FROM skills WHERE NOT shipped) OR EXISTS (SELECT 1 FROM history_tables WHERE NOT shipped) THEN
+        RAISE EXCEPTION 'this database has definitions of its own: prepare_subscriber() runs on a fresh install only'
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  DETAIL = 'A lifecycle, setting, skill or audited table was added after CREATE EXTENSION.';
+    END IF;
+    FOREACH tbl IN ARRAY install LOOP
+        EXECUTE format('SELECT count(*) FROM @extschema@.%I', tbl) INTO n;
+        removed := removed + n;
+    END LOOP;
+    -- The guards (append-only history, lifecycle definitions) are triggers, off in replica mode.
+    SET LOCAL session_replication_role = replica;
+    TRUNCATE lifecycle_transition_defs, lifecycle_state_defs, settings, user_skills, skills, history_tables,
+             history_contexts, history_log;
+    SET LOCAL session_replication_role = origin;
+    RETURN removed;
+END
+$$;
+COMMENT ON FUNCTION prepare_subscriber() IS
+    'On a fresh install that is to subscribe to a publisher: removes the rows CREATE EXTENSION put there (shipped '
+    'lifecycles, settings, skills, the history catalogue and its log), which the subscription''s initial copy '
+    'brings from the publisher. Returns the number removed; 55000 when the database has data of its own, 42501 '
+    'for anyone but a superuser';
+
+CREATE FUNCTION sync_sequences() RETURNS TABLE (table_name text, column_name text, last_value bigint)
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    col record;
+    top bigint;
+BEGIN
+    FOR col IN
+        SELECT c.oid::regclass AS tbl, a.attname, pg_get_serial_sequence(c.oid::regclass::text, a.attname) AS seq
+          FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+         WHERE c.relnamespace = '@extschema@'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+           AND a.attidentity <> '' AND NOT a.attisdropped
+         ORDER BY 1, 2
+    LOOP
+        EXECUTE format('SELECT max(%I)::bigint FROM %s', col.attname, col.tbl) INTO top;
+        CONTINUE WHEN top IS NULL;
+        -- Never backwards: a sequence already past the largest id stays where it is.
+        EXECUTE format('SELECT setval(%L, greatest(%s, (SELECT s.last_value FROM %s s)))', col.seq, top, col.seq)
+           INTO last_value;
+        table_name := col.tbl::text;
+        column_name := col.attname;
+        RETURN NEXT;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION sync_sequences() IS
+    'Moves every identity sequence of the extension''s tables up to its table''s largest id (never down), as a '
+    'subscriber needs before it takes writes (logical replication copies rows, not sequences). Returns each '
+    'sequence moved or kept, with its value';
+
+REVOKE EXECUTE ON FUNCTION create_publications(text), prepare_subscriber(), sync_sequences() FROM PUBLIC;
