@@ -131,16 +131,17 @@ SELECT r.id, r.course_task_id, r.task_solution_id, r.student_id,
 COMMENT ON VIEW my_crosscheck_reviews IS
     'Reviews received by the acting user (mentor.set_actor), reviewer hidden when anonymous';
 
+-- The C helpers are pure: the same arguments (the seed included) give the same pairs.
 CREATE FUNCTION _crosscheck_pairs(solution_ids bigint[], student_ids bigint[], k integer, seed bigint)
     RETURNS TABLE (task_solution_id bigint, student_id bigint, checker_id bigint)
-    AS 'MODULE_PATHNAME', 'mn_crosscheck_pairs' LANGUAGE C VOLATILE;
+    AS 'MODULE_PATHNAME', 'mn_crosscheck_pairs' LANGUAGE C IMMUTABLE;
 COMMENT ON FUNCTION _crosscheck_pairs(bigint[], bigint[], integer, bigint) IS
     'Internal: the first distribution of the given solutions (C, src/core/crosscheck.c)';
 
 CREATE FUNCTION _crosscheck_late_pairs(solution_ids bigint[], student_ids bigint[], late boolean[],
                                        existing_checkers bigint[], existing_authors bigint[], k integer, seed bigint)
     RETURNS TABLE (task_solution_id bigint, student_id bigint, checker_id bigint)
-    AS 'MODULE_PATHNAME', 'mn_crosscheck_late_pairs' LANGUAGE C VOLATILE;
+    AS 'MODULE_PATHNAME', 'mn_crosscheck_late_pairs' LANGUAGE C IMMUTABLE;
 COMMENT ON FUNCTION _crosscheck_late_pairs(bigint[], bigint[], boolean[], bigint[], bigint[], integer, bigint) IS
     'Internal: reviewers for solutions that arrived after the distribution (C, src/core/crosscheck.c)';
 

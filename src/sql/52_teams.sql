@@ -104,7 +104,7 @@ CREATE TRIGGER team_members_capacity BEFORE INSERT OR UPDATE OF team_id ON team_
 CREATE FUNCTION _teams_plan(ranks integer[], existing_sizes integer[], min_size integer, max_size integer,
                             strict_size integer, seed bigint)
     RETURNS TABLE (student_index integer, team_index integer, is_lead boolean)
-    AS 'MODULE_PATHNAME', 'mn_teams_plan' LANGUAGE C VOLATILE;
+    AS 'MODULE_PATHNAME', 'mn_teams_plan' LANGUAGE C IMMUTABLE;
 COMMENT ON FUNCTION _teams_plan(integer[], integer[], integer, integer, integer, bigint) IS
     'Internal: which student goes to which team, by position (C, src/core/teams.c)';
 

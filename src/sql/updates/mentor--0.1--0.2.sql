@@ -2354,3 +2354,8 @@ COMMENT ON FUNCTION sync_sequences() IS
     'sequence moved or kept, with its value';
 
 REVOKE EXECUTE ON FUNCTION create_publications(text), prepare_subscriber(), sync_sequences() FROM PUBLIC;
+
+-- The C helpers of the distributions are pure (the seed is an argument).
+ALTER FUNCTION _crosscheck_pairs(bigint[], bigint[], integer, bigint) IMMUTABLE;
+ALTER FUNCTION _crosscheck_late_pairs(bigint[], bigint[], boolean[], bigint[], bigint[], integer, bigint) IMMUTABLE;
+ALTER FUNCTION _teams_plan(integer[], integer[], integer, integer, integer, bigint) IMMUTABLE;
