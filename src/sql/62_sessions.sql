@@ -114,8 +114,11 @@ CREATE TRIGGER sessions_touch_updated_at BEFORE UPDATE ON sessions
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 -- starts_at/ends_at follow during (and during follows them when only they are
 -- written, as when rows are imported with a start and an end).  Named to run
--- before sessions_owned_columns, which then judges the range they made.
-CREATE TRIGGER sessions_bounds BEFORE INSERT OR UPDATE ON sessions
+-- before sessions_owned_columns, which then judges the range they made; an
+-- UPDATE that sets none of these columns (a booking, a completion) skips it.
+CREATE TRIGGER sessions_bounds
+    BEFORE INSERT OR UPDATE OF during, starts_at, ends_at, proposed_during, proposed_starts_at, proposed_ends_at
+    ON sessions
     FOR EACH ROW EXECUTE FUNCTION _range_bounds('during', 'starts_at', 'ends_at',
                                                 'proposed_during', 'proposed_starts_at', 'proposed_ends_at');
 -- What the application may change in a session is its description (title, description,
