@@ -2281,6 +2281,7 @@ DECLARE
     has_rows boolean;
     removed  bigint := 0;
     n        bigint;
+    role     text;
 BEGIN
     IF NOT (SELECT r.rolsuper FROM pg_roles r WHERE r.rolname = current_user) THEN
         RAISE EXCEPTION 'prepare_subscriber() is for a superuser'
@@ -2312,10 +2313,11 @@ BEGIN
         removed := removed + n;
     END LOOP;
     -- The guards (append-only history, lifecycle definitions) are triggers, off in replica mode.
-    SET LOCAL session_replication_role = replica;
+    role := current_setting('session_replication_role');
+    PERFORM set_config('session_replication_role', 'replica', true);
     TRUNCATE lifecycle_transition_defs, lifecycle_state_defs, settings, user_skills, skills, history_tables,
              history_contexts, history_log;
-    SET LOCAL session_replication_role = origin;
+    PERFORM set_config('session_replication_role', role, true);
     RETURN removed;
 END
 $$;

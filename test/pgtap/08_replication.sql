@@ -1,0 +1,35 @@
+-- The replication helpers' refusals and results (the end-to-end recipe runs in
+-- test/scripts/logical_replication.sh): publications of the right tables, a
+-- subscriber's preparation refused on a database with data of its own, and
+-- sequences moved up, never down.
+BEGIN;
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
+RESET client_min_messages;
+SELECT plan(10);
+
+SELECT throws_ok($$SELECT * FROM mentor.create_publications('Bad Name')$$, '22023', NULL,
+                 'create_publications() refuses a name that is not a lower-case identifier');
+SELECT is(array(SELECT * FROM mentor.create_publications('tap_pub')), ARRAY['tap_pub', 'tap_pub_history'],
+          'create_publications() returns the two publications it made');
+SELECT is((SELECT count(*) FROM pg_publication_tables WHERE pubname = 'tap_pub' AND tablename = 'history_log'), 0::bigint,
+          'the first publishes every table but history_log');
+SELECT is((SELECT count(*) FROM pg_publication_tables WHERE pubname = 'tap_pub'),
+          (SELECT count(*) - 1 FROM pg_class WHERE relnamespace = 'mentor'::regnamespace AND relkind = 'r'),
+          'all of them');
+SELECT is((SELECT pubinsert AND NOT pubupdate AND NOT pubdelete AND NOT pubtruncate FROM pg_publication WHERE pubname = 'tap_pub_history'),
+          true, 'the second publishes history_log''s inserts only');
+SELECT lives_ok($$SELECT * FROM mentor.create_publications('tap_pub')$$, 'called again (after an update), it refreshes them');
+
+INSERT INTO mentor.users (email, username, full_name) VALUES ('repl_tap@example.com', 'repl_tap', 'Repl Tap');
+SELECT throws_ok($$SELECT mentor.prepare_subscriber()$$, '55000', NULL,
+                 'prepare_subscriber() refuses a database with data of its own (nothing is removed)');
+SELECT ok((SELECT count(*) FROM mentor.lifecycle_state_defs) > 0, 'the shipped lifecycles are still there');
+
+SELECT is(setval(pg_get_serial_sequence('mentor.users', 'id'), 1), 1::bigint, 'the users sequence set back, as on a new subscriber');
+SELECT ok((SELECT bool_and(last_value >= 1) FROM mentor.sync_sequences())
+          AND (SELECT last_value FROM mentor.users_id_seq) >= (SELECT max(id) FROM mentor.users),
+          'sync_sequences() moves the users sequence back up to the largest id');
+
+SELECT * FROM finish();
+ROLLBACK;
