@@ -14,7 +14,8 @@ command -v dpkg-query >/dev/null 2>&1 || { echo "deps: not a Debian system; inst
 
 missing=()
 for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    # A here-string, not a pipe: grep -q closing the pipe early fails the pipeline under pipefail.
+    grep -q "install ok installed" <<<"$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" || missing+=("$p")
 done
 # Debian's nodejs comes without npm (a package of its own); other builds of nodejs bring it.
 command -v npm >/dev/null 2>&1 || [[ " ${missing[*]} " == *" nodejs "* ]] || missing+=(npm)

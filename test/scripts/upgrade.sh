@@ -62,7 +62,7 @@ for release in src/sql/releases/mentor--*.sql; do
     fresh_db mentor_up_regress
     suites=$(cd "$frozen/sql" && ls *.sql | sed 's/\.sql$//' | sort)
     order=$(for s in core identity lifecycle history ledger courses crosscheck teams availability sessions matching security; do
-                echo "$suites" | grep -qx "$s" && echo "$s"; done)
+                grep -qx "$s" <<<"$suites" && echo "$s"; done)
     (cd "$w/frozen" && "$("$PG_CONFIG" --pkglibdir)/pgxs/src/test/regress/pg_regress" --use-existing \
         --dbname=mentor_up_regress --inputdir=. --outputdir=build/regress $order) > "$w/regress.log" 2>&1
     rc=$?
@@ -167,10 +167,10 @@ done
 
 # Bad input: an unknown target version, the upgrade script loaded by hand.
 out=$(q mentor_up_new "ALTER EXTENSION mentor UPDATE TO '9.9'" 2>&1)
-echo "$out" | grep -q "has no update path"; ok $? "UPDATE TO '9.9' is PostgreSQL's own clear error: ${out#*ERROR:  }"
+grep -q "has no update path" <<<"$out"; ok $? "UPDATE TO '9.9' is PostgreSQL's own clear error: ${out#*ERROR:  }"
 for script in src/sql/updates/mentor--*--*.sql; do
     out=$(psql -X -d mentor_up_new -f "$script" 2>&1)
-    echo "$out" | grep -q 'Use "ALTER EXTENSION mentor UPDATE TO'; ok $? "loading $(basename "$script") by hand stops at its guard"
+    grep -q 'Use "ALTER EXTENSION mentor UPDATE TO' <<<"$out"; ok $? "loading $(basename "$script") by hand stops at its guard"
 done
 echo "1..$n"
 for d in mentor_up_regress mentor_up_old mentor_up_same mentor_up_new; do dropdb --if-exists $d >/dev/null 2>&1; done
