@@ -9,13 +9,9 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { adminConnection, connection, done, ok } from "./tap.mjs";
+import { adminConnection, connection, detail, done, ok, sqlstate } from "./tap.mjs";
 
 const here = import.meta.dirname;
-// pg's error as the adapter passes it on (originalCode is the SQLSTATE).
-const cause = (e) => e?.meta?.driverAdapterError?.cause ?? e?.cause ?? {};
-const sqlstate = (e) => cause(e).originalCode ?? cause(e).code;
-const detail = (e) => cause(e).detail ?? "";
 
 async function generate() {
     // Prisma's schema engine is a binary Prisma downloads from its own server, which

@@ -14,31 +14,20 @@ export function done() {
 }
 
 // pg's DatabaseError: TypeORM copies its fields onto QueryFailedError (and keeps
-// it as driverError); Drizzle wraps it in DrizzleQueryError.cause.
+// it as driverError); Drizzle wraps it in DrizzleQueryError.cause; Prisma's
+// driver adapter passes it on as meta.driverAdapterError.cause (code and
+// originalCode the SQLSTATE; code too, unless Prisma named the error itself).
 export function pgError(e) {
     if (!e) return undefined;
     if (e.driverError) return e.driverError;
+    if (e.meta?.driverAdapterError?.cause) return e.meta.driverAdapterError.cause;
     if (e.cause && e.cause.code) return e.cause;
     return e;
 }
 
-export const sqlstate = (e) => pgError(e)?.code;
+export const sqlstate = (e) => pgError(e)?.originalCode ?? pgError(e)?.code;
 export const detail = (e) => pgError(e)?.detail ?? "";
 export const hint = (e) => pgError(e)?.hint ?? "";
-
-// The error a call raises inside a savepoint, so the enclosing transaction goes on;
-// undefined when it succeeds.
-export async function refused(run, savepoint, release, rollback) {
-    await savepoint();
-    try {
-        await run();
-    } catch (e) {
-        await rollback();
-        return e;
-    }
-    await release();
-    return undefined;
-}
 
 export function connection() {
     return {
