@@ -134,9 +134,9 @@ mn_range_bounds(PG_FUNCTION_ARGS)
 					range_written,
 					lo_written,
 					hi_written;
-		int			cols[3];
-		Datum		values[3];
-		bool		nulls[3] = {false, false, false};
+		int			cols[2];
+		Datum		values[2];
+		bool		nulls[2] = {false, false};
 
 		c.range = column(td, args[0], InvalidOid);
 		tc = lookup_type_cache(TupleDescAttr(desc, c.range - 1)->atttypid, TYPECACHE_RANGE_INFO);
@@ -166,6 +166,8 @@ mn_range_bounds(PG_FUNCTION_ARGS)
 			hi_written = !mn_same_value(lo_att, hi, hinull, o, onull);
 		}
 
+		if (!range_written && !lo_written && !hi_written && !insert)
+			continue;
 		if (!range_written && (lo_written || hi_written))
 		{
 			/* Only the bounds were written: they make the range. */
@@ -187,8 +189,6 @@ mn_range_bounds(PG_FUNCTION_ARGS)
 					 errdetail("%s and %s are the bounds of %s; this statement writes them, with different values.",
 							   args[1], args[2], args[0]),
 					 errhint("Write either %s or %s and %s; the other follows.", args[0], args[1], args[2])));
-		if (!range_written && !insert)
-			continue;
 		cols[0] = c.lower;
 		cols[1] = c.upper;
 		values[0] = want_lo;
