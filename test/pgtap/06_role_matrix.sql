@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(130);
+SELECT plan(131);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -305,6 +305,8 @@ SELECT is(pg_temp.req('app', :grace, format($$UPDATE mentor.sessions SET status 
           'app: confirming a session by UPDATE is refused');
 SELECT is(pg_temp.req('app', :grace, format($$UPDATE mentor.sessions SET price_tokens = 99 WHERE id = %s$$, :proposal)), '42501',
           'app: changing a session''s price by UPDATE is refused');
+SELECT is(pg_temp.req('app', :grace, format($$UPDATE mentor.sessions SET ends_at = ends_at + interval '1 hour' WHERE id = %s$$, :proposal)), '42501',
+          'app: moving a session by writing its plain bounds (starts_at, ends_at) is refused too');
 SELECT is(pg_temp.req('app', :grace, format($$UPDATE mentor.sessions s SET (mentor_id, mentee_id, during, status, price_tokens, hold_id, title, description, updated_at)
                                               = (s.mentor_id, s.mentee_id, s.during, s.status, s.price_tokens, s.hold_id, 'Agenda review', 'ORM save', now()) WHERE id = %s$$, :proposal)),
           'UPDATE 1', 'app: an ORM-style save of a session''s every column, the kept ones unchanged, works');
