@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(131);
+SELECT plan(133);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -270,6 +270,9 @@ SELECT is(pg_temp.req('admin', NULL, 'SELECT mentor.prepare_subscriber()'), '425
           'admin: prepare_subscriber() is a superuser''s (it empties catalogues with their guards off)');
 SELECT is(pg_temp.req('app', NULL, 'SELECT * FROM mentor.sync_sequences()'), '42501', 'app: sync_sequences() is refused');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.create_publications()'), '42501', 'analyst: create_publications() is refused');
+SELECT is(pg_temp.req('app', NULL, 'SELECT mentor.history_replica_key()'), '42501', 'app: history_replica_key() is refused');
+SELECT is(pg_temp.req('admin', NULL, 'SELECT mentor.history_replica_key()'), '42501',
+          'admin: history_replica_key() is the table owner''s (it indexes the log and sets its replica identity)');
 SELECT is(pg_temp.val('app', NULL, 'SELECT count(*)::text FROM mentor.team_distribution_report(-1)'), '0',
           'app: team_distribution_report() answers (no row for an unknown distribution)');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.team_distribution_report(1)'), '42501',

@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(10);
+SELECT plan(18);
 
 SELECT throws_ok($$SELECT * FROM mentor.create_publications('Bad Name')$$, '22023', NULL,
                  'create_publications() refuses a name that is not a lower-case identifier');
@@ -20,6 +20,29 @@ SELECT is((SELECT count(*) FROM pg_publication_tables WHERE pubname = 'tap_pub')
 SELECT is((SELECT pubinsert AND NOT pubupdate AND NOT pubdelete AND NOT pubtruncate FROM pg_publication WHERE pubname = 'tap_pub_history'),
           true, 'the second publishes history_log''s inserts only');
 SELECT lives_ok($$SELECT * FROM mentor.create_publications('tap_pub')$$, 'called again (after an update), it refreshes them');
+SELECT is((SELECT relreplident FROM pg_class WHERE oid = 'mentor.history_log'::regclass), 'd'::"char",
+          'by default history_log keeps no replica identity (no key for audited writes to pay for)');
+
+-- Opting in to replicated prunes: a key on the log, and its deletes published.
+SELECT is(array(SELECT * FROM mentor.create_publications('tap_pub', history_deletes => true)), ARRAY['tap_pub', 'tap_pub_history'],
+          'create_publications(history_deletes => true) refreshes the same two publications');
+SELECT is((SELECT pubinsert AND pubdelete AND NOT pubupdate AND NOT pubtruncate FROM pg_publication WHERE pubname = 'tap_pub_history'),
+          true, 'the history publication now publishes inserts and deletes');
+SELECT is((SELECT c.relreplident::text || ':' || i.relname || ':' || pg_get_indexdef(i.oid)
+             FROM pg_class c JOIN pg_index x ON x.indrelid = c.oid AND x.indisreplident JOIN pg_class i ON i.oid = x.indexrelid
+            WHERE c.oid = 'mentor.history_log'::regclass),
+          'i:history_log_replica_key:CREATE UNIQUE INDEX history_log_replica_key ON mentor.history_log USING btree (txid, at)',
+          'history_log''s replica identity is the unique index on (txid, at)');
+INSERT INTO mentor.users (email, username, full_name) VALUES ('repl_key@example.com', 'repl_key', 'Repl Key');
+SELECT is(mentor.history_replica_key(), 'history_log_replica_key', 'history_replica_key() again keeps the index it made');
+SELECT ok(mentor.prune_history(now() + interval '1 day') > 0,
+          'prune_history deletes from the log (the signup audited under the key included)');
+SELECT is((SELECT count(*) FROM mentor.history_log), 0::bigint, 'the prune removed the log');
+DROP INDEX mentor.history_log_replica_key;
+CREATE INDEX history_log_replica_key ON mentor.history_log (txid, at);
+SELECT throws_ok($$SELECT mentor.history_replica_key()$$, '55000', NULL,
+                 'an index of that name that is not unique is refused, not used');
+DROP INDEX mentor.history_log_replica_key;
 
 INSERT INTO mentor.users (email, username, full_name) VALUES ('repl_tap@example.com', 'repl_tap', 'Repl Tap');
 SELECT throws_ok($$SELECT mentor.prepare_subscriber()$$, '55000', NULL,

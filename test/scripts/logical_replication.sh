@@ -43,7 +43,7 @@ cleanup() {
 }
 trap cleanup EXIT
 dropdb --if-exists $db >/dev/null 2>&1; createdb $db
-echo "1..16"
+echo "1..18"
 level=$(q "SHOW wal_level")
 if [ "$level" = logical ]; then echo "ok 1 - the cluster runs with wal_level = logical"
 else echo "not ok 1 - the cluster runs with wal_level = logical (got $level)"; exit 1; fi
@@ -256,6 +256,28 @@ violations=$(psql -X -q -t -A -d $rsub -c "SELECT count(*) FROM mentor.ledger_ch
 if [ "$violations" = 0 ]; then echo "ok 14 - ledger_check() on the subscriber is empty"
 else echo "not ok 14 - ledger_check() on the subscriber is empty ($violations violations)"; fi
 
+# Opting in to replicated prunes: the key on both sides, the history
+# publication with deletes; a prune on the publisher alone reaches the subscriber.
+psql -X -q -t -A -v ON_ERROR_STOP=1 -d $rsub -c "SELECT mentor.history_replica_key()" >/dev/null
+psql -X -q -t -A -v ON_ERROR_STOP=1 -d $rpub -c "SELECT * FROM mentor.create_publications('mentor', history_deletes => true)" >/dev/null
+psql -X -q -v ON_ERROR_STOP=1 -d $rpub -c "UPDATE mentor.profiles SET headline = 'keyed headline' WHERE user_id = (SELECT min(user_id) FROM mentor.profiles)" >/dev/null
+before_sub=$(psql -X -q -t -A -d $rsub -c "SELECT count(*) FROM mentor.history_log")
+cutoff=$(psql -X -q -t -A -d $rpub -c "SELECT min(at) + (max(at) - min(at)) / 2 FROM mentor.history_log")
+p3=$(psql -X -q -t -A -d $rpub -c "SELECT mentor.prune_history('$cutoff')" 2>&1)
+same=f
+for _ in $(seq 1 60); do
+    a=$(sums $rpub | grep '^history_log '); b=$(sums $rsub | grep '^history_log ')
+    if [ "$a" = "$b" ]; then same=t; break; fi
+    sleep 0.5
+done
+after_sub=$(psql -X -q -t -A -d $rsub -c "SELECT count(*) FROM mentor.history_log")
+if [ "$same" = t ] && [ "$p3" -gt 0 ] 2>/dev/null && [ "$after_sub" -lt "$before_sub" ]; then
+    echo "ok 15 - with history_replica_key() on both sides and history_deletes, a prune on the publisher alone ($p3 rows) leaves the subscriber's log identical ($before_sub -> $after_sub rows)"
+else echo "not ok 15 - a prune on the publisher alone reaches the subscriber (pruned: $p3, subscriber $before_sub -> $after_sub, same: $same)"; fi
+stats=$(psql -X -q -t -A -d $rsub -c "SELECT apply_error_count || '/' || sync_error_count FROM pg_stat_subscription_stats WHERE subname = 'mentor_rsub'")
+if [ "$stats" = "0/0" ]; then echo "ok 16 - the replicated deletes raised no apply error"
+else echo "not ok 16 - the replicated deletes raised no apply error (apply/sync: $stats)"; fi
+
 # Failover: the subscriber stops subscribing, moves its sequences up and takes writes.
 psql -X -q -d $rsub -c "ALTER SUBSCRIPTION mentor_rsub DISABLE" >/dev/null
 moved=$(psql -X -q -t -A -d $rsub -c "SELECT count(*) FROM mentor.sync_sequences()")
@@ -265,9 +287,9 @@ INSERT INTO users (email, username, full_name) VALUES ('after_failover@example.c
 SELECT transfer(gen_random_uuid(), system_account('external'), wallet((SELECT id FROM users WHERE username = 'after_failover')), 5, 'purchase');
 UPDATE profiles SET headline = 'written after failover' WHERE user_id = (SELECT id FROM users WHERE username = 'after_failover');
 SQL
-then echo "ok 15 - after sync_sequences() ($moved sequences) the former subscriber signs a user up, moves tokens and audits, without a key collision"
-else echo "not ok 15 - after sync_sequences() the former subscriber takes writes"; sed 's/^/# /' "$w/failover.err"; fi
+then echo "ok 17 - after sync_sequences() ($moved sequences) the former subscriber signs a user up, moves tokens and audits, without a key collision"
+else echo "not ok 17 - after sync_sequences() the former subscriber takes writes"; sed 's/^/# /' "$w/failover.err"; fi
 violations=$(psql -X -q -t -A -d $rsub -c "SELECT count(*) FROM mentor.ledger_check()")
 hist=$(psql -X -q -t -A -d $rsub -c "SELECT count(*) FROM mentor.history WHERE table_name = 'mentor.profiles' AND new_row ->> 'headline' = 'written after failover'")
-if [ "$violations" = 0 ] && [ "$hist" = 1 ]; then echo "ok 16 - its books still balance and history records the new writes"
-else echo "not ok 16 - its books still balance ($violations violations) and history records the new writes ($hist)"; fi
+if [ "$violations" = 0 ] && [ "$hist" = 1 ]; then echo "ok 18 - its books still balance and history records the new writes"
+else echo "not ok 18 - its books still balance ($violations violations) and history records the new writes ($hist)"; fi
