@@ -207,3 +207,31 @@ BEGIN
         _is_staff(bigint) FROM PUBLIC;
 END
 $grants$;
+
+-- Notifications: the catalogue (types, channels, templates, defaults) and
+-- alerts are administrators'; users choose their own settings and
+-- connections (row-level security); the outbox is written by notify() and
+-- the delivery functions only, and read by the application as each user's
+-- in-app inbox.  Analysts see none of it: payloads and addresses are personal.
+REVOKE INSERT, UPDATE, DELETE ON notification_types, notification_channels, notification_templates,
+    notification_defaults, alerts FROM mentor_app;
+REVOKE INSERT, UPDATE, DELETE ON notifications FROM mentor_app, mentor_admin;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'notify(bigint, text, jsonb, text)', 'claim_notifications(text, text, integer, interval)',
+        'mark_sent(bigint, text, text)', 'mark_failed(bigint, text, text, interval)', 'render_notification(bigint)',
+        'mark_notifications_read(bigint[])', 'unread_notifications()']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text),
+        _queue_hold(regclass, text, bigint, text, text), _notification_targets(bigint, text) FROM PUBLIC;
+    -- the row-level security policy of alerts calls it
+    REVOKE EXECUTE ON FUNCTION _in_course(bigint) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION _in_course(bigint) TO mentor_app;
+END
+$grants$;
