@@ -42,6 +42,7 @@ void
 _PG_init(void)
 {
 	mn_actor_init();
+	mn_secrets_init();
 	/* set transaction-locally by the functions that write scores in bulk */
 	DefineCustomStringVariable("mentor.score_source",
 							   "What is writing task scores in this transaction (crosscheck:<method>, review...).",

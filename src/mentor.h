@@ -13,6 +13,7 @@
 
 /* actor.c */
 extern void mn_actor_init(void);
+extern void mn_secrets_init(void);
 extern bool mn_current_actor(int64 *actor);
 
 /* util.c */

@@ -42,10 +42,12 @@ REVOKE EXECUTE ON FUNCTION _crypt(text, text), set_security_answer(bigint, text,
     check_security_answer(bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION set_security_answer(bigint, text, text), check_security_answer(bigint, text) TO mentor_app;
 
--- Sign-in events: written by signup and record_login, read by the application, corrected by administrators.
+-- Sign-in events: written by signup and record_login, read by the application; an
+-- append-only log (its trigger refuses changes to everyone, owner included).
 REVOKE INSERT, UPDATE, DELETE ON login_events FROM mentor_app;
-REVOKE EXECUTE ON FUNCTION record_login(bigint, text, inet, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION record_login(bigint, text, inet, text) TO mentor_app;
+REVOKE UPDATE, DELETE ON login_events FROM mentor_admin;
+REVOKE EXECUTE ON FUNCTION record_login(bigint, text, inet, text, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION record_login(bigint, text, inet, text, text, boolean) TO mentor_app;
 
 -- Analysts: catalogues and analytics views; never users' secrets (emails,
 -- names, OAuth ids, password hashes, private notes, message bodies, reviewers).
@@ -233,5 +235,46 @@ BEGIN
     -- the row-level security policy of alerts calls it
     REVOKE EXECUTE ON FUNCTION _in_course(bigint) FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION _in_course(bigint) TO mentor_app;
+END
+$grants$;
+
+-- Secrets: no role reads plain text by SELECT.  Tokens are written and read in
+-- clear only through their SECURITY DEFINER functions, for their user (by
+-- set_actor) or an administrator; the application sees the descriptive
+-- columns of its own integration tokens (row-level security), never the
+-- ciphertext, and no column of one-time tokens, refresh tokens or key hashes.
+REVOKE ALL ON integration_tokens, one_time_tokens, refresh_tokens, api_keys, api_key_usage FROM mentor_app, mentor_admin;
+GRANT SELECT (id, user_id, provider, account_ref, scopes, expires_at, key_id, created_at, updated_at)
+    ON integration_tokens TO mentor_app, mentor_admin;
+GRANT DELETE ON integration_tokens TO mentor_app, mentor_admin;
+GRANT SELECT (id, name, vendor, owner_id, prefix, status, created_at, updated_at) ON api_keys TO mentor_admin;
+GRANT UPDATE (status) ON api_keys TO mentor_admin;
+GRANT SELECT ON api_key_usage TO mentor_admin;
+REVOKE SELECT ON api_key_usage_daily FROM mentor_app;
+ALTER TABLE integration_tokens ENABLE ROW LEVEL SECURITY;
+CREATE POLICY integration_tokens_select ON integration_tokens FOR SELECT TO mentor_app
+    USING (user_id = @extschema@.current_actor());
+CREATE POLICY integration_tokens_delete ON integration_tokens FOR DELETE TO mentor_app
+    USING (user_id = @extschema@.current_actor());
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'store_token(bigint, text, text, text, timestamptz, text, text)', 'read_token(bigint)',
+        'issue_token(text, bigint, interval, jsonb)', 'consume_token(text, text)',
+        'issue_refresh_token(bigint, interval)', 'rotate_refresh_token(text, interval)',
+        'revoke_refresh_tokens(bigint)', 'verify_api_key(text)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    FOREACH fn IN ARRAY ARRAY['rotate_secret_key()', 'create_api_key(text, text, bigint)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_admin', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _secret_key(boolean), _pgp(boolean, bytea, text), _random_token(integer),
+        _secret_reader(bigint) FROM PUBLIC;
 END
 $grants$;

@@ -1343,14 +1343,55 @@ CREATE TABLE login_events (
     event      text NOT NULL CONSTRAINT login_events_event_format CHECK (event ~ '^[a-z][a-z_]{1,39}$'),
     ip         inet,
     user_agent text,
-    at         timestamptz NOT NULL DEFAULT now()
+    at         timestamptz NOT NULL DEFAULT now(),
+    method     text,
+    success    boolean NOT NULL DEFAULT true
 );
 COMMENT ON TABLE login_events IS
-    'Sign-in events per user: signup (written at signup), login, logout, failed_login, password_reset...';
+    'Sign-in events per user: signup (written at signup), login, logout, failed_login, password_reset...; '
+    'append-only (a user''s deletion removes theirs)';
+COMMENT ON COLUMN login_events.method IS 'How: password, google, github, magic_link, api_key...';
+COMMENT ON COLUMN login_events.success IS 'false for a failed attempt; users.last_login_at follows the successful logins';
 COMMENT ON COLUMN login_events.event IS 'What happened: lower-case words joined by _ (signup, login, logout, failed_login, ...)';
 CREATE INDEX login_events_user_idx ON login_events (user_id, at);
 
-CREATE FUNCTION record_login(user_id bigint, event text DEFAULT 'login', ip inet DEFAULT NULL, user_agent text DEFAULT NULL)
+-- Sign-in events are a log: appended to, never changed.  A user's deletion
+-- takes theirs with it (the foreign key's cascade, after the user is gone).
+CREATE FUNCTION _login_events_guard() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = OLD.user_id) THEN
+        RETURN OLD;
+    END IF;
+    RAISE EXCEPTION 'sign-in events cannot be changed or removed' USING ERRCODE = 'insufficient_privilege',
+        DETAIL = 'login_events is an append-only log; a user''s deletion removes theirs.';
+END
+$$;
+COMMENT ON FUNCTION _login_events_guard() IS 'Internal: keeps login_events append-only (but for a deleted user''s)';
+CREATE TRIGGER login_events_append_only BEFORE UPDATE OR DELETE ON login_events
+    FOR EACH ROW EXECUTE FUNCTION _login_events_guard();
+CREATE TRIGGER login_events_no_truncate BEFORE TRUNCATE ON login_events
+    FOR EACH STATEMENT EXECUTE FUNCTION _login_events_guard();
+
+CREATE FUNCTION _login_events_last_login() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE users u SET last_login_at = NEW.at
+     WHERE u.id = NEW.user_id AND (u.last_login_at IS NULL OR u.last_login_at < NEW.at);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _login_events_last_login() IS 'Internal: users.last_login_at follows the latest successful login';
+CREATE TRIGGER login_events_last_login AFTER INSERT ON login_events
+    FOR EACH ROW WHEN (NEW.event = 'login' AND NEW.success) EXECUTE FUNCTION _login_events_last_login();
+
+CREATE FUNCTION record_login(user_id bigint, event text DEFAULT 'login', ip inet DEFAULT NULL, user_agent text DEFAULT NULL,
+                             method text DEFAULT NULL, success boolean DEFAULT NULL)
     RETURNS bigint
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -1362,25 +1403,24 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = record_login.user_id) THEN
         RAISE EXCEPTION 'user % does not exist', coalesce(user_id::text, 'NULL') USING ERRCODE = 'no_data_found';
     END IF;
-    INSERT INTO login_events (user_id, event, ip, user_agent)
-    VALUES (record_login.user_id, coalesce(record_login.event, 'login'), record_login.ip, record_login.user_agent)
+    INSERT INTO login_events (user_id, event, ip, user_agent, method, success)
+    VALUES (record_login.user_id, coalesce(record_login.event, 'login'), record_login.ip, record_login.user_agent,
+            record_login.method, coalesce(record_login.success, coalesce(record_login.event, 'login') <> 'failed_login'))
     RETURNING id INTO eid;
-    IF coalesce(record_login.event, 'login') = 'login' THEN
-        UPDATE users u SET last_login_at = now() WHERE u.id = record_login.user_id;
-    END IF;
     RETURN eid;
 END
 $$;
-COMMENT ON FUNCTION record_login(bigint, text, inet, text) IS
-    'Records a sign-in event of a user (a login also stamps users.last_login_at) and returns its id; '
-    '23514 for an event that is not lower-case words, P0002 for an unknown user';
+COMMENT ON FUNCTION record_login(bigint, text, inet, text, text, boolean) IS
+    'Records a sign-in event of a user and returns its id (a successful login moves users.last_login_at, by '
+    'trigger); success defaults to false for failed_login only. 23514 for an event that is not lower-case words, '
+    'P0002 for an unknown user';
 SELECT pg_catalog.pg_extension_config_dump('login_events', '');
 SELECT pg_catalog.pg_extension_config_dump('login_events_id_seq', '');
 GRANT SELECT ON login_events TO mentor_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON login_events TO mentor_admin;
+GRANT SELECT, INSERT ON login_events TO mentor_admin;
 GRANT USAGE, SELECT ON SEQUENCE login_events_id_seq TO mentor_app, mentor_admin;
-REVOKE EXECUTE ON FUNCTION record_login(bigint, text, inet, text) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION record_login(bigint, text, inet, text) TO mentor_app;
+REVOKE EXECUTE ON FUNCTION record_login(bigint, text, inet, text, text, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION record_login(bigint, text, inet, text, text, boolean) TO mentor_app;
 
 -- Historical imports (module import).
 CREATE FUNCTION _import_flag(on_ boolean) RETURNS boolean
