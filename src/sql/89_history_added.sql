@@ -8,3 +8,14 @@
 
 SELECT _enable_history_shipped('user_security_answers', ARRAY['answer_hash']);   -- the hash never enters history
 SELECT _enable_history_shipped('login_events', private => ARRAY['ip', 'user_agent']);   -- where people sign in from is not for analysts
+-- Notifications and secrets (0.2): the catalogue, people's choices and addresses, alerts and API
+-- keys.  Not the outbox (each row is an event already, and history of what caused it is kept) nor
+-- any token table (ciphertext and hashes stay out of history).
+SELECT _enable_history_shipped('notification_types');
+SELECT _enable_history_shipped('notification_channels');
+SELECT _enable_history_shipped('notification_templates');
+SELECT _enable_history_shipped('notification_defaults');
+SELECT _enable_history_shipped('notification_user_settings');
+SELECT _enable_history_shipped('notification_connections', private => ARRAY['address']);
+SELECT _enable_history_shipped('alerts');
+SELECT _enable_history_shipped('api_keys', ARRAY['secret_hash']);

@@ -2459,3 +2459,1284 @@ REVOKE EXECUTE ON FUNCTION create_publications(text, boolean), history_replica_k
 ALTER FUNCTION _crosscheck_pairs(bigint[], bigint[], integer, bigint) IMMUTABLE;
 ALTER FUNCTION _crosscheck_late_pairs(bigint[], bigint[], boolean[], bigint[], bigint[], integer, bigint) IMMUTABLE;
 ALTER FUNCTION _teams_plan(integer[], integer[], integer, integer, integer, bigint) IMMUTABLE;
+
+-- Work queues, notifications and secrets (modules queue, notify, secrets).
+CREATE FUNCTION _queue_claim(queue regclass, ready text, leased text, dead text, worker text, n integer,
+                             lease interval, max_attempts integer, scope_column name DEFAULT NULL,
+                             scope_value text DEFAULT NULL)
+RETURNS SETOF bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    status_type text := (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
+                          WHERE a.attrelid = queue AND a.attname = 'status' AND NOT a.attisdropped);
+    scope       text := '';
+BEGIN
+    IF worker IS NULL OR length(btrim(worker)) NOT BETWEEN 1 AND 200 THEN
+        RAISE EXCEPTION 'a worker name of 1 to 200 characters is required, not %', coalesce(quote_literal(worker), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Name each worker process uniquely, for example host:pid; it is recorded as the lease owner.';
+    END IF;
+    IF n IS NULL OR n NOT BETWEEN 1 AND 10000 THEN
+        RAISE EXCEPTION 'a claim takes 1 to 10000 rows, not %', coalesce(n::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF lease IS NULL OR lease <= interval '0' OR lease > interval '1 day' THEN
+        RAISE EXCEPTION 'a lease lasts more than 0 and at most 1 day, not %', coalesce(lease::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Take a lease a little longer than one delivery can take, for example interval ''1 minute''.';
+    END IF;
+    IF scope_column IS NOT NULL THEN
+        scope := format(' AND q.%I = %L', scope_column, scope_value);
+    END IF;
+    -- Leases that ran out first: back to the queue, or to dead after the last
+    -- attempt.  Bounded like the claim, so a backlog of them is worked off
+    -- across claims instead of in one long statement.
+    EXECUTE format(
+        'UPDATE %1$s q SET status = CASE WHEN q.attempts >= $1 THEN %3$L::%5$s ELSE %2$L::%5$s END,
+                lease_owner = NULL, lease_until = NULL,
+                last_error = concat_ws(''; '', q.last_error, ''lease of '' || q.lease_owner || '' expired'')
+          WHERE q.id IN (SELECT q.id FROM %1$s q WHERE q.status = %4$L::%5$s AND q.lease_until < now()%6$s
+                          ORDER BY q.lease_until LIMIT $2 FOR UPDATE SKIP LOCKED)',
+        queue, ready, dead, leased, status_type, scope)
+    USING max_attempts, n;
+    RETURN QUERY EXECUTE format(
+        'UPDATE %1$s q SET status = %3$L::%4$s, lease_owner = $1, lease_until = now() + $2, attempts = q.attempts + 1
+          WHERE q.id IN (SELECT q.id FROM %1$s q WHERE q.status = %2$L::%4$s AND q.available_at <= now()%5$s
+                          ORDER BY q.available_at, q.id LIMIT $3 FOR UPDATE SKIP LOCKED)
+         RETURNING q.id',
+        queue, ready, leased, status_type, scope)
+    USING worker, lease, n;
+END
+$$;
+COMMENT ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text) IS
+    'Internal (work queues): returns expired leases of queue to ready (or dead after max_attempts), then leases up to '
+    'n of the oldest due ready rows (where scope_column = scope_value) to worker, without waiting on other claims; '
+    'returns their ids';
+
+CREATE FUNCTION _queue_hold(queue regclass, what text, id bigint, worker text, leased text) RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    row_status text;
+    owner      text;
+    until      timestamptz;
+    tries      integer;
+BEGIN
+    EXECUTE format('SELECT q.status::text, q.lease_owner, q.lease_until, q.attempts FROM %s q WHERE q.id = $1 FOR UPDATE', queue)
+       INTO row_status, owner, until, tries USING id;
+    IF row_status IS NULL THEN
+        RAISE EXCEPTION '% % does not exist', what, id USING ERRCODE = 'no_data_found';
+    END IF;
+    IF row_status <> leased THEN
+        RAISE EXCEPTION '% % is %, not %', what, id, row_status, leased
+            USING ERRCODE = 'MN006',
+                  DETAIL = format('Only a leased %s can be reported on; its lease holder was %s.', what, coalesce(owner, 'nobody')),
+                  HINT = 'Claim it again if it is back in the queue; a row already done stays done.';
+    END IF;
+    IF owner IS DISTINCT FROM worker THEN
+        RAISE EXCEPTION '% % is leased to %, not to %', what, id, owner, worker
+            USING ERRCODE = 'MN005',
+                  DETAIL = 'Another worker claimed it after this worker''s lease ran out, or never had it.',
+                  HINT = 'Drop the result: the lease holder reports this one.';
+    END IF;
+    IF until < now() THEN
+        RAISE EXCEPTION 'the lease of % % by % ran out at %', what, id, worker, until
+            USING ERRCODE = 'MN008',
+                  HINT = 'Take leases longer than a delivery takes; this one goes back to the queue at the next claim.';
+    END IF;
+    RETURN tries;
+END
+$$;
+COMMENT ON FUNCTION _queue_hold(regclass, text, bigint, text, text) IS
+    'Internal (work queues): locks row id of queue for its report and returns its attempts so far; P0002 if missing, '
+    'MN006 if not leased, MN005 if leased to another worker, MN008 if the lease ran out';
+
+CREATE TYPE notification_status AS ENUM ('queued', 'sending', 'sent', 'failed', 'cancelled');
+COMMENT ON TYPE notification_status IS 'Notification status (lifecycle "notification")';
+-- Ours: queued -> sending (a worker's lease) -> sent, or back to queued (a
+-- failure with attempts left, or a lease that ran out), or failed (the last
+-- attempt); an administrator may queue a failed one again.
+SELECT _ship_lifecycle('notification', ARRAY[
+    ['[*]', 'queued'],
+    ['queued', 'sending'],
+    ['sending', 'sent'],
+    ['sending', 'queued'],
+    ['sending', 'failed'],
+    ['queued', 'cancelled'],
+    ['failed', 'queued'],
+    ['sent', '[*]'],
+    ['failed', '[*]'],
+    ['cancelled', '[*]']], true);
+
+INSERT INTO settings (key, shipped, value, description) VALUES
+    ('notify.max_attempts', true, '5', 'Delivery attempts of a notification before it is failed'),
+    ('notify.retry_backoff', true, '"30 seconds"',
+     'First wait after a failed delivery; each further failure doubles it (mark_failed''s retry_after overrides)'),
+    ('notify.disabled_types', true, '[]',
+     'Notification types (codes) that record nothing, with their descendants: a deployment turns events off here'),
+    ('notify.disabled_channels', true, '[]', 'Channels (codes) that get nothing');
+
+CREATE TABLE notification_channels (
+    code        text PRIMARY KEY CONSTRAINT notification_channels_code_format CHECK (code ~ '^[a-z][a-z0-9_]{0,39}$'),
+    name        text NOT NULL,
+    needs_address boolean NOT NULL DEFAULT true,
+    shipped     boolean NOT NULL DEFAULT false,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE notification_channels IS
+    'Delivery channels (email, telegram, discord, whatsapp, in_app; add your own); setting notify.disabled_channels '
+    'turns one off';
+COMMENT ON COLUMN notification_channels.shipped IS 'Shipped with the extension (not dumped by pg_dump: CREATE EXTENSION makes it)';
+SELECT pg_catalog.pg_extension_config_dump('notification_channels', 'WHERE NOT shipped');
+COMMENT ON COLUMN notification_channels.needs_address IS
+    'Delivered only to users with a verified notification_connections row for it (email uses users.email instead)';
+CREATE TRIGGER notification_channels_touch_updated_at BEFORE UPDATE ON notification_channels
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+INSERT INTO notification_channels (code, name, needs_address, shipped) VALUES
+    ('email', 'Email', false, true), ('telegram', 'Telegram', true, true), ('discord', 'Discord', true, true),
+    ('whatsapp', 'WhatsApp', true, true), ('in_app', 'In the application', false, true);
+
+CREATE TABLE notification_types (
+    code        text PRIMARY KEY CONSTRAINT notification_types_code_format CHECK (code ~ '^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$'),
+    parent_code text REFERENCES notification_types ON DELETE CASCADE,
+    description text NOT NULL,
+    shipped     boolean NOT NULL DEFAULT false,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT notification_types_not_own_parent CHECK (parent_code IS DISTINCT FROM code)
+);
+COMMENT ON TABLE notification_types IS
+    'What a notification is about, as a tree (seed 000): settings and defaults of a type apply to its children; '
+    'the extension''s own events are the shipped types, turned off by setting notify.disabled_types';
+COMMENT ON COLUMN notification_types.shipped IS 'Shipped with the extension (not dumped by pg_dump: CREATE EXTENSION makes it)';
+SELECT pg_catalog.pg_extension_config_dump('notification_types', 'WHERE NOT shipped');
+CREATE INDEX notification_types_parent_idx ON notification_types (parent_code);
+CREATE TRIGGER notification_types_touch_updated_at BEFORE UPDATE ON notification_types
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+INSERT INTO notification_types (code, parent_code, description, shipped) VALUES
+    ('session', NULL, 'Mentoring sessions', true),
+    ('session.booked', 'session', 'A mentee booked or requested a session (to the mentor)', true),
+    ('session.confirmed', 'session', 'A session is confirmed (to both participants)', true),
+    ('session.rescheduled', 'session', 'A session moved to a new time (to both participants)', true),
+    ('session.cancelled', 'session', 'A session was cancelled (to both participants)', true),
+    ('mentorship', NULL, 'Mentorships', true),
+    ('mentorship.requested', 'mentorship', 'A mentee asked for a mentorship (to the mentor)', true),
+    ('mentorship.accepted', 'mentorship', 'A mentorship became active (to the mentee)', true),
+    ('review', NULL, 'Reviews', true),
+    ('review.received', 'review', 'The other participant rated a session (to the one rated)', true),
+    ('course', NULL, 'Courses', true),
+    ('course.registration_approved', 'course', 'A course registration was approved (to the applicant)', true),
+    ('message', NULL, 'Messages', true),
+    ('message.received', 'message', 'A message arrived while earlier ones are unread (once per unread streak)', true);
+
+CREATE TABLE notification_templates (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    type_code    text NOT NULL REFERENCES notification_types ON DELETE CASCADE,
+    channel_code text NOT NULL REFERENCES notification_channels ON DELETE CASCADE,
+    subject      text,
+    body         text NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (type_code, channel_code)
+);
+COMMENT ON TABLE notification_templates IS
+    'Text per type and channel (seed 000''s NotificationChannelSettings); {{key}} is replaced by the payload''s key '
+    '(mentor.render_notification)';
+CREATE TRIGGER notification_templates_touch_updated_at BEFORE UPDATE ON notification_templates
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE TABLE notification_defaults (
+    type_code    text NOT NULL REFERENCES notification_types ON DELETE CASCADE,
+    channel_code text NOT NULL REFERENCES notification_channels ON DELETE CASCADE,
+    enabled      boolean NOT NULL,
+    shipped      boolean NOT NULL DEFAULT false,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (type_code, channel_code, shipped)
+);
+COMMENT ON TABLE notification_defaults IS
+    'Whether a type goes to a channel for users who chose nothing; a row on a parent type applies to its children. '
+    'The extension ships email and in-app on (shipped = true); a row with shipped = false overrides the shipped one';
+SELECT pg_catalog.pg_extension_config_dump('notification_defaults', 'WHERE NOT shipped');
+CREATE TRIGGER notification_defaults_touch_updated_at BEFORE UPDATE ON notification_defaults
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+INSERT INTO notification_defaults (type_code, channel_code, enabled, shipped)
+SELECT t.code, c.code, c.code IN ('email', 'in_app'), true
+  FROM notification_types t CROSS JOIN notification_channels c WHERE t.parent_code IS NULL;
+
+CREATE TABLE notification_user_settings (
+    user_id      bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    type_code    text NOT NULL REFERENCES notification_types ON DELETE CASCADE,
+    channel_code text NOT NULL REFERENCES notification_channels ON DELETE CASCADE,
+    enabled      boolean NOT NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (user_id, type_code, channel_code)
+);
+COMMENT ON TABLE notification_user_settings IS
+    'A user''s choice per type and channel, over the defaults; on a parent type it applies to the children the user '
+    'chose nothing for. Each user reads and writes their own (row-level security)';
+CREATE TRIGGER notification_user_settings_touch_updated_at BEFORE UPDATE ON notification_user_settings
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE TABLE notification_connections (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id      bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    channel_code text NOT NULL REFERENCES notification_channels ON DELETE CASCADE,
+    address      text NOT NULL CONSTRAINT notification_connections_address_length CHECK (length(btrim(address)) BETWEEN 1 AND 320),
+    verified_at  timestamptz,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (user_id, channel_code, address)
+);
+COMMENT ON TABLE notification_connections IS
+    'Where a user is reached on a channel (a Telegram chat id, a Discord id, a phone); at most one verified address '
+    'per user and channel, the one deliveries go to. Each user reads and writes their own (row-level security)';
+COMMENT ON COLUMN notification_connections.verified_at IS 'When the user proved the address; only a verified one is used';
+CREATE UNIQUE INDEX notification_connections_one_verified ON notification_connections (user_id, channel_code)
+    WHERE verified_at IS NOT NULL;
+CREATE TRIGGER notification_connections_touch_updated_at BEFORE UPDATE ON notification_connections
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+-- The outbox, a work queue (module queue).  Not audited: every row is an
+-- event already, and the audit of what caused it is in history.
+CREATE TABLE notifications (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id      bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    type_code    text NOT NULL REFERENCES notification_types ON DELETE CASCADE,
+    channel_code text NOT NULL REFERENCES notification_channels ON DELETE CASCADE,
+    address      text,
+    payload      jsonb NOT NULL DEFAULT '{}' CONSTRAINT notifications_payload_object CHECK (jsonb_typeof(payload) = 'object'),
+    dedupe_key   text,
+    status       @extschema@.notification_status NOT NULL DEFAULT 'queued',
+    attempts     integer NOT NULL DEFAULT 0,
+    available_at timestamptz NOT NULL DEFAULT now(),
+    lease_owner  text,
+    lease_until  timestamptz,
+    last_error   text,
+    provider_ref text,
+    sent_at      timestamptz,
+    read_at      timestamptz,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (user_id, type_code, channel_code, dedupe_key),
+    CONSTRAINT notifications_lease CHECK ((status = 'sending') = (lease_owner IS NOT NULL AND lease_until IS NOT NULL)),
+    CONSTRAINT notifications_sent CHECK ((status = 'sent') = (sent_at IS NOT NULL))
+);
+COMMENT ON TABLE notifications IS
+    'The outbox: one row per user, type and channel to deliver, written by mentor.notify() in the transaction that '
+    'caused it; workers take rows with mentor.claim_notifications(). In-app rows are the user''s inbox (readable by '
+    'that user only)';
+COMMENT ON COLUMN notifications.address IS 'Where it goes: the verified connection (or users.email) at the time of notify()';
+COMMENT ON COLUMN notifications.dedupe_key IS 'A repeat of notify() with the same user, type and key records nothing';
+COMMENT ON COLUMN notifications.status IS 'queued -> sending -> sent | queued (retry) | failed (lifecycle "notification")';
+COMMENT ON COLUMN notifications.attempts IS 'Deliveries tried (claims); after notify.max_attempts it is failed';
+COMMENT ON COLUMN notifications.available_at IS 'Not claimed before this time (the backoff after a failure)';
+COMMENT ON COLUMN notifications.lease_owner IS 'The worker holding it while sending; only it may report';
+COMMENT ON COLUMN notifications.provider_ref IS 'The delivering service''s id of the message, from mark_sent';
+COMMENT ON COLUMN notifications.read_at IS 'In-app: when the user read it (mentor.mark_notifications_read)';
+CREATE INDEX notifications_ready_idx ON notifications (channel_code, available_at, id) WHERE status = 'queued';
+CREATE INDEX notifications_leased_idx ON notifications (lease_until) WHERE status = 'sending';
+CREATE INDEX notifications_inbox_idx ON notifications (user_id, created_at) WHERE channel_code = 'in_app';
+CREATE TRIGGER notifications_touch_updated_at BEFORE UPDATE ON notifications
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+SELECT attach_lifecycle('notifications', 'status', 'notification');
+
+-- Resolution along the type's ancestors: the nearest type with a choice of
+-- the user's decides, else the nearest with a default; a type is live only
+-- when it and all its ancestors are enabled.
+CREATE FUNCTION _notification_targets(user_id bigint, type_code text)
+RETURNS TABLE (channel_code text, address text)
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+WITH RECURSIVE up AS (
+    SELECT t.code, t.parent_code, 0 AS depth FROM notification_types t WHERE t.code = _notification_targets.type_code
+    UNION ALL
+    SELECT t.code, t.parent_code, up.depth + 1 FROM notification_types t JOIN up ON t.code = up.parent_code
+     WHERE up.depth < 32
+), off AS (
+    SELECT setting('notify.disabled_types') AS types, setting('notify.disabled_channels') AS channels
+)
+SELECT c.code, CASE WHEN c.code = 'email' THEN u.email ELSE nc.address END
+  FROM notification_channels c
+  CROSS JOIN off
+  JOIN users u ON u.id = _notification_targets.user_id
+  LEFT JOIN notification_connections nc
+         ON nc.user_id = u.id AND nc.channel_code = c.code AND nc.verified_at IS NOT NULL
+ WHERE NOT off.channels ? c.code
+   AND NOT EXISTS (SELECT 1 FROM up WHERE off.types ? up.code)
+   AND coalesce((SELECT s.enabled FROM notification_user_settings s JOIN up ON up.code = s.type_code
+                  WHERE s.user_id = u.id AND s.channel_code = c.code ORDER BY up.depth LIMIT 1),
+                (SELECT d.enabled FROM notification_defaults d JOIN up ON up.code = d.type_code
+                  WHERE d.channel_code = c.code ORDER BY up.depth, d.shipped LIMIT 1),
+                false)
+   AND (NOT c.needs_address OR nc.address IS NOT NULL)
+$$;
+COMMENT ON FUNCTION _notification_targets(bigint, text) IS
+    'Internal: the channels (and addresses) a notification of a type reaches a user on, after types, defaults, the '
+    'user''s choices and verified connections';
+
+CREATE FUNCTION notify(user_id bigint, type text, payload jsonb DEFAULT '{}', dedupe_key text DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    n integer;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM notification_types t WHERE t.code = notify.type) THEN
+        RAISE EXCEPTION 'unknown notification type %', coalesce(quote_literal(type), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'SELECT code FROM mentor.notification_types lists them; an administrator adds new ones.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = notify.user_id) THEN
+        RAISE EXCEPTION 'user % does not exist', coalesce(user_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF payload IS NULL OR jsonb_typeof(payload) <> 'object' THEN
+        RAISE EXCEPTION 'a notification''s payload is a JSON object, not %', coalesce(jsonb_typeof(payload), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass ''{}'' for no payload.';
+    END IF;
+    INSERT INTO notifications (user_id, type_code, channel_code, address, payload, dedupe_key)
+    SELECT notify.user_id, notify.type, t.channel_code, t.address, notify.payload, notify.dedupe_key
+      FROM _notification_targets(notify.user_id, notify.type) t
+    ON CONFLICT ON CONSTRAINT notifications_user_id_type_code_channel_code_dedupe_key_key DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION notify(bigint, text, jsonb, text) IS
+    'Records a notification of type for a user on every channel the user gets it on, in the caller''s transaction '
+    '(rolled back with it); a repeat with the same dedupe_key records nothing. Returns how many rows it queued. '
+    '22023 for an unknown type or a payload that is not an object, P0002 for an unknown user';
+
+CREATE FUNCTION claim_notifications(channel text, worker text, n integer DEFAULT 10,
+                                    lease interval DEFAULT interval '1 minute')
+RETURNS SETOF notifications
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    ids bigint[];
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM notification_channels c WHERE c.code = claim_notifications.channel) THEN
+        RAISE EXCEPTION 'unknown notification channel %', coalesce(quote_literal(channel), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'SELECT code FROM mentor.notification_channels lists them.';
+    END IF;
+    -- Two statements: the rows are read back after the claim's UPDATE, as it left them.
+    ids := ARRAY(SELECT _queue_claim('notifications', 'queued', 'sending', 'failed', worker, n, lease,
+                                     (setting('notify.max_attempts') #>> '{}')::integer, 'channel_code', channel));
+    RETURN QUERY SELECT q.* FROM notifications q WHERE q.id = ANY (ids) ORDER BY q.available_at, q.id;
+END
+$$;
+COMMENT ON FUNCTION claim_notifications(text, text, integer, interval) IS
+    'A delivery worker takes up to n due notifications of a channel, oldest first, leased to it for lease; workers '
+    'never wait on each other or get the same row. Expired leases go back to the queue first (failed after '
+    'notify.max_attempts). Report each with mark_sent or mark_failed';
+
+CREATE FUNCTION mark_sent(id bigint, worker text, provider_ref text DEFAULT NULL) RETURNS notifications
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    r notifications;
+BEGIN
+    PERFORM _queue_hold('notifications', 'notification', mark_sent.id, worker, 'sending');
+    UPDATE notifications q
+       SET status = 'sent', sent_at = now(), provider_ref = mark_sent.provider_ref, lease_owner = NULL, lease_until = NULL
+     WHERE q.id = mark_sent.id
+    RETURNING q.* INTO r;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION mark_sent(bigint, text, text) IS
+    'The lease holder reports a notification delivered (once: it is then sent, and any later report is MN006); '
+    'MN005 when another worker holds it, MN008 when the lease ran out, P0002 when it does not exist';
+
+CREATE FUNCTION mark_failed(id bigint, worker text, error text, retry_after interval DEFAULT NULL) RETURNS notifications
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    tries integer;
+    r     notifications;
+BEGIN
+    IF retry_after < interval '0' THEN
+        RAISE EXCEPTION 'retry_after cannot be negative (%)', retry_after USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    tries := _queue_hold('notifications', 'notification', mark_failed.id, worker, 'sending');
+    UPDATE notifications q
+       SET status = CASE WHEN tries >= (setting('notify.max_attempts') #>> '{}')::integer
+                         THEN 'failed'::notification_status ELSE 'queued' END,
+           available_at = now() + coalesce(retry_after,
+                                           (setting('notify.retry_backoff') #>> '{}')::interval * power(2, least(tries - 1, 20))),
+           last_error = left(coalesce(error, 'unknown error'), 2000), lease_owner = NULL, lease_until = NULL
+     WHERE q.id = mark_failed.id
+    RETURNING q.* INTO r;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION mark_failed(bigint, text, text, interval) IS
+    'The lease holder reports a failed delivery: queued again after retry_after (default notify.retry_backoff, '
+    'doubled per attempt), or failed after notify.max_attempts. Same refusals as mark_sent';
+
+CREATE FUNCTION render_notification(id bigint) RETURNS TABLE (subject text, body text)
+LANGUAGE plpgsql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    q  notifications;
+    kv record;
+BEGIN
+    SELECT * INTO q FROM notifications n WHERE n.id = render_notification.id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'notification % does not exist', id USING ERRCODE = 'no_data_found';
+    END IF;
+    SELECT t.subject, t.body INTO subject, body FROM notification_templates t
+     WHERE t.type_code = q.type_code AND t.channel_code = q.channel_code;
+    IF NOT FOUND THEN
+        subject := q.type_code;
+        body := q.payload::text;
+    END IF;
+    FOR kv IN SELECT * FROM jsonb_each_text(q.payload) LOOP
+        subject := replace(subject, '{{' || kv.key || '}}', coalesce(kv.value, ''));
+        body := replace(body, '{{' || kv.key || '}}', coalesce(kv.value, ''));
+    END LOOP;
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION render_notification(bigint) IS
+    'The subject and body of a notification: its type and channel''s template with {{key}} replaced by the payload''s '
+    'values (without a template, the type and the payload as JSON)';
+
+-- The in-app inbox: each user reads their own, marks them read, counts the unread.
+CREATE FUNCTION mark_notifications_read(ids bigint[] DEFAULT NULL) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    reader bigint := current_actor();
+    n      integer;
+BEGIN
+    IF reader IS NULL THEN
+        RAISE EXCEPTION 'no acting user: the inbox is the acting user''s' USING ERRCODE = 'MN005',
+            HINT = 'Call mentor.set_actor(user_id) first.';
+    END IF;
+    UPDATE notifications q SET read_at = now()
+     WHERE q.user_id = reader AND q.channel_code = 'in_app' AND q.read_at IS NULL
+       AND (ids IS NULL OR q.id = ANY (ids));
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION mark_notifications_read(bigint[]) IS
+    'Marks the acting user''s in-app notifications read (those of ids, or all when NULL); returns how many. Another '
+    'user''s ids are ignored';
+
+CREATE FUNCTION unread_notifications() RETURNS bigint
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT count(*) FROM notifications q
+ WHERE q.user_id = current_actor() AND q.channel_code = 'in_app' AND q.read_at IS NULL AND q.status <> 'cancelled'
+$$;
+COMMENT ON FUNCTION unread_notifications() IS 'How many in-app notifications the acting user has not read';
+CREATE INDEX notifications_unread_idx ON notifications (user_id) WHERE channel_code = 'in_app' AND read_at IS NULL;
+
+ALTER TABLE notifications ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notifications_select ON notifications FOR SELECT TO mentor_app
+    USING (user_id = @extschema@.current_actor() AND channel_code = 'in_app');
+ALTER TABLE notification_user_settings ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notification_user_settings_select ON notification_user_settings FOR SELECT TO mentor_app
+    USING (user_id = @extschema@.current_actor());
+CREATE POLICY notification_user_settings_insert ON notification_user_settings FOR INSERT TO mentor_app
+    WITH CHECK (user_id = @extschema@.current_actor());
+CREATE POLICY notification_user_settings_update ON notification_user_settings FOR UPDATE TO mentor_app
+    USING (user_id = @extschema@.current_actor()) WITH CHECK (user_id = @extschema@.current_actor());
+CREATE POLICY notification_user_settings_delete ON notification_user_settings FOR DELETE TO mentor_app
+    USING (user_id = @extschema@.current_actor());
+ALTER TABLE notification_connections ENABLE ROW LEVEL SECURITY;
+CREATE POLICY notification_connections_select ON notification_connections FOR SELECT TO mentor_app
+    USING (user_id = @extschema@.current_actor());
+CREATE POLICY notification_connections_insert ON notification_connections FOR INSERT TO mentor_app
+    WITH CHECK (user_id = @extschema@.current_actor());
+CREATE POLICY notification_connections_update ON notification_connections FOR UPDATE TO mentor_app
+    USING (user_id = @extschema@.current_actor()) WITH CHECK (user_id = @extschema@.current_actor());
+CREATE POLICY notification_connections_delete ON notification_connections FOR DELETE TO mentor_app
+    USING (user_id = @extschema@.current_actor());
+
+-- Alerts (seed 000): banners for everyone, or for one course's people.
+CREATE TABLE alerts (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    course_id  bigint REFERENCES courses ON DELETE CASCADE,
+    severity   text NOT NULL DEFAULT 'info' CONSTRAINT alerts_severity CHECK (severity IN ('info', 'warning', 'critical')),
+    title      text NOT NULL CONSTRAINT alerts_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 200),
+    body       text,
+    starts_at  timestamptz NOT NULL DEFAULT now(),
+    ends_at    timestamptz,
+    created_by bigint REFERENCES users ON DELETE SET NULL,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT alerts_window CHECK (ends_at IS NULL OR ends_at > starts_at)
+);
+COMMENT ON TABLE alerts IS
+    'Banners (seed 000): global (course_id NULL) or for a course''s students, mentors and staff, shown from starts_at '
+    'until ends_at; written by administrators, read through mentor.active_alerts';
+CREATE INDEX alerts_course_idx ON alerts (course_id, starts_at);
+CREATE TRIGGER alerts_touch_updated_at BEFORE UPDATE ON alerts FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE FUNCTION _in_course(course_id bigint) RETURNS boolean
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT EXISTS (SELECT 1 FROM students s WHERE s.course_id = _in_course.course_id AND s.user_id = current_actor())
+    OR EXISTS (SELECT 1 FROM course_mentors m WHERE m.course_id = _in_course.course_id AND m.user_id = current_actor())
+    OR EXISTS (SELECT 1 FROM course_users c WHERE c.course_id = _in_course.course_id AND c.user_id = current_actor())
+$$;
+COMMENT ON FUNCTION _in_course(bigint) IS 'Internal: whether the acting user is a student, mentor or staff member of the course';
+
+ALTER TABLE alerts ENABLE ROW LEVEL SECURITY;
+CREATE POLICY alerts_select ON alerts FOR SELECT TO mentor_app
+    USING (course_id IS NULL OR @extschema@._in_course(course_id));
+
+CREATE VIEW active_alerts WITH (security_barrier, security_invoker) AS
+SELECT a.id, a.course_id, a.severity, a.title, a.body, a.starts_at, a.ends_at
+  FROM alerts a
+ WHERE a.starts_at <= now() AND (a.ends_at IS NULL OR a.ends_at > now());
+COMMENT ON VIEW active_alerts IS
+    'The alerts shown now to the acting user: global ones and those of the user''s courses (row-level security of alerts)';
+
+CREATE FUNCTION _secret_key(previous boolean) RETURNS text
+    AS 'MODULE_PATHNAME', 'mn_secret_key' LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION _secret_key(boolean) IS
+    'Internal: the key read from the file named by mentor.secret_key_file (previous: mentor.previous_secret_key_file, '
+    'NULL when unset); 55000 with a hint when no key is configured';
+CREATE FUNCTION _ct_equal(a bytea, b bytea) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'mn_ct_equal_sql' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _ct_equal(bytea, bytea) IS 'Internal: equality of two hashes in a time that does not depend on their contents';
+CREATE FUNCTION _api_key_check(key text) RETURNS void
+    AS 'MODULE_PATHNAME', 'mn_api_key_check' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _api_key_check(text) IS 'Internal: 22023 unless key has the format create_api_key gives';
+CREATE FUNCTION _random_token(nbytes integer) RETURNS text
+    AS 'MODULE_PATHNAME', 'mn_random_token' LANGUAGE C VOLATILE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION _random_token(integer) IS 'Internal: nbytes of strong randomness as base64url text';
+
+CREATE FUNCTION _key_fingerprint(key text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT left(encode(sha256(convert_to('mentor key fingerprint:' || key, 'UTF8')), 'hex'), 16) $$;
+COMMENT ON FUNCTION _key_fingerprint(text) IS
+    'Internal: which key encrypted a row (64 bits of a hash of the key; the key cannot be recovered from it)';
+
+-- pgcrypto may be in any schema (CREATE EXTENSION ... CASCADE puts it where it likes).
+CREATE FUNCTION _pgp(encrypt boolean, data bytea, key text) RETURNS bytea
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    nsp text := (SELECT quote_ident(n.nspname) FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+                  WHERE e.extname = 'pgcrypto');
+    out bytea;
+BEGIN
+    IF data IS NULL THEN
+        RETURN NULL;
+    END IF;
+    IF encrypt THEN
+        EXECUTE format('SELECT %s.pgp_sym_encrypt_bytea($1, $2, ''cipher-algo=aes256, s2k-mode=3'')', nsp)
+           INTO out USING data, key;
+    ELSE
+        EXECUTE format('SELECT %s.pgp_sym_decrypt_bytea($1, $2)', nsp) INTO out USING data, key;
+    END IF;
+    RETURN out;
+END
+$$;
+COMMENT ON FUNCTION _pgp(boolean, bytea, text) IS 'Internal: pgcrypto''s symmetric PGP encryption (AES-256) or decryption';
+
+CREATE TABLE integration_tokens (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id       bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    provider      text NOT NULL CONSTRAINT integration_tokens_provider_format CHECK (provider ~ '^[a-z][a-z0-9_.-]{0,59}$'),
+    account_ref   text NOT NULL DEFAULT '',
+    scopes        text,
+    expires_at    timestamptz,
+    access_token  bytea,
+    refresh_token bytea,
+    key_id        text NOT NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (user_id, provider, account_ref)
+);
+COMMENT ON TABLE integration_tokens IS
+    'OAuth and integration credentials of users (Google Calendar, Microsoft, NextAuth accounts, LLM keys), encrypted '
+    'with the server''s key: written by mentor.store_token, read in clear only through mentor.read_token by their '
+    'user or an administrator. The application sees the other columns of its own rows';
+COMMENT ON COLUMN integration_tokens.provider IS 'Whose token: google, microsoft, nextauth.github, llm.openai...';
+COMMENT ON COLUMN integration_tokens.account_ref IS 'The account at the provider (NextAuth providerAccountId), '''' if one per user';
+COMMENT ON COLUMN integration_tokens.access_token IS 'PGP-encrypted (AES-256) with the key of key_id; never the plain text';
+COMMENT ON COLUMN integration_tokens.refresh_token IS 'PGP-encrypted (AES-256) with the key of key_id; never the plain text';
+COMMENT ON COLUMN integration_tokens.key_id IS 'Fingerprint of the key that encrypted the row (mentor.rotate_secret_key moves rows to the current one)';
+CREATE TRIGGER integration_tokens_touch_updated_at BEFORE UPDATE ON integration_tokens
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+-- Who may see a user's secrets: the user (by set_actor) or a login that is an administrator.
+CREATE FUNCTION _secret_reader(owner bigint) RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF owner IS DISTINCT FROM current_actor() AND NOT pg_has_role(session_user, 'mentor_admin', 'USAGE') THEN
+        RAISE EXCEPTION 'the secrets of user % are theirs', owner
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('The acting user is %s.', coalesce(current_actor()::text, 'not set')),
+                  HINT = 'Call mentor.set_actor(user_id) with the owner first; administrators read any.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _secret_reader(bigint) IS
+    'Internal: 42501 unless the acting user is owner or the login is a mentor_admin member';
+
+CREATE FUNCTION store_token(user_id bigint, provider text, access_token text, refresh_token text DEFAULT NULL,
+                            expires_at timestamptz DEFAULT NULL, scopes text DEFAULT NULL, account_ref text DEFAULT '')
+RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    key text;
+    tid bigint;
+BEGIN
+    PERFORM _secret_reader(store_token.user_id);
+    IF access_token IS NULL AND refresh_token IS NULL THEN
+        RAISE EXCEPTION 'store_token needs an access token, a refresh token or both' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    key := _secret_key(false);
+    INSERT INTO integration_tokens AS t (user_id, provider, account_ref, scopes, expires_at, access_token, refresh_token, key_id)
+    VALUES (store_token.user_id, store_token.provider, coalesce(store_token.account_ref, ''), store_token.scopes,
+            store_token.expires_at, _pgp(true, convert_to(store_token.access_token, 'UTF8'), key),
+            _pgp(true, convert_to(store_token.refresh_token, 'UTF8'), key), _key_fingerprint(key))
+    ON CONFLICT ON CONSTRAINT integration_tokens_user_id_provider_account_ref_key DO UPDATE
+       SET scopes = EXCLUDED.scopes, expires_at = EXCLUDED.expires_at, access_token = EXCLUDED.access_token,
+           -- a provider that does not send a new refresh token keeps the old one valid
+           refresh_token = coalesce(EXCLUDED.refresh_token, CASE WHEN t.key_id = EXCLUDED.key_id THEN t.refresh_token END,
+                                    _pgp(true, _pgp(false, t.refresh_token, coalesce(_secret_key(true), key)), key)),
+           key_id = EXCLUDED.key_id
+    RETURNING t.id INTO tid;
+    RETURN tid;
+END
+$$;
+COMMENT ON FUNCTION store_token(bigint, text, text, text, timestamptz, text, text) IS
+    'Stores (or replaces) a user''s token for a provider and account, encrypted with the server''s key; returns its '
+    'id. For the user (by set_actor) or an administrator (42501 otherwise); 55000 when no key is configured';
+
+CREATE FUNCTION read_token(id bigint)
+RETURNS TABLE (user_id bigint, provider text, account_ref text, access_token text, refresh_token text,
+               expires_at timestamptz, scopes text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    t   integration_tokens;
+    key text;
+BEGIN
+    SELECT * INTO t FROM integration_tokens x WHERE x.id = read_token.id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'integration token % does not exist', id USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM _secret_reader(t.user_id);
+    key := _secret_key(false);
+    IF t.key_id <> _key_fingerprint(key) THEN
+        key := _secret_key(true);
+        IF key IS NULL OR t.key_id <> _key_fingerprint(key) THEN
+            RAISE EXCEPTION 'integration token % was encrypted with a key the server does not have', id
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = format('Its key fingerprint is %s.', t.key_id),
+                      HINT = 'Point mentor.previous_secret_key_file at the old key and run mentor.rotate_secret_key().';
+        END IF;
+    END IF;
+    user_id := t.user_id;
+    provider := t.provider;
+    account_ref := t.account_ref;
+    access_token := convert_from(_pgp(false, t.access_token, key), 'UTF8');
+    refresh_token := convert_from(_pgp(false, t.refresh_token, key), 'UTF8');
+    expires_at := t.expires_at;
+    scopes := t.scopes;
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION read_token(bigint) IS
+    'A stored token in clear, for its user (by set_actor) or an administrator; 42501 for anyone else, P0002 when it '
+    'does not exist';
+
+CREATE FUNCTION rotate_secret_key() RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    key     text := _secret_key(false);
+    old     text := _secret_key(true);
+    new_id  text := _key_fingerprint(key);
+    old_id  text := _key_fingerprint(old);
+    n       bigint;
+    stuck   bigint;
+BEGIN
+    IF old IS NOT NULL THEN
+        UPDATE integration_tokens t
+           SET access_token = _pgp(true, _pgp(false, t.access_token, old), key),
+               refresh_token = _pgp(true, _pgp(false, t.refresh_token, old), key), key_id = new_id
+         WHERE t.key_id = old_id;
+        GET DIAGNOSTICS n = ROW_COUNT;
+    ELSE
+        n := 0;
+    END IF;
+    SELECT count(*) INTO stuck FROM integration_tokens t WHERE t.key_id <> new_id;
+    IF stuck > 0 THEN
+        RAISE EXCEPTION '% integration tokens are encrypted with neither the current nor the previous key', stuck
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Set mentor.previous_secret_key_file to the file of the key they were written with, reload, and run it again.';
+    END IF;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION rotate_secret_key() IS
+    'Re-encrypts every integration token written with the previous key (mentor.previous_secret_key_file) under the '
+    'current one (mentor.secret_key_file), in one transaction; returns how many. Fails, changing nothing, when a row '
+    'was written with a key neither file holds. For administrators';
+
+-- One-time tokens: email verification, password reset, meeting action links
+-- (seed 001), login state (seed 000).  Only a hash is stored.
+CREATE TABLE one_time_tokens (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    kind        text NOT NULL CONSTRAINT one_time_tokens_kind_format CHECK (kind ~ '^[a-z][a-z0-9_]{0,39}$'),
+    user_id     bigint REFERENCES users ON DELETE CASCADE,
+    subject     jsonb NOT NULL DEFAULT '{}' CONSTRAINT one_time_tokens_subject_object CHECK (jsonb_typeof(subject) = 'object'),
+    token_hash  bytea NOT NULL UNIQUE,
+    expires_at  timestamptz NOT NULL,
+    used_at     timestamptz,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE one_time_tokens IS
+    'Links and codes that work once (email_verification, password_reset, meeting_action, login_state...): issued by '
+    'mentor.issue_token, consumed by mentor.consume_token; only a SHA-256 hash of the token is kept';
+COMMENT ON COLUMN one_time_tokens.subject IS 'What the token acts on (a meeting and an action, a redirect...)';
+COMMENT ON COLUMN one_time_tokens.used_at IS 'When it was consumed; a consumed token never works again';
+CREATE INDEX one_time_tokens_expiry_idx ON one_time_tokens (expires_at);
+
+CREATE FUNCTION _token_hash(token text) RETURNS bytea
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT sha256(convert_to(token, 'UTF8')) $$;
+COMMENT ON FUNCTION _token_hash(text) IS
+    'Internal: what is stored of a token (SHA-256; the tokens are 256 random bits, so no salt or stretching is needed)';
+
+CREATE FUNCTION issue_token(kind text, user_id bigint, ttl interval DEFAULT interval '1 hour', subject jsonb DEFAULT '{}')
+RETURNS text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    token text := _random_token(32);
+BEGIN
+    IF ttl IS NULL OR ttl <= interval '0' THEN
+        RAISE EXCEPTION 'a token''s lifetime must be positive, not %', coalesce(ttl::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF issue_token.user_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM users u WHERE u.id = issue_token.user_id) THEN
+        RAISE EXCEPTION 'user % does not exist', issue_token.user_id USING ERRCODE = 'no_data_found';
+    END IF;
+    INSERT INTO one_time_tokens (kind, user_id, subject, token_hash, expires_at)
+    VALUES (issue_token.kind, issue_token.user_id, coalesce(issue_token.subject, '{}'), _token_hash(token), now() + ttl);
+    RETURN token;
+END
+$$;
+COMMENT ON FUNCTION issue_token(text, bigint, interval, jsonb) IS
+    'Makes a one-time token of a kind for a user (or none) and subject, valid for ttl; returns the token, which is '
+    'not stored (only its hash): send it, do not keep it';
+
+CREATE FUNCTION consume_token(kind text, token text) RETURNS TABLE (user_id bigint, subject jsonb)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    t one_time_tokens;
+BEGIN
+    -- One UPDATE decides: of two racing consumers, the second re-reads the row
+    -- after the first commits and finds it used.
+    UPDATE one_time_tokens o SET used_at = now()
+     WHERE o.token_hash = _token_hash(coalesce(token, '')) AND o.kind = consume_token.kind
+       AND o.used_at IS NULL AND o.expires_at > now()
+    RETURNING o.* INTO t;
+    IF FOUND THEN
+        user_id := t.user_id;
+        subject := t.subject;
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    SELECT * INTO t FROM one_time_tokens o WHERE o.token_hash = _token_hash(coalesce(token, '')) AND o.kind = consume_token.kind;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown % token', kind USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'The link may be mistyped or for another purpose; ask for a new one.';
+    ELSIF t.used_at IS NOT NULL THEN
+        RAISE EXCEPTION 'this % token was already used', kind USING ERRCODE = 'MN006',
+            DETAIL = format('It was used at %s.', t.used_at), HINT = 'A token works once; ask for a new one.';
+    ELSE
+        RAISE EXCEPTION 'this % token expired', kind USING ERRCODE = 'MN008',
+            DETAIL = format('It expired at %s.', t.expires_at), HINT = 'Ask for a new one.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION consume_token(text, text) IS
+    'Uses a one-time token once and returns its user and subject; MN006 when already used, MN008 when expired, '
+    '22023 when unknown (nothing changes in any of these)';
+
+-- Refresh tokens rotate: each use returns the next; a rotated one presented
+-- again means it was stolen (or replayed), so its whole family is revoked.
+CREATE TABLE refresh_tokens (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    family_id   uuid NOT NULL,
+    user_id     bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    token_hash  bytea NOT NULL UNIQUE,
+    parent_id   bigint REFERENCES refresh_tokens ON DELETE CASCADE,
+    expires_at  timestamptz NOT NULL,
+    rotated_at  timestamptz,
+    revoked_at  timestamptz,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE refresh_tokens IS
+    'Rotating refresh tokens (seed 001''s RefreshToken, NextAuth sessions): a family starts at sign-in; each use '
+    'rotates to the next; reuse of a rotated one revokes the family (OAuth 2.0 security best practice). Hashes only';
+COMMENT ON COLUMN refresh_tokens.family_id IS 'The sign-in this token descends from; revoked as a whole';
+COMMENT ON COLUMN refresh_tokens.rotated_at IS 'When it was used and replaced by its child; using it again revokes the family';
+CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family_id);
+CREATE INDEX refresh_tokens_user_idx ON refresh_tokens (user_id);
+
+CREATE FUNCTION issue_refresh_token(user_id bigint, ttl interval DEFAULT interval '30 days') RETURNS text
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    token text := _random_token(32);
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = issue_refresh_token.user_id) THEN
+        RAISE EXCEPTION 'user % does not exist', coalesce(issue_refresh_token.user_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF ttl IS NULL OR ttl <= interval '0' THEN
+        RAISE EXCEPTION 'a token''s lifetime must be positive, not %', coalesce(ttl::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO refresh_tokens (family_id, user_id, token_hash, expires_at)
+    VALUES (gen_random_uuid(), issue_refresh_token.user_id, _token_hash(token), now() + ttl);
+    RETURN token;
+END
+$$;
+COMMENT ON FUNCTION issue_refresh_token(bigint, interval) IS
+    'Starts a refresh-token family for a user (a sign-in) and returns its first token (only its hash is kept)';
+
+CREATE FUNCTION rotate_refresh_token(token text, ttl interval DEFAULT interval '30 days')
+RETURNS TABLE (next_token text, user_id bigint, family_id uuid, outcome text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    t refresh_tokens;
+BEGIN
+    SELECT * INTO t FROM refresh_tokens r WHERE r.token_hash = _token_hash(coalesce(token, '')) FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown refresh token' USING ERRCODE = 'invalid_parameter_value', HINT = 'Sign in again.';
+    END IF;
+    user_id := t.user_id;
+    family_id := t.family_id;
+    IF t.revoked_at IS NOT NULL THEN
+        RAISE EXCEPTION 'this refresh token was revoked' USING ERRCODE = 'MN006',
+            DETAIL = format('Its family %s was revoked at %s.', t.family_id, t.revoked_at), HINT = 'Sign in again.';
+    END IF;
+    IF t.rotated_at IS NOT NULL THEN
+        -- Not an error: the revocation must commit.  The caller gets no token.
+        UPDATE refresh_tokens r SET revoked_at = now() WHERE r.family_id = t.family_id AND r.revoked_at IS NULL;
+        outcome := 'reuse_detected';
+        RETURN NEXT;
+        RETURN;
+    END IF;
+    IF t.expires_at <= now() THEN
+        RAISE EXCEPTION 'this refresh token expired' USING ERRCODE = 'MN008',
+            DETAIL = format('It expired at %s.', t.expires_at), HINT = 'Sign in again.';
+    END IF;
+    next_token := _random_token(32);
+    UPDATE refresh_tokens r SET rotated_at = now() WHERE r.id = t.id;
+    INSERT INTO refresh_tokens (family_id, user_id, token_hash, parent_id, expires_at)
+    VALUES (t.family_id, t.user_id, _token_hash(next_token), t.id, now() + coalesce(ttl, interval '30 days'));
+    outcome := 'rotated';
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION rotate_refresh_token(text, interval) IS
+    'Uses a refresh token: returns the next one (outcome rotated). A token already rotated revokes its whole family '
+    'and returns no token (outcome reuse_detected: treat as a theft, ask for a sign-in). MN006 revoked, MN008 '
+    'expired, 22023 unknown';
+
+CREATE FUNCTION revoke_refresh_tokens(user_id bigint) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    n integer;
+BEGIN
+    PERFORM _secret_reader(revoke_refresh_tokens.user_id);
+    UPDATE refresh_tokens r SET revoked_at = now() WHERE r.user_id = revoke_refresh_tokens.user_id AND r.revoked_at IS NULL;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION revoke_refresh_tokens(bigint) IS
+    'Signs a user out everywhere: revokes every refresh token of theirs; for the user or an administrator';
+
+-- API keys (seed 001's vendor keys): "prefix.secret", shown once.
+CREATE TYPE vendor_key_status AS ENUM ('active', 'disabled', 'revoked');
+COMMENT ON TYPE vendor_key_status IS 'API key status (lifecycle "vendor_key")';
+CREATE TABLE api_keys (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name        text NOT NULL CONSTRAINT api_keys_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 200),
+    vendor      text,
+    owner_id    bigint REFERENCES users ON DELETE SET NULL,
+    prefix      text NOT NULL UNIQUE,
+    secret_hash bytea NOT NULL,
+    status      @extschema@.vendor_key_status NOT NULL DEFAULT 'active',
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE api_keys IS
+    'API keys of vendors and integrations: made by mentor.create_api_key (the key is shown once), checked by '
+    'mentor.verify_api_key; active -> disabled -> revoked (lifecycle "vendor_key")';
+COMMENT ON COLUMN api_keys.prefix IS 'The public part of the key, before the dot: how a key is looked up';
+COMMENT ON COLUMN api_keys.secret_hash IS 'SHA-256 of the whole key; the key itself is not stored';
+CREATE TRIGGER api_keys_touch_updated_at BEFORE UPDATE ON api_keys FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+SELECT attach_lifecycle('api_keys', 'status', 'vendor_key');
+
+-- Usage per key and day, spread over shards by backend so that concurrent
+-- requests with one key do not queue on one counter row.
+CREATE TABLE api_key_usage (
+    key_id  bigint NOT NULL REFERENCES api_keys ON DELETE CASCADE,
+    day     date NOT NULL,
+    shard   smallint NOT NULL,
+    calls   bigint NOT NULL DEFAULT 0,
+    PRIMARY KEY (key_id, day, shard)
+);
+COMMENT ON TABLE api_key_usage IS
+    'Successful uses of an API key per day, in up to 16 shards per key and day (summed by mentor.api_key_usage_daily)';
+
+CREATE VIEW api_key_usage_daily AS
+SELECT u.key_id, k.name, k.vendor, u.day, sum(u.calls)::bigint AS calls
+  FROM api_key_usage u JOIN api_keys k ON k.id = u.key_id
+ GROUP BY u.key_id, k.name, k.vendor, u.day;
+COMMENT ON VIEW api_key_usage_daily IS 'Uses of each API key per day (seed 001''s VendorApiKeyAccessSummary)';
+
+CREATE FUNCTION create_api_key(name text, vendor text DEFAULT NULL, owner_id bigint DEFAULT NULL)
+RETURNS TABLE (id bigint, api_key text)
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    prefix text := 'mk_' || left(translate(lower(_random_token(12)), '-_', 'xy'), 12);
+BEGIN
+    api_key := prefix || '.' || _random_token(32);
+    INSERT INTO api_keys (name, vendor, owner_id, prefix, secret_hash)
+    VALUES (create_api_key.name, create_api_key.vendor, create_api_key.owner_id, prefix, _token_hash(api_key))
+    RETURNING api_keys.id INTO id;
+    RETURN NEXT;
+END
+$$;
+COMMENT ON FUNCTION create_api_key(text, text, bigint) IS
+    'Makes an API key and returns it with its id: the only time the key is seen (only its hash is kept). For '
+    'administrators';
+
+-- A hash is computed and compared whatever the lookup found, so an unknown
+-- prefix costs what a wrong secret costs.
+CREATE FUNCTION verify_api_key(api_key text) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    k     api_keys;
+    given bytea;
+    match boolean;
+BEGIN
+    PERFORM _api_key_check(coalesce(api_key, ''));
+    given := _token_hash(api_key);
+    SELECT * INTO k FROM api_keys a WHERE a.prefix = left(api_key, 15);
+    match := _ct_equal(given, coalesce(k.secret_hash, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea))
+             AND k.id IS NOT NULL;
+    IF NOT match OR k.status <> 'active' THEN
+        RETURN NULL;
+    END IF;
+    INSERT INTO api_key_usage AS u (key_id, day, shard, calls) VALUES (k.id, current_date, pg_backend_pid() % 16, 1)
+    ON CONFLICT (key_id, day, shard) DO UPDATE SET calls = u.calls + 1;
+    RETURN k.id;
+END
+$$;
+COMMENT ON FUNCTION verify_api_key(text) IS
+    'The id of the active API key presented, or NULL (unknown, wrong, disabled or revoked: the caller answers 401 '
+    'alike); counts the use. 22023 for a malformed key';
+
+CREATE FUNCTION _notify_session() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    p     jsonb := jsonb_build_object('session_id', NEW.id, 'mentor_id', NEW.mentor_id, 'mentee_id', NEW.mentee_id,
+                                     'starts_at', lower(NEW.during), 'ends_at', upper(NEW.during),
+                                     'title', NEW.title, 'status', NEW.status);
+    k     text := 'session:' || NEW.id || ':';
+    event text;
+BEGIN
+    IF TG_OP = 'INSERT' OR OLD.mentee_id IS NULL THEN
+        PERFORM notify(NEW.mentor_id, 'session.booked', p, k || 'booked');
+    END IF;
+    IF NEW.status = 'confirmed' AND (TG_OP = 'INSERT' OR OLD.status NOT IN ('confirmed', 'rescheduled')) THEN
+        event := 'confirmed';
+    ELSIF TG_OP = 'UPDATE' AND NEW.status = 'cancelled' AND OLD.status <> 'cancelled' THEN
+        event := 'cancelled';
+    ELSIF TG_OP = 'UPDATE' AND OLD.mentee_id IS NOT NULL AND NEW.during <> OLD.during THEN
+        event := 'rescheduled';
+        k := k || lower(NEW.during) || ':';
+    END IF;
+    IF event IS NOT NULL THEN
+        PERFORM notify(NEW.mentor_id, 'session.' || event, p, k || event);
+        PERFORM notify(NEW.mentee_id, 'session.' || event, p, k || event);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _notify_session() IS
+    'Internal: notifies session.booked (the mentor), session.confirmed, session.rescheduled and session.cancelled '
+    '(both participants)';
+CREATE TRIGGER sessions_notify_insert AFTER INSERT ON sessions
+    FOR EACH ROW WHEN (NEW.mentee_id IS NOT NULL) EXECUTE FUNCTION _notify_session();
+CREATE TRIGGER sessions_notify_update AFTER UPDATE OF status, mentee_id, during ON sessions
+    FOR EACH ROW WHEN (NEW.mentee_id IS NOT NULL AND (OLD.status IS DISTINCT FROM NEW.status
+                       OR OLD.mentee_id IS DISTINCT FROM NEW.mentee_id OR OLD.during IS DISTINCT FROM NEW.during))
+    EXECUTE FUNCTION _notify_session();
+
+CREATE FUNCTION _notify_mentorship() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    p jsonb := jsonb_build_object('mentorship_id', NEW.id, 'mentor_id', NEW.mentor_id, 'mentee_id', NEW.mentee_id,
+                                  'goal', NEW.goal);
+BEGIN
+    IF TG_OP = 'INSERT' AND NEW.status = 'pending' THEN
+        PERFORM notify(NEW.mentor_id, 'mentorship.requested', p, 'mentorship:' || NEW.id || ':requested');
+    ELSIF NEW.status = 'active' AND (TG_OP = 'INSERT' OR OLD.status <> 'active') THEN
+        PERFORM notify(NEW.mentee_id, 'mentorship.accepted', p, 'mentorship:' || NEW.id || ':accepted');
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _notify_mentorship() IS
+    'Internal: notifies mentorship.requested (the mentor) and mentorship.accepted (the mentee)';
+CREATE TRIGGER mentorships_notify_insert AFTER INSERT ON mentorships
+    FOR EACH ROW EXECUTE FUNCTION _notify_mentorship();
+CREATE TRIGGER mentorships_notify_update AFTER UPDATE OF status ON mentorships
+    FOR EACH ROW WHEN (OLD.status IS DISTINCT FROM NEW.status) EXECUTE FUNCTION _notify_mentorship();
+
+CREATE FUNCTION _notify_review() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    s sessions;
+BEGIN
+    SELECT * INTO s FROM sessions t WHERE t.id = NEW.session_id;
+    PERFORM notify(CASE WHEN NEW.author_id = s.mentor_id THEN s.mentee_id ELSE s.mentor_id END, 'review.received',
+                   jsonb_build_object('session_id', s.id, 'author_id', NEW.author_id, 'rating', NEW.rating,
+                                      'feedback_id', NEW.id),
+                   'session_feedback:' || NEW.id);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _notify_review() IS 'Internal: notifies review.received to the participant a session''s feedback rates';
+CREATE TRIGGER session_feedback_notify AFTER INSERT ON session_feedback
+    FOR EACH ROW EXECUTE FUNCTION _notify_review();
+
+CREATE FUNCTION _notify_registration() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM notify(NEW.user_id, 'course.registration_approved',
+                   jsonb_build_object('registration_id', NEW.id, 'course_id', NEW.course_id, 'kind', NEW.kind,
+                                      'course_name', (SELECT c.name FROM courses c WHERE c.id = NEW.course_id)),
+                   'registration:' || NEW.id || ':approved');
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _notify_registration() IS 'Internal: notifies course.registration_approved to the applicant';
+CREATE TRIGGER registries_notify_insert AFTER INSERT ON registries
+    FOR EACH ROW WHEN (NEW.status = 'approved') EXECUTE FUNCTION _notify_registration();
+CREATE TRIGGER registries_notify_update AFTER UPDATE OF status ON registries
+    FOR EACH ROW WHEN (NEW.status = 'approved' AND OLD.status IS DISTINCT FROM 'approved')
+    EXECUTE FUNCTION _notify_registration();
+
+-- A member who is not reading: one notification per unread streak, keyed by
+-- the streak's first unread message, so a burst of messages tells once.
+CREATE FUNCTION _notify_message() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    m         mentorships;
+    recipient bigint;
+    first     bigint;
+BEGIN
+    SELECT * INTO m FROM mentorships t WHERE t.id = NEW.mentorship_id;
+    recipient := CASE WHEN NEW.sender_id = m.mentor_id THEN m.mentee_id ELSE m.mentor_id END;
+    SELECT min(x.id) INTO first FROM mentorship_messages x
+     WHERE x.mentorship_id = NEW.mentorship_id AND x.sender_id <> recipient AND x.read_at IS NULL;
+    PERFORM notify(recipient, 'message.received',
+                   jsonb_build_object('mentorship_id', m.id, 'sender_id', NEW.sender_id, 'message_id', NEW.id),
+                   'mentorship_message:' || m.id || ':' || coalesce(first, NEW.id));
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _notify_message() IS
+    'Internal: notifies message.received to the other participant of a mentorship, once per streak of unread messages';
+CREATE TRIGGER mentorship_messages_notify AFTER INSERT ON mentorship_messages
+    FOR EACH ROW EXECUTE FUNCTION _notify_message();
+
+-- What 90_securitys blanket grants give the new tables and sequences, then its revokes.
+GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_types, notification_templates, notification_defaults, notification_user_settings, notification_connections, notifications, alerts, integration_tokens, one_time_tokens, refresh_tokens, api_keys, api_key_usage, active_alerts, api_key_usage_daily
+    TO mentor_app, mentor_admin;
+GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_connections_id_seq, notifications_id_seq,
+    alerts_id_seq, integration_tokens_id_seq, one_time_tokens_id_seq, refresh_tokens_id_seq, api_keys_id_seq
+    TO mentor_app, mentor_admin;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON active_alerts, api_key_usage_daily FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC;
+-- Notifications: the catalogue (types, channels, templates, defaults) and
+-- alerts are administrators'; users choose their own settings and
+-- connections (row-level security); the outbox is written by notify() and
+-- the delivery functions only, and read by the application as each user's
+-- in-app inbox.  Analysts see none of it: payloads and addresses are personal.
+REVOKE INSERT, UPDATE, DELETE ON notification_types, notification_channels, notification_templates,
+    notification_defaults, alerts FROM mentor_app;
+REVOKE INSERT, UPDATE, DELETE ON notifications FROM mentor_app, mentor_admin;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'notify(bigint, text, jsonb, text)', 'claim_notifications(text, text, integer, interval)',
+        'mark_sent(bigint, text, text)', 'mark_failed(bigint, text, text, interval)', 'render_notification(bigint)',
+        'mark_notifications_read(bigint[])', 'unread_notifications()']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text),
+        _queue_hold(regclass, text, bigint, text, text), _notification_targets(bigint, text) FROM PUBLIC;
+    -- the row-level security policy of alerts calls it
+    REVOKE EXECUTE ON FUNCTION _in_course(bigint) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION _in_course(bigint) TO mentor_app;
+END
+$grants$;
+
+-- Secrets: no role reads plain text by SELECT.  Tokens are written and read in
+-- clear only through their SECURITY DEFINER functions, for their user (by
+-- set_actor) or an administrator; the application sees the descriptive
+-- columns of its own integration tokens (row-level security), never the
+-- ciphertext, and no column of one-time tokens, refresh tokens or key hashes.
+REVOKE ALL ON integration_tokens, one_time_tokens, refresh_tokens, api_keys, api_key_usage FROM mentor_app, mentor_admin;
+GRANT SELECT (id, user_id, provider, account_ref, scopes, expires_at, key_id, created_at, updated_at)
+    ON integration_tokens TO mentor_app, mentor_admin;
+GRANT DELETE ON integration_tokens TO mentor_app, mentor_admin;
+GRANT SELECT (id, name, vendor, owner_id, prefix, status, created_at, updated_at) ON api_keys TO mentor_admin;
+GRANT UPDATE (status) ON api_keys TO mentor_admin;
+GRANT SELECT ON api_key_usage TO mentor_admin;
+REVOKE SELECT ON api_key_usage_daily FROM mentor_app;
+ALTER TABLE integration_tokens ENABLE ROW LEVEL SECURITY;
+CREATE POLICY integration_tokens_select ON integration_tokens FOR SELECT TO mentor_app
+    USING (user_id = @extschema@.current_actor());
+CREATE POLICY integration_tokens_delete ON integration_tokens FOR DELETE TO mentor_app
+    USING (user_id = @extschema@.current_actor());
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'store_token(bigint, text, text, text, timestamptz, text, text)', 'read_token(bigint)',
+        'issue_token(text, bigint, interval, jsonb)', 'consume_token(text, text)',
+        'issue_refresh_token(bigint, interval)', 'rotate_refresh_token(text, interval)',
+        'revoke_refresh_tokens(bigint)', 'verify_api_key(text)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    FOREACH fn IN ARRAY ARRAY['rotate_secret_key()', 'create_api_key(text, text, bigint)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_admin', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _secret_key(boolean), _pgp(boolean, bytea, text), _random_token(integer),
+        _secret_reader(bigint) FROM PUBLIC;
+END
+$grants$;
+
+-- Their data in dumps (as module dump does for every table).
+DO $dump$
+DECLARE
+    registered oid[] := (SELECT coalesce(extconfig, '{}') FROM pg_extension WHERE extname = 'mentor');
+    rel        record;
+BEGIN
+    FOR rel IN
+        SELECT c.oid, c.relname FROM pg_class c
+         WHERE c.relnamespace = '@extschema@'::regnamespace AND c.relkind = 'r'
+           AND NOT c.oid = ANY (registered)
+         ORDER BY c.oid
+    LOOP
+        PERFORM pg_catalog.pg_extension_config_dump(rel.oid::regclass, '');
+    END LOOP;
+    FOR rel IN
+        SELECT s.oid FROM pg_class s
+          JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.deptype IN ('a', 'i')
+          JOIN pg_class t ON t.oid = d.refobjid
+         WHERE s.relkind = 'S' AND t.relnamespace = '@extschema@'::regnamespace
+           AND NOT s.oid = ANY (registered)
+    LOOP
+        PERFORM pg_catalog.pg_extension_config_dump(rel.oid::regclass, '');
+    END LOOP;
+END
+$dump$;
+
+-- Notifications and secrets (0.2): the catalogue, people's choices and addresses, alerts and API
+-- keys.  Not the outbox (each row is an event already, and history of what caused it is kept) nor
+-- any token table (ciphertext and hashes stay out of history).
+SELECT _enable_history_shipped('notification_types');
+SELECT _enable_history_shipped('notification_channels');
+SELECT _enable_history_shipped('notification_templates');
+SELECT _enable_history_shipped('notification_defaults');
+SELECT _enable_history_shipped('notification_user_settings');
+SELECT _enable_history_shipped('notification_connections', private => ARRAY['address']);
+SELECT _enable_history_shipped('alerts');
+SELECT _enable_history_shipped('api_keys', ARRAY['secret_hash']);
