@@ -77,13 +77,25 @@ COMMENT ON COLUMN integration_tokens.key_id IS 'Fingerprint of the key that encr
 CREATE TRIGGER integration_tokens_touch_updated_at BEFORE UPDATE ON integration_tokens
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
--- Who may see a user's secrets: the user (by set_actor) or a login that is an administrator.
+-- Who may see a user's secrets: the user (by set_actor) or an administrator.
+-- Inside a SECURITY DEFINER function current_user is the function's owner;
+-- the role the caller acts as is the role setting (SET ROLE), else the login.
+CREATE FUNCTION _caller_is_admin() RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT pg_has_role(CASE WHEN current_setting('role') = 'none' THEN session_user::text ELSE current_setting('role') END,
+                   'mentor_admin', 'USAGE')
+$$;
+COMMENT ON FUNCTION _caller_is_admin() IS
+    'Internal: whether the role the caller acts as (SET ROLE, else the login) is a mentor_admin member';
+
 CREATE FUNCTION _secret_reader(owner bigint) RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF owner IS DISTINCT FROM current_actor() AND NOT pg_has_role(session_user, 'mentor_admin', 'USAGE') THEN
+    IF owner IS DISTINCT FROM current_actor() AND NOT _caller_is_admin() THEN
         RAISE EXCEPTION 'the secrets of user % are theirs', owner
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = format('The acting user is %s.', coalesce(current_actor()::text, 'not set')),

@@ -275,6 +275,6 @@ BEGIN
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_admin', fn);
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _secret_key(boolean), _pgp(boolean, bytea, text), _random_token(integer),
-        _secret_reader(bigint) FROM PUBLIC;
+        _secret_reader(bigint), _caller_is_admin() FROM PUBLIC;
 END
 $grants$;
