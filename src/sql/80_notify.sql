@@ -443,7 +443,7 @@ CREATE TABLE alerts (
 );
 COMMENT ON TABLE alerts IS
     'Banners (seed 000): global (course_id NULL) or for a course''s students, mentors and staff, shown from starts_at '
-    'until ends_at; written by administrators, read through mentor.active_alerts';
+    'until ends_at; written by administrators (who see them all), read through mentor.active_alerts';
 CREATE INDEX alerts_course_idx ON alerts (course_id, starts_at);
 CREATE TRIGGER alerts_touch_updated_at BEFORE UPDATE ON alerts FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
@@ -460,7 +460,11 @@ COMMENT ON FUNCTION _in_course(bigint) IS 'Internal: whether the acting user is 
 
 ALTER TABLE alerts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alerts_select ON alerts FOR SELECT TO mentor_app
-    USING (course_id IS NULL OR @extschema@._in_course(course_id));
+    USING (course_id IS NULL OR @extschema@._in_course(course_id) OR pg_has_role(current_user, 'mentor_admin', 'USAGE'));
+-- Administrators are members of mentor_app, so without these the policies above would refuse them.
+CREATE POLICY alerts_insert ON alerts FOR INSERT TO mentor_admin WITH CHECK (true);
+CREATE POLICY alerts_update ON alerts FOR UPDATE TO mentor_admin USING (true) WITH CHECK (true);
+CREATE POLICY alerts_delete ON alerts FOR DELETE TO mentor_admin USING (true);
 
 CREATE VIEW active_alerts WITH (security_barrier, security_invoker) AS
 SELECT a.id, a.course_id, a.severity, a.title, a.body, a.starts_at, a.ends_at

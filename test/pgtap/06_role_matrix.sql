@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(133);
+SELECT plan(185);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -388,6 +388,100 @@ SELECT is(pg_temp.val('app', NULL, 'SELECT coalesce(mentor.current_actor()::text
 SELECT is(pg_temp.val('app', :mia, 'SELECT mentor.current_actor()::text'), :'mia', 'app: set_actor() sets it for the request');
 SELECT is(pg_temp.val('app', NULL, 'SELECT coalesce(mentor.current_actor()::text, $$none$$)'), 'none',
           'app: the request after it has no actor');
+
+-- Notifications: the outbox is written by notify() and the delivery functions; each user
+-- reads only their own in-app rows, choices and connections; catalogue and alerts are
+-- administrators'.
+SELECT mentor.notify(:mia, 'session.booked', '{"note": "for mia"}') AS n_mia, mentor.notify(:grace, 'session.booked') AS n_grace \gset
+SELECT is(pg_temp.val('app', :mia, format('SELECT count(*)::text FROM mentor.notifications WHERE user_id = %s', :grace)), '0',
+          'app as the mentee: another user''s notifications are invisible');
+SELECT is(pg_temp.val('app', :mia, 'SELECT string_agg(DISTINCT channel_code, $$,$$) FROM mentor.notifications'), 'in_app',
+          'app as the mentee: only her own in-app rows are visible (not the email outbox)');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.notifications (user_id, type_code, channel_code) VALUES (%s, 'session.booked', 'in_app')$$, :grace)),
+          '42501', 'app: writing the outbox by INSERT is refused (notify() records)');
+SELECT is(pg_temp.req('app', :mia, $$UPDATE mentor.notifications SET read_at = now()$$), '42501',
+          'app: marking notifications read by UPDATE is refused (mark_notifications_read)');
+SELECT is(pg_temp.req('app', NULL, 'DELETE FROM mentor.notifications'), '42501', 'app: deleting from the outbox is refused');
+SELECT is(pg_temp.req('admin', NULL, $$UPDATE mentor.notifications SET status = 'sent', sent_at = now()$$), '42501',
+          'admin: marking sent by UPDATE is refused too (mark_sent)');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.notifications'), '42501', 'analyst: notifications (payloads, addresses) are not readable');
+SELECT is(pg_temp.req('analyst', NULL, $$SELECT * FROM mentor.claim_notifications('email', 'a1')$$), '42501',
+          'analyst: claim_notifications() is refused');
+SELECT matches(pg_temp.req('app', NULL, $$SELECT * FROM mentor.claim_notifications('email', 'app-worker', 100)$$), '^SELECT [1-9]',
+          'app: a delivery worker claims the email outbox of every user');
+SELECT is(pg_temp.req('app', NULL, $$SELECT * FROM mentor._queue_claim('mentor.notifications', 'queued', 'sending', 'failed', 'w', 10, '1 minute', 5)$$),
+          '42501', 'app: the queue''s internal claim is not callable');
+SELECT is(pg_temp.val('app', :mia, format('SELECT mentor.mark_notifications_read(ARRAY(SELECT id FROM mentor.notifications WHERE user_id = %s))::text', :grace)),
+          '0', 'app as the mentee: marking another user''s notifications read changes nothing');
+SELECT is(pg_temp.req('app', NULL, $$INSERT INTO mentor.notification_types (code, description) VALUES ('custom.app', 'x')$$), '42501',
+          'app: adding a notification type is for administrators');
+SELECT is(pg_temp.req('admin', NULL, $$INSERT INTO mentor.notification_types (code, description) VALUES ('custom', 'Custom events')$$), 'INSERT 0 1',
+          'admin: adds a notification type');
+SELECT is(pg_temp.req('app', NULL, $$INSERT INTO mentor.settings (key, value) VALUES ('notify.disabled_types', '["session"]')$$), '42501',
+          'app: turning events off is for administrators');
+SELECT is(pg_temp.req('app', NULL, $$INSERT INTO mentor.alerts (title) VALUES ('app banner')$$), '42501', 'app: posting an alert is refused');
+SELECT is(pg_temp.req('admin', NULL, $$INSERT INTO mentor.alerts (title) VALUES ('Maintenance')$$), 'INSERT 0 1', 'admin: posts an alert');
+SELECT is(pg_temp.val('app', :olly, 'SELECT count(*)::text FROM mentor.active_alerts'), '1', 'app: a global alert is shown to everyone');
+SELECT is(pg_temp.req('app', :olly, format($$INSERT INTO mentor.notification_user_settings (user_id, type_code, channel_code, enabled) VALUES (%s, 'session', 'email', false)$$, :mia)),
+          '42501', 'app: choosing another user''s notification settings is refused');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.notification_user_settings (user_id, type_code, channel_code, enabled) VALUES (%s, 'session', 'email', false)$$, :mia)),
+          'INSERT 0 1', 'app: a user chooses her own');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.notification_connections (user_id, channel_code, address) VALUES (%s, 'telegram', '@mia')$$, :mia)),
+          'INSERT 0 1', 'app: a user adds her own connection');
+SELECT is(pg_temp.val('app', :olly, 'SELECT count(*)::text FROM mentor.notification_connections'), '0', 'app: nobody else sees it');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.notification_connections'), '42501', 'analyst: connections (addresses) are not readable');
+
+-- Secrets: plain text only through read_token for the owner or an administrator; hashes and
+-- ciphertext never by SELECT; keys, rotation and API keys are administrators'.
+\o /dev/null
+SELECT current_setting('data_directory') || '/mentor_matrix.key' AS keyfile \gset
+SELECT format('COPY (SELECT %L) TO %L', md5(random()::text) || md5(random()::text), :'keyfile') \gexec
+SELECT format('ALTER SYSTEM SET mentor.secret_key_file = %L', :'keyfile') \gexec
+SELECT pg_reload_conf(), pg_sleep(0.3);
+\o
+SELECT pg_temp.val('app', :mia, format($$SELECT mentor.store_token(%s, 'google', 'ya29.matrix-secret', 'rt-matrix')::text$$, :mia)) AS tid \gset
+SELECT ok(:'tid' ~ '^\d+$', 'app: a user stores her own token');
+SELECT is(pg_temp.req('app', :olly, format($$SELECT mentor.store_token(%s, 'google', 'forged')$$, :mia)), '42501',
+          'app: storing a token for another user is refused');
+SELECT is(pg_temp.val('app', :mia, format('SELECT access_token FROM mentor.read_token(%s)', :tid)), 'ya29.matrix-secret',
+          'app: the owner reads her token in clear');
+SELECT is(pg_temp.req('app', :olly, format('SELECT * FROM mentor.read_token(%s)', :tid)), '42501', 'app: another user cannot decrypt it');
+SELECT is(pg_temp.req('app', NULL, format('SELECT * FROM mentor.read_token(%s)', :tid)), '42501', 'app: nor can a request without an actor');
+SELECT is(pg_temp.val('admin', NULL, format('SELECT access_token FROM mentor.read_token(%s)', :tid)), 'ya29.matrix-secret',
+          'admin: an administrator can');
+SELECT is(pg_temp.req('app', :mia, 'SELECT access_token FROM mentor.integration_tokens'), '42501', 'app: the ciphertext column is not selectable');
+SELECT is(pg_temp.req('admin', NULL, 'SELECT refresh_token FROM mentor.integration_tokens'), '42501', 'admin: nor for administrators');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT provider FROM mentor.integration_tokens'), '42501', 'analyst: integration tokens are not readable');
+SELECT is(pg_temp.val('app', :olly, 'SELECT count(*)::text FROM mentor.integration_tokens'), '0', 'app: another user does not see the row');
+SELECT is(pg_temp.req('app', :mia, format($$UPDATE mentor.integration_tokens SET key_id = 'x' WHERE id = %s$$, :tid)), '42501',
+          'app: the row is not writable by UPDATE');
+SELECT is(pg_temp.req('app', NULL, 'SELECT mentor._secret_key(false)'), '42501', 'app: the key itself is not callable');
+SELECT is(pg_temp.req('app', NULL, 'SHOW mentor.secret_key_file'), '42501', 'app: the key file setting is not readable');
+SELECT is(pg_temp.req('app', NULL, 'SELECT mentor.rotate_secret_key()'), '42501', 'app: rotating the key is for administrators');
+SELECT is(pg_temp.val('admin', NULL, 'SELECT mentor.rotate_secret_key()::text'), '0', 'admin: rotates (nothing to move)');
+SELECT is(pg_temp.req('app', NULL, $$SELECT * FROM mentor.create_api_key('app key')$$), '42501', 'app: making an API key is for administrators');
+SELECT pg_temp.val('admin', NULL, $$SELECT api_key FROM mentor.create_api_key('matrix vendor')$$) AS apikey \gset
+SELECT ok(pg_temp.val('app', NULL, format($$SELECT mentor.verify_api_key(%L)::text$$, :'apikey')) ~ '^\d+$', 'app: verifies a vendor''s key');
+SELECT is(pg_temp.req('admin', NULL, 'SELECT secret_hash FROM mentor.api_keys'), '42501', 'admin: a key''s hash is not selectable');
+SELECT is(pg_temp.req('app', NULL, 'SELECT * FROM mentor.api_keys'), '42501', 'app: API keys are not readable');
+SELECT is(pg_temp.req('app', NULL, $$UPDATE mentor.api_keys SET status = 'revoked'$$), '42501', 'app: revoking a key is for administrators');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.api_key_usage_daily'), '42501', 'analyst: key usage is not readable');
+SELECT pg_temp.val('app', NULL, format($$SELECT mentor.issue_token('password_reset', %s)$$, :mia)) AS ott \gset
+SELECT is(pg_temp.req('app', NULL, 'SELECT * FROM mentor.one_time_tokens'), '42501', 'app: one-time tokens are not readable');
+SELECT is(pg_temp.req('admin', NULL, 'SELECT token_hash FROM mentor.one_time_tokens'), '42501', 'admin: nor their hashes');
+SELECT is(pg_temp.req('app', NULL, 'UPDATE mentor.one_time_tokens SET used_at = NULL'), '42501', 'app: a used token cannot be made usable again');
+SELECT is(pg_temp.val('app', NULL, format($$SELECT user_id::text FROM mentor.consume_token('password_reset', %L)$$, :'ott')), :'mia',
+          'app: consumes a token once');
+SELECT is(pg_temp.req('app', NULL, format($$SELECT * FROM mentor.consume_token('password_reset', %L)$$, :'ott')), 'MN006', 'app: not twice');
+SELECT is(pg_temp.req('app', NULL, 'SELECT * FROM mentor.refresh_tokens'), '42501', 'app: refresh tokens are not readable');
+SELECT is(pg_temp.req('app', :olly, format('SELECT mentor.revoke_refresh_tokens(%s)', :mia)), '42501',
+          'app: signing another user out is refused');
+SELECT is(pg_temp.req('admin', NULL, 'UPDATE mentor.login_events SET success = false'), '42501', 'admin: sign-in events cannot be changed');
+SELECT is(pg_temp.req('admin', NULL, 'DELETE FROM mentor.login_events'), '42501', 'admin: nor removed');
+\o /dev/null
+ALTER SYSTEM RESET mentor.secret_key_file;
+SELECT pg_reload_conf();
+\o
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');

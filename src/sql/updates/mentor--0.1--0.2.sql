@@ -2992,7 +2992,7 @@ CREATE TABLE alerts (
 );
 COMMENT ON TABLE alerts IS
     'Banners (seed 000): global (course_id NULL) or for a course''s students, mentors and staff, shown from starts_at '
-    'until ends_at; written by administrators, read through mentor.active_alerts';
+    'until ends_at; written by administrators (who see them all), read through mentor.active_alerts';
 CREATE INDEX alerts_course_idx ON alerts (course_id, starts_at);
 CREATE TRIGGER alerts_touch_updated_at BEFORE UPDATE ON alerts FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
@@ -3009,7 +3009,11 @@ COMMENT ON FUNCTION _in_course(bigint) IS 'Internal: whether the acting user is 
 
 ALTER TABLE alerts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alerts_select ON alerts FOR SELECT TO mentor_app
-    USING (course_id IS NULL OR @extschema@._in_course(course_id));
+    USING (course_id IS NULL OR @extschema@._in_course(course_id) OR pg_has_role(current_user, 'mentor_admin', 'USAGE'));
+-- Administrators are members of mentor_app, so without these the policies above would refuse them.
+CREATE POLICY alerts_insert ON alerts FOR INSERT TO mentor_admin WITH CHECK (true);
+CREATE POLICY alerts_update ON alerts FOR UPDATE TO mentor_admin USING (true) WITH CHECK (true);
+CREATE POLICY alerts_delete ON alerts FOR DELETE TO mentor_admin USING (true);
 
 CREATE VIEW active_alerts WITH (security_barrier, security_invoker) AS
 SELECT a.id, a.course_id, a.severity, a.title, a.body, a.starts_at, a.ends_at
@@ -3089,13 +3093,25 @@ COMMENT ON COLUMN integration_tokens.key_id IS 'Fingerprint of the key that encr
 CREATE TRIGGER integration_tokens_touch_updated_at BEFORE UPDATE ON integration_tokens
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
--- Who may see a user's secrets: the user (by set_actor) or a login that is an administrator.
+-- Who may see a user's secrets: the user (by set_actor) or an administrator.
+-- Inside a SECURITY DEFINER function current_user is the function's owner;
+-- the role the caller acts as is the role setting (SET ROLE), else the login.
+CREATE FUNCTION _caller_is_admin() RETURNS boolean
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT pg_has_role(CASE WHEN current_setting('role') = 'none' THEN session_user::text ELSE current_setting('role') END,
+                   'mentor_admin', 'USAGE')
+$$;
+COMMENT ON FUNCTION _caller_is_admin() IS
+    'Internal: whether the role the caller acts as (SET ROLE, else the login) is a mentor_admin member';
+
 CREATE FUNCTION _secret_reader(owner bigint) RETURNS void
 LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF owner IS DISTINCT FROM current_actor() AND NOT pg_has_role(session_user, 'mentor_admin', 'USAGE') THEN
+    IF owner IS DISTINCT FROM current_actor() AND NOT _caller_is_admin() THEN
         RAISE EXCEPTION 'the secrets of user % are theirs', owner
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = format('The acting user is %s.', coalesce(current_actor()::text, 'not set')),
@@ -3627,7 +3643,7 @@ COMMENT ON FUNCTION _notify_message() IS
 CREATE TRIGGER mentorship_messages_notify AFTER INSERT ON mentorship_messages
     FOR EACH ROW EXECUTE FUNCTION _notify_message();
 
--- What 90_securitys blanket grants give the new tables and sequences, then its revokes.
+-- What 90_security's blanket grants give the new tables and sequences, then its revokes.
 GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_types, notification_templates, notification_defaults, notification_user_settings, notification_connections, notifications, alerts, integration_tokens, one_time_tokens, refresh_tokens, api_keys, api_key_usage, active_alerts, api_key_usage_daily
     TO mentor_app, mentor_admin;
 GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_connections_id_seq, notifications_id_seq,
@@ -3699,7 +3715,7 @@ BEGIN
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_admin', fn);
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _secret_key(boolean), _pgp(boolean, bytea, text), _random_token(integer),
-        _secret_reader(bigint) FROM PUBLIC;
+        _secret_reader(bigint), _caller_is_admin() FROM PUBLIC;
 END
 $grants$;
 
