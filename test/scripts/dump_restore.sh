@@ -56,8 +56,20 @@ snapshot() {
              || '|' || (SELECT string_agg(concat_ws('/', t.name, t.lead_student_id, m.student_id), ',' ORDER BY m.id) FROM mentor.teams t JOIN mentor.team_members m ON m.team_id = t.id)
              || '|' || (SELECT string_agg(concat_ws('/', id, crosscheck_status, crosscheck_seed), ',') FROM mentor.course_tasks)"
 }
+# Secrets and notifications: a token stored under the server's key, an API key, a one-time
+# token, a custom notification type, a deployment's choice of defaults, a queued notification.
+keyfile=$(q $src "SELECT current_setting('data_directory')")/mentor_dump_test.key
+q $src "COPY (SELECT 'dump-test-key-' || md5(random()::text)) TO '$keyfile'" >/dev/null
+psql -X -q -d $src -c "ALTER SYSTEM SET mentor.secret_key_file = '$keyfile'" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 0.5
+apikey=$(q $src "SELECT api_key FROM mentor.create_api_key('dump vendor')")
+ott=$(q $src "SELECT mentor.issue_token('email_verification', 1, interval '1 day')")
+q $src "BEGIN; SELECT mentor.set_actor(1); SELECT mentor.store_token(1, 'google', 'ya29.dump-secret-access', 'dump-secret-refresh'); COMMIT;
+        INSERT INTO mentor.notification_types (code, parent_code, description) VALUES ('custom', NULL, 'Custom');
+        INSERT INTO mentor.notification_defaults (type_code, channel_code, enabled) VALUES ('session', 'email', false), ('custom', 'in_app', true);
+        SELECT mentor.notify(1, 'custom', '{\"hello\": \"dump\"}');" >/dev/null
 before=$(snapshot $src)
-echo "1..8"
+echo "1..11"
 if pg_dump -d $src -f "$w/dump.sql" 2>"$w/dump.err"; then echo "ok 1 - pg_dump succeeds"; else echo "not ok 1 - pg_dump succeeds"; fi
 # Triggers must not fire again on restored rows (signup would create profiles twice).
 if PGOPTIONS="-c session_replication_role=replica" psql -X -q -v ON_ERROR_STOP=1 -d $dst -f "$w/dump.sql" > "$w/restore.log" 2>&1; then
@@ -96,4 +108,27 @@ if q $dst "INSERT INTO mentor.task_solutions (course_task_id, student_id, url, l
    [ "$(q $dst "SELECT string_agg(DISTINCT score::text, ',') FROM mentor.task_results")" = 7 ]; then
     echo "ok 8 - the restored cross-check takes late solutions and completes"
 else echo "not ok 8 - the restored cross-check takes late solutions and completes"; fi
+
+key=$(cat "$keyfile" 2>/dev/null || psql -X -q -t -A -d $src -c "SELECT pg_read_file('$keyfile')")
+leaks=0
+for secret in ya29.dump-secret-access dump-secret-refresh "$apikey" "$ott" "$(tr -d '\n' <<<"$key")"; do
+    grep -qF -- "$secret" "$w/dump.sql" && leaks=$((leaks + 1))
+done
+if [ "$leaks" = 0 ] && [ ${#key} -ge 16 ] && grep -q "integration_tokens" "$w/dump.sql"; then
+    echo "ok 9 - the dump holds the token rows but no plain token, API key, one-time token or key"
+else echo "not ok 9 - the dump holds no plain secret ($leaks found)"; fi
+back=$(q $dst "BEGIN; SELECT mentor.set_actor(1); SELECT access_token || '/' || refresh_token FROM mentor.read_token(1); COMMIT" 2>&1 | grep dump-secret)
+used=$(q $dst "SELECT user_id FROM mentor.consume_token('email_verification', '$ott')" 2>&1)
+valid=$(q $dst "SELECT mentor.verify_api_key('$apikey') IS NOT NULL" 2>&1)
+if [ "$back" = "ya29.dump-secret-access/dump-secret-refresh" ] && [ "$used" = 1 ] && [ "$valid" = t ]; then
+    echo "ok 10 - restored under the same server key: the owner reads her token, the one-time token and the API key work"
+else echo "not ok 10 - restored secrets work (token: $back, one-time: $used, API key: $valid)"; fi
+notif=$(q $dst "SELECT (SELECT count(*) FROM mentor.notification_types WHERE code = 'custom') || '/' ||
+                        (SELECT count(*) FROM mentor.notification_defaults WHERE type_code = 'session' AND channel_code = 'email') || '/' ||
+                        (SELECT count(*) FROM mentor.notifications WHERE type_code = 'custom') || '/' ||
+                        (SELECT count(*) FROM mentor.notification_types WHERE shipped)")
+if [ "$notif" = "1/2/1/14" ]; then
+    echo "ok 11 - a custom notification type, an overriding default and the queued notifications are restored beside the shipped catalogue"
+else echo "not ok 11 - notification catalogue and outbox restored (custom/defaults/queued/shipped: $notif)"; fi
+psql -X -q -d $src -c "ALTER SYSTEM RESET mentor.secret_key_file" -c "SELECT pg_reload_conf()" >/dev/null
 [ -n "${KEEP:-}" ] || { dropdb $src; dropdb $dst; }
