@@ -31,6 +31,7 @@ OBJS = \
 	src/availability.o \
 	src/matching.o \
 	src/secrets.o \
+	src/queue.o \
 	src/core/lifecycle_graph.o \
 	src/core/validate.o \
 	src/core/crosscheck.o \

@@ -58,7 +58,7 @@ SELECT mentor.notify(:b, 'review.received', '{}') AS recorded_when_disabled;
 DELETE FROM mentor.settings WHERE key = 'notify.disabled_types' AND NOT shipped;
 DELETE FROM mentor.notifications;
 
--- The extension's own events: a booking tells the mentor (booked) and both (confirmed); a
+-- The extension's own events: a booking tells the mentor (booked) and the mentee (confirmed); a
 -- retried booking tells nobody again; a reschedule and a cancellation tell both.
 SELECT mentor.publish_slot(:m, tstzrange(date_trunc('hour', now()) + interval '3 days', date_trunc('hour', now()) + interval '3 days 1 hour')) AS s1 \gset
 SELECT mentor.book_session(:s1, :a, '00000000-0000-4000-8000-00000000c001') IS NOT NULL AS booked;
@@ -133,8 +133,18 @@ SELECT pg_temp.tryn(format($$SELECT mentor.mark_sent(%s, 'w4')$$, :n3)) AS late;
 SELECT id = :n3 AS same_row, attempts, lease_owner, last_error FROM mentor.claim_notifications('in_app', 'w5', 1);
 SELECT pg_temp.tryn(format($$SELECT mentor.mark_sent(%s, 'w4')$$, :n3));
 DELETE FROM mentor.settings WHERE key = 'notify.max_attempts' AND NOT shipped;
+-- An administrator queues a failed one again; nothing else can be requeued.
+SELECT status, attempts, last_error FROM mentor.requeue_notification(:n2);
+SELECT pg_temp.tryn(format('SELECT mentor.requeue_notification(%s)', :n2));
 -- Status moves only as the lifecycle allows.
 SELECT pg_temp.tryn(format($$UPDATE mentor.notifications SET status = 'queued', sent_at = NULL WHERE id = %s$$, :n1));
+
+-- Removing a type (here a custom one) removes its notifications, as a foreign key's cascade would.
+INSERT INTO mentor.notification_types (code, description) VALUES ('custom', 'Custom');
+INSERT INTO mentor.notification_defaults (type_code, channel_code, enabled) VALUES ('custom', 'in_app', true);
+SELECT mentor.notify(:a, 'custom') AS custom_recorded;
+DELETE FROM mentor.notification_types WHERE code = 'custom';
+SELECT count(*) AS custom_left FROM mentor.notifications WHERE type_code = 'custom';
 
 -- The in-app inbox: each user reads only their own (row-level security), marks them read,
 -- counts the unread.

@@ -21,8 +21,13 @@ BEGIN
     IF TG_OP = 'INSERT' OR OLD.mentee_id IS NULL THEN
         PERFORM notify(NEW.mentor_id, 'session.booked', p, k || 'booked');
     END IF;
+    -- A confirmation tells the mentee; the mentor too when it answers her
+    -- proposal (otherwise the mentor confirmed, or was told of the booking).
     IF NEW.status = 'confirmed' AND (TG_OP = 'INSERT' OR OLD.status NOT IN ('confirmed', 'rescheduled')) THEN
-        event := 'confirmed';
+        PERFORM notify(NEW.mentee_id, 'session.confirmed', p, k || 'confirmed');
+        IF TG_OP = 'UPDATE' AND OLD.status = 'proposed' THEN
+            PERFORM notify(NEW.mentor_id, 'session.confirmed', p, k || 'confirmed');
+        END IF;
     ELSIF TG_OP = 'UPDATE' AND NEW.status = 'cancelled' AND OLD.status <> 'cancelled' THEN
         event := 'cancelled';
     ELSIF TG_OP = 'UPDATE' AND OLD.mentee_id IS NOT NULL AND NEW.during <> OLD.during THEN
@@ -37,8 +42,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION _notify_session() IS
-    'Internal: notifies session.booked (the mentor), session.confirmed, session.rescheduled and session.cancelled '
-    '(both participants)';
+    'Internal: notifies session.booked (the mentor), session.confirmed (the mentee; the mentor too when the mentee '
+    'accepted a proposal), session.rescheduled and session.cancelled (both participants)';
 CREATE TRIGGER sessions_notify_insert AFTER INSERT ON sessions
     FOR EACH ROW WHEN (NEW.mentee_id IS NOT NULL) EXECUTE FUNCTION _notify_session();
 CREATE TRIGGER sessions_notify_update AFTER UPDATE OF status, mentee_id, during ON sessions

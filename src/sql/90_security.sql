@@ -230,8 +230,11 @@ BEGIN
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
+    REVOKE EXECUTE ON FUNCTION requeue_notification(bigint) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION requeue_notification(bigint) TO mentor_admin;
     REVOKE EXECUTE ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text),
-        _queue_hold(regclass, text, bigint, text, text), _notification_targets(bigint, text) FROM PUBLIC;
+        _queue_hold(regclass, text, bigint, text, text), _notification_targets(bigint, text),
+        _notifications_catalogue_deleted() FROM PUBLIC;
     -- the row-level security policy of alerts calls it
     REVOKE EXECUTE ON FUNCTION _in_course(bigint) FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION _in_course(bigint) TO mentor_app;

@@ -17,13 +17,17 @@ SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_
                                   'team_distribution_students', 'teams', 'team_members',
                                   'mentor_profiles', 'mentorships', 'mentorship_goals', 'mentorship_notes', 'action_items',
                                   'mentorship_messages', 'settings', 'sessions', 'session_feedback', 'meeting_logs',
-                                  'suggestions', 'matches']);
+                                  'suggestions', 'matches',
+                                  'notification_channels', 'notification_types', 'notification_templates', 'notification_defaults',
+                                  'notification_user_settings', 'notification_connections', 'notifications', 'alerts',
+                                  'integration_tokens', 'one_time_tokens', 'refresh_tokens', 'api_keys', 'api_key_usage']);
 SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables',
-                                 'ledger_statement', 'course_leaderboard', 'my_crosscheck_reviews', 'crosscheck_progress']);
+                                 'ledger_statement', 'course_leaderboard', 'my_crosscheck_reviews', 'crosscheck_progress',
+                                 'active_alerts', 'api_key_usage_daily']);
 SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibility', 'skill_direction',
                                  'transfer_status', 'checker_kind', 'registration_kind', 'registration_status',
                                  'crosscheck_status', 'mentorship_status', 'action_item_status', 'session_status',
-                                 'suggestion_status', 'match_status']);
+                                 'suggestion_status', 'match_status', 'notification_status', 'vendor_key_status']);
 SELECT domains_are('mentor', ARRAY['email', 'time_zone', 'rating', 'percent', 'token_amount', 'slug']);
 SELECT enum_has_labels('mentor', 'platform_role', ARRAY['user', 'mentor', 'admin', 'owner', 'sales', 'mentee', 'expert', 'superadmin', 'new_mother']);
 
@@ -34,7 +38,7 @@ SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
   FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-              AND a.attidentity = 'a'), 38, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
+              AND a.attidentity = 'a'), 46, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
 -- Ledger rows are keyed by the caller's idempotency key.
 SELECT col_type_is('mentor', t, 'id', 'uuid', format('%s.id is the caller''s uuid', t))
   FROM unnest(ARRAY['ledger_transfers', 'token_purchases', 'token_allotments', 'withdrawals']) t;
@@ -119,13 +123,16 @@ SELECT set_eq($$SELECT c.relname::text, x.cond FROM pg_extension e,
                  WHERE e.extname = 'mentor' AND x.cond <> ''$$,
               $$VALUES ('lifecycle_state_defs', 'WHERE NOT shipped'), ('lifecycle_transition_defs', 'WHERE NOT shipped'),
                        ('skills', 'WHERE NOT shipped'), ('history_tables', 'WHERE NOT shipped'),
-                       ('settings', 'WHERE NOT shipped')$$,
+                       ('settings', 'WHERE NOT shipped'), ('notification_channels', 'WHERE NOT shipped'),
+                       ('notification_types', 'WHERE NOT shipped'), ('notification_defaults', 'WHERE NOT shipped')$$,
               'catalogue tables leave their shipped rows to CREATE EXTENSION');
 
 -- History: every table users change is audited; the log is read-only for everyone.
 SELECT is(ARRAY(SELECT c.relname::text FROM pg_class c
                  WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND c.relname NOT LIKE 'history\_%'
                    AND c.relname NOT IN ('ledger_transfers', 'ledger_entries')  -- immutable journals themselves
+                   -- the outbox (each row an event already) and secrets (ciphertext and hashes stay out of history)
+                   AND c.relname NOT IN ('notifications', 'integration_tokens', 'one_time_tokens', 'refresh_tokens', 'api_key_usage')
                    AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'mentor_history')
                  ORDER BY 1), '{}'::text[], 'history is enabled on every table of the extension');
 SELECT is((SELECT excluded FROM mentor.history_tables WHERE table_name = 'mentor.users'), ARRAY['password_hash'],

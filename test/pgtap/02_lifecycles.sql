@@ -10,7 +10,7 @@ SELECT set_eq($$SELECT DISTINCT name FROM mentor.lifecycles$$,
           'token_purchase', 'enrollment', 'batch', 'course_plan', 'vendor_key', 'job_post', 'withdrawal',
           'session', 'match', 'connection', 'proxy_request', 'action_item', 'onboarding', 'reported_issue',
           'mentorship', 'suggestion', 'submission', 'interview_session', 'collaboration_session', 'crosscheck',
-          'registration', 'lead'],
+          'registration', 'lead', 'notification'],
     'every lifecycle the platforms name is shipped');
 
 -- Transitions drawn in seed 001 and 000, edge for edge.

@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(185);
+SELECT plan(186);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -409,6 +409,8 @@ SELECT is(pg_temp.req('analyst', NULL, $$SELECT * FROM mentor.claim_notification
           'analyst: claim_notifications() is refused');
 SELECT matches(pg_temp.req('app', NULL, $$SELECT * FROM mentor.claim_notifications('email', 'app-worker', 100)$$), '^SELECT [1-9]',
           'app: a delivery worker claims the email outbox of every user');
+SELECT is(pg_temp.req('app', NULL, 'SELECT mentor.requeue_notification(1)'), '42501',
+          'app: queueing a failed notification again is for administrators');
 SELECT is(pg_temp.req('app', NULL, $$SELECT * FROM mentor._queue_claim('mentor.notifications', 'queued', 'sending', 'failed', 'w', 10, '1 minute', 5)$$),
           '42501', 'app: the queue''s internal claim is not callable');
 SELECT is(pg_temp.val('app', :mia, format('SELECT mentor.mark_notifications_read(ARRAY(SELECT id FROM mentor.notifications WHERE user_id = %s))::text', :grace)),

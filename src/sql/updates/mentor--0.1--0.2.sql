@@ -2465,91 +2465,14 @@ CREATE FUNCTION _queue_claim(queue regclass, ready text, leased text, dead text,
                              lease interval, max_attempts integer, scope_column name DEFAULT NULL,
                              scope_value text DEFAULT NULL)
 RETURNS SETOF bigint
-LANGUAGE plpgsql
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    status_type text := (SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a
-                          WHERE a.attrelid = queue AND a.attname = 'status' AND NOT a.attisdropped);
-    scope       text := '';
-BEGIN
-    IF worker IS NULL OR length(btrim(worker)) NOT BETWEEN 1 AND 200 THEN
-        RAISE EXCEPTION 'a worker name of 1 to 200 characters is required, not %', coalesce(quote_literal(worker), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Name each worker process uniquely, for example host:pid; it is recorded as the lease owner.';
-    END IF;
-    IF n IS NULL OR n NOT BETWEEN 1 AND 10000 THEN
-        RAISE EXCEPTION 'a claim takes 1 to 10000 rows, not %', coalesce(n::text, 'NULL')
-            USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    IF lease IS NULL OR lease <= interval '0' OR lease > interval '1 day' THEN
-        RAISE EXCEPTION 'a lease lasts more than 0 and at most 1 day, not %', coalesce(lease::text, 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'Take a lease a little longer than one delivery can take, for example interval ''1 minute''.';
-    END IF;
-    IF scope_column IS NOT NULL THEN
-        scope := format(' AND q.%I = %L', scope_column, scope_value);
-    END IF;
-    -- Leases that ran out first: back to the queue, or to dead after the last
-    -- attempt.  Bounded like the claim, so a backlog of them is worked off
-    -- across claims instead of in one long statement.
-    EXECUTE format(
-        'UPDATE %1$s q SET status = CASE WHEN q.attempts >= $1 THEN %3$L::%5$s ELSE %2$L::%5$s END,
-                lease_owner = NULL, lease_until = NULL,
-                last_error = concat_ws(''; '', q.last_error, ''lease of '' || q.lease_owner || '' expired'')
-          WHERE q.id IN (SELECT q.id FROM %1$s q WHERE q.status = %4$L::%5$s AND q.lease_until < now()%6$s
-                          ORDER BY q.lease_until LIMIT $2 FOR UPDATE SKIP LOCKED)',
-        queue, ready, dead, leased, status_type, scope)
-    USING max_attempts, n;
-    RETURN QUERY EXECUTE format(
-        'UPDATE %1$s q SET status = %3$L::%4$s, lease_owner = $1, lease_until = now() + $2, attempts = q.attempts + 1
-          WHERE q.id IN (SELECT q.id FROM %1$s q WHERE q.status = %2$L::%4$s AND q.available_at <= now()%5$s
-                          ORDER BY q.available_at, q.id LIMIT $3 FOR UPDATE SKIP LOCKED)
-         RETURNING q.id',
-        queue, ready, leased, status_type, scope)
-    USING worker, lease, n;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'mn_queue_claim' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text) IS
     'Internal (work queues): returns expired leases of queue to ready (or dead after max_attempts), then leases up to '
     'n of the oldest due ready rows (where scope_column = scope_value) to worker, without waiting on other claims; '
     'returns their ids';
 
 CREATE FUNCTION _queue_hold(queue regclass, what text, id bigint, worker text, leased text) RETURNS integer
-LANGUAGE plpgsql
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    row_status text;
-    owner      text;
-    until      timestamptz;
-    tries      integer;
-BEGIN
-    EXECUTE format('SELECT q.status::text, q.lease_owner, q.lease_until, q.attempts FROM %s q WHERE q.id = $1 FOR UPDATE', queue)
-       INTO row_status, owner, until, tries USING id;
-    IF row_status IS NULL THEN
-        RAISE EXCEPTION '% % does not exist', what, id USING ERRCODE = 'no_data_found';
-    END IF;
-    IF row_status <> leased THEN
-        RAISE EXCEPTION '% % is %, not %', what, id, row_status, leased
-            USING ERRCODE = 'MN006',
-                  DETAIL = format('Only a leased %s can be reported on; its lease holder was %s.', what, coalesce(owner, 'nobody')),
-                  HINT = 'Claim it again if it is back in the queue; a row already done stays done.';
-    END IF;
-    IF owner IS DISTINCT FROM worker THEN
-        RAISE EXCEPTION '% % is leased to %, not to %', what, id, owner, worker
-            USING ERRCODE = 'MN005',
-                  DETAIL = 'Another worker claimed it after this worker''s lease ran out, or never had it.',
-                  HINT = 'Drop the result: the lease holder reports this one.';
-    END IF;
-    IF until < now() THEN
-        RAISE EXCEPTION 'the lease of % % by % ran out at %', what, id, worker, until
-            USING ERRCODE = 'MN008',
-                  HINT = 'Take leases longer than a delivery takes; this one goes back to the queue at the next claim.';
-    END IF;
-    RETURN tries;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'mn_queue_hold' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION _queue_hold(regclass, text, bigint, text, text) IS
     'Internal (work queues): locks row id of queue for its report and returns its attempts so far; P0002 if missing, '
     'MN006 if not leased, MN005 if leased to another worker, MN008 if the lease ran out';
@@ -2558,7 +2481,7 @@ CREATE TYPE notification_status AS ENUM ('queued', 'sending', 'sent', 'failed', 
 COMMENT ON TYPE notification_status IS 'Notification status (lifecycle "notification")';
 -- Ours: queued -> sending (a worker's lease) -> sent, or back to queued (a
 -- failure with attempts left, or a lease that ran out), or failed (the last
--- attempt); an administrator may queue a failed one again.
+-- attempt), which is not final: an administrator may queue it again.
 SELECT _ship_lifecycle('notification', ARRAY[
     ['[*]', 'queued'],
     ['queued', 'sending'],
@@ -2568,7 +2491,6 @@ SELECT _ship_lifecycle('notification', ARRAY[
     ['queued', 'cancelled'],
     ['failed', 'queued'],
     ['sent', '[*]'],
-    ['failed', '[*]'],
     ['cancelled', '[*]']], true);
 
 INSERT INTO settings (key, shipped, value, description) VALUES
@@ -2620,7 +2542,7 @@ CREATE TRIGGER notification_types_touch_updated_at BEFORE UPDATE ON notification
 INSERT INTO notification_types (code, parent_code, description, shipped) VALUES
     ('session', NULL, 'Mentoring sessions', true),
     ('session.booked', 'session', 'A mentee booked or requested a session (to the mentor)', true),
-    ('session.confirmed', 'session', 'A session is confirmed (to both participants)', true),
+    ('session.confirmed', 'session', 'A session is confirmed (to the mentee; to the mentor when it answers a proposal)', true),
     ('session.rescheduled', 'session', 'A session moved to a new time (to both participants)', true),
     ('session.cancelled', 'session', 'A session was cancelled (to both participants)', true),
     ('mentorship', NULL, 'Mentorships', true),
@@ -2707,8 +2629,8 @@ CREATE TRIGGER notification_connections_touch_updated_at BEFORE UPDATE ON notifi
 CREATE TABLE notifications (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     user_id      bigint NOT NULL REFERENCES users ON DELETE CASCADE,
-    type_code    text NOT NULL REFERENCES notification_types ON DELETE CASCADE,
-    channel_code text NOT NULL REFERENCES notification_channels ON DELETE CASCADE,
+    type_code    text NOT NULL,
+    channel_code text NOT NULL,
     address      text,
     payload      jsonb NOT NULL DEFAULT '{}' CONSTRAINT notifications_payload_object CHECK (jsonb_typeof(payload) = 'object'),
     dedupe_key   text,
@@ -2731,6 +2653,10 @@ COMMENT ON TABLE notifications IS
     'The outbox: one row per user, type and channel to deliver, written by mentor.notify() in the transaction that '
     'caused it; workers take rows with mentor.claim_notifications(). In-app rows are the user''s inbox (readable by '
     'that user only)';
+COMMENT ON COLUMN notifications.type_code IS
+    'The notification type (notify() checks it; removing a type removes its notifications, by trigger)';
+COMMENT ON COLUMN notifications.channel_code IS
+    'The channel (notify() checks it; removing a channel removes its notifications, by trigger)';
 COMMENT ON COLUMN notifications.address IS 'Where it goes: the verified connection (or users.email) at the time of notify()';
 COMMENT ON COLUMN notifications.dedupe_key IS 'A repeat of notify() with the same user, type and key records nothing';
 COMMENT ON COLUMN notifications.status IS 'queued -> sending -> sent | queued (retry) | failed (lifecycle "notification")';
@@ -2746,36 +2672,65 @@ CREATE TRIGGER notifications_touch_updated_at BEFORE UPDATE ON notifications
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 SELECT attach_lifecycle('notifications', 'status', 'notification');
 
--- Resolution along the type's ancestors: the nearest type with a choice of
--- the user's decides, else the nearest with a default; a type is live only
--- when it and all its ancestors are enabled.
-CREATE FUNCTION _notification_targets(user_id bigint, type_code text)
-RETURNS TABLE (channel_code text, address text)
-LANGUAGE sql STABLE
+-- type_code and channel_code are not foreign keys: notify() writes only codes
+-- it has just resolved from the catalogue, and the two key checks per row
+-- cost as much as the rest of notify() on every booking.  What the keys'
+-- ON DELETE CASCADE did, these do.
+CREATE FUNCTION _notifications_catalogue_deleted() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
-WITH RECURSIVE up AS (
-    SELECT t.code, t.parent_code, 0 AS depth FROM notification_types t WHERE t.code = _notification_targets.type_code
-    UNION ALL
-    SELECT t.code, t.parent_code, up.depth + 1 FROM notification_types t JOIN up ON t.code = up.parent_code
-     WHERE up.depth < 32
-), off AS (
-    SELECT setting('notify.disabled_types') AS types, setting('notify.disabled_channels') AS channels
-)
-SELECT c.code, CASE WHEN c.code = 'email' THEN u.email ELSE nc.address END
-  FROM notification_channels c
-  CROSS JOIN off
-  JOIN users u ON u.id = _notification_targets.user_id
-  LEFT JOIN notification_connections nc
-         ON nc.user_id = u.id AND nc.channel_code = c.code AND nc.verified_at IS NOT NULL
- WHERE NOT off.channels ? c.code
-   AND NOT EXISTS (SELECT 1 FROM up WHERE off.types ? up.code)
-   AND coalesce((SELECT s.enabled FROM notification_user_settings s JOIN up ON up.code = s.type_code
-                  WHERE s.user_id = u.id AND s.channel_code = c.code ORDER BY up.depth LIMIT 1),
-                (SELECT d.enabled FROM notification_defaults d JOIN up ON up.code = d.type_code
-                  WHERE d.channel_code = c.code ORDER BY up.depth, d.shipped LIMIT 1),
-                false)
-   AND (NOT c.needs_address OR nc.address IS NOT NULL)
+BEGIN
+    IF TG_TABLE_NAME = 'notification_types' THEN
+        DELETE FROM notifications n WHERE n.type_code IN (SELECT o.code FROM old_rows o);
+    ELSE
+        DELETE FROM notifications n WHERE n.channel_code IN (SELECT o.code FROM old_rows o);
+    END IF;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _notifications_catalogue_deleted() IS
+    'Internal: removes the notifications of deleted notification types or channels';
+CREATE TRIGGER notification_types_deleted AFTER DELETE ON notification_types
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION _notifications_catalogue_deleted();
+CREATE TRIGGER notification_channels_deleted AFTER DELETE ON notification_channels
+    REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION _notifications_catalogue_deleted();
+
+-- Resolution along the type's ancestors: the nearest type with a choice of
+-- the user's decides, else the nearest with a default; a type is live only
+-- when neither it nor an ancestor is turned off.  PL/pgSQL, not SQL: a SQL
+-- function with its own search_path is planned again on every call.
+CREATE FUNCTION _notification_targets(user_id bigint, type_code text)
+RETURNS TABLE (channel_code text, address text)
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    off_types    jsonb := setting('notify.disabled_types');
+    off_channels jsonb := setting('notify.disabled_channels');
+BEGIN
+    RETURN QUERY
+    WITH RECURSIVE up AS (
+        SELECT t.code, t.parent_code, 0 AS depth FROM notification_types t WHERE t.code = _notification_targets.type_code
+        UNION ALL
+        SELECT t.code, t.parent_code, up.depth + 1 FROM notification_types t JOIN up ON t.code = up.parent_code
+         WHERE up.depth < 32
+    )
+    SELECT c.code, CASE WHEN c.code = 'email' THEN u.email::text ELSE nc.address END
+      FROM notification_channels c
+      JOIN users u ON u.id = _notification_targets.user_id
+      LEFT JOIN notification_connections nc
+             ON nc.user_id = u.id AND nc.channel_code = c.code AND nc.verified_at IS NOT NULL
+     WHERE NOT off_channels ? c.code
+       AND NOT EXISTS (SELECT 1 FROM up WHERE off_types ? up.code)
+       AND coalesce((SELECT s.enabled FROM notification_user_settings s JOIN up ON up.code = s.type_code
+                      WHERE s.user_id = u.id AND s.channel_code = c.code ORDER BY up.depth LIMIT 1),
+                    (SELECT d.enabled FROM notification_defaults d JOIN up ON up.code = d.type_code
+                      WHERE d.channel_code = c.code ORDER BY up.depth, d.shipped LIMIT 1),
+                    false)
+       AND (NOT c.needs_address OR nc.address IS NOT NULL);
+END
 $$;
 COMMENT ON FUNCTION _notification_targets(bigint, text) IS
     'Internal: the channels (and addresses) a notification of a type reaches a user on, after types, defaults, the '
@@ -2790,23 +2745,27 @@ AS $$
 DECLARE
     n integer;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM notification_types t WHERE t.code = notify.type) THEN
-        RAISE EXCEPTION 'unknown notification type %', coalesce(quote_literal(type), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'SELECT code FROM mentor.notification_types lists them; an administrator adds new ones.';
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = notify.user_id) THEN
-        RAISE EXCEPTION 'user % does not exist', coalesce(user_id::text, 'NULL') USING ERRCODE = 'no_data_found';
-    END IF;
     IF payload IS NULL OR jsonb_typeof(payload) <> 'object' THEN
         RAISE EXCEPTION 'a notification''s payload is a JSON object, not %', coalesce(jsonb_typeof(payload), 'NULL')
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass ''{}'' for no payload.';
     END IF;
+    -- One statement on the hot path (every booking runs it); the checks below
+    -- only run when it recorded nothing, to say why.
     INSERT INTO notifications (user_id, type_code, channel_code, address, payload, dedupe_key)
     SELECT notify.user_id, notify.type, t.channel_code, t.address, notify.payload, notify.dedupe_key
       FROM _notification_targets(notify.user_id, notify.type) t
     ON CONFLICT ON CONSTRAINT notifications_user_id_type_code_channel_code_dedupe_key_key DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN
+        IF NOT EXISTS (SELECT 1 FROM notification_types t WHERE t.code = notify.type) THEN
+            RAISE EXCEPTION 'unknown notification type %', coalesce(quote_literal(type), 'NULL')
+                USING ERRCODE = 'invalid_parameter_value',
+                      HINT = 'SELECT code FROM mentor.notification_types lists them; an administrator adds new ones.';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = notify.user_id) THEN
+            RAISE EXCEPTION 'user % does not exist', coalesce(user_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+        END IF;
+    END IF;
     RETURN n;
 END
 $$;
@@ -2848,11 +2807,16 @@ AS $$
 DECLARE
     r notifications;
 BEGIN
-    PERFORM _queue_hold('notifications', 'notification', mark_sent.id, worker, 'sending');
+    -- The common case in one statement; when it finds nothing, _queue_hold says why.
     UPDATE notifications q
        SET status = 'sent', sent_at = now(), provider_ref = mark_sent.provider_ref, lease_owner = NULL, lease_until = NULL
-     WHERE q.id = mark_sent.id
+     WHERE q.id = mark_sent.id AND q.status = 'sending' AND q.lease_owner = worker AND q.lease_until >= now()
     RETURNING q.* INTO r;
+    IF NOT FOUND THEN
+        PERFORM _queue_hold('notifications', 'notification', mark_sent.id, worker, 'sending');
+        RAISE EXCEPTION 'notification % changed while it was reported', mark_sent.id USING ERRCODE = 'serialization_failure',
+            HINT = 'Retry the report.';
+    END IF;
     RETURN r;
 END
 $$;
@@ -2866,27 +2830,56 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    tries integer;
-    r     notifications;
+    r notifications;
 BEGIN
     IF retry_after < interval '0' THEN
         RAISE EXCEPTION 'retry_after cannot be negative (%)', retry_after USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    tries := _queue_hold('notifications', 'notification', mark_failed.id, worker, 'sending');
     UPDATE notifications q
-       SET status = CASE WHEN tries >= (setting('notify.max_attempts') #>> '{}')::integer
+       SET status = CASE WHEN q.attempts >= (setting('notify.max_attempts') #>> '{}')::integer
                          THEN 'failed'::notification_status ELSE 'queued' END,
            available_at = now() + coalesce(retry_after,
-                                           (setting('notify.retry_backoff') #>> '{}')::interval * power(2, least(tries - 1, 20))),
+                                           (setting('notify.retry_backoff') #>> '{}')::interval * power(2, least(q.attempts - 1, 20))),
            last_error = left(coalesce(error, 'unknown error'), 2000), lease_owner = NULL, lease_until = NULL
-     WHERE q.id = mark_failed.id
+     WHERE q.id = mark_failed.id AND q.status = 'sending' AND q.lease_owner = worker AND q.lease_until >= now()
     RETURNING q.* INTO r;
+    IF NOT FOUND THEN
+        PERFORM _queue_hold('notifications', 'notification', mark_failed.id, worker, 'sending');
+        RAISE EXCEPTION 'notification % changed while it was reported', mark_failed.id USING ERRCODE = 'serialization_failure',
+            HINT = 'Retry the report.';
+    END IF;
     RETURN r;
 END
 $$;
 COMMENT ON FUNCTION mark_failed(bigint, text, text, interval) IS
     'The lease holder reports a failed delivery: queued again after retry_after (default notify.retry_backoff, '
     'doubled per attempt), or failed after notify.max_attempts. Same refusals as mark_sent';
+
+CREATE FUNCTION requeue_notification(id bigint) RETURNS notifications
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    r notifications;
+BEGIN
+    UPDATE notifications q SET status = 'queued', attempts = 0, available_at = now()
+     WHERE q.id = requeue_notification.id AND q.status = 'failed'
+    RETURNING q.* INTO r;
+    IF NOT FOUND THEN
+        SELECT * INTO r FROM notifications q WHERE q.id = requeue_notification.id;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'notification % does not exist', id USING ERRCODE = 'no_data_found';
+        END IF;
+        RAISE EXCEPTION 'notification % is %, not failed', id, r.status USING ERRCODE = 'MN006',
+            HINT = 'Only a failed notification is queued again; a queued or sending one is on its way.';
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION requeue_notification(bigint) IS
+    'An administrator queues a failed notification again, with its attempts reset (its last_error is kept); MN006 '
+    'unless it is failed';
 
 CREATE FUNCTION render_notification(id bigint) RETURNS TABLE (subject text, body text)
 LANGUAGE plpgsql STABLE
@@ -2952,7 +2945,6 @@ SELECT count(*) FROM notifications q
  WHERE q.user_id = current_actor() AND q.channel_code = 'in_app' AND q.read_at IS NULL AND q.status <> 'cancelled'
 $$;
 COMMENT ON FUNCTION unread_notifications() IS 'How many in-app notifications the acting user has not read';
-CREATE INDEX notifications_unread_idx ON notifications (user_id) WHERE channel_code = 'in_app' AND read_at IS NULL;
 
 ALTER TABLE notifications ENABLE ROW LEVEL SECURITY;
 CREATE POLICY notifications_select ON notifications FOR SELECT TO mentor_app
@@ -3009,7 +3001,7 @@ COMMENT ON FUNCTION _in_course(bigint) IS 'Internal: whether the acting user is 
 
 ALTER TABLE alerts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY alerts_select ON alerts FOR SELECT TO mentor_app
-    USING (course_id IS NULL OR @extschema@._in_course(course_id) OR pg_has_role(current_user, 'mentor_admin', 'USAGE'));
+    USING (course_id IS NULL OR @extschema@._in_course(course_id) OR @extschema@._current_user_is_admin());
 -- Administrators are members of mentor_app, so without these the policies above would refuse them.
 CREATE POLICY alerts_insert ON alerts FOR INSERT TO mentor_admin WITH CHECK (true);
 CREATE POLICY alerts_update ON alerts FOR UPDATE TO mentor_admin USING (true) WITH CHECK (true);
@@ -3527,8 +3519,13 @@ BEGIN
     IF TG_OP = 'INSERT' OR OLD.mentee_id IS NULL THEN
         PERFORM notify(NEW.mentor_id, 'session.booked', p, k || 'booked');
     END IF;
+    -- A confirmation tells the mentee; the mentor too when it answers her
+    -- proposal (otherwise the mentor confirmed, or was told of the booking).
     IF NEW.status = 'confirmed' AND (TG_OP = 'INSERT' OR OLD.status NOT IN ('confirmed', 'rescheduled')) THEN
-        event := 'confirmed';
+        PERFORM notify(NEW.mentee_id, 'session.confirmed', p, k || 'confirmed');
+        IF TG_OP = 'UPDATE' AND OLD.status = 'proposed' THEN
+            PERFORM notify(NEW.mentor_id, 'session.confirmed', p, k || 'confirmed');
+        END IF;
     ELSIF TG_OP = 'UPDATE' AND NEW.status = 'cancelled' AND OLD.status <> 'cancelled' THEN
         event := 'cancelled';
     ELSIF TG_OP = 'UPDATE' AND OLD.mentee_id IS NOT NULL AND NEW.during <> OLD.during THEN
@@ -3543,8 +3540,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION _notify_session() IS
-    'Internal: notifies session.booked (the mentor), session.confirmed, session.rescheduled and session.cancelled '
-    '(both participants)';
+    'Internal: notifies session.booked (the mentor), session.confirmed (the mentee; the mentor too when the mentee '
+    'accepted a proposal), session.rescheduled and session.cancelled (both participants)';
 CREATE TRIGGER sessions_notify_insert AFTER INSERT ON sessions
     FOR EACH ROW WHEN (NEW.mentee_id IS NOT NULL) EXECUTE FUNCTION _notify_session();
 CREATE TRIGGER sessions_notify_update AFTER UPDATE OF status, mentee_id, during ON sessions
@@ -3670,8 +3667,11 @@ BEGIN
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
+    REVOKE EXECUTE ON FUNCTION requeue_notification(bigint) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION requeue_notification(bigint) TO mentor_admin;
     REVOKE EXECUTE ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text),
-        _queue_hold(regclass, text, bigint, text, text), _notification_targets(bigint, text) FROM PUBLIC;
+        _queue_hold(regclass, text, bigint, text, text), _notification_targets(bigint, text),
+        _notifications_catalogue_deleted() FROM PUBLIC;
     -- the row-level security policy of alerts calls it
     REVOKE EXECUTE ON FUNCTION _in_course(bigint) FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION _in_course(bigint) TO mentor_app;
