@@ -63,8 +63,9 @@ mn_secret_key(PG_FUNCTION_ARGS)
 				 errmsg("no secret key is configured: %s is not set", name),
 				 errdetail("Integration tokens are encrypted with a key read from that file, which is never stored in the database."),
 				 errhint("Write a random key of at least %d characters to a file only the postgres user can read (for example "
-						 "openssl rand -base64 32 > /etc/postgresql/mentor.key), then ALTER SYSTEM SET %s = '/etc/postgresql/mentor.key' "
-						 "and SELECT pg_reload_conf().", MN_SECRET_KEY_MIN, name)));
+						 "openssl rand -base64 32 > /etc/postgresql/mentor.key), set %s = '/etc/postgresql/mentor.key' in "
+						 "postgresql.conf (or LOAD 'mentor'; ALTER SYSTEM SET ...) and SELECT pg_reload_conf().",
+						 MN_SECRET_KEY_MIN, name)));
 	}
 	f = AllocateFile(path, "r");
 	if (f == NULL)

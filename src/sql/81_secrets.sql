@@ -55,7 +55,7 @@ CREATE TABLE integration_tokens (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     user_id       bigint NOT NULL REFERENCES users ON DELETE CASCADE,
     provider      text NOT NULL CONSTRAINT integration_tokens_provider_format CHECK (provider ~ '^[a-z][a-z0-9_.-]{0,59}$'),
-    account_ref   text NOT NULL DEFAULT '',
+    account_ref   text NOT NULL,
     scopes        text,
     expires_at    timestamptz,
     access_token  bytea,
@@ -70,7 +70,9 @@ COMMENT ON TABLE integration_tokens IS
     'with the server''s key: written by mentor.store_token, read in clear only through mentor.read_token by their '
     'user or an administrator. The application sees the other columns of its own rows';
 COMMENT ON COLUMN integration_tokens.provider IS 'Whose token: google, microsoft, nextauth.github, llm.openai...';
-COMMENT ON COLUMN integration_tokens.account_ref IS 'The account at the provider (NextAuth providerAccountId), '''' if one per user';
+-- account_ref has no column default: drizzle-kit pull writes an empty-string default as broken TypeScript.
+COMMENT ON COLUMN integration_tokens.account_ref IS
+    'The account at the provider (NextAuth providerAccountId), '''' if one per user; store_token fills it';
 COMMENT ON COLUMN integration_tokens.access_token IS 'PGP-encrypted (AES-256) with the key of key_id; never the plain text';
 COMMENT ON COLUMN integration_tokens.refresh_token IS 'PGP-encrypted (AES-256) with the key of key_id; never the plain text';
 COMMENT ON COLUMN integration_tokens.key_id IS 'Fingerprint of the key that encrypted the row (mentor.rotate_secret_key moves rows to the current one)';

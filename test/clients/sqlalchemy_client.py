@@ -107,6 +107,35 @@ class Note(Base):
     shared = Column(Boolean, server_default=FetchedValue())
 
 
+class Notification(Base):
+    __tablename__ = "notifications"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    user_id = Column(BigInteger)
+    type_code = Column(Text)
+    channel_code = Column(Text)
+    status = Column(Text)
+    read_at = Column(DateTime(timezone=True))
+
+
+class NotificationSetting(Base):
+    __tablename__ = "notification_user_settings"
+    __table_args__ = M
+    user_id = Column(BigInteger, primary_key=True)
+    type_code = Column(Text, primary_key=True)
+    channel_code = Column(Text, primary_key=True)
+    enabled = Column(Boolean, nullable=False)
+
+
+class IntegrationToken(Base):
+    __tablename__ = "integration_tokens"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    user_id = Column(BigInteger)
+    provider = Column(Text)
+    scopes = Column(Text)
+
+
 def sqlstate(exc):
     orig = getattr(exc, "orig", None)
     return getattr(orig, "pgcode", None)
@@ -260,6 +289,47 @@ with Session(engine, future=True) as s, s.begin():
     ok(placed == 4 and report["placed"] == 4 and report["waiting"] == 1 and report["teams"] == 2,
        "five students in pairs: four placed, and the one left waiting comes back as a row (team_distribution_report)",
        dict(report))
+
+# Notifications: the booking above told Mia (in-app and email); she reads only her own inbox
+# through the ORM, chooses her settings, and a worker claims and reports the email outbox.
+with Session(engine, future=True) as s, s.begin():
+    call(s, "SELECT mentor.set_actor(:u)", u=mia_id)
+    inbox = s.execute(select(Notification)).scalars().all()
+    ok(len(inbox) >= 1 and all(n.user_id == mia_id and n.channel_code == "in_app" for n in inbox),
+       "the ORM reads the acting user's own in-app notifications only (row-level security)", [(n.user_id, n.channel_code) for n in inbox])
+    ok(call(s, "SELECT mentor.unread_notifications()") == len(inbox), "unread_notifications() counts them")
+    s.add(NotificationSetting(user_id=mia_id, type_code="session", channel_code="email", enabled=False))
+    s.flush()
+    ok(s.get(NotificationSetting, (mia_id, "session", "email")).enabled is False, "an ORM insert of her own setting")
+    e = refused(s, "INSERT INTO mentor.notification_user_settings (user_id, type_code, channel_code, enabled) "
+                   "VALUES (:u, 'session', 'email', false)", u=mentor_id)
+    ok(e is not None and sqlstate(e) == "42501", "another user's setting is refused (42501)")
+    ok(call(s, "SELECT mentor.mark_notifications_read()") == len(inbox) and call(s, "SELECT mentor.unread_notifications()") == 0,
+       "mark_notifications_read() marks them")
+
+with Session(engine, future=True) as s, s.begin():
+    claimed = s.execute(text("SELECT id, user_id, address FROM mentor.claim_notifications('email', 'sqlalchemy-worker', 50)")).mappings().all()
+    ok(len(claimed) >= 1 and all(r["address"] for r in claimed), "a worker claims the email outbox with addresses", len(claimed))
+    first = claimed[0]["id"]
+    ok(call(s, "SELECT (mentor.mark_sent(:i, 'sqlalchemy-worker', 'ref-1')).status::text", i=first) == "sent", "mark_sent reports one sent")
+    e = refused(s, "SELECT mentor.mark_sent(:i, 'sqlalchemy-worker')", i=first)
+    ok(e is not None and sqlstate(e) == "MN006", "a second report of it is MN006")
+    e = refused(s, "SELECT mentor.mark_sent(:i, 'another-worker')", i=claimed[-1]["id"]) if len(claimed) > 1 else None
+    ok(len(claimed) == 1 or (e is not None and sqlstate(e) == "MN005"), "a worker that does not hold a row cannot report it (MN005)")
+
+# Secrets: Mia stores a token and reads it back; the ciphertext is not selectable; a one-time token works once.
+with Session(engine, future=True) as s, s.begin():
+    call(s, "SELECT mentor.set_actor(:u)", u=mia_id)
+    tid = call(s, "SELECT mentor.store_token(:u, 'google', 'ya29.sqlalchemy', 'refresh-sqlalchemy', now() + interval '1 hour', 'calendar')", u=mia_id)
+    row = s.execute(text("SELECT access_token, refresh_token FROM mentor.read_token(:t)"), {"t": tid}).mappings().one()
+    ok(row["access_token"] == "ya29.sqlalchemy" and row["refresh_token"] == "refresh-sqlalchemy", "store_token and read_token round-trip")
+    ok(s.get(IntegrationToken, tid).scopes == "calendar", "the ORM reads the token's descriptive columns")
+    e = refused(s, "SELECT access_token FROM mentor.integration_tokens")
+    ok(e is not None and sqlstate(e) == "42501", "the ciphertext column is not selectable (42501)")
+    tok = call(s, "SELECT mentor.issue_token('email_verification', :u)", u=mia_id)
+    ok(call(s, "SELECT user_id FROM mentor.consume_token('email_verification', :t)", t=tok) == mia_id, "a one-time token is consumed")
+    e = refused(s, "SELECT * FROM mentor.consume_token('email_verification', :t)", t=tok)
+    ok(e is not None and sqlstate(e) == "MN006", "and a second use is MN006")
 
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402

@@ -438,6 +438,7 @@ SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.notification_connec
 \o /dev/null
 SELECT current_setting('data_directory') || '/mentor_matrix.key' AS keyfile \gset
 SELECT format('COPY (SELECT %L) TO %L', md5(random()::text) || md5(random()::text), :'keyfile') \gexec
+LOAD 'mentor';
 SELECT format('ALTER SYSTEM SET mentor.secret_key_file = %L', :'keyfile') \gexec
 SELECT pg_reload_conf(), pg_sleep(0.3);
 \o

@@ -48,6 +48,12 @@ SELECT id, 'Client teams', now() - interval '1 day', now() + interval '1 day', 2
 INSERT INTO mentor.team_distribution_students (distribution_id, course_id, student_id)
 SELECT d.id, d.course_id, s.id FROM mentor.team_distributions d JOIN mentor.students s ON s.course_id = d.course_id;
 SQL
+# A secret key for the clients' integration tokens (a file the server writes into its data directory).
+keyfile=$(q -c "SELECT current_setting('data_directory')")/mentor_clients.key
+q -c "COPY (SELECT 'clients-key-' || md5(random()::text)) TO '$keyfile'" >/dev/null
+psql -X -q -d $db -c "LOAD 'mentor'" -c "ALTER SYSTEM SET mentor.secret_key_file = '$keyfile'" -c "SELECT pg_reload_conf()" >/dev/null
+trap 'psql -X -q -d postgres -c "LOAD '"'"'mentor'"'"'" -c "ALTER SYSTEM RESET mentor.secret_key_file" -c "SELECT pg_reload_conf()" >/dev/null 2>&1' EXIT
+sleep 0.3
 
 # The JS clients' packages, pinned by package-lock.json, from the npm registry
 # (installed again only when the lockfile changed).  Without node or the

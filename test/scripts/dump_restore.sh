@@ -60,7 +60,7 @@ snapshot() {
 # token, a custom notification type, a deployment's choice of defaults, a queued notification.
 keyfile=$(q $src "SELECT current_setting('data_directory')")/mentor_dump_test.key
 q $src "COPY (SELECT 'dump-test-key-' || md5(random()::text)) TO '$keyfile'" >/dev/null
-psql -X -q -d $src -c "ALTER SYSTEM SET mentor.secret_key_file = '$keyfile'" -c "SELECT pg_reload_conf()" >/dev/null
+psql -X -q -d $src -c "LOAD 'mentor'" -c "ALTER SYSTEM SET mentor.secret_key_file = '$keyfile'" -c "SELECT pg_reload_conf()" >/dev/null
 sleep 0.5
 apikey=$(q $src "SELECT api_key FROM mentor.create_api_key('dump vendor')")
 ott=$(q $src "SELECT mentor.issue_token('email_verification', 1, interval '1 day')")
@@ -130,5 +130,5 @@ notif=$(q $dst "SELECT (SELECT count(*) FROM mentor.notification_types WHERE cod
 if [ "$notif" = "1/2/1/14" ]; then
     echo "ok 11 - a custom notification type, an overriding default and the queued notifications are restored beside the shipped catalogue"
 else echo "not ok 11 - notification catalogue and outbox restored (custom/defaults/queued/shipped: $notif)"; fi
-psql -X -q -d $src -c "ALTER SYSTEM RESET mentor.secret_key_file" -c "SELECT pg_reload_conf()" >/dev/null
+psql -X -q -d $src -c "LOAD 'mentor'" -c "ALTER SYSTEM RESET mentor.secret_key_file" -c "SELECT pg_reload_conf()" >/dev/null
 [ -n "${KEEP:-}" ] || { dropdb $src; dropdb $dst; }

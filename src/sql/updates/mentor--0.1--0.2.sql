@@ -2369,7 +2369,8 @@ SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
     install  text[] := ARRAY['lifecycle_state_defs', 'lifecycle_transition_defs', 'settings', 'skills',
-                             'history_tables', 'history_contexts', 'history_log'];
+                             'history_tables', 'history_contexts', 'history_log', 'notification_channels',
+                             'notification_types', 'notification_defaults'];
     rel      record;
     tbl      text;
     has_rows boolean;
@@ -2397,10 +2398,13 @@ BEGIN
         END IF;
     END LOOP;
     IF EXISTS (SELECT 1 FROM lifecycle_state_defs WHERE NOT shipped) OR EXISTS (SELECT 1 FROM settings WHERE NOT shipped)
-       OR EXISTS (SELECT 1 FROM skills WHERE NOT shipped) OR EXISTS (SELECT 1 FROM history_tables WHERE NOT shipped) THEN
+       OR EXISTS (SELECT 1 FROM skills WHERE NOT shipped) OR EXISTS (SELECT 1 FROM history_tables WHERE NOT shipped)
+       OR EXISTS (SELECT 1 FROM notification_types WHERE NOT shipped)
+       OR EXISTS (SELECT 1 FROM notification_channels WHERE NOT shipped)
+       OR EXISTS (SELECT 1 FROM notification_defaults WHERE NOT shipped) THEN
         RAISE EXCEPTION 'this database has definitions of its own: prepare_subscriber() runs on a fresh install only'
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'A lifecycle, setting, skill or audited table was added after CREATE EXTENSION.';
+                  DETAIL = 'A lifecycle, setting, skill, audited table or notification type, channel or default was added after CREATE EXTENSION.';
     END IF;
     FOREACH tbl IN ARRAY install LOOP
         EXECUTE format('SELECT count(*) FROM @extschema@.%I', tbl) INTO n;
@@ -2410,14 +2414,16 @@ BEGIN
     role := current_setting('session_replication_role');
     PERFORM set_config('session_replication_role', 'replica', true);
     TRUNCATE lifecycle_transition_defs, lifecycle_state_defs, settings, user_skills, skills, history_tables,
-             history_contexts, history_log;
+             history_contexts, history_log, notification_defaults, notification_templates, notification_user_settings,
+             notification_connections, notification_types, notification_channels;
     PERFORM set_config('session_replication_role', role, true);
     RETURN removed;
 END
 $$;
 COMMENT ON FUNCTION prepare_subscriber() IS
     'On a fresh install that is to subscribe to a publisher: removes the rows CREATE EXTENSION put there (shipped '
-    'lifecycles, settings, skills, the history catalogue and its log), which the subscription''s initial copy '
+    'lifecycles, settings, skills, the history catalogue and its log, the notification catalogue), which the '
+    'subscription''s initial copy '
     'brings from the publisher. Returns the number removed; 55000 when the database has data of its own, 42501 '
     'for anyone but a superuser';
 
@@ -3063,7 +3069,7 @@ CREATE TABLE integration_tokens (
     id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     user_id       bigint NOT NULL REFERENCES users ON DELETE CASCADE,
     provider      text NOT NULL CONSTRAINT integration_tokens_provider_format CHECK (provider ~ '^[a-z][a-z0-9_.-]{0,59}$'),
-    account_ref   text NOT NULL DEFAULT '',
+    account_ref   text NOT NULL,
     scopes        text,
     expires_at    timestamptz,
     access_token  bytea,
@@ -3078,7 +3084,9 @@ COMMENT ON TABLE integration_tokens IS
     'with the server''s key: written by mentor.store_token, read in clear only through mentor.read_token by their '
     'user or an administrator. The application sees the other columns of its own rows';
 COMMENT ON COLUMN integration_tokens.provider IS 'Whose token: google, microsoft, nextauth.github, llm.openai...';
-COMMENT ON COLUMN integration_tokens.account_ref IS 'The account at the provider (NextAuth providerAccountId), '''' if one per user';
+-- account_ref has no column default: drizzle-kit pull writes an empty-string default as broken TypeScript.
+COMMENT ON COLUMN integration_tokens.account_ref IS
+    'The account at the provider (NextAuth providerAccountId), '''' if one per user; store_token fills it';
 COMMENT ON COLUMN integration_tokens.access_token IS 'PGP-encrypted (AES-256) with the key of key_id; never the plain text';
 COMMENT ON COLUMN integration_tokens.refresh_token IS 'PGP-encrypted (AES-256) with the key of key_id; never the plain text';
 COMMENT ON COLUMN integration_tokens.key_id IS 'Fingerprint of the key that encrypted the row (mentor.rotate_secret_key moves rows to the current one)';

@@ -127,6 +127,21 @@ async function main() {
         ok(Number(left) === 65, "a spend retried with its id moves the tokens once (100 - 30 held - 5 = 65)", left);
     });
 
+    // The booking told Ada in-app; she reads her own inbox through the repository, and stores a token.
+    await inTransaction(ds, async (qr, manager) => {
+        await qr.query("SELECT mentor.set_actor($1)", [ada.id]);
+        const inbox = await manager.getRepository("Notification").find();
+        ok(inbox.length >= 1 && inbox.every((n) => String(n.user_id) === String(ada.id) && n.channel_code === "in_app"),
+           "the repository reads the acting user's own in-app notifications only (row-level security)", inbox.length);
+        const unread = await scalar(qr, "SELECT mentor.unread_notifications()");
+        ok(Number(unread) === inbox.length, "unread_notifications() counts them", unread);
+        const tid = await scalar(qr, "SELECT mentor.store_token($1, 'microsoft', 'eyJ.typeorm-access', NULL)", [ada.id]);
+        const [t] = await qr.query("SELECT access_token, refresh_token FROM mentor.read_token($1)", [tid]);
+        ok(t.access_token === "eyJ.typeorm-access" && t.refresh_token === null, "store_token and read_token round-trip");
+        const err = await refused(qr, "SELECT access_token FROM mentor.integration_tokens");
+        ok(sqlstate(err) === "42501", "the ciphertext column is not selectable (42501)", err && err.message);
+    });
+
     const ms = await inTransaction(ds, async (qr, manager) => {
         await qr.query("SELECT mentor.set_actor($1)", [mentor.id]);
         const m = await scalar(qr, "INSERT INTO mentor.mentorships (mentor_id, mentee_id) VALUES ($1, $2) RETURNING id",

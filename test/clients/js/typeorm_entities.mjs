@@ -16,6 +16,18 @@ const id = { type: "bigint", primary: true, generated: "identity", generatedIden
 const kept = { insert: false, update: false };
 
 export const entities = {
+    // The in-app inbox, read-only to the application (rows written by mentor.notify()).
+    Notification: new EntitySchema({
+        name: "Notification", tableName: "notifications", schema, synchronize,
+        columns: {
+            id,
+            user_id: { type: "bigint", ...kept },
+            type_code: { type: "text", ...kept },
+            channel_code: { type: "text", ...kept },
+            payload: { type: "jsonb", ...kept },
+            read_at: { type: "timestamptz", nullable: true, ...kept },
+        },
+    }),
     User: new EntitySchema({
         name: "User", tableName: "users", schema, synchronize,
         columns: {
