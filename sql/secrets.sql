@@ -19,9 +19,8 @@ ALTER SYSTEM RESET mentor.previous_secret_key_file;
 SELECT pg_reload_conf() AS reloaded, pg_sleep(0.3) IS NOT NULL AS waited;
 BEGIN;
 SELECT mentor.set_actor(:a) IS NOT NULL AS as_sam;
-\set VERBOSITY verbose
+SELECT split_part(pg_temp.try($$SELECT mentor.store_token(1, 'google', 'x')$$), ':', 1) AS sqlstate;
 SELECT mentor.store_token(:a, 'google', 'ya29.first-access', 'rt-first');
-\set VERBOSITY default
 ROLLBACK;
 
 \set keyname one
