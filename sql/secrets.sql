@@ -19,7 +19,7 @@ ALTER SYSTEM RESET mentor.previous_secret_key_file;
 SELECT pg_reload_conf() AS reloaded, pg_sleep(0.3) IS NOT NULL AS waited;
 BEGIN;
 SELECT mentor.set_actor(:a) IS NOT NULL AS as_sam;
-SELECT split_part(pg_temp.try($$SELECT mentor.store_token(1, 'google', 'x')$$), ':', 1) AS sqlstate;
+SELECT split_part(pg_temp.try(format($$SELECT mentor.store_token(%s, 'google', 'x')$$, :a)), ':', 1) AS sqlstate;
 SELECT mentor.store_token(:a, 'google', 'ya29.first-access', 'rt-first');
 ROLLBACK;
 
