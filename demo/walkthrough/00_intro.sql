@@ -12,6 +12,8 @@ EXCEPTION WHEN OTHERS THEN
     RETURN format('ERROR %s: %s', code, msg) || CASE WHEN detail <> '' THEN E'\n  DETAIL: ' || detail ELSE '' END;
 END
 $$;
+-- Steps that act as the application (SET ROLE mentor_app) show their refusals with it too.
+GRANT USAGE ON SCHEMA demo TO mentor_app;
 \pset footer off
 \echo '================================================================'
 \echo ' mentor walkthrough: each step prints what it does, then the result'

@@ -21,7 +21,8 @@ SET LOCAL ROLE mentor_app;
 SELECT mentor.set_actor(id) IS NOT NULL AS as_lucas FROM mentor.users WHERE username = 'lucas';
 SELECT count(*) AS rows_lucas_can_read, mentor.unread_notifications() AS unread,
        bool_and(u.username = 'lucas') AS all_his FROM mentor.notifications n JOIN mentor.users u ON u.id = n.user_id;
-SELECT mentor.mark_notifications_read() AS marked_read, mentor.unread_notifications() AS unread_now;
+SELECT mentor.mark_notifications_read() AS marked_read;
+SELECT mentor.unread_notifications() AS unread_now;
 COMMIT;
 
 \echo
@@ -40,7 +41,7 @@ SET LOCAL ROLE mentor_app;
 SELECT mentor.set_actor(id) IS NOT NULL AS as_lucas FROM mentor.users WHERE username = 'lucas';
 SELECT mentor.store_token(mentor.current_actor(), 'google', 'ya29.lucas-calendar-access', 'lucas-refresh', now() + interval '1 hour', 'calendar') AS token_id \gset
 SELECT provider, access_token, refresh_token FROM mentor.read_token(:token_id);
-\echo 'Kenji asks for Lucas''s token; anyone selects the column:'
+\echo 'Kenji asks for Lucas''s token, then selects the column:'
 SELECT mentor.set_actor(id) IS NOT NULL AS as_kenji FROM mentor.users WHERE username = 'kenji';
 SELECT demo.try(format('SELECT * FROM mentor.read_token(%s)', :token_id)) AS result;
 SELECT demo.try('SELECT access_token FROM mentor.integration_tokens') AS result;

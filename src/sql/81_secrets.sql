@@ -98,7 +98,7 @@ SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
     IF owner IS DISTINCT FROM current_actor() AND NOT _caller_is_admin() THEN
-        RAISE EXCEPTION 'the secrets of user % are theirs', owner
+        RAISE EXCEPTION 'only user % (or an administrator) may store or read that user''s secrets', owner
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = format('The acting user is %s.', coalesce(current_actor()::text, 'not set')),
                   HINT = 'Call mentor.set_actor(user_id) with the owner first; administrators read any.';
