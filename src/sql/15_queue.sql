@@ -30,3 +30,20 @@ CREATE FUNCTION _queue_hold(queue regclass, what text, id bigint, worker text, l
 COMMENT ON FUNCTION _queue_hold(regclass, text, bigint, text, text) IS
     'Internal (work queues): locks row id of queue for its report and returns its attempts so far; P0002 if missing, '
     'MN006 if not leased, MN005 if leased to another worker, MN008 if the lease ran out';
+
+-- A report's common case is one UPDATE whose WHERE clause holds the lease
+-- conditions; when it finds nothing, this says why.
+CREATE FUNCTION _queue_refuse(queue regclass, what text, id bigint, worker text, leased text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM _queue_hold(queue, what, id, worker, leased);
+    -- The lease was fine when looked at again: the row changed between the two statements.
+    RAISE EXCEPTION '% % changed while it was reported', what, id USING ERRCODE = 'serialization_failure',
+        HINT = 'Retry the report.';
+END
+$$;
+COMMENT ON FUNCTION _queue_refuse(regclass, text, bigint, text, text) IS
+    'Internal (work queues): raises why worker cannot report row id (as _queue_hold), or 40001 if it now could';
+

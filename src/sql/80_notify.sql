@@ -234,9 +234,6 @@ RETURNS TABLE (channel_code text, address text)
 LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
-DECLARE
-    off_types    jsonb := setting('notify.disabled_types');
-    off_channels jsonb := setting('notify.disabled_channels');
 BEGIN
     RETURN QUERY
     WITH RECURSIVE up AS (
@@ -244,14 +241,17 @@ BEGIN
         UNION ALL
         SELECT t.code, t.parent_code, up.depth + 1 FROM notification_types t JOIN up ON t.code = up.parent_code
          WHERE up.depth < 32
+    ), off AS (       -- as setting() reads them, without its call per row
+        SELECT (SELECT s.value FROM settings s WHERE s.key = 'notify.disabled_types' ORDER BY s.shipped LIMIT 1) AS types,
+               (SELECT s.value FROM settings s WHERE s.key = 'notify.disabled_channels' ORDER BY s.shipped LIMIT 1) AS channels
     )
     SELECT c.code, CASE WHEN c.code = 'email' THEN u.email::text ELSE nc.address END
-      FROM notification_channels c
+      FROM off, notification_channels c
       JOIN users u ON u.id = _notification_targets.user_id
       LEFT JOIN notification_connections nc
              ON nc.user_id = u.id AND nc.channel_code = c.code AND nc.verified_at IS NOT NULL
-     WHERE NOT off_channels ? c.code
-       AND NOT EXISTS (SELECT 1 FROM up WHERE off_types ? up.code)
+     WHERE NOT coalesce(off.channels ? c.code, false)
+       AND NOT EXISTS (SELECT 1 FROM up WHERE coalesce(off.types ? up.code, false))
        AND coalesce((SELECT s.enabled FROM notification_user_settings s JOIN up ON up.code = s.type_code
                       WHERE s.user_id = u.id AND s.channel_code = c.code ORDER BY up.depth LIMIT 1),
                     (SELECT d.enabled FROM notification_defaults d JOIN up ON up.code = d.type_code
@@ -263,6 +263,26 @@ $$;
 COMMENT ON FUNCTION _notification_targets(bigint, text) IS
     'Internal: the channels (and addresses) a notification of a type reaches a user on, after types, defaults, the '
     'user''s choices and verified connections';
+
+-- One INSERT for any number of recipients: a booking's triggers tell two
+-- people in one statement.
+CREATE FUNCTION _notify_each(user_ids bigint[], types text[], payload jsonb, dedupe_keys text[]) RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    n integer;
+BEGIN
+    INSERT INTO notifications (user_id, type_code, channel_code, address, payload, dedupe_key)
+    SELECT x.u, x.t, tg.channel_code, tg.address, _notify_each.payload, x.k
+      FROM unnest(user_ids, types, dedupe_keys) x(u, t, k), LATERAL _notification_targets(x.u, x.t) tg
+    ON CONFLICT ON CONSTRAINT notifications_user_id_type_code_channel_code_dedupe_key_key DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION _notify_each(bigint[], text[], jsonb, text[]) IS
+    'Internal: notify() for several (user, type, dedupe key) at once, with one payload; returns the rows recorded';
 
 CREATE FUNCTION notify(user_id bigint, type text, payload jsonb DEFAULT '{}', dedupe_key text DEFAULT NULL)
 RETURNS integer
@@ -277,13 +297,8 @@ BEGIN
         RAISE EXCEPTION 'a notification''s payload is a JSON object, not %', coalesce(jsonb_typeof(payload), 'NULL')
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass ''{}'' for no payload.';
     END IF;
-    -- One statement on the hot path (every booking runs it); the checks below
-    -- only run when it recorded nothing, to say why.
-    INSERT INTO notifications (user_id, type_code, channel_code, address, payload, dedupe_key)
-    SELECT notify.user_id, notify.type, t.channel_code, t.address, notify.payload, notify.dedupe_key
-      FROM _notification_targets(notify.user_id, notify.type) t
-    ON CONFLICT ON CONSTRAINT notifications_user_id_type_code_channel_code_dedupe_key_key DO NOTHING;
-    GET DIAGNOSTICS n = ROW_COUNT;
+    -- The checks below only run when nothing was recorded, to say why.
+    n := _notify_each(ARRAY[user_id], ARRAY[type], payload, ARRAY[dedupe_key]);
     IF n = 0 THEN
         IF NOT EXISTS (SELECT 1 FROM notification_types t WHERE t.code = notify.type) THEN
             RAISE EXCEPTION 'unknown notification type %', coalesce(quote_literal(type), 'NULL')
@@ -335,15 +350,13 @@ AS $$
 DECLARE
     r notifications;
 BEGIN
-    -- The common case in one statement; when it finds nothing, _queue_hold says why.
+    -- The common case in one statement; when it finds nothing, _queue_refuse says why.
     UPDATE notifications q
        SET status = 'sent', sent_at = now(), provider_ref = mark_sent.provider_ref, lease_owner = NULL, lease_until = NULL
      WHERE q.id = mark_sent.id AND q.status = 'sending' AND q.lease_owner = worker AND q.lease_until >= now()
     RETURNING q.* INTO r;
     IF NOT FOUND THEN
-        PERFORM _queue_hold('notifications', 'notification', mark_sent.id, worker, 'sending');
-        RAISE EXCEPTION 'notification % changed while it was reported', mark_sent.id USING ERRCODE = 'serialization_failure',
-            HINT = 'Retry the report.';
+        PERFORM _queue_refuse('notifications', 'notification', mark_sent.id, worker, 'sending');
     END IF;
     RETURN r;
 END
@@ -372,9 +385,7 @@ BEGIN
      WHERE q.id = mark_failed.id AND q.status = 'sending' AND q.lease_owner = worker AND q.lease_until >= now()
     RETURNING q.* INTO r;
     IF NOT FOUND THEN
-        PERFORM _queue_hold('notifications', 'notification', mark_failed.id, worker, 'sending');
-        RAISE EXCEPTION 'notification % changed while it was reported', mark_failed.id USING ERRCODE = 'serialization_failure',
-            HINT = 'Retry the report.';
+        PERFORM _queue_refuse('notifications', 'notification', mark_failed.id, worker, 'sending');
     END IF;
     RETURN r;
 END

@@ -12,21 +12,21 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    p     jsonb := jsonb_build_object('session_id', NEW.id, 'mentor_id', NEW.mentor_id, 'mentee_id', NEW.mentee_id,
-                                     'starts_at', lower(NEW.during), 'ends_at', upper(NEW.during),
-                                     'title', NEW.title, 'status', NEW.status);
     k     text := 'session:' || NEW.id || ':';
+    who   bigint[] := '{}';
+    what  text[] := '{}';
+    keys  text[] := '{}';
     event text;
 BEGIN
     IF TG_OP = 'INSERT' OR OLD.mentee_id IS NULL THEN
-        PERFORM notify(NEW.mentor_id, 'session.booked', p, k || 'booked');
+        who := who || NEW.mentor_id; what := what || 'session.booked'::text; keys := keys || (k || 'booked');
     END IF;
     -- A confirmation tells the mentee; the mentor too when it answers her
     -- proposal (otherwise the mentor confirmed, or was told of the booking).
     IF NEW.status = 'confirmed' AND (TG_OP = 'INSERT' OR OLD.status NOT IN ('confirmed', 'rescheduled')) THEN
-        PERFORM notify(NEW.mentee_id, 'session.confirmed', p, k || 'confirmed');
+        who := who || NEW.mentee_id; what := what || 'session.confirmed'::text; keys := keys || (k || 'confirmed');
         IF TG_OP = 'UPDATE' AND OLD.status = 'proposed' THEN
-            PERFORM notify(NEW.mentor_id, 'session.confirmed', p, k || 'confirmed');
+            who := who || NEW.mentor_id; what := what || 'session.confirmed'::text; keys := keys || (k || 'confirmed');
         END IF;
     ELSIF TG_OP = 'UPDATE' AND NEW.status = 'cancelled' AND OLD.status <> 'cancelled' THEN
         event := 'cancelled';
@@ -35,8 +35,16 @@ BEGIN
         k := k || lower(NEW.during) || ':';
     END IF;
     IF event IS NOT NULL THEN
-        PERFORM notify(NEW.mentor_id, 'session.' || event, p, k || event);
-        PERFORM notify(NEW.mentee_id, 'session.' || event, p, k || event);
+        who := who || ARRAY[NEW.mentor_id, NEW.mentee_id];
+        what := what || ARRAY['session.' || event, 'session.' || event];
+        keys := keys || ARRAY[k || event, k || event];
+    END IF;
+    IF cardinality(who) > 0 THEN
+        PERFORM _notify_each(who, what,
+                             jsonb_build_object('session_id', NEW.id, 'mentor_id', NEW.mentor_id, 'mentee_id', NEW.mentee_id,
+                                                'starts_at', lower(NEW.during), 'ends_at', upper(NEW.during),
+                                                'title', NEW.title, 'status', NEW.status),
+                             keys);
     END IF;
     RETURN NULL;
 END

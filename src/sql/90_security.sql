@@ -233,7 +233,8 @@ BEGIN
     REVOKE EXECUTE ON FUNCTION requeue_notification(bigint) FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION requeue_notification(bigint) TO mentor_admin;
     REVOKE EXECUTE ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text),
-        _queue_hold(regclass, text, bigint, text, text), _notification_targets(bigint, text),
+        _queue_hold(regclass, text, bigint, text, text), _queue_refuse(regclass, text, bigint, text, text),
+        _notification_targets(bigint, text), _notify_each(bigint[], text[], jsonb, text[]),
         _notifications_catalogue_deleted() FROM PUBLIC;
     -- the row-level security policy of alerts calls it
     REVOKE EXECUTE ON FUNCTION _in_course(bigint) FROM PUBLIC;

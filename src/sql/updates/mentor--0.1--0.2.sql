@@ -2483,6 +2483,22 @@ COMMENT ON FUNCTION _queue_hold(regclass, text, bigint, text, text) IS
     'Internal (work queues): locks row id of queue for its report and returns its attempts so far; P0002 if missing, '
     'MN006 if not leased, MN005 if leased to another worker, MN008 if the lease ran out';
 
+-- A report's common case is one UPDATE whose WHERE clause holds the lease
+-- conditions; when it finds nothing, this says why.
+CREATE FUNCTION _queue_refuse(queue regclass, what text, id bigint, worker text, leased text) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM _queue_hold(queue, what, id, worker, leased);
+    -- The lease was fine when looked at again: the row changed between the two statements.
+    RAISE EXCEPTION '% % changed while it was reported', what, id USING ERRCODE = 'serialization_failure',
+        HINT = 'Retry the report.';
+END
+$$;
+COMMENT ON FUNCTION _queue_refuse(regclass, text, bigint, text, text) IS
+    'Internal (work queues): raises why worker cannot report row id (as _queue_hold), or 40001 if it now could';
+
 CREATE TYPE notification_status AS ENUM ('queued', 'sending', 'sent', 'failed', 'cancelled');
 COMMENT ON TYPE notification_status IS 'Notification status (lifecycle "notification")';
 -- Ours: queued -> sending (a worker's lease) -> sent, or back to queued (a
@@ -2712,9 +2728,6 @@ RETURNS TABLE (channel_code text, address text)
 LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
-DECLARE
-    off_types    jsonb := setting('notify.disabled_types');
-    off_channels jsonb := setting('notify.disabled_channels');
 BEGIN
     RETURN QUERY
     WITH RECURSIVE up AS (
@@ -2722,14 +2735,17 @@ BEGIN
         UNION ALL
         SELECT t.code, t.parent_code, up.depth + 1 FROM notification_types t JOIN up ON t.code = up.parent_code
          WHERE up.depth < 32
+    ), off AS (       -- as setting() reads them, without its call per row
+        SELECT (SELECT s.value FROM settings s WHERE s.key = 'notify.disabled_types' ORDER BY s.shipped LIMIT 1) AS types,
+               (SELECT s.value FROM settings s WHERE s.key = 'notify.disabled_channels' ORDER BY s.shipped LIMIT 1) AS channels
     )
     SELECT c.code, CASE WHEN c.code = 'email' THEN u.email::text ELSE nc.address END
-      FROM notification_channels c
+      FROM off, notification_channels c
       JOIN users u ON u.id = _notification_targets.user_id
       LEFT JOIN notification_connections nc
              ON nc.user_id = u.id AND nc.channel_code = c.code AND nc.verified_at IS NOT NULL
-     WHERE NOT off_channels ? c.code
-       AND NOT EXISTS (SELECT 1 FROM up WHERE off_types ? up.code)
+     WHERE NOT coalesce(off.channels ? c.code, false)
+       AND NOT EXISTS (SELECT 1 FROM up WHERE coalesce(off.types ? up.code, false))
        AND coalesce((SELECT s.enabled FROM notification_user_settings s JOIN up ON up.code = s.type_code
                       WHERE s.user_id = u.id AND s.channel_code = c.code ORDER BY up.depth LIMIT 1),
                     (SELECT d.enabled FROM notification_defaults d JOIN up ON up.code = d.type_code
@@ -2741,6 +2757,26 @@ $$;
 COMMENT ON FUNCTION _notification_targets(bigint, text) IS
     'Internal: the channels (and addresses) a notification of a type reaches a user on, after types, defaults, the '
     'user''s choices and verified connections';
+
+-- One INSERT for any number of recipients: a booking's triggers tell two
+-- people in one statement.
+CREATE FUNCTION _notify_each(user_ids bigint[], types text[], payload jsonb, dedupe_keys text[]) RETURNS integer
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    n integer;
+BEGIN
+    INSERT INTO notifications (user_id, type_code, channel_code, address, payload, dedupe_key)
+    SELECT x.u, x.t, tg.channel_code, tg.address, _notify_each.payload, x.k
+      FROM unnest(user_ids, types, dedupe_keys) x(u, t, k), LATERAL _notification_targets(x.u, x.t) tg
+    ON CONFLICT ON CONSTRAINT notifications_user_id_type_code_channel_code_dedupe_key_key DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END
+$$;
+COMMENT ON FUNCTION _notify_each(bigint[], text[], jsonb, text[]) IS
+    'Internal: notify() for several (user, type, dedupe key) at once, with one payload; returns the rows recorded';
 
 CREATE FUNCTION notify(user_id bigint, type text, payload jsonb DEFAULT '{}', dedupe_key text DEFAULT NULL)
 RETURNS integer
@@ -2755,13 +2791,8 @@ BEGIN
         RAISE EXCEPTION 'a notification''s payload is a JSON object, not %', coalesce(jsonb_typeof(payload), 'NULL')
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass ''{}'' for no payload.';
     END IF;
-    -- One statement on the hot path (every booking runs it); the checks below
-    -- only run when it recorded nothing, to say why.
-    INSERT INTO notifications (user_id, type_code, channel_code, address, payload, dedupe_key)
-    SELECT notify.user_id, notify.type, t.channel_code, t.address, notify.payload, notify.dedupe_key
-      FROM _notification_targets(notify.user_id, notify.type) t
-    ON CONFLICT ON CONSTRAINT notifications_user_id_type_code_channel_code_dedupe_key_key DO NOTHING;
-    GET DIAGNOSTICS n = ROW_COUNT;
+    -- The checks below only run when nothing was recorded, to say why.
+    n := _notify_each(ARRAY[user_id], ARRAY[type], payload, ARRAY[dedupe_key]);
     IF n = 0 THEN
         IF NOT EXISTS (SELECT 1 FROM notification_types t WHERE t.code = notify.type) THEN
             RAISE EXCEPTION 'unknown notification type %', coalesce(quote_literal(type), 'NULL')
@@ -2813,15 +2844,13 @@ AS $$
 DECLARE
     r notifications;
 BEGIN
-    -- The common case in one statement; when it finds nothing, _queue_hold says why.
+    -- The common case in one statement; when it finds nothing, _queue_refuse says why.
     UPDATE notifications q
        SET status = 'sent', sent_at = now(), provider_ref = mark_sent.provider_ref, lease_owner = NULL, lease_until = NULL
      WHERE q.id = mark_sent.id AND q.status = 'sending' AND q.lease_owner = worker AND q.lease_until >= now()
     RETURNING q.* INTO r;
     IF NOT FOUND THEN
-        PERFORM _queue_hold('notifications', 'notification', mark_sent.id, worker, 'sending');
-        RAISE EXCEPTION 'notification % changed while it was reported', mark_sent.id USING ERRCODE = 'serialization_failure',
-            HINT = 'Retry the report.';
+        PERFORM _queue_refuse('notifications', 'notification', mark_sent.id, worker, 'sending');
     END IF;
     RETURN r;
 END
@@ -2850,9 +2879,7 @@ BEGIN
      WHERE q.id = mark_failed.id AND q.status = 'sending' AND q.lease_owner = worker AND q.lease_until >= now()
     RETURNING q.* INTO r;
     IF NOT FOUND THEN
-        PERFORM _queue_hold('notifications', 'notification', mark_failed.id, worker, 'sending');
-        RAISE EXCEPTION 'notification % changed while it was reported', mark_failed.id USING ERRCODE = 'serialization_failure',
-            HINT = 'Retry the report.';
+        PERFORM _queue_refuse('notifications', 'notification', mark_failed.id, worker, 'sending');
     END IF;
     RETURN r;
 END
@@ -3518,21 +3545,21 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    p     jsonb := jsonb_build_object('session_id', NEW.id, 'mentor_id', NEW.mentor_id, 'mentee_id', NEW.mentee_id,
-                                     'starts_at', lower(NEW.during), 'ends_at', upper(NEW.during),
-                                     'title', NEW.title, 'status', NEW.status);
     k     text := 'session:' || NEW.id || ':';
+    who   bigint[] := '{}';
+    what  text[] := '{}';
+    keys  text[] := '{}';
     event text;
 BEGIN
     IF TG_OP = 'INSERT' OR OLD.mentee_id IS NULL THEN
-        PERFORM notify(NEW.mentor_id, 'session.booked', p, k || 'booked');
+        who := who || NEW.mentor_id; what := what || 'session.booked'::text; keys := keys || (k || 'booked');
     END IF;
     -- A confirmation tells the mentee; the mentor too when it answers her
     -- proposal (otherwise the mentor confirmed, or was told of the booking).
     IF NEW.status = 'confirmed' AND (TG_OP = 'INSERT' OR OLD.status NOT IN ('confirmed', 'rescheduled')) THEN
-        PERFORM notify(NEW.mentee_id, 'session.confirmed', p, k || 'confirmed');
+        who := who || NEW.mentee_id; what := what || 'session.confirmed'::text; keys := keys || (k || 'confirmed');
         IF TG_OP = 'UPDATE' AND OLD.status = 'proposed' THEN
-            PERFORM notify(NEW.mentor_id, 'session.confirmed', p, k || 'confirmed');
+            who := who || NEW.mentor_id; what := what || 'session.confirmed'::text; keys := keys || (k || 'confirmed');
         END IF;
     ELSIF TG_OP = 'UPDATE' AND NEW.status = 'cancelled' AND OLD.status <> 'cancelled' THEN
         event := 'cancelled';
@@ -3541,8 +3568,16 @@ BEGIN
         k := k || lower(NEW.during) || ':';
     END IF;
     IF event IS NOT NULL THEN
-        PERFORM notify(NEW.mentor_id, 'session.' || event, p, k || event);
-        PERFORM notify(NEW.mentee_id, 'session.' || event, p, k || event);
+        who := who || ARRAY[NEW.mentor_id, NEW.mentee_id];
+        what := what || ARRAY['session.' || event, 'session.' || event];
+        keys := keys || ARRAY[k || event, k || event];
+    END IF;
+    IF cardinality(who) > 0 THEN
+        PERFORM _notify_each(who, what,
+                             jsonb_build_object('session_id', NEW.id, 'mentor_id', NEW.mentor_id, 'mentee_id', NEW.mentee_id,
+                                                'starts_at', lower(NEW.during), 'ends_at', upper(NEW.during),
+                                                'title', NEW.title, 'status', NEW.status),
+                             keys);
     END IF;
     RETURN NULL;
 END
@@ -3678,7 +3713,8 @@ BEGIN
     REVOKE EXECUTE ON FUNCTION requeue_notification(bigint) FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION requeue_notification(bigint) TO mentor_admin;
     REVOKE EXECUTE ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text),
-        _queue_hold(regclass, text, bigint, text, text), _notification_targets(bigint, text),
+        _queue_hold(regclass, text, bigint, text, text), _queue_refuse(regclass, text, bigint, text, text),
+        _notification_targets(bigint, text), _notify_each(bigint[], text[], jsonb, text[]),
         _notifications_catalogue_deleted() FROM PUBLIC;
     -- the row-level security policy of alerts calls it
     REVOKE EXECUTE ON FUNCTION _in_course(bigint) FROM PUBLIC;
