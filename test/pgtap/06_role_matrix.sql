@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(186);
+SELECT plan(188);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -431,6 +431,8 @@ SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.notification_user
 SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.notification_connections (user_id, channel_code, address) VALUES (%s, 'telegram', '@mia')$$, :mia)),
           'INSERT 0 1', 'app: a user adds her own connection');
 SELECT is(pg_temp.val('app', :olly, 'SELECT count(*)::text FROM mentor.notification_connections'), '0', 'app: nobody else sees it');
+SELECT is(pg_temp.val('app', :olly, 'SELECT count(*)::text FROM mentor.notification_user_settings'), '0',
+          'app: nor another user''s settings');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.notification_connections'), '42501', 'analyst: connections (addresses) are not readable');
 
 -- Secrets: plain text only through read_token for the owner or an administrator; hashes and
@@ -479,6 +481,7 @@ SELECT is(pg_temp.req('app', NULL, format($$SELECT * FROM mentor.consume_token('
 SELECT is(pg_temp.req('app', NULL, 'SELECT * FROM mentor.refresh_tokens'), '42501', 'app: refresh tokens are not readable');
 SELECT is(pg_temp.req('app', :olly, format('SELECT mentor.revoke_refresh_tokens(%s)', :mia)), '42501',
           'app: signing another user out is refused');
+SELECT is(pg_temp.req('app', :mia, 'UPDATE mentor.login_events SET success = false'), '42501', 'app: sign-in events cannot be changed');
 SELECT is(pg_temp.req('admin', NULL, 'UPDATE mentor.login_events SET success = false'), '42501', 'admin: sign-in events cannot be changed');
 SELECT is(pg_temp.req('admin', NULL, 'DELETE FROM mentor.login_events'), '42501', 'admin: nor removed');
 \o /dev/null
