@@ -8,7 +8,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(32);
+SELECT plan(37);
 
 CREATE FUNCTION pg_temp.ro(q text) RETURNS void LANGUAGE plpgsql AS $$
 BEGIN
@@ -106,6 +106,19 @@ SELECT is(pg_temp.ro_val(format('SELECT mentor.wallet(%s) = mentor.wallet(%s)', 
           'wallet() of an existing wallet answers read-only');
 SELECT is((SELECT count(*) FROM mentor.ledger_accounts WHERE owner_id = :u AND kind = 'earnings'), 0::bigint,
           'and the lookup opened no account');
+
+-- Notifications and secrets: the outbox and one-time tokens are writes (25006); an API key is
+-- checked read-only, as on a standby, without counting the use.
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT mentor.notify(%s, ''session.booked'')')$$, :u), '25006', NULL, 'notify');
+SELECT throws_ok($$SELECT pg_temp.ro('SELECT count(*) FROM mentor.claim_notifications(''email'', ''ro-worker'')')$$, '25006', NULL,
+                 'claim_notifications');
+SELECT mentor.issue_token('password_reset', :u) AS ro_token \gset
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT * FROM mentor.consume_token(''password_reset'', %L)')$$, :'ro_token'), '25006', NULL,
+                 'consume_token');
+SELECT id AS ro_key_id, api_key AS ro_key FROM mentor.create_api_key('read-only check') \gset
+SELECT is(pg_temp.ro_val(format('SELECT mentor.verify_api_key(%L)::text', :'ro_key')), :'ro_key_id',
+          'verify_api_key answers in a read-only transaction');
+SELECT is((SELECT count(*) FROM mentor.api_key_usage WHERE key_id = :ro_key_id), 0::bigint, 'without counting the use');
 
 -- Read-write, the same calls go through.
 SELECT lives_ok(format($$SELECT mentor.transfer(gen_random_uuid(), mentor.wallet(%s), mentor.system_account('revenue'), 1, 'spend')$$, :u),

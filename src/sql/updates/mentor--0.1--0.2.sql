@@ -3530,14 +3530,17 @@ BEGIN
     IF NOT match OR k.status <> 'active' THEN
         RETURN NULL;
     END IF;
-    INSERT INTO api_key_usage AS u (key_id, day, shard, calls) VALUES (k.id, current_date, pg_backend_pid() % 16, 1)
-    ON CONFLICT (key_id, day, shard) DO UPDATE SET calls = u.calls + 1;
+    -- On a hot standby (or in any read-only transaction) the key is checked but the use not counted.
+    IF NOT current_setting('transaction_read_only')::boolean THEN
+        INSERT INTO api_key_usage AS u (key_id, day, shard, calls) VALUES (k.id, current_date, pg_backend_pid() % 16, 1)
+        ON CONFLICT (key_id, day, shard) DO UPDATE SET calls = u.calls + 1;
+    END IF;
     RETURN k.id;
 END
 $$;
 COMMENT ON FUNCTION verify_api_key(text) IS
     'The id of the active API key presented, or NULL (unknown, wrong, disabled or revoked: the caller answers 401 '
-    'alike); counts the use. 22023 for a malformed key';
+    'alike); counts the use (not in a read-only transaction, as on a standby). 22023 for a malformed key';
 
 CREATE FUNCTION _notify_session() RETURNS trigger
 LANGUAGE plpgsql
