@@ -113,7 +113,7 @@ SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT mentor.notify(%s, ''session.
 SELECT throws_ok($$SELECT pg_temp.ro('SELECT count(*) FROM mentor.claim_notifications(''email'', ''ro-worker'')')$$, '25006', NULL,
                  'claim_notifications');
 SELECT mentor.issue_token('password_reset', :u) AS ro_token \gset
-SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT * FROM mentor.consume_token(''password_reset'', %L)')$$, :'ro_token'), '25006', NULL,
+SELECT throws_ok(format($$SELECT pg_temp.ro('SELECT * FROM mentor.consume_token(''password_reset'', ''%s'')')$$, :'ro_token'), '25006', NULL,
                  'consume_token');
 SELECT id AS ro_key_id, api_key AS ro_key FROM mentor.create_api_key('read-only check') \gset
 SELECT is(pg_temp.ro_val(format('SELECT mentor.verify_api_key(%L)::text', :'ro_key')), :'ro_key_id',
