@@ -81,7 +81,7 @@ INSERT INTO notification_types (code, parent_code, description, shipped) VALUES
     ('course', NULL, 'Courses', true),
     ('course.registration_approved', 'course', 'A course registration was approved (to the applicant)', true),
     ('message', NULL, 'Messages', true),
-    ('message.received', 'message', 'A message arrived while earlier ones are unread (once per unread streak)', true);
+    ('message.received', 'message', 'A message arrived for a member who had read everything before it (once per streak of unread messages)', true);
 
 CREATE TABLE notification_templates (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -149,3 +149,30 @@ COMMENT ON FUNCTION _notify_message() IS
     'Internal: notifies message.received to the other participant of a mentorship, once per streak of unread messages';
 CREATE TRIGGER mentorship_messages_notify AFTER INSERT ON mentorship_messages
     FOR EACH ROW EXECUTE FUNCTION _notify_message();
+
+-- The same for conversations (module community): each other member, keyed by
+-- the first message that member has not read.
+CREATE FUNCTION _notify_conversation_message() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM _notify_each(array_agg(m.user_id), array_agg('message.received'::text),
+                         jsonb_build_object('conversation_id', NEW.conversation_id, 'sender_id', NEW.sender_id,
+                                            'message_id', NEW.id),
+                         array_agg('conversation:' || NEW.conversation_id || ':' || m.user_id || ':'
+                                   || (SELECT min(x.id) FROM messages x WHERE x.conversation_id = m.conversation_id
+                                          AND x.id > m.last_read_message_id AND x.sender_id IS DISTINCT FROM m.user_id)))
+      FROM conversation_members m
+     WHERE m.conversation_id = NEW.conversation_id AND m.user_id IS DISTINCT FROM NEW.sender_id
+    HAVING count(*) > 0;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _notify_conversation_message() IS
+    'Internal: notifies message.received to the other members of a conversation, once per streak of unread messages '
+    '(the body is not in the notification)';
+CREATE TRIGGER messages_notify AFTER INSERT ON messages
+    FOR EACH ROW EXECUTE FUNCTION _notify_conversation_message();
+

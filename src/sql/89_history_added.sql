@@ -19,3 +19,9 @@ SELECT _enable_history_shipped('notification_user_settings');
 SELECT _enable_history_shipped('notification_connections', private => ARRAY['address']);
 SELECT _enable_history_shipped('alerts');
 SELECT _enable_history_shipped('api_keys', ARRAY['secret_hash']);
+-- Community (0.2): message bodies stay out of history; read markers move on every read, so
+-- they are not recorded either.
+SELECT _enable_history_shipped('connections');
+SELECT _enable_history_shipped('conversations', ARRAY['last_message_at']);
+SELECT _enable_history_shipped('conversation_members', ARRAY['last_read_message_id', 'last_read_at']);
+SELECT _enable_history_shipped('messages', ARRAY['body']);

@@ -282,3 +282,25 @@ BEGIN
         _secret_reader(bigint), _caller_is_admin() FROM PUBLIC;
 END
 $grants$;
+
+-- Community: connections and conversations change through their functions, for the acting
+-- user; rows are readable by the people in them (row-level security); analysts see none.
+REVOKE INSERT, UPDATE, DELETE ON connections, conversations, conversation_members, messages FROM mentor_app, mentor_admin;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'request_connection(bigint, text)', 'respond_connection(bigint, boolean)', 'is_connected(bigint, bigint)',
+        'start_direct(bigint)', 'start_group(text, bigint[])', 'send_message(bigint, text)', 'edit_message(bigint, text)',
+        'mark_conversation_read(bigint)', 'unread_counts()']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _community_actor(), _notify_conversation_message() FROM PUBLIC;
+    -- the row-level security policies of conversations call it
+    REVOKE EXECUTE ON FUNCTION _in_conversation(bigint) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION _in_conversation(bigint) TO mentor_app;
+END
+$grants$;
