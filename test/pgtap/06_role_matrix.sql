@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(188);
+SELECT plan(200);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -488,6 +488,28 @@ SELECT is(pg_temp.req('admin', NULL, 'DELETE FROM mentor.login_events'), '42501'
 ALTER SYSTEM RESET mentor.secret_key_file;
 SELECT pg_reload_conf();
 \o
+
+-- Community: conversations and connections are their people's; writes through the functions.
+SELECT pg_temp.val('app', :grace, format('SELECT mentor.start_direct(%s)::text', :mia)) AS dm \gset
+SELECT ok(pg_temp.val('app', :grace, format($$SELECT mentor.send_message(%s, 'private hello')::text$$, :dm)) ~ '^\d+$',
+          'app: a member sends a message');
+SELECT is(pg_temp.val('app', :olly, 'SELECT count(*)::text FROM mentor.messages'), '0', 'app as an outsider: no message of the conversation is visible');
+SELECT is(pg_temp.val('app', :olly, 'SELECT count(*)::text FROM mentor.direct_messages'), '0', 'app as an outsider: nor through direct_messages');
+SELECT is(pg_temp.req('app', :olly, format($$SELECT mentor.send_message(%s, 'intruder')$$, :dm)), 'MN005',
+          'app: a non-member cannot write to the conversation');
+SELECT is(pg_temp.req('app', :olly, format($$INSERT INTO mentor.messages (conversation_id, sender_id, body) VALUES (%s, %s, 'x')$$, :dm, :olly)),
+          '42501', 'app: nor by INSERT');
+SELECT is(pg_temp.req('app', :mia, format('UPDATE mentor.conversation_members SET last_read_message_id = 0 WHERE conversation_id = %s', :dm)),
+          '42501', 'app: read markers move through mark_conversation_read only');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.messages'), '42501', 'analyst: messages are not readable');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.direct_messages'), '42501', 'analyst: nor through direct_messages');
+SELECT pg_temp.val('app', :olly, format('SELECT mentor.request_connection(%s)::text', :mia)) AS conn \gset
+SELECT is(pg_temp.req('app', :olly, format('SELECT mentor.respond_connection(%s, true)', :conn)), 'MN005',
+          'app: the requester cannot accept her own request');
+SELECT is(pg_temp.req('app', :olly, format($$UPDATE mentor.connections SET status = 'accepted' WHERE id = %s$$, :conn)), '42501',
+          'app: nor by UPDATE');
+SELECT is(pg_temp.val('app', :grace, 'SELECT count(*)::text FROM mentor.connections'), '0', 'app: a third user does not see the request');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.connections'), '42501', 'analyst: connections are not readable');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');
