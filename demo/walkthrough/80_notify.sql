@@ -1,11 +1,11 @@
 \echo
-\echo '--- 44. Every booking above told people, in the same transaction: the outbox for Grace and Lucas'
+\echo '--- 46. Every booking above told people, in the same transaction: the outbox for Grace and Lucas'
 SELECT u.username, n.type_code, n.channel_code, n.status, coalesce(n.address, '-') AS address
   FROM mentor.notifications n JOIN mentor.users u ON u.id = n.user_id
  WHERE u.username IN ('grace', 'lucas') AND n.type_code LIKE 'session.%' ORDER BY n.id LIMIT 8;
 
 \echo
-\echo '--- 45. A mail worker claims the email outbox (SKIP LOCKED: workers never wait or collide), sends, reports'
+\echo '--- 47. A mail worker claims the email outbox (SKIP LOCKED: workers never wait or collide), sends, reports'
 SELECT count(*) AS claimed FROM mentor.claim_notifications('email', 'mailer-1', 100);
 SELECT min(id) AS first FROM mentor.notifications WHERE lease_owner = 'mailer-1' \gset
 SELECT count(mentor.mark_sent(id, 'mailer-1', 'smtp-' || id)) AS sent FROM mentor.notifications WHERE lease_owner = 'mailer-1';
@@ -15,7 +15,7 @@ SELECT count(*) AS claimed_by_mailer_2 FROM mentor.claim_notifications('email', 
 SELECT status, count(*) FROM mentor.notifications WHERE channel_code = 'email' GROUP BY 1 ORDER BY 1;
 
 \echo
-\echo '--- 46. Lucas''s in-app inbox: only his own rows are readable (row-level security), with an unread count'
+\echo '--- 48. Lucas''s in-app inbox: only his own rows are readable (row-level security), with an unread count'
 BEGIN;
 SET LOCAL ROLE mentor_app;
 SELECT mentor.set_actor(id) IS NOT NULL AS as_lucas FROM mentor.users WHERE username = 'lucas';
@@ -26,7 +26,7 @@ SELECT mentor.unread_notifications() AS unread_now;
 COMMIT;
 
 \echo
-\echo '--- 47. Secrets: Lucas connects Google Calendar; the token is encrypted under a key the database never holds'
+\echo '--- 49. Secrets: Lucas connects Google Calendar; the token is encrypted under a key the database never holds'
 -- (the demo writes a random key file into the throwaway cluster's data directory and leaves it
 -- configured, so read_token works in psql afterwards; in production keep the key elsewhere)
 \o /dev/null
@@ -49,7 +49,7 @@ COMMIT;
 SELECT left(encode(access_token, 'hex'), 32) || '...' AS what_the_table_holds, key_id FROM mentor.integration_tokens;
 
 \echo
-\echo '--- 48. A one-time password-reset link works once; a vendor''s API key is shown once and checked by hash'
+\echo '--- 50. A one-time password-reset link works once; a vendor''s API key is shown once and checked by hash'
 SELECT mentor.issue_token('password_reset', id, interval '30 minutes') AS reset FROM mentor.users WHERE username = 'kenji' \gset
 SELECT u.username AS reset_for FROM mentor.consume_token('password_reset', :'reset') c JOIN mentor.users u ON u.id = c.user_id;
 SELECT demo.try(format($$SELECT mentor.consume_token('password_reset', %L)$$, :'reset')) AS used_again;
