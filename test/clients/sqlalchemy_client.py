@@ -136,6 +136,15 @@ class IntegrationToken(Base):
     scopes = Column(Text)
 
 
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    conversation_id = Column(BigInteger)
+    sender_id = Column(BigInteger)
+    body = Column(Text)
+
+
 def sqlstate(exc):
     orig = getattr(exc, "orig", None)
     return getattr(orig, "pgcode", None)
@@ -330,6 +339,23 @@ with Session(engine, future=True) as s, s.begin():
     ok(call(s, "SELECT user_id FROM mentor.consume_token('email_verification', :t)", t=tok) == mia_id, "a one-time token is consumed")
     e = refused(s, "SELECT * FROM mentor.consume_token('email_verification', :t)", t=tok)
     ok(e is not None and sqlstate(e) == "MN006", "and a second use is MN006")
+
+# Community: Mia and the mentor talk in a direct conversation; the ORM reads it as a member only.
+with Session(engine, future=True) as s, s.begin():
+    call(s, "SELECT mentor.set_actor(:u)", u=mia_id)
+    conv = call(s, "SELECT mentor.start_direct(:m)", m=mentor_id)
+    mid = call(s, "SELECT mentor.send_message(:c, 'Thanks for the session!')", c=conv)
+    ok(s.get(Message, mid).body == "Thanks for the session!", "a member reads her message through the ORM")
+    e = refused(s, "SELECT mentor.send_message(:c, '')", c=conv)
+    ok(e is not None and sqlstate(e) == "22023", "an empty message is 22023")
+
+with Session(engine, future=True) as s, s.begin():
+    call(s, "SELECT mentor.set_actor(:u)", u=mentor_id)
+    ok(call(s, "SELECT mentor.start_direct(:m)", m=mia_id) == conv, "the mentor starting it gets the same conversation")
+    ok(call(s, "SELECT unread FROM mentor.unread_counts() WHERE conversation_id = :c", c=conv) == 1, "he has one unread message")
+    other = call(s, "SELECT id FROM mentor.users WHERE username = 'cl_other'")
+    call(s, "SELECT mentor.set_actor(:u)", u=other)
+    ok(s.execute(select(func.count()).select_from(Message)).scalar() == 0, "an outsider's ORM query finds no message")
 
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402
