@@ -4076,6 +4076,9 @@ BEGIN
                                           AND x.id > m.last_read_message_id AND x.sender_id IS DISTINCT FROM m.user_id)))
       FROM conversation_members m
      WHERE m.conversation_id = NEW.conversation_id AND m.user_id IS DISTINCT FROM NEW.sender_id
+       -- a member already in a streak was told at its first message: nothing to look up
+       AND NOT EXISTS (SELECT 1 FROM messages x WHERE x.conversation_id = m.conversation_id
+                          AND x.id > m.last_read_message_id AND x.id < NEW.id AND x.sender_id IS DISTINCT FROM m.user_id)
     HAVING count(*) > 0;
     RETURN NULL;
 END
