@@ -2678,7 +2678,8 @@ COMMENT ON TABLE messages IS
     'Messages of conversations, readable by the conversation''s members only (row-level security); written by '
     'send_message and edit_message; bodies never enter history';
 COMMENT ON COLUMN messages.body IS 'The text, 1 to 10,000 characters after trimming';
-CREATE INDEX messages_conversation_idx ON messages (conversation_id, id);
+-- sender_id included: unread counts are then index-only.
+CREATE INDEX messages_conversation_idx ON messages (conversation_id, id) INCLUDE (sender_id);
 
 CREATE FUNCTION _in_conversation(conversation_id bigint) RETURNS boolean
 LANGUAGE sql STABLE
@@ -2840,11 +2841,14 @@ LANGUAGE sql STABLE
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
-SELECT m.conversation_id, count(x.id)
+-- One index range per conversation (LATERAL), whatever the planner guesses of the actor's
+-- memberships: a join would scan all messages once they outnumber the guess.
+SELECT m.conversation_id, u.n
   FROM conversation_members m
-  JOIN messages x ON x.conversation_id = m.conversation_id AND x.id > m.last_read_message_id
- WHERE m.user_id = current_actor() AND x.sender_id IS DISTINCT FROM m.user_id
- GROUP BY m.conversation_id
+ CROSS JOIN LATERAL (SELECT count(*) AS n FROM messages x
+                      WHERE x.conversation_id = m.conversation_id AND x.id > m.last_read_message_id
+                        AND x.sender_id IS DISTINCT FROM m.user_id) u
+ WHERE m.user_id = current_actor() AND u.n > 0
 $$;
 COMMENT ON FUNCTION unread_counts() IS
     'The acting user''s conversations with unread messages (from others), and how many each';
