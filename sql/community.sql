@@ -106,3 +106,16 @@ SELECT u.username, count(*) AS in_app_notifications FROM mentor.notifications n 
 SELECT count(*) AS bodies_in_notifications FROM mentor.notifications WHERE payload::text ~ '(first|second|third)';
 SELECT count(*) AS bodies_in_history FROM mentor.history WHERE table_name = 'mentor.messages' AND new_row::text ~ '(Hello|first|second)';
 SELECT pg_temp.tryn(format('SELECT pg_temp.as_user(%s, $q$SELECT mentor.start_group($t$x$t$, ARRAY[-7])$q$)', :cy));
+
+-- Support groups: member_count follows the memberships; a full group refuses the next join.
+SELECT pg_temp.as_user(:ana, $q$INSERT INTO mentor.support_groups (name, capacity, created_by) VALUES ('New parents', 2, mentor.current_actor()) RETURNING id$q$) AS sg \gset
+SELECT pg_temp.as_user(:ben, format('INSERT INTO mentor.group_memberships (group_id, user_id) VALUES (%s, %s) RETURNING 1', :'sg', :ben)) AS ben_joined,
+       pg_temp.as_user(:cy, format('INSERT INTO mentor.group_memberships (group_id, user_id) VALUES (%s, %s) RETURNING 1', :'sg', :cy)) AS cy_joined;
+SELECT regexp_replace(pg_temp.tryn(format('SELECT pg_temp.as_user(%s, $q$INSERT INTO mentor.group_memberships (group_id, user_id) VALUES (%s, %s) RETURNING 1$q$)', :dee, :'sg', :dee)), ' \(.*', '') AS dee_joins_full;
+SELECT member_count, last_active IS NOT NULL AS active FROM mentor.support_groups WHERE id = :sg;
+SELECT pg_temp.try(format($$SELECT pg_temp.as_user(%s, 'UPDATE mentor.support_groups SET member_count = 0 WHERE id = %s RETURNING 1')$$, :ana, :'sg')) ~ '^42501' AS count_is_kept;
+SELECT pg_temp.as_user(:ben, format('DELETE FROM mentor.group_memberships WHERE group_id = %s RETURNING 1', :'sg')) AS ben_left;
+SELECT pg_temp.try(format($$SELECT pg_temp.as_user(%s, 'INSERT INTO mentor.group_memberships (group_id, user_id) VALUES (%s, %s) RETURNING 1')$$, :dee, :'sg', :ben)) ~ '^42501' AS joining_for_another_refused;
+SELECT pg_temp.as_user(:dee, format('INSERT INTO mentor.group_memberships (group_id, user_id) VALUES (%s, %s) RETURNING 1', :'sg', :dee)) AS dee_joined;
+SELECT member_count FROM mentor.support_groups WHERE id = :sg;
+SELECT pg_temp.as_user(:ben, format('SELECT count(*) FROM mentor.group_memberships WHERE group_id = %s', :'sg')) AS members_visible_to_all;

@@ -383,3 +383,88 @@ SELECT x.id, x.sender_id, r.user_id AS receiver_id, x.body AS content, x.id <= r
 COMMENT ON VIEW direct_messages IS
     'Seed 004''s directMessages (sender, receiver, content, read) over direct conversations; readable, as the '
     'messages are, by the two people only. Send with mentor.start_direct and mentor.send_message';
+
+-- Support groups (seed 004 supportGroups, groupMemberships): anyone may start
+-- one and join it; member_count and last_active are kept by the membership
+-- triggers, which lock the group row, so racing joins count exactly and a
+-- full group refuses the next one.
+CREATE TABLE support_groups (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name         text NOT NULL CONSTRAINT support_groups_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 200),
+    description  text,
+    category     text,
+    capacity     integer CONSTRAINT support_groups_capacity_positive CHECK (capacity > 0),
+    member_count integer NOT NULL DEFAULT 0,
+    last_active  timestamptz,
+    created_by   bigint REFERENCES users ON DELETE SET NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE support_groups IS
+    'Peer support groups (seed 004): anyone reads them; their creator edits them; people join through group_memberships';
+COMMENT ON COLUMN support_groups.capacity IS 'At most this many members (NULL: no limit); a join past it is MN004';
+COMMENT ON COLUMN support_groups.member_count IS 'How many members (kept by trigger, exact under concurrent joins)';
+COMMENT ON COLUMN support_groups.last_active IS 'When someone last joined or left (kept by trigger)';
+CREATE TRIGGER support_groups_touch_updated_at BEFORE UPDATE ON support_groups
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER support_groups_owned_columns BEFORE INSERT OR UPDATE OF member_count, last_active ON support_groups
+    FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('member_count and last_active follow the memberships; leave them out.',
+                                         'member_count', 'last_active');
+
+CREATE TABLE group_memberships (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    group_id   bigint NOT NULL REFERENCES support_groups ON DELETE CASCADE,
+    user_id    bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    role       text NOT NULL DEFAULT 'member' CONSTRAINT group_memberships_role CHECK (role IN ('member', 'moderator')),
+    joined_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT group_memberships_once UNIQUE (group_id, user_id)
+);
+COMMENT ON TABLE group_memberships IS
+    'Who is in a support group: each user joins and leaves as themselves (row-level security); once per group';
+CREATE INDEX group_memberships_user_idx ON group_memberships (user_id);
+
+CREATE FUNCTION _group_memberships_count() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    g support_groups;
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        -- The group row's lock orders racing joins: each sees the count the one before left.
+        SELECT * INTO g FROM support_groups x WHERE x.id = NEW.group_id FOR UPDATE;
+        IF g.capacity IS NOT NULL AND g.member_count >= g.capacity THEN
+            RAISE EXCEPTION 'support group % is full', NEW.group_id USING ERRCODE = 'MN004',
+                DETAIL = format('It has %s of %s places taken.', g.member_count, g.capacity);
+        END IF;
+        UPDATE support_groups x SET member_count = x.member_count + 1, last_active = now() WHERE x.id = NEW.group_id;
+        RETURN NEW;
+    END IF;
+    UPDATE support_groups x SET member_count = x.member_count - 1, last_active = now() WHERE x.id = OLD.group_id;
+    RETURN OLD;
+END
+$$;
+COMMENT ON FUNCTION _group_memberships_count() IS
+    'Internal: a join checks the group''s capacity (MN004) and counts itself, a leave uncounts itself, under the group row''s lock';
+CREATE TRIGGER group_memberships_join BEFORE INSERT ON group_memberships
+    FOR EACH ROW EXECUTE FUNCTION _group_memberships_count();
+CREATE TRIGGER group_memberships_leave AFTER DELETE ON group_memberships
+    FOR EACH ROW EXECUTE FUNCTION _group_memberships_count();
+
+ALTER TABLE support_groups ENABLE ROW LEVEL SECURITY;
+CREATE POLICY support_groups_select ON support_groups FOR SELECT TO mentor_app USING (true);
+CREATE POLICY support_groups_insert ON support_groups FOR INSERT TO mentor_app
+    WITH CHECK (created_by = @extschema@.current_actor());
+CREATE POLICY support_groups_update ON support_groups FOR UPDATE TO mentor_app
+    USING (created_by = @extschema@.current_actor()) WITH CHECK (created_by = @extschema@.current_actor());
+CREATE POLICY support_groups_delete ON support_groups FOR DELETE TO mentor_app
+    USING (created_by = @extschema@.current_actor());
+ALTER TABLE group_memberships ENABLE ROW LEVEL SECURITY;
+CREATE POLICY group_memberships_select ON group_memberships FOR SELECT TO mentor_app USING (true);
+CREATE POLICY group_memberships_insert ON group_memberships FOR INSERT TO mentor_app
+    WITH CHECK (user_id = @extschema@.current_actor() AND role = 'member');
+CREATE POLICY group_memberships_update ON group_memberships FOR UPDATE TO mentor_app USING (false);
+CREATE POLICY group_memberships_delete ON group_memberships FOR DELETE TO mentor_app
+    USING (user_id = @extschema@.current_actor());

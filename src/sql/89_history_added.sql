@@ -25,3 +25,5 @@ SELECT _enable_history_shipped('connections');
 SELECT _enable_history_shipped('conversations', ARRAY['last_message_at']);
 SELECT _enable_history_shipped('conversation_members', ARRAY['last_read_message_id', 'last_read_at']);
 SELECT _enable_history_shipped('messages', ARRAY['body']);
+SELECT _enable_history_shipped('support_groups', ARRAY['member_count', 'last_active']);
+SELECT _enable_history_shipped('group_memberships');

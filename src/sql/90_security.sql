@@ -286,6 +286,9 @@ $grants$;
 -- Community: connections and conversations change through their functions, for the acting
 -- user; rows are readable by the people in them (row-level security); analysts see none.
 REVOKE INSERT, UPDATE, DELETE ON connections, conversations, conversation_members, messages FROM mentor_app, mentor_admin;
+-- Support groups: the application writes them under their row-level security; memberships are
+-- joined and left, never edited.
+REVOKE UPDATE ON group_memberships FROM mentor_app, mentor_admin;
 DO $grants$
 DECLARE
     fn text;
@@ -298,7 +301,7 @@ BEGIN
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION _community_actor(), _notify_conversation_message() FROM PUBLIC;
+    REVOKE EXECUTE ON FUNCTION _community_actor(), _notify_conversation_message(), _group_memberships_count() FROM PUBLIC;
     -- the row-level security policies of conversations call it
     REVOKE EXECUTE ON FUNCTION _in_conversation(bigint) FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION _in_conversation(bigint) TO mentor_app;

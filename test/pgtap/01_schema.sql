@@ -21,7 +21,8 @@ SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_
                                   'notification_channels', 'notification_types', 'notification_templates', 'notification_defaults',
                                   'notification_user_settings', 'notification_connections', 'notifications', 'alerts',
                                   'integration_tokens', 'one_time_tokens', 'refresh_tokens', 'api_keys', 'api_key_usage',
-                                  'connections', 'conversations', 'conversation_members', 'messages']);
+                                  'connections', 'conversations', 'conversation_members', 'messages',
+                                  'support_groups', 'group_memberships']);
 SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables',
                                  'ledger_statement', 'course_leaderboard', 'my_crosscheck_reviews', 'crosscheck_progress',
                                  'active_alerts', 'api_key_usage_daily', 'direct_messages']);
@@ -40,7 +41,7 @@ SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
   FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-              AND a.attidentity = 'a'), 49, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
+              AND a.attidentity = 'a'), 51, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
 -- Ledger rows are keyed by the caller's idempotency key.
 SELECT col_type_is('mentor', t, 'id', 'uuid', format('%s.id is the caller''s uuid', t))
   FROM unnest(ARRAY['ledger_transfers', 'token_purchases', 'token_allotments', 'withdrawals']) t;

@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(200);
+SELECT plan(204);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -510,6 +510,15 @@ SELECT is(pg_temp.req('app', :olly, format($$UPDATE mentor.connections SET statu
           'app: nor by UPDATE');
 SELECT is(pg_temp.val('app', :grace, 'SELECT count(*)::text FROM mentor.connections'), '0', 'app: a third user does not see the request');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.connections'), '42501', 'analyst: connections are not readable');
+SELECT is(pg_temp.req('app', :mia, $$INSERT INTO mentor.support_groups (name, created_by) VALUES ('Mia''s group', NULL)$$), '42501',
+          'app: a support group is started in one''s own name only');
+SELECT pg_temp.val('app', :mia, format($$INSERT INTO mentor.support_groups (name, created_by) VALUES ('Matrix group', %s) RETURNING id::text$$, :mia)) AS sgroup \gset
+SELECT is(pg_temp.req('app', :olly, format('INSERT INTO mentor.group_memberships (group_id, user_id) VALUES (%s, %s)', :sgroup, :grace)), '42501',
+          'app: nobody joins a group for someone else');
+SELECT is(pg_temp.req('app', :olly, format('UPDATE mentor.support_groups SET member_count = 99 WHERE id = %s', :sgroup)), 'UPDATE 0',
+          'app: only the creator edits a group (row-level security)');
+SELECT is(pg_temp.req('app', :mia, format('UPDATE mentor.support_groups SET member_count = 99 WHERE id = %s', :sgroup)), '42501',
+          'app: and not its member count, which the extension keeps');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');
