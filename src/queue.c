@@ -92,9 +92,11 @@ PG_FUNCTION_INFO_V1(mn_queue_claim);
 
 /*
  * _queue_claim(queue regclass, ready, leased, dead, worker text, n integer,
- * lease interval, max_attempts integer, scope_column name, scope_value text)
- * -> SETOF bigint.  First puts expired leases back (or to dead after the last
- * attempt), then leases up to n of the oldest due ready rows to worker.
+ * lease interval, max_attempts integer, scope_column name, scope_value text,
+ * also_leased text) -> SETOF bigint.  First puts expired leases back (or to
+ * dead after the last attempt), then leases up to n of the oldest due ready
+ * rows to worker.  also_leased names a second status a lease may be in (a
+ * submission being compiled, then run), whose expiry counts the same.
  */
 Datum
 mn_queue_claim(PG_FUNCTION_ARGS)
@@ -110,6 +112,8 @@ mn_queue_claim(PG_FUNCTION_ARGS)
 	int32		max_attempts = PG_ARGISNULL(7) ? 1 : PG_GETARG_INT32(7);
 	char	   *scope_col = PG_ARGISNULL(8) ? NULL : NameStr(*PG_GETARG_NAME(8));
 	char	   *scope_val = arg_text(fcinfo, 9);
+	char	   *also = PG_NARGS() > 10 ? arg_text(fcinfo, 10) : NULL;
+	char	   *held;
 	Interval	day = {0, 1, 0};
 	Interval	zero = {0, 0, 0};
 	char	   *qname,
@@ -155,6 +159,8 @@ mn_queue_claim(PG_FUNCTION_ARGS)
 	qname = psprintf("%s.%s", quote_identifier(get_namespace_name(get_rel_namespace(queue))),
 					 quote_identifier(get_rel_name(queue)));
 	stype = status_type(queue);
+	held = also == NULL ? psprintf("= %s::%s", quote_literal_cstr(leased), stype)
+		: psprintf("IN (%s::%s, %s::%s)", quote_literal_cstr(leased), stype, quote_literal_cstr(also), stype);
 	if (scope_col != NULL)
 		snprintf(scope, sizeof(scope), " AND q.%s = $%d", quote_identifier(scope_col), 3);
 
@@ -165,10 +171,10 @@ mn_queue_claim(PG_FUNCTION_ARGS)
 					 "UPDATE %s q SET status = CASE WHEN q.attempts >= $1 THEN %s::%s ELSE %s::%s END,"
 					 " lease_owner = NULL, lease_until = NULL,"
 					 " last_error = concat_ws('; ', q.last_error, 'lease of ' || q.lease_owner || ' expired')"
-					 " WHERE q.id IN (SELECT q.id FROM %s q WHERE q.status = %s::%s AND q.lease_until < now()%s"
+					 " WHERE q.id IN (SELECT q.id FROM %s q WHERE q.status %s AND q.lease_until < now()%s"
 					 " ORDER BY q.lease_until LIMIT $2 FOR UPDATE SKIP LOCKED)",
 					 qname, quote_literal_cstr(dead), stype, quote_literal_cstr(ready), stype,
-					 qname, quote_literal_cstr(leased), stype, scope);
+					 qname, held, scope);
 	args[0] = Int32GetDatum(max_attempts);
 	args[1] = Int32GetDatum(n);
 	args[2] = scope_val ? CStringGetTextDatum(scope_val) : (Datum) 0;
@@ -220,8 +226,9 @@ mn_queue_claim(PG_FUNCTION_ARGS)
 PG_FUNCTION_INFO_V1(mn_queue_hold);
 
 /*
- * _queue_hold(queue regclass, what text, id bigint, worker text, leased text)
- * -> integer: locks the row for its report and returns its attempts so far.
+ * _queue_hold(queue regclass, what text, id bigint, worker text, leased text,
+ * also_leased text) -> integer: locks the row for its report and returns its
+ * attempts so far.
  * P0002 if missing, MN006 if not leased, MN005 if another worker holds it,
  * MN008 if the lease ran out.
  */
@@ -233,6 +240,7 @@ mn_queue_hold(PG_FUNCTION_ARGS)
 	int64		id = PG_ARGISNULL(2) ? 0 : PG_GETARG_INT64(2);
 	char	   *worker = arg_text(fcinfo, 3);
 	char	   *leased = arg_text(fcinfo, 4);
+	char	   *also = PG_NARGS() > 5 ? arg_text(fcinfo, 5) : NULL;
 	char	   *sql;
 	Oid			types[1] = {INT8OID};
 	Datum		args[1];
@@ -264,10 +272,11 @@ mn_queue_hold(PG_FUNCTION_ARGS)
 	expired = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 3, &isnull)) && !isnull;
 	attempts = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 4, &isnull));
 	until = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 5);
-	if (strcmp(status, leased) != 0)
+	if (strcmp(status, leased) != 0 && (also == NULL || strcmp(status, also) != 0))
 		ereport(ERROR,
 				(errcode(ERRCODE_MN_WRONG_STATE),
-				 errmsg("%s " INT64_FORMAT " is %s, not %s", what, id, status, leased),
+				 errmsg("%s " INT64_FORMAT " is %s, not %s", what, id, status,
+						also ? psprintf("%s or %s", leased, also) : leased),
 				 errdetail("Only a leased %s can be reported on; its lease holder was %s.", what,
 						   owner ? owner : "nobody"),
 				 errhint("Claim it again if it is back in the queue; a row already done stays done.")));

@@ -263,7 +263,8 @@ SELECT _ship_lifecycle('suggestion', ARRAY[
     ['pending', 'accepted'],
     ['pending', 'declined']], true);
 
--- 003: code submissions (interpreted languages skip compiling).
+-- 003: code submissions (interpreted languages skip compiling).  A judge's
+-- lease that runs out puts it back to pending (0.2).
 SELECT _ship_lifecycle('submission', ARRAY[
     ['[*]', 'pending'],
     ['pending', 'compiling'],
@@ -271,6 +272,8 @@ SELECT _ship_lifecycle('submission', ARRAY[
     ['pending', 'failed'],
     ['compiling', 'running'],
     ['compiling', 'failed'],
+    ['compiling', 'pending'],
+    ['running', 'pending'],
     ['running', 'completed'],
     ['running', 'failed']], true);
 

@@ -17,33 +17,35 @@
 
 CREATE FUNCTION _queue_claim(queue regclass, ready text, leased text, dead text, worker text, n integer,
                              lease interval, max_attempts integer, scope_column name DEFAULT NULL,
-                             scope_value text DEFAULT NULL)
+                             scope_value text DEFAULT NULL, also_leased text DEFAULT NULL)
 RETURNS SETOF bigint
     AS 'MODULE_PATHNAME', 'mn_queue_claim' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text) IS
+COMMENT ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text, text) IS
     'Internal (work queues): returns expired leases of queue to ready (or dead after max_attempts), then leases up to '
     'n of the oldest due ready rows (where scope_column = scope_value) to worker, without waiting on other claims; '
     'returns their ids';
 
-CREATE FUNCTION _queue_hold(queue regclass, what text, id bigint, worker text, leased text) RETURNS integer
+CREATE FUNCTION _queue_hold(queue regclass, what text, id bigint, worker text, leased text,
+                            also_leased text DEFAULT NULL) RETURNS integer
     AS 'MODULE_PATHNAME', 'mn_queue_hold' LANGUAGE C VOLATILE;
-COMMENT ON FUNCTION _queue_hold(regclass, text, bigint, text, text) IS
+COMMENT ON FUNCTION _queue_hold(regclass, text, bigint, text, text, text) IS
     'Internal (work queues): locks row id of queue for its report and returns its attempts so far; P0002 if missing, '
     'MN006 if not leased, MN005 if leased to another worker, MN008 if the lease ran out';
 
 -- A report's common case is one UPDATE whose WHERE clause holds the lease
 -- conditions; when it finds nothing, this says why.
-CREATE FUNCTION _queue_refuse(queue regclass, what text, id bigint, worker text, leased text) RETURNS void
+CREATE FUNCTION _queue_refuse(queue regclass, what text, id bigint, worker text, leased text,
+                              also_leased text DEFAULT NULL) RETURNS void
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM _queue_hold(queue, what, id, worker, leased);
+    PERFORM _queue_hold(queue, what, id, worker, leased, also_leased);
     -- The lease was fine when looked at again: the row changed between the two statements.
     RAISE EXCEPTION '% % changed while it was reported', what, id USING ERRCODE = 'serialization_failure',
         HINT = 'Retry the report.';
 END
 $$;
-COMMENT ON FUNCTION _queue_refuse(regclass, text, bigint, text, text) IS
+COMMENT ON FUNCTION _queue_refuse(regclass, text, bigint, text, text, text) IS
     'Internal (work queues): raises why worker cannot report row id (as _queue_hold), or 40001 if it now could';
 

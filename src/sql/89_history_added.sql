@@ -27,3 +27,22 @@ SELECT _enable_history_shipped('conversation_members', ARRAY['last_read_message_
 SELECT _enable_history_shipped('messages', ARRAY['body']);
 SELECT _enable_history_shipped('support_groups', ARRAY['member_count', 'last_active']);
 SELECT _enable_history_shipped('group_memberships');
+-- Practice (0.2): what people write and how submissions move, not the code (it can be
+-- large and is the user's), the judge's output or the queue's bookkeeping; counters and
+-- search documents follow other rows, so they are not recorded either.
+SELECT _enable_history_shipped('problems', ARRAY['search']);
+SELECT _enable_history_shipped('problem_tags');
+SELECT _enable_history_shipped('tags');
+SELECT _enable_history_shipped('submissions', ARRAY['code', 'result', 'lease_owner', 'lease_until', 'attempts',
+                                                    'available_at', 'last_error']);
+SELECT _enable_history_shipped('forum_posts', ARRAY['search', 'comment_count', 'last_activity_at']);
+SELECT _enable_history_shipped('forum_comments', ARRAY['search']);
+SELECT _enable_history_shipped('interview_sessions');
+SELECT _enable_history_shipped('collaboration_sessions', ARRAY['code', 'participant_count']);
+SELECT _enable_history_shipped('interview_questions');
+SELECT _enable_history_shipped('collaboration_participants');
+SELECT _enable_history_shipped('languages');
+SELECT _enable_history_shipped('news_sources');
+SELECT _enable_history_shipped('news_items', ARRAY['search']);
+-- Not solved_problems, user_stats, user_rank_counts nor user_stats_daily: they follow the
+-- submissions (whose history is kept) by trigger, on every judged one.

@@ -232,8 +232,8 @@ BEGIN
     END LOOP;
     REVOKE EXECUTE ON FUNCTION requeue_notification(bigint) FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION requeue_notification(bigint) TO mentor_admin;
-    REVOKE EXECUTE ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text),
-        _queue_hold(regclass, text, bigint, text, text), _queue_refuse(regclass, text, bigint, text, text),
+    REVOKE EXECUTE ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text, text),
+        _queue_hold(regclass, text, bigint, text, text, text), _queue_refuse(regclass, text, bigint, text, text, text),
         _notification_targets(bigint, text), _notify_each(bigint[], text[], jsonb, text[]),
         _notifications_catalogue_deleted() FROM PUBLIC;
     -- the row-level security policy of alerts calls it
@@ -305,5 +305,36 @@ BEGIN
     -- the row-level security policies of conversations call it
     REVOKE EXECUTE ON FUNCTION _in_conversation(bigint) FROM PUBLIC;
     GRANT EXECUTE ON FUNCTION _in_conversation(bigint) TO mentor_app;
+END
+$grants$;
+
+-- Practice: problems and the catalogues are staff's; submissions are inserted by their user and
+-- then move only through the judge's functions; stats and ranks are the triggers' (the
+-- application writes a user's study_plan only); interviews, pair programming and the forum are
+-- written under their row-level security.
+REVOKE INSERT, UPDATE, DELETE ON languages, tags, problems, problem_tags, news_sources FROM mentor_app;
+REVOKE UPDATE, DELETE ON submissions FROM mentor_app, mentor_admin;
+REVOKE INSERT, UPDATE, DELETE ON solved_problems, user_rank_counts, user_stats_daily FROM mentor_app, mentor_admin;
+REVOKE UPDATE, DELETE ON user_stats FROM mentor_app, mentor_admin;
+GRANT UPDATE (study_plan) ON user_stats TO mentor_app, mentor_admin;
+GRANT SELECT ON languages, tags, problems, problem_tags, news_sources, news_items, user_stats_daily TO mentor_analyst;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'claim_submissions(text, integer, interval, text)',
+        'report_submission(bigint, text, submission_status, submission_verdict, text, numeric, integer, integer, text)',
+        'user_rank(bigint)', 'snapshot_user_stats(date)', 'hide_forum_post(bigint, boolean, text)',
+        'hide_forum_comment(bigint, boolean)', 'record_news_item(text, news_type, text, text, text, timestamptz)',
+        -- the row-level security policies call them
+        '_own_interview(bigint)', '_in_collaboration(bigint)', '_collaboration_host(bigint)', '_forum_post_visible(bigint)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _problem_document(bigint, text, text), _problems_search(), _submission_judged(),
+        _user_stats_gone(), _collaboration_host_joins(), _collaboration_participants_count(), _forum_comments_count(),
+        _forum_moderator() FROM PUBLIC;
 END
 $grants$;
