@@ -328,7 +328,7 @@ BEGIN
         'user_rank(bigint)', 'snapshot_user_stats(date)', 'hide_forum_post(bigint, boolean, text)',
         'hide_forum_comment(bigint, boolean)', 'record_news_item(text, news_type, text, text, text, timestamptz)',
         -- the row-level security policies call them
-        '_own_interview(bigint)', '_in_collaboration(bigint)', '_collaboration_host(bigint)', '_forum_post_visible(bigint)']
+        '_own_interview(bigint)', '_in_collaboration(bigint)', '_actor_is_staff()', '_collaboration_host(bigint)', '_forum_post_visible(bigint)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);

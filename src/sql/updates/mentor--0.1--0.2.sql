@@ -4394,6 +4394,21 @@ CREATE TRIGGER submissions_owned_columns BEFORE INSERT OR UPDATE ON submissions
                                          'judged_at', 'judged_by', 'lease_owner', 'lease_until', 'attempts', 'last_error');
 SELECT attach_lifecycle('submissions', 'status', 'submission');
 
+CREATE FUNCTION _actor_is_staff() RETURNS boolean
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT current_actor() IS NOT NULL AND _is_staff(current_actor()) $$;
+COMMENT ON FUNCTION _actor_is_staff() IS 'Internal: the acting user is platform staff (for row-level security policies)';
+
+ALTER TABLE submissions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY submissions_select ON submissions FOR SELECT TO mentor_app
+    USING (user_id = @extschema@.current_actor() OR @extschema@._actor_is_staff());
+CREATE POLICY submissions_insert ON submissions FOR INSERT TO mentor_app
+    WITH CHECK (user_id = @extschema@.current_actor());
+CREATE POLICY submissions_update ON submissions FOR UPDATE TO mentor_app USING (false);
+CREATE POLICY submissions_delete ON submissions FOR DELETE TO mentor_app USING (false);
+
 CREATE FUNCTION claim_submissions(worker text, n integer DEFAULT 10, lease interval DEFAULT interval '1 minute',
                                   language text DEFAULT NULL)
 RETURNS SETOF submissions
@@ -4696,7 +4711,7 @@ BEGIN
     SELECT s.user_id, snapshot_user_stats.day, s.problems_solved, s.score, s.attempts, s.accepted, s.average_score,
            s.time_spent, rank() OVER (ORDER BY s.problems_solved DESC, s.score DESC)
       FROM user_stats s
-    ON CONFLICT (user_id, day) DO UPDATE
+    ON CONFLICT ON CONSTRAINT user_stats_daily_pkey DO UPDATE
        SET problems_solved = excluded.problems_solved, score = excluded.score, attempts = excluded.attempts,
            accepted = excluded.accepted, average_score = excluded.average_score, time_spent = excluded.time_spent,
            rank = excluded.rank, taken_at = now();
@@ -5061,7 +5076,7 @@ COMMENT ON FUNCTION _forum_post_visible(bigint) IS 'Internal: the post exists an
 
 ALTER TABLE forum_posts ENABLE ROW LEVEL SECURITY;
 CREATE POLICY forum_posts_select ON forum_posts FOR SELECT TO mentor_app
-    USING (NOT hidden OR author_id = @extschema@.current_actor() OR @extschema@._is_staff(@extschema@.current_actor()));
+    USING (NOT hidden OR author_id = @extschema@.current_actor() OR @extschema@._actor_is_staff());
 CREATE POLICY forum_posts_insert ON forum_posts FOR INSERT TO mentor_app
     WITH CHECK (author_id = @extschema@.current_actor());
 CREATE POLICY forum_posts_update ON forum_posts FOR UPDATE TO mentor_app
@@ -5071,7 +5086,7 @@ CREATE POLICY forum_posts_delete ON forum_posts FOR DELETE TO mentor_app
 ALTER TABLE forum_comments ENABLE ROW LEVEL SECURITY;
 CREATE POLICY forum_comments_select ON forum_comments FOR SELECT TO mentor_app
     USING ((NOT hidden AND @extschema@._forum_post_visible(post_id)) OR author_id = @extschema@.current_actor()
-           OR @extschema@._is_staff(@extschema@.current_actor()));
+           OR @extschema@._actor_is_staff());
 CREATE POLICY forum_comments_insert ON forum_comments FOR INSERT TO mentor_app
     WITH CHECK (author_id = @extschema@.current_actor() AND @extschema@._forum_post_visible(post_id));
 CREATE POLICY forum_comments_update ON forum_comments FOR UPDATE TO mentor_app
@@ -5132,7 +5147,7 @@ BEGIN
     INSERT INTO news_items AS n (source_code, type, title, url, content, published_at)
     VALUES (source, record_news_item.type, record_news_item.title, record_news_item.url, record_news_item.content,
             record_news_item.published_at)
-    ON CONFLICT (url) DO UPDATE
+    ON CONFLICT ON CONSTRAINT news_items_url_key DO UPDATE
        SET source_code = excluded.source_code, type = excluded.type, title = excluded.title,
            content = excluded.content, published_at = coalesce(excluded.published_at, n.published_at), fetched_at = now()
     RETURNING n.id INTO id;
@@ -5273,7 +5288,7 @@ BEGIN
         'user_rank(bigint)', 'snapshot_user_stats(date)', 'hide_forum_post(bigint, boolean, text)',
         'hide_forum_comment(bigint, boolean)', 'record_news_item(text, news_type, text, text, text, timestamptz)',
         -- the row-level security policies call them
-        '_own_interview(bigint)', '_in_collaboration(bigint)', '_collaboration_host(bigint)', '_forum_post_visible(bigint)']
+        '_own_interview(bigint)', '_in_collaboration(bigint)', '_actor_is_staff()', '_collaboration_host(bigint)', '_forum_post_visible(bigint)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
