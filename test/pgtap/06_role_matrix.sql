@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(204);
+SELECT plan(238);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -519,6 +519,71 @@ SELECT is(pg_temp.req('app', :olly, format('UPDATE mentor.support_groups SET mem
           'app: only the creator edits a group (row-level security)');
 SELECT is(pg_temp.req('app', :mia, format('UPDATE mentor.support_groups SET member_count = 99 WHERE id = %s', :sgroup)), '42501',
           'app: and not its member count, which the extension keeps');
+
+-- Practice: problems are staff's; submissions are their user's and move through the judge's
+-- functions; stats are the triggers'; interviews, pair programming and posts are their people's.
+INSERT INTO mentor.users (email, username, full_name, role) VALUES ('ada@example.com', 'ada', 'Ada Admin', 'admin');
+SELECT id AS ada FROM mentor.users WHERE username = 'ada' \gset
+INSERT INTO mentor.problems (slug, title, difficulty, published) VALUES ('matrix-sum', 'Matrix sum', 'easy', true);
+SELECT id AS prob FROM mentor.problems WHERE slug = 'matrix-sum' \gset
+SELECT is(pg_temp.req('app', :ada, $$INSERT INTO mentor.problems (slug, title, difficulty) VALUES ('app-problem', 'x', 'easy')$$), '42501',
+          'app: problems are written by staff, not the application');
+SELECT is(pg_temp.req('admin', NULL, $$INSERT INTO mentor.problems (slug, title, difficulty) VALUES ('admin-problem', 'x', 'easy')$$), 'INSERT 0 1',
+          'admin: writes problems');
+SELECT is(pg_temp.req('app', :mia, $$UPDATE mentor.languages SET compiled = NOT compiled$$), '42501', 'app: the language catalogue is staff''s');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.submissions (problem_id, user_id, language_code, code) VALUES (%s, %s, 'python', 'x')$$, :prob, :olly)),
+          '42501', 'app: nobody submits in another user''s name');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.submissions (problem_id, user_id, language_code, code) VALUES (%s, %s, 'python', 'print(1)')$$, :prob, :mia)),
+          'INSERT 0 1', 'app: a user submits their own code');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.submissions'), 'SELECT 0', 'app: another user''s code is not visible');
+SELECT is(pg_temp.req('app', :ada, 'SELECT * FROM mentor.submissions'), 'SELECT 1', 'app as staff: every submission is');
+SELECT is(pg_temp.req('app', :mia, $$UPDATE mentor.submissions SET status = 'completed', verdict = 'accepted'$$), '42501',
+          'app: a verdict is not written by UPDATE');
+SELECT is(pg_temp.req('admin', NULL, $$UPDATE mentor.submissions SET status = 'completed', verdict = 'accepted'$$), '42501',
+          'admin: nor by an administrator');
+SELECT is(pg_temp.req('app', :mia, $$INSERT INTO mentor.submissions (problem_id, user_id, language_code, code, verdict) SELECT problem_id, user_id, 'python', 'y', 'accepted' FROM mentor.submissions$$), '42501',
+          'app: nor given at submission');
+SELECT pg_temp.val('app', NULL, $$SELECT string_agg(id::text, ',') FROM mentor.claim_submissions('matrix-judge', 1, interval '1 minute')$$) AS judged \gset
+SELECT is(pg_temp.req('app', NULL, format($$SELECT mentor.report_submission(%s, 'other-judge', 'running')$$, :judged)), 'MN005',
+          'app: only the judge holding the lease reports');
+SELECT pg_temp.req('app', NULL, format($$SELECT mentor.report_submission(%s, 'matrix-judge', 'running')$$, :judged)) AS _ \gset
+SELECT is(pg_temp.req('app', NULL, format($$SELECT mentor.report_submission(%s, 'matrix-judge', 'completed', 'accepted', 'ok', 100)$$, :judged)), 'SELECT 1',
+          'app: which it does');
+SELECT is(pg_temp.req('app', :mia, format('UPDATE mentor.user_stats SET problems_solved = 99 WHERE user_id = %s', :mia)), '42501',
+          'app: stats are not written by UPDATE');
+SELECT is(pg_temp.req('app', :mia, format('INSERT INTO mentor.user_stats (user_id, problems_solved) VALUES (%s, 99)', :olly)), '42501',
+          'app: nor by INSERT');
+SELECT is(pg_temp.req('app', :mia, format($$UPDATE mentor.user_stats SET study_plan = '{"focus": "graphs"}' WHERE user_id = %s$$, :mia)), 'UPDATE 1',
+          'app: a study plan is the application''s to write');
+SELECT is(pg_temp.req('app', :mia, 'UPDATE mentor.user_rank_counts SET users = 0'), '42501', 'app: the rank buckets are the triggers''');
+SELECT is(pg_temp.req('admin', NULL, 'DELETE FROM mentor.solved_problems'), '42501', 'admin: solved problems are the triggers''');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.submissions'), '42501', 'analyst: submitted code is not readable');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.problems'), 'SELECT 2', 'analyst: problems are');
+SELECT pg_temp.val('app', :mia, $$INSERT INTO mentor.interview_sessions (user_id, interview_type) VALUES (mentor.current_actor(), 'coding') RETURNING id::text$$) AS iv \gset
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.interview_sessions'), 'SELECT 0', 'app: another user''s interview is not visible');
+SELECT is(pg_temp.req('app', :olly, format($$INSERT INTO mentor.interview_questions (session_id, position, question) VALUES (%s, 1, 'x')$$, :iv)), '42501',
+          'app: nor can questions be added to it');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.interview_sessions'), '42501', 'analyst: interviews are not readable');
+SELECT pg_temp.val('app', :grace, $$INSERT INTO mentor.collaboration_sessions (host_id, code) VALUES (mentor.current_actor(), 'secret code') RETURNING id::text$$) AS cs \gset
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.collaboration_sessions'), 'SELECT 0', 'app: a pair-programming session is its participants''');
+SELECT is(pg_temp.req('app', :olly, format($$UPDATE mentor.collaboration_sessions SET code = 'mine' WHERE id = %s$$, :cs)), 'UPDATE 0',
+          'app: an outsider cannot write its code');
+SELECT is(pg_temp.req('app', :olly, format('INSERT INTO mentor.collaboration_participants (session_id, user_id) VALUES (%s, %s)', :cs, :olly)), '42501',
+          'app: nor join it uninvited');
+SELECT is(pg_temp.req('app', :grace, format('INSERT INTO mentor.collaboration_participants (session_id, user_id) VALUES (%s, %s)', :cs, :mia)), 'INSERT 0 1',
+          'app: the host invites');
+SELECT is(pg_temp.val('app', :mia, format('SELECT code FROM mentor.collaboration_sessions WHERE id = %s', :cs)), 'secret code',
+          'app: and the invited participant reads the code');
+SELECT pg_temp.val('app', :mia, $$INSERT INTO mentor.forum_posts (author_id, title, content) VALUES (mentor.current_actor(), 'Matrix post', 'Hello') RETURNING id::text$$) AS post \gset
+SELECT is(pg_temp.req('app', :olly, format($$UPDATE mentor.forum_posts SET title = 'x' WHERE id = %s$$, :post)), 'UPDATE 0', 'app: only its author edits a post');
+SELECT is(pg_temp.req('app', :mia, format('UPDATE mentor.forum_posts SET hidden = true WHERE id = %s', :post)), '42501',
+          'app: hiding is not an author''s UPDATE');
+SELECT is(pg_temp.req('app', :olly, format('SELECT mentor.hide_forum_post(%s)', :post)), '42501', 'app: a non-staff user does not moderate');
+SELECT is(pg_temp.val('app', :ada, format('SELECT (mentor.hide_forum_post(%s)).hidden::text', :post)), 'true', 'app as staff: moderates');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.forum_posts'), 'SELECT 0', 'app: a hidden post is gone for others');
+SELECT is(pg_temp.req('app', NULL, $$INSERT INTO mentor.news_sources (code, name) VALUES ('myfeed', 'Mine')$$), '42501', 'app: news sources are staff''s');
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.record_news_item('indeed', 'job', 'Matrix job', 'https://indeed.example/1')$$), 'SELECT 1',
+          'app: a fetcher records news items');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');
