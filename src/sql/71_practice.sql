@@ -68,7 +68,7 @@ CREATE TABLE problems (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     slug            text NOT NULL UNIQUE CONSTRAINT problems_slug_format CHECK (slug ~ '^[a-z0-9]+(-[a-z0-9]+)*$' AND length(slug) <= 200),
     title           text NOT NULL CONSTRAINT problems_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 300),
-    description     text NOT NULL DEFAULT '' CONSTRAINT problems_description_length CHECK (length(description) <= 100000),
+    description     text CONSTRAINT problems_description_length CHECK (length(description) <= 100000),
     difficulty      @extschema@.problem_difficulty NOT NULL,
     example_input   text,
     example_output  text,
@@ -76,7 +76,7 @@ CREATE TABLE problems (
     leetcode_id     integer UNIQUE CONSTRAINT problems_leetcode_id_positive CHECK (leetcode_id > 0),
     creator_id      bigint REFERENCES users ON DELETE SET NULL,
     published       boolean NOT NULL DEFAULT false,
-    search          tsvector NOT NULL DEFAULT ''::tsvector,
+    search          tsvector,
     created_at      timestamptz NOT NULL DEFAULT now(),
     updated_at      timestamptz NOT NULL DEFAULT now()
 );
@@ -600,7 +600,7 @@ CREATE TABLE collaboration_sessions (
     title             text CONSTRAINT collaboration_sessions_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 300),
     problem_id        bigint REFERENCES problems ON DELETE SET NULL,
     language_code     text REFERENCES languages ON DELETE SET NULL ON UPDATE CASCADE,
-    code              text NOT NULL DEFAULT '' CONSTRAINT collaboration_sessions_code_size CHECK (octet_length(code) <= 1048576),
+    code              text CONSTRAINT collaboration_sessions_code_size CHECK (octet_length(code) <= 1048576),
     status            @extschema@.collaboration_status NOT NULL DEFAULT 'pending',
     start_at          timestamptz,
     end_at            timestamptz,
@@ -613,7 +613,7 @@ CREATE TABLE collaboration_sessions (
 COMMENT ON TABLE collaboration_sessions IS
     'Live pair-programming sessions (seed 003 CollaborationSession, lifecycle "collaboration_session"): the host '
     'is its first participant; only participants read it and write its code (row-level security)';
-COMMENT ON COLUMN collaboration_sessions.code IS 'The shared code, at most 1 MiB';
+COMMENT ON COLUMN collaboration_sessions.code IS 'The shared code, at most 1 MiB (NULL until someone writes some)';
 COMMENT ON COLUMN collaboration_sessions.max_participants IS
     'At most this many participants, host included (NULL: setting practice.collaboration_max_participants); MN004 past it';
 COMMENT ON COLUMN collaboration_sessions.participant_count IS 'Participants now, host included (kept by trigger, exact under concurrent joins)';

@@ -22,9 +22,9 @@ def ok(cond, what, diag=None):
 
 try:
     import psycopg2  # noqa: F401
-    from sqlalchemy import (BigInteger, Boolean, Column, DateTime, FetchedValue, Integer, Text, create_engine, func,
-                            select, text)
-    from sqlalchemy.dialects.postgresql import TSTZRANGE
+    from sqlalchemy import (BigInteger, Boolean, Column, DateTime, FetchedValue, Integer, Numeric, Text, create_engine,
+                            func, select, text)
+    from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE
     from sqlalchemy.exc import DBAPIError, IntegrityError
     from sqlalchemy.orm import Session, declarative_base
 except ImportError as e:
@@ -143,6 +143,49 @@ class Message(Base):
     conversation_id = Column(BigInteger)
     sender_id = Column(BigInteger)
     body = Column(Text)
+
+
+class Submission(Base):
+    __tablename__ = "submissions"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    problem_id = Column(BigInteger, nullable=False)
+    user_id = Column(BigInteger, nullable=False)
+    language_code = Column(Text, nullable=False)
+    code = Column(Text, nullable=False)
+    # Kept by the judge's functions: the ORM leaves them to the database.
+    status = Column(Text, server_default=FetchedValue())
+    verdict = Column(Text, server_default=FetchedValue())
+    score = Column(Numeric, server_default=FetchedValue())
+
+
+class UserStats(Base):
+    __tablename__ = "user_stats"
+    __table_args__ = M
+    user_id = Column(BigInteger, primary_key=True)
+    problems_solved = Column(Integer, server_default=FetchedValue())
+    attempts = Column(Integer, server_default=FetchedValue())
+    acceptance_rate = Column(Numeric, server_default=FetchedValue())
+    study_plan = Column(JSONB)
+
+
+class ForumPost(Base):
+    __tablename__ = "forum_posts"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    author_id = Column(BigInteger, nullable=False)
+    title = Column(Text, nullable=False)
+    content = Column(Text, nullable=False)
+    comment_count = Column(Integer, server_default=FetchedValue())
+
+
+class ForumComment(Base):
+    __tablename__ = "forum_comments"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    post_id = Column(BigInteger, nullable=False)
+    author_id = Column(BigInteger, nullable=False)
+    content = Column(Text, nullable=False)
 
 
 def sqlstate(exc):
@@ -356,6 +399,64 @@ with Session(engine, future=True) as s, s.begin():
     other = call(s, "SELECT id FROM mentor.users WHERE username = 'cl_other'")
     call(s, "SELECT mentor.set_actor(:u)", u=other)
     ok(s.execute(select(func.count()).select_from(Message)).scalar() == 0, "an outsider's ORM query finds no message")
+
+# Coding practice: Mia submits through the ORM, a judge claims and reports it, her stats move;
+# she writes her study plan and a forum post, and a comment counts on the post.
+with Session(engine, future=True) as s, s.begin():
+    call(s, "SELECT mentor.set_actor(:u)", u=mia_id)
+    problem = call(s, "SELECT id FROM mentor.problems WHERE slug = 'client-two-sum'")
+    sub = Submission(problem_id=problem, user_id=mia_id, language_code="python", code="print(sum(map(int, input().split())))")
+    s.add(sub)
+    s.flush()
+    ok(sub.id is not None and sub.status == "pending", "an ORM insert submits code, pending", sub.status)
+    e = refused(s, "INSERT INTO mentor.submissions (problem_id, user_id, language_code, code) VALUES (:p, :u, 'python', 'x')",
+                p=problem, u=mentor_id)
+    ok(e is not None and sqlstate(e) == "42501", "a submission in another user's name is refused (42501)")
+    sub_id = sub.id
+
+with Session(engine, future=True) as s, s.begin():
+    claimed = s.execute(text("SELECT id, status::text AS status FROM mentor.claim_submissions('sqlalchemy-judge', 10, interval '1 minute')")).mappings().all()
+    ok([r["id"] for r in claimed] == [sub_id] and claimed[0]["status"] == "compiling", "a judge claims it (compiling)", claimed)
+    e = refused(s, "SELECT mentor.report_submission(:i, 'other-judge', 'running')", i=sub_id)
+    ok(e is not None and sqlstate(e) == "MN005", "another judge's report is MN005")
+    call(s, "SELECT mentor.report_submission(:i, 'sqlalchemy-judge', 'running')", i=sub_id)
+    ok(call(s, "SELECT (mentor.report_submission(:i, 'sqlalchemy-judge', 'completed', 'accepted', '3', 100, 12, 2048)).verdict::text",
+            i=sub_id) == "accepted", "and its verdict: accepted")
+
+with Session(engine, future=True) as s, s.begin():
+    call(s, "SELECT mentor.set_actor(:u)", u=mia_id)
+    stats = s.get(UserStats, mia_id)
+    ok(stats is not None and stats.problems_solved == 1 and stats.attempts == 1 and stats.acceptance_rate == 100,
+       "the ORM reads the stats the trigger kept", stats and (stats.problems_solved, stats.attempts, stats.acceptance_rate))
+    ok(s.get(Submission, sub_id).verdict == "accepted", "and her judged submission")
+    stats.study_plan = {"next": ["graphs"], "why": "all easy problems solved"}
+    s.flush()
+    ok(call(s, "SELECT study_plan ->> 'why' FROM mentor.user_stats WHERE user_id = :u", u=mia_id) == "all easy problems solved",
+       "an ORM update of study_plan")
+    e = refused(s, "UPDATE mentor.user_stats SET problems_solved = 99 WHERE user_id = :u", u=mia_id)
+    ok(e is not None and sqlstate(e) == "42501", "the counters themselves are refused (42501)")
+    ok(call(s, "SELECT mentor.user_rank(:u)", u=mia_id) == 1, "user_rank(): she leads")
+    post = ForumPost(author_id=mia_id, title="Two Sum in one pass", content="A hash map of complements does it.")
+    s.add(post)
+    s.flush()
+    s.add(ForumComment(post_id=post.id, author_id=mia_id, content="Edit: watch out for duplicates."))
+    s.flush()
+    s.refresh(post)
+    ok(post.comment_count == 1, "an ORM post and comment; the comment counts on the post", post.comment_count)
+    post_id = post.id
+
+with Session(engine, future=True) as s, s.begin():
+    other = call(s, "SELECT id FROM mentor.users WHERE username = 'cl_other'")
+    call(s, "SELECT mentor.set_actor(:u)", u=other)
+    theirs = s.get(ForumPost, post_id)
+    theirs.title = "Vandalised"
+    try:
+        with s.begin_nested():
+            s.flush()
+        changed = call(s, "SELECT title FROM mentor.forum_posts WHERE id = :p", p=post_id) == "Vandalised"
+    except Exception:  # noqa: BLE001 - the ORM raises StaleDataError: its UPDATE matched no row
+        changed = False
+    ok(not changed, "another user's ORM edit of the post changes nothing (row-level security)")
 
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402

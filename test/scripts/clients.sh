@@ -45,6 +45,8 @@ INSERT INTO mentor.task_solutions (course_task_id, student_id, url, submitted_at
 SELECT ct.id, s.id, 'https://example.com/' || s.id, now() - interval '36 hours' FROM mentor.course_tasks ct, mentor.students s;
 INSERT INTO mentor.team_distributions (course_id, name, start_at, end_at, min_team_size, max_team_size, strict_team_size)
 SELECT id, 'Client teams', now() - interval '1 day', now() + interval '1 day', 2, 2, 2 FROM mentor.courses;
+INSERT INTO mentor.problems (slug, title, description, difficulty, published)
+VALUES ('client-two-sum', 'Two Sum', 'Read two numbers, print their sum.', 'easy', true);
 INSERT INTO mentor.team_distribution_students (distribution_id, course_id, student_id)
 SELECT d.id, d.course_id, s.id FROM mentor.team_distributions d JOIN mentor.students s ON s.course_id = d.course_id;
 SQL
