@@ -377,6 +377,47 @@ CREATE TABLE user_rank_counts (
 );
 COMMENT ON TABLE user_rank_counts IS
     'Internal (kept by trigger): users per (problems_solved, score), for mentor.user_rank()';
+CREATE TABLE user_rank_totals (
+    problems_solved integer PRIMARY KEY,
+    users           integer NOT NULL
+);
+COMMENT ON TABLE user_rank_totals IS
+    'Internal (kept by trigger): users per problems_solved, for mentor.user_rank()';
+
+-- One user leaving one count and joining another (a NULL level: no such count).
+CREATE FUNCTION _rank_count_move(counts text, from_solved integer, from_score integer, to_solved integer, to_score integer)
+RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF counts = 'user_rank_totals' THEN
+        IF from_solved > 0 THEN
+            UPDATE user_rank_totals c SET users = c.users - 1 WHERE c.problems_solved = from_solved;
+        END IF;
+        IF to_solved > 0 THEN
+            UPDATE user_rank_totals c SET users = c.users + 1 WHERE c.problems_solved = to_solved;
+            IF NOT FOUND THEN
+                INSERT INTO user_rank_totals AS c VALUES (to_solved, 1)
+                ON CONFLICT (problems_solved) DO UPDATE SET users = c.users + 1;
+            END IF;
+        END IF;
+        RETURN;
+    END IF;
+    IF from_solved > 0 THEN
+        UPDATE user_rank_counts c SET users = c.users - 1 WHERE c.problems_solved = from_solved AND c.score = from_score;
+    END IF;
+    IF to_solved > 0 THEN
+        UPDATE user_rank_counts c SET users = c.users + 1 WHERE c.problems_solved = to_solved AND c.score = to_score;
+        IF NOT FOUND THEN
+            INSERT INTO user_rank_counts AS c VALUES (to_solved, to_score, 1)
+            ON CONFLICT (problems_solved, score) DO UPDATE SET users = c.users + 1;
+        END IF;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _rank_count_move(text, integer, integer, integer, integer) IS
+    'Internal: moves one user from one rank count to another (user_rank_totals or user_rank_counts)';
 
 CREATE FUNCTION _submission_judged() RETURNS trigger
 LANGUAGE plpgsql
@@ -387,7 +428,8 @@ DECLARE
     first_solve boolean := false;
     d           problem_difficulty;
     pts         integer := 0;
-    s           user_stats;
+    solved      integer;
+    total       integer;
 BEGIN
     IF NEW.verdict = 'accepted' THEN
         -- The (user, problem) key decides the first solve, also between two judged at once.
@@ -400,37 +442,53 @@ BEGIN
             pts := CASE d WHEN 'easy' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END;
         END IF;
     END IF;
-    INSERT INTO user_stats AS x (user_id, problems_solved, easy_solved, medium_solved, hard_solved, score, attempts,
-                                 accepted, score_total, scored, time_spent, last_activity)
-    VALUES (NEW.user_id, first_solve::integer, (first_solve AND d = 'easy')::integer,
-            (first_solve AND d = 'medium')::integer, (first_solve AND d = 'hard')::integer, pts, 1,
-            (NEW.verdict = 'accepted')::integer, coalesce(NEW.score, 0), (NEW.score IS NOT NULL)::integer,
-            coalesce(NEW.time_spent, interval '0'), NEW.judged_at)
-    ON CONFLICT (user_id) DO UPDATE
-       SET problems_solved = x.problems_solved + excluded.problems_solved,
-           easy_solved = x.easy_solved + excluded.easy_solved,
-           medium_solved = x.medium_solved + excluded.medium_solved,
-           hard_solved = x.hard_solved + excluded.hard_solved,
-           score = x.score + excluded.score,
+    -- The common case is a user with stats: one UPDATE; the first judged submission inserts.
+    UPDATE user_stats x
+       SET problems_solved = x.problems_solved + first_solve::integer,
+           easy_solved = x.easy_solved + (first_solve AND d = 'easy')::integer,
+           medium_solved = x.medium_solved + (first_solve AND d = 'medium')::integer,
+           hard_solved = x.hard_solved + (first_solve AND d = 'hard')::integer,
+           score = x.score + pts,
            attempts = x.attempts + 1,
-           accepted = x.accepted + excluded.accepted,
-           score_total = x.score_total + excluded.score_total,
-           scored = x.scored + excluded.scored,
-           time_spent = x.time_spent + excluded.time_spent,
-           last_activity = greatest(x.last_activity, excluded.last_activity)
-    RETURNING x.* INTO s;
+           accepted = x.accepted + (NEW.verdict = 'accepted')::integer,
+           score_total = x.score_total + coalesce(NEW.score, 0),
+           scored = x.scored + (NEW.score IS NOT NULL)::integer,
+           time_spent = x.time_spent + coalesce(NEW.time_spent, interval '0'),
+           last_activity = greatest(x.last_activity, NEW.judged_at)
+     WHERE x.user_id = NEW.user_id
+    RETURNING x.problems_solved, x.score INTO solved, total;
+    IF NOT FOUND THEN
+        INSERT INTO user_stats AS x (user_id, problems_solved, easy_solved, medium_solved, hard_solved, score, attempts,
+                                     accepted, score_total, scored, time_spent, last_activity)
+        VALUES (NEW.user_id, first_solve::integer, (first_solve AND d = 'easy')::integer,
+                (first_solve AND d = 'medium')::integer, (first_solve AND d = 'hard')::integer, pts, 1,
+                (NEW.verdict = 'accepted')::integer, coalesce(NEW.score, 0), (NEW.score IS NOT NULL)::integer,
+                coalesce(NEW.time_spent, interval '0'), NEW.judged_at)
+        ON CONFLICT (user_id) DO UPDATE   -- another judge inserted it meanwhile
+           SET problems_solved = x.problems_solved + excluded.problems_solved,
+               easy_solved = x.easy_solved + excluded.easy_solved,
+               medium_solved = x.medium_solved + excluded.medium_solved,
+               hard_solved = x.hard_solved + excluded.hard_solved,
+               score = x.score + excluded.score,
+               attempts = x.attempts + 1,
+               accepted = x.accepted + excluded.accepted,
+               score_total = x.score_total + excluded.score_total,
+               scored = x.scored + excluded.scored,
+               time_spent = x.time_spent + excluded.time_spent,
+               last_activity = greatest(x.last_activity, excluded.last_activity)
+        RETURNING x.problems_solved, x.score INTO solved, total;
+    END IF;
     IF first_solve THEN
-        -- Buckets only move up (one more problem), so every judge locks the lower one first.
-        UPDATE user_rank_counts c SET users = c.users - 1
-         WHERE c.problems_solved = s.problems_solved - 1 AND c.score = s.score - pts;
-        INSERT INTO user_rank_counts AS c (problems_solved, score, users) VALUES (s.problems_solved, s.score, 1)
-        ON CONFLICT (problems_solved, score) DO UPDATE SET users = c.users + 1;
+        -- Counts only move up (one more problem), so every judge locks the lower row first:
+        -- the totals per problems_solved, then the buckets.
+        PERFORM _rank_count_move('user_rank_totals', solved - 1, NULL, solved, NULL);
+        PERFORM _rank_count_move('user_rank_counts', solved - 1, total - pts, solved, total);
     END IF;
     RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION _submission_judged() IS
-    'Internal: counts a judged submission into its user''s stats, and a first solve into solved_problems and the rank buckets';
+    'Internal: counts a judged submission into its user''s stats, and a first solve into solved_problems and the rank counts';
 CREATE TRIGGER submissions_judged AFTER UPDATE OF status ON submissions
     FOR EACH ROW WHEN (NEW.verdict IS NOT NULL AND OLD.verdict IS NULL)
     EXECUTE FUNCTION _submission_judged();
@@ -441,8 +499,8 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
-    UPDATE user_rank_counts c SET users = c.users - 1
-     WHERE c.problems_solved = OLD.problems_solved AND c.score = OLD.score;
+    PERFORM _rank_count_move('user_rank_totals', OLD.problems_solved, NULL, 0, NULL);
+    PERFORM _rank_count_move('user_rank_counts', OLD.problems_solved, OLD.score, 0, NULL);
     RETURN NULL;
 END
 $$;
@@ -463,8 +521,11 @@ BEGIN
         RAISE EXCEPTION 'user % does not exist', coalesce(user_id::text, 'NULL') USING ERRCODE = 'no_data_found';
     END IF;
     SELECT s.problems_solved, s.score INTO solved, pts FROM user_stats s WHERE s.user_id = user_rank.user_id;
-    RETURN 1 + coalesce((SELECT sum(c.users) FROM user_rank_counts c
-                          WHERE (c.problems_solved, c.score) > (coalesce(solved, 0), coalesce(pts, 0))), 0);
+    solved := coalesce(solved, 0);
+    pts := coalesce(pts, 0);
+    -- Those with more problems solved (a row per count), then those with as many and more points.
+    RETURN 1 + coalesce((SELECT sum(t.users) FROM user_rank_totals t WHERE t.problems_solved > solved), 0)
+             + coalesce((SELECT sum(c.users) FROM user_rank_counts c WHERE c.problems_solved = solved AND c.score > pts), 0);
 END
 $$;
 COMMENT ON FUNCTION user_rank(bigint) IS

@@ -44,5 +44,5 @@ SELECT _enable_history_shipped('collaboration_participants');
 SELECT _enable_history_shipped('languages');
 SELECT _enable_history_shipped('news_sources');
 SELECT _enable_history_shipped('news_items', ARRAY['search']);
--- Not solved_problems, user_stats, user_rank_counts nor user_stats_daily: they follow the
+-- Not solved_problems, user_stats, user_rank_counts, user_rank_totals nor user_stats_daily: they follow the
 -- submissions (whose history is kept) by trigger, on every judged one.

@@ -314,7 +314,7 @@ $grants$;
 -- written under their row-level security.
 REVOKE INSERT, UPDATE, DELETE ON languages, tags, problems, problem_tags, news_sources FROM mentor_app;
 REVOKE UPDATE, DELETE ON submissions FROM mentor_app, mentor_admin;
-REVOKE INSERT, UPDATE, DELETE ON solved_problems, user_rank_counts, user_stats_daily FROM mentor_app, mentor_admin;
+REVOKE INSERT, UPDATE, DELETE ON solved_problems, user_rank_counts, user_rank_totals, user_stats_daily FROM mentor_app, mentor_admin;
 REVOKE UPDATE, DELETE ON user_stats FROM mentor_app, mentor_admin;
 GRANT UPDATE (study_plan) ON user_stats TO mentor_app, mentor_admin;
 GRANT SELECT ON languages, tags, problems, problem_tags, news_sources, news_items, user_stats_daily TO mentor_analyst;
@@ -334,7 +334,7 @@ BEGIN
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _problem_document(bigint, text, text), _problems_search(), _submission_judged(),
-        _user_stats_gone(), _collaboration_host_joins(), _collaboration_participants_count(), _forum_comments_count(),
+        _user_stats_gone(), _rank_count_move(text, integer, integer, integer, integer), _collaboration_host_joins(), _collaboration_participants_count(), _forum_comments_count(),
         _forum_moderator() FROM PUBLIC;
 END
 $grants$;

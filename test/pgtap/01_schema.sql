@@ -24,7 +24,7 @@ SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_
                                   'connections', 'conversations', 'conversation_members', 'messages',
                                   'support_groups', 'group_memberships',
                                   'languages', 'tags', 'problems', 'problem_tags', 'submissions', 'solved_problems',
-                                  'user_stats', 'user_rank_counts', 'user_stats_daily', 'interview_sessions',
+                                  'user_stats', 'user_rank_counts', 'user_rank_totals', 'user_stats_daily', 'interview_sessions',
                                   'interview_questions', 'collaboration_sessions', 'collaboration_participants',
                                   'forum_posts', 'forum_comments', 'news_sources', 'news_items']);
 SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables',
@@ -143,7 +143,7 @@ SELECT is(ARRAY(SELECT c.relname::text FROM pg_class c
                    -- the outbox (each row an event already) and secrets (ciphertext and hashes stay out of history)
                    AND c.relname NOT IN ('notifications', 'integration_tokens', 'one_time_tokens', 'refresh_tokens', 'api_key_usage')
                    -- practice figures kept from the submissions (audited) by trigger
-                   AND c.relname NOT IN ('solved_problems', 'user_stats', 'user_rank_counts', 'user_stats_daily')
+                   AND c.relname NOT IN ('solved_problems', 'user_stats', 'user_rank_counts', 'user_rank_totals', 'user_stats_daily')
                    AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'mentor_history')
                  ORDER BY 1), '{}'::text[], 'history is enabled on every table of the extension');
 SELECT is((SELECT excluded FROM mentor.history_tables WHERE table_name = 'mentor.users'), ARRAY['password_hash'],

@@ -8,7 +8,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(8);
+SELECT plan(9);
 
 SELECT setseed(0.2207);
 INSERT INTO mentor.users (email, username, full_name)
@@ -89,6 +89,9 @@ SELECT is((SELECT count(*) FROM mentor.user_stats s
 SELECT set_eq($$SELECT problems_solved, score, users FROM mentor.user_rank_counts WHERE users > 0$$,
               $$SELECT problems_solved, score, count(*)::int FROM pg_temp.recomputed() WHERE problems_solved > 0 GROUP BY 1, 2$$,
               'the rank buckets count the users of each (problems solved, score)');
+SELECT set_eq($$SELECT problems_solved, users FROM mentor.user_rank_totals WHERE users > 0$$,
+              $$SELECT problems_solved, count(*)::int FROM pg_temp.recomputed() WHERE problems_solved > 0 GROUP BY 1$$,
+              'the rank totals count the users of each number of problems solved');
 SELECT set_eq($$SELECT u.id, mentor.user_rank(u.id) FROM mentor.users u$$,
               $$SELECT u.id, 1 + (SELECT count(*) FROM pg_temp.recomputed() r
                                    WHERE r.problems_solved > coalesce(me.problems_solved, 0)

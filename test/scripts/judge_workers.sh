@@ -111,6 +111,9 @@ bad=$(q "WITH r AS (SELECT user_id, count(*) attempts, count(*) FILTER (WHERE ve
                   WHERE (r.attempts, r.accepted, r.solved) IS DISTINCT FROM (s.attempts, s.accepted, s.problems_solved))
               + (SELECT count(*) FROM (SELECT problems_solved, score, count(*) n FROM mentor.user_stats WHERE problems_solved > 0 GROUP BY 1, 2) b
                   FULL JOIN (SELECT * FROM mentor.user_rank_counts WHERE users > 0) c USING (problems_solved, score)
+                  WHERE b.n IS DISTINCT FROM c.users)
+              + (SELECT count(*) FROM (SELECT problems_solved, count(*) n FROM mentor.user_stats WHERE problems_solved > 0 GROUP BY 1) b
+                  FULL JOIN (SELECT * FROM mentor.user_rank_totals WHERE users > 0) c USING (problems_solved)
                   WHERE b.n IS DISTINCT FROM c.users)")
-if [ "$bad" = 0 ]; then echo "ok 7 - every user's attempts, accepted and solved counts and the rank buckets equal the submissions"
+if [ "$bad" = 0 ]; then echo "ok 7 - every user's attempts, accepted and solved counts and the rank counts equal the submissions"
 else echo "not ok 7 - the stats equal the submissions ($bad users or buckets differ)"; fi
