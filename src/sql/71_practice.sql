@@ -60,9 +60,12 @@ CREATE TABLE tags (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     name        citext NOT NULL UNIQUE CONSTRAINT tags_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 100),
     description text,
-    created_at  timestamptz NOT NULL DEFAULT now()
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE tags IS 'Problem tags (Dynamic Programming, Greedy, ...), unique case-insensitively';
+CREATE TRIGGER tags_touch_updated_at BEFORE UPDATE ON tags
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
 CREATE TABLE problems (
     id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -93,9 +96,11 @@ CREATE TRIGGER problems_touch_updated_at BEFORE UPDATE ON problems
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
 CREATE TABLE problem_tags (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     problem_id bigint NOT NULL REFERENCES problems ON DELETE CASCADE,
     tag_id     bigint NOT NULL REFERENCES tags ON DELETE CASCADE,
-    PRIMARY KEY (problem_id, tag_id)
+    created_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT problem_tags_once UNIQUE (problem_id, tag_id)
 );
 COMMENT ON TABLE problem_tags IS 'Which tags a problem has (seed 003 ProblemTag), each once';
 CREATE INDEX problem_tags_tag_idx ON problem_tags (tag_id);
@@ -619,11 +624,15 @@ CREATE TABLE interview_questions (
     submitted_answer text,
     feedback         text,
     answered_at      timestamptz,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT interview_questions_order UNIQUE (session_id, position)
 );
 COMMENT ON TABLE interview_questions IS 'The questions of a mock interview, in order (seed 003 InterviewQuestion)';
 COMMENT ON COLUMN interview_questions.answer IS 'The expected answer or a hint';
 COMMENT ON COLUMN interview_questions.submitted_answer IS 'What the user answered';
+CREATE TRIGGER interview_questions_touch_updated_at BEFORE UPDATE ON interview_questions
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
 CREATE FUNCTION _own_interview(session_id bigint) RETURNS boolean
 LANGUAGE sql STABLE
@@ -688,12 +697,13 @@ CREATE TRIGGER collaboration_sessions_owned_columns BEFORE INSERT OR UPDATE ON c
 SELECT attach_lifecycle('collaboration_sessions', 'status', 'collaboration_session');
 
 CREATE TABLE collaboration_participants (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     session_id bigint NOT NULL REFERENCES collaboration_sessions ON DELETE CASCADE,
     user_id    bigint NOT NULL REFERENCES users ON DELETE CASCADE,
     role       text NOT NULL DEFAULT 'participant'
                CONSTRAINT collaboration_participants_role CHECK (role IN ('host', 'participant')),
     joined_at  timestamptz NOT NULL DEFAULT now(),
-    PRIMARY KEY (session_id, user_id)
+    CONSTRAINT collaboration_participants_once UNIQUE (session_id, user_id)
 );
 COMMENT ON TABLE collaboration_participants IS
     'Who is in a pair-programming session: the host (added with the session) and the people the host adds; each '
@@ -985,7 +995,8 @@ CREATE TABLE news_items (
     fetched_at   timestamptz NOT NULL DEFAULT now(),
     search       tsvector GENERATED ALWAYS AS (setweight(to_tsvector('english', title), 'A')
                                                || setweight(to_tsvector('english', coalesce(content, '')), 'B')) STORED,
-    created_at   timestamptz NOT NULL DEFAULT now()
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now()
 );
 COMMENT ON TABLE news_items IS
     'Tech news, job posts and promotions fetched from news_sources (seed 003 TechNews & JobPost); one row per URL: '
@@ -994,6 +1005,8 @@ COMMENT ON COLUMN news_items.fetched_at IS 'When the item was last fetched';
 COMMENT ON COLUMN news_items.search IS 'Full-text document (title, content)';
 CREATE INDEX news_items_search_idx ON news_items USING gin (search);
 CREATE INDEX news_items_type_idx ON news_items (type, fetched_at DESC);
+CREATE TRIGGER news_items_touch_updated_at BEFORE UPDATE ON news_items
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
 CREATE FUNCTION record_news_item(source text, type news_type, title text, url text, content text DEFAULT NULL,
                                  published_at timestamptz DEFAULT NULL) RETURNS bigint
