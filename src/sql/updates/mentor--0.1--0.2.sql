@@ -5241,7 +5241,8 @@ GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_conn
     alerts_id_seq, integration_tokens_id_seq, one_time_tokens_id_seq, refresh_tokens_id_seq, api_keys_id_seq,
     connections_id_seq, conversations_id_seq, messages_id_seq, support_groups_id_seq, group_memberships_id_seq,
     tags_id_seq, problems_id_seq, submissions_id_seq, interview_sessions_id_seq, interview_questions_id_seq,
-    collaboration_sessions_id_seq, forum_posts_id_seq, forum_comments_id_seq, news_items_id_seq
+    collaboration_sessions_id_seq, forum_posts_id_seq, forum_comments_id_seq, news_items_id_seq,
+    problem_tags_id_seq, collaboration_participants_id_seq
     TO mentor_app, mentor_admin;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON active_alerts, api_key_usage_daily, direct_messages, leaderboard FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC;
 -- Notifications: the catalogue (types, channels, templates, defaults) and
