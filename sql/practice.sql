@@ -97,6 +97,7 @@ SELECT pg_temp.try(format($$SELECT mentor.report_submission(%s, 'judge-1', 'runn
 SELECT pg_temp.try(format($$SELECT mentor.report_submission(%s, 'judge-1', 'completed')$$, :s1));
 SELECT pg_temp.try(format($$SELECT mentor.report_submission(%s, 'judge-1', 'completed', 'compile_error')$$, :s1));
 SELECT pg_temp.try(format($$SELECT mentor.report_submission(%s, 'judge-1', 'pending')$$, :s1));
+SELECT pg_temp.try(format($$SELECT mentor.report_submission(%s, 'judge-1', 'failed', 'accepted')$$, :s1));
 -- running must come first (compiling -> completed is not a transition).
 SELECT pg_temp.tryn(format($$SELECT mentor.report_submission(%s, 'judge-1', 'completed', 'wrong_answer')$$, :s1));
 SELECT status FROM mentor.report_submission(:s1, 'judge-1', 'running');

@@ -107,7 +107,7 @@ AS $$
 DECLARE
     install  text[] := ARRAY['lifecycle_state_defs', 'lifecycle_transition_defs', 'settings', 'skills',
                              'history_tables', 'history_contexts', 'history_log', 'notification_channels',
-                             'notification_types', 'notification_defaults'];
+                             'notification_types', 'notification_defaults', 'languages', 'news_sources'];
     rel      record;
     tbl      text;
     has_rows boolean;
@@ -138,10 +138,12 @@ BEGIN
        OR EXISTS (SELECT 1 FROM skills WHERE NOT shipped) OR EXISTS (SELECT 1 FROM history_tables WHERE NOT shipped)
        OR EXISTS (SELECT 1 FROM notification_types WHERE NOT shipped)
        OR EXISTS (SELECT 1 FROM notification_channels WHERE NOT shipped)
-       OR EXISTS (SELECT 1 FROM notification_defaults WHERE NOT shipped) THEN
+       OR EXISTS (SELECT 1 FROM notification_defaults WHERE NOT shipped)
+       OR EXISTS (SELECT 1 FROM languages WHERE NOT shipped) OR EXISTS (SELECT 1 FROM news_sources WHERE NOT shipped) THEN
         RAISE EXCEPTION 'this database has definitions of its own: prepare_subscriber() runs on a fresh install only'
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'A lifecycle, setting, skill, audited table or notification type, channel or default was added after CREATE EXTENSION.';
+                  DETAIL = 'A lifecycle, setting, skill, audited table, notification type, channel or default, '
+                           'programming language or news source was added after CREATE EXTENSION.';
     END IF;
     FOREACH tbl IN ARRAY install LOOP
         EXECUTE format('SELECT count(*) FROM @extschema@.%I', tbl) INTO n;
@@ -153,13 +155,17 @@ BEGIN
     TRUNCATE lifecycle_transition_defs, lifecycle_state_defs, settings, user_skills, skills, history_tables,
              history_contexts, history_log, notification_defaults, notification_templates, notification_user_settings,
              notification_connections, notification_types, notification_channels;
+    -- Every table referring to these is empty (checked above) and replica mode skips the
+    -- foreign-key triggers, so a DELETE does what TRUNCATE would without naming the referrers.
+    DELETE FROM languages;
+    DELETE FROM news_sources;
     PERFORM set_config('session_replication_role', role, true);
     RETURN removed;
 END
 $$;
 COMMENT ON FUNCTION prepare_subscriber() IS
     'On a fresh install that is to subscribe to a publisher: removes the rows CREATE EXTENSION put there (shipped '
-    'lifecycles, settings, skills, the history catalogue and its log, the notification catalogue), which the '
+    'lifecycles, settings, skills, the history catalogue and its log, the notification catalogue, programming languages and news sources), which the '
     'subscription''s initial copy '
     'brings from the publisher. Returns the number removed; 55000 when the database has data of its own, 42501 '
     'for anyone but a superuser';

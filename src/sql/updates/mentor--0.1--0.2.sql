@@ -2370,7 +2370,7 @@ AS $$
 DECLARE
     install  text[] := ARRAY['lifecycle_state_defs', 'lifecycle_transition_defs', 'settings', 'skills',
                              'history_tables', 'history_contexts', 'history_log', 'notification_channels',
-                             'notification_types', 'notification_defaults'];
+                             'notification_types', 'notification_defaults', 'languages', 'news_sources'];
     rel      record;
     tbl      text;
     has_rows boolean;
@@ -2401,10 +2401,12 @@ BEGIN
        OR EXISTS (SELECT 1 FROM skills WHERE NOT shipped) OR EXISTS (SELECT 1 FROM history_tables WHERE NOT shipped)
        OR EXISTS (SELECT 1 FROM notification_types WHERE NOT shipped)
        OR EXISTS (SELECT 1 FROM notification_channels WHERE NOT shipped)
-       OR EXISTS (SELECT 1 FROM notification_defaults WHERE NOT shipped) THEN
+       OR EXISTS (SELECT 1 FROM notification_defaults WHERE NOT shipped)
+       OR EXISTS (SELECT 1 FROM languages WHERE NOT shipped) OR EXISTS (SELECT 1 FROM news_sources WHERE NOT shipped) THEN
         RAISE EXCEPTION 'this database has definitions of its own: prepare_subscriber() runs on a fresh install only'
             USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'A lifecycle, setting, skill, audited table or notification type, channel or default was added after CREATE EXTENSION.';
+                  DETAIL = 'A lifecycle, setting, skill, audited table, notification type, channel or default, '
+                           'programming language or news source was added after CREATE EXTENSION.';
     END IF;
     FOREACH tbl IN ARRAY install LOOP
         EXECUTE format('SELECT count(*) FROM @extschema@.%I', tbl) INTO n;
@@ -2416,13 +2418,17 @@ BEGIN
     TRUNCATE lifecycle_transition_defs, lifecycle_state_defs, settings, user_skills, skills, history_tables,
              history_contexts, history_log, notification_defaults, notification_templates, notification_user_settings,
              notification_connections, notification_types, notification_channels;
+    -- Every table referring to these is empty (checked above) and replica mode skips the
+    -- foreign-key triggers, so a DELETE does what TRUNCATE would without naming the referrers.
+    DELETE FROM languages;
+    DELETE FROM news_sources;
     PERFORM set_config('session_replication_role', role, true);
     RETURN removed;
 END
 $$;
 COMMENT ON FUNCTION prepare_subscriber() IS
     'On a fresh install that is to subscribe to a publisher: removes the rows CREATE EXTENSION put there (shipped '
-    'lifecycles, settings, skills, the history catalogue and its log, the notification catalogue), which the '
+    'lifecycles, settings, skills, the history catalogue and its log, the notification catalogue, programming languages and news sources), which the '
     'subscription''s initial copy '
     'brings from the publisher. Returns the number removed; 55000 when the database has data of its own, 42501 '
     'for anyone but a superuser';
@@ -4371,7 +4377,8 @@ CREATE TABLE submissions (
         OR (verdict IS NULL AND result IS NULL AND score IS NULL AND execution_ms IS NULL AND memory_kb IS NULL
             AND judged_at IS NULL AND judged_by IS NULL)),
     CONSTRAINT submissions_completed_verdict CHECK (status <> 'completed' OR (verdict IS NOT NULL AND verdict <> 'compile_error')),
-    CONSTRAINT submissions_compile_error_failed CHECK (verdict <> 'compile_error' OR status = 'failed')
+    CONSTRAINT submissions_compile_error_failed CHECK (verdict <> 'compile_error' OR status = 'failed'),
+    CONSTRAINT submissions_failed_verdict CHECK (status <> 'failed' OR verdict IS NULL OR verdict = 'compile_error')
 );
 COMMENT ON TABLE submissions IS
     'Code submitted for judging (seed 003 Submission), a work queue: judges take them with '
@@ -4380,7 +4387,8 @@ COMMENT ON COLUMN submissions.code IS 'The submitted code, at most 1 MiB';
 COMMENT ON COLUMN submissions.status IS
     'pending (queued), compiling (claimed), running, completed (judged) or failed (compile error, or given up after '
     'practice.judge_max_attempts leases ran out)';
-COMMENT ON COLUMN submissions.verdict IS 'The judge''s verdict; only once completed or failed (compile_error: failed)';
+COMMENT ON COLUMN submissions.verdict IS
+    'The judge''s verdict, once judged: a completed submission has any but compile_error, a failed one compile_error or none';
 COMMENT ON COLUMN submissions.result IS 'The program''s output or the judge''s message, once judged';
 COMMENT ON COLUMN submissions.score IS 'Score 0-100 given by the judge (tests passed), once judged';
 COMMENT ON COLUMN submissions.time_spent IS 'Time the user spent on the problem before submitting (from the application)';
@@ -4459,6 +4467,11 @@ BEGIN
     IF status = 'running' AND num_nonnulls(verdict, result, score, execution_ms, memory_kb) > 0 THEN
         RAISE EXCEPTION 'a running submission has no result yet' USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Report the verdict and its figures with status completed or failed.';
+    END IF;
+    IF status = 'failed' AND verdict IS DISTINCT FROM 'compile_error' AND verdict IS NOT NULL THEN
+        RAISE EXCEPTION 'a failed submission has verdict compile_error or none, not %', verdict
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Code that ran is completed, whatever its verdict; failed is for code that did not compile or a judge that broke.';
     END IF;
     IF status = 'completed' AND (verdict IS NULL OR verdict = 'compile_error') THEN
         RAISE EXCEPTION 'a completed submission needs a verdict other than compile_error, not %', coalesce(verdict::text, 'NULL')
@@ -4586,25 +4599,25 @@ CREATE TABLE user_rank_totals (
 COMMENT ON TABLE user_rank_totals IS
     'Internal (kept by trigger): users per problems_solved, for mentor.user_rank()';
 
--- One user leaving one count and joining another (a NULL level: no such count).
-CREATE FUNCTION _rank_count_move(counts text, from_solved integer, from_score integer, to_solved integer, to_score integer)
+-- One user moving from (from_solved, from_score) to (to_solved, to_score) in
+-- both counts; 0 problems solved is not counted.  Counts only move up (a
+-- first solve), so every judge locks in one order: the lower total, the
+-- higher total, the lower bucket, the higher bucket.
+CREATE FUNCTION _rank_count_move(from_solved integer, from_score integer, to_solved integer, to_score integer)
 RETURNS void
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF counts = 'user_rank_totals' THEN
-        IF from_solved > 0 THEN
-            UPDATE user_rank_totals c SET users = c.users - 1 WHERE c.problems_solved = from_solved;
+    IF from_solved > 0 THEN
+        UPDATE user_rank_totals c SET users = c.users - 1 WHERE c.problems_solved = from_solved;
+    END IF;
+    IF to_solved > 0 THEN
+        UPDATE user_rank_totals c SET users = c.users + 1 WHERE c.problems_solved = to_solved;
+        IF NOT FOUND THEN
+            INSERT INTO user_rank_totals AS c VALUES (to_solved, 1)
+            ON CONFLICT (problems_solved) DO UPDATE SET users = c.users + 1;
         END IF;
-        IF to_solved > 0 THEN
-            UPDATE user_rank_totals c SET users = c.users + 1 WHERE c.problems_solved = to_solved;
-            IF NOT FOUND THEN
-                INSERT INTO user_rank_totals AS c VALUES (to_solved, 1)
-                ON CONFLICT (problems_solved) DO UPDATE SET users = c.users + 1;
-            END IF;
-        END IF;
-        RETURN;
     END IF;
     IF from_solved > 0 THEN
         UPDATE user_rank_counts c SET users = c.users - 1 WHERE c.problems_solved = from_solved AND c.score = from_score;
@@ -4618,8 +4631,8 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION _rank_count_move(text, integer, integer, integer, integer) IS
-    'Internal: moves one user from one rank count to another (user_rank_totals or user_rank_counts)';
+COMMENT ON FUNCTION _rank_count_move(integer, integer, integer, integer) IS
+    'Internal: moves one user from one (problems solved, score) to another in user_rank_totals and user_rank_counts';
 
 CREATE FUNCTION _submission_judged() RETURNS trigger
 LANGUAGE plpgsql
@@ -4681,10 +4694,7 @@ BEGIN
         RETURNING x.problems_solved, x.score INTO solved, total;
     END IF;
     IF first_solve THEN
-        -- Counts only move up (one more problem), so every judge locks the lower row first:
-        -- the totals per problems_solved, then the buckets.
-        PERFORM _rank_count_move('user_rank_totals', solved - 1, NULL, solved, NULL);
-        PERFORM _rank_count_move('user_rank_counts', solved - 1, total - pts, solved, total);
+        PERFORM _rank_count_move(solved - 1, total - pts, solved, total);
     END IF;
     RETURN NULL;
 END
@@ -4701,8 +4711,7 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM _rank_count_move('user_rank_totals', OLD.problems_solved, NULL, 0, NULL);
-    PERFORM _rank_count_move('user_rank_counts', OLD.problems_solved, OLD.score, 0, NULL);
+    PERFORM _rank_count_move(OLD.problems_solved, OLD.score, 0, 0);
     RETURN NULL;
 END
 $$;
@@ -5369,7 +5378,7 @@ BEGIN
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _problem_document(bigint, text, text), _problems_search(), _submission_judged(),
-        _user_stats_gone(), _rank_count_move(text, integer, integer, integer, integer), _collaboration_host_joins(), _collaboration_participants_count(), _forum_comments_count(),
+        _user_stats_gone(), _rank_count_move(integer, integer, integer, integer), _collaboration_host_joins(), _collaboration_participants_count(), _forum_comments_count(),
         _forum_moderator() FROM PUBLIC;
 END
 $grants$;
