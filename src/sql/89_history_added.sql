@@ -46,3 +46,12 @@ SELECT _enable_history_shipped('news_sources');
 SELECT _enable_history_shipped('news_items', ARRAY['search']);
 -- Not solved_problems, user_stats, user_rank_counts, user_rank_totals nor user_stats_daily: they follow the
 -- submissions (whose history is kept) by trigger, on every judged one.
+-- Support (0.2): ticket threads and support chats are private, so their text stays out (chats
+-- entirely); a milestone is recorded as its owner and date only; what a ticket or a proxy
+-- request says is for administrators, not analysts; search documents follow other columns.
+SELECT _enable_history_shipped('resources', ARRAY['search']);
+SELECT _enable_history_shipped('resource_comments');
+SELECT _enable_history_shipped('support_tickets', private => ARRAY['title', 'description']);
+SELECT _enable_history_shipped('ticket_messages', ARRAY['body']);
+SELECT _enable_history_shipped('proxy_requests', ARRAY['leave'], ARRAY['notes']);
+SELECT _enable_history_shipped('milestone_logs', ARRAY['type', 'title', 'notes']);

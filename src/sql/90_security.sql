@@ -335,6 +335,28 @@ BEGIN
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _problem_document(bigint, text, text), _problems_search(), _submission_judged(),
         _user_stats_gone(), _rank_count_move(integer, integer, integer, integer), _collaboration_host_joins(), _collaboration_participants_count(), _forum_comments_count(),
-        _forum_moderator() FROM PUBLIC;
+        _staff_actor(text) FROM PUBLIC;
+END
+$grants$;
+
+-- Support: resources, tickets, proxy requests, milestones and support chats are written by
+-- the application under their row-level security; a ticket's status and assignee and a proxy
+-- request's answer move through their functions; threads are never edited; analysts see none.
+REVOKE UPDATE, DELETE ON ticket_messages FROM mentor_app, mentor_admin;
+REVOKE UPDATE ON support_chats FROM mentor_app, mentor_admin;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'assign_ticket(bigint, bigint)', 'set_ticket_status(bigint, reported_issue_status)',
+        'respond_proxy_request(bigint, boolean)', 'complete_proxy_request(bigint, timestamptz)',
+        -- the row-level security policies call them
+        '_resource_visible(bigint)', '_ticket_party(bigint)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _support_ticket_assignee(), _proxy_request_check() FROM PUBLIC;
 END
 $grants$;
