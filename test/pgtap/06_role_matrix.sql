@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(238);
+SELECT plan(272);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -584,6 +584,60 @@ SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.forum_posts'), 'SELECT
 SELECT is(pg_temp.req('app', NULL, $$INSERT INTO mentor.news_sources (code, name) VALUES ('myfeed', 'Mine')$$), '42501', 'app: news sources are staff''s');
 SELECT is(pg_temp.req('app', NULL, $$SELECT mentor.record_news_item('indeed', 'job', 'Matrix job', 'https://indeed.example/1')$$), 'SELECT 1',
           'app: a fetcher records news items');
+
+-- Support: an unpublished resource is its uploader's and staff's; a ticket and its thread the
+-- reporter's, the assignee's and staff's (staff assign, to staff only); cover is answered by the
+-- proxy alone; milestones and support chats are their owner's, staff included.
+SELECT pg_temp.val('app', :mia, $$INSERT INTO mentor.resources (title, type, uploaded_by, file_path) VALUES ('Draft story', 'story', mentor.current_actor(), 'up/mia.pdf') RETURNING id::text$$) AS res \gset
+SELECT is(pg_temp.req('app', :olly, format('SELECT * FROM mentor.resources WHERE id = %s', :res)), 'SELECT 0', 'app: an unpublished resource is not visible to others');
+SELECT is(pg_temp.req('app', :ada, format('SELECT * FROM mentor.resources WHERE id = %s', :res)), 'SELECT 1', 'app as staff: it is');
+SELECT is(pg_temp.req('app', :olly, format('UPDATE mentor.resources SET published = true WHERE id = %s', :res)), 'UPDATE 0',
+          'app: only its uploader or staff publish it');
+SELECT is(pg_temp.req('app', :olly, format($$INSERT INTO mentor.resource_comments (resource_id, user_id, content) VALUES (%s, %s, 'x')$$, :res, :olly)),
+          '42501', 'app: nor can others comment on it');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.resources'), '42501', 'analyst: resources are not readable');
+SELECT pg_temp.val('app', :mia, $$INSERT INTO mentor.support_tickets (reporter_id, title, description) VALUES (mentor.current_actor(), 'Matrix ticket', 'Private detail') RETURNING id::text$$) AS tkt \gset
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.support_tickets'), 'SELECT 0', 'app: another user''s ticket is not visible');
+SELECT is(pg_temp.req('app', :mia, format($$UPDATE mentor.support_tickets SET status = 'resolved', resolved_at = now() WHERE id = %s$$, :tkt)), '42501',
+          'app: the status moves through set_ticket_status only');
+SELECT is(pg_temp.req('app', :mia, format('SELECT mentor.assign_ticket(%s, %s)', :tkt, :ada)), '42501', 'app: a non-staff user does not assign tickets');
+SELECT is(pg_temp.req('app', :mia, format('UPDATE mentor.support_tickets SET assignee_id = %s WHERE id = %s', :ada, :tkt)), '42501',
+          'app: nor by UPDATE');
+SELECT is(pg_temp.req('app', :ada, format('SELECT mentor.assign_ticket(%s, %s)', :tkt, :grace)), '22023', 'app as staff: not to a non-staff user');
+SELECT is(pg_temp.val('app', :ada, format('SELECT (mentor.assign_ticket(%s, %s)).assignee_id::text', :tkt, :ada)), :'ada', 'app as staff: assigns to staff');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.ticket_messages (ticket_id, author_id, body) VALUES (%s, mentor.current_actor(), 'more detail')$$, :tkt)),
+          'INSERT 0 1', 'app: the reporter writes in the thread');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.ticket_messages'), 'SELECT 0', 'app: an outsider reads none of it');
+SELECT is(pg_temp.req('app', :olly, format($$INSERT INTO mentor.ticket_messages (ticket_id, author_id, body) VALUES (%s, mentor.current_actor(), 'x')$$, :tkt)),
+          '42501', 'app: nor writes in it');
+SELECT is(pg_temp.req('app', :mia, 'UPDATE mentor.ticket_messages SET body = $$edited$$'), '42501', 'app: a thread is never edited');
+SELECT is(pg_temp.req('admin', NULL, 'DELETE FROM mentor.ticket_messages'), '42501', 'admin: nor removed');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.ticket_messages'), '42501', 'analyst: ticket threads are not readable');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.support_tickets'), '42501', 'analyst: nor tickets');
+SELECT is(pg_temp.val('analyst', NULL, $$SELECT bool_or(new_row ? 'description')::text FROM mentor.history WHERE table_name = 'mentor.support_tickets'$$), 'false',
+          'analyst: nor what a ticket says through history');
+SELECT is(pg_temp.val('admin', NULL, $$SELECT bool_or(new_row ? 'description')::text FROM mentor.history WHERE table_name = 'mentor.support_tickets'$$), 'true',
+          'admin: administrators read it in history');
+SELECT pg_temp.val('app', :mia, format($$INSERT INTO mentor.proxy_requests (mother_id, proxy_id, start_date, expected_end_date) VALUES (mentor.current_actor(), %s, '2027-03-01', '2027-06-01') RETURNING id::text$$, :grace)) AS pxy \gset
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.proxy_requests'), 'SELECT 0', 'app: a proxy request is its two people''s');
+SELECT is(pg_temp.req('app', :mia, format('SELECT mentor.respond_proxy_request(%s, true)', :pxy)), 'MN005', 'app: the mother does not accept her own request');
+SELECT is(pg_temp.req('app', :mia, format($$UPDATE mentor.proxy_requests SET status = 'accepted', responded_at = now() WHERE id = %s$$, :pxy)), '42501',
+          'app: nor by UPDATE');
+SELECT is(pg_temp.val('app', :grace, format('SELECT mentor.respond_proxy_request(%s, true)::text', :pxy)), 'accepted', 'app: the proxy accepts');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.proxy_requests'), '42501', 'analyst: proxy requests are not readable');
+SELECT is(pg_temp.req('app', :mia, $$INSERT INTO mentor.milestone_logs (user_id, type, title) VALUES (mentor.current_actor(), 'birth', 'Matrix milestone')$$),
+          'INSERT 0 1', 'app: a user logs a milestone');
+SELECT is(pg_temp.req('app', :ada, 'SELECT * FROM mentor.milestone_logs'), 'SELECT 0', 'app as staff: milestones are their owner''s alone');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.milestone_logs'), '42501', 'analyst: milestones are not readable');
+SELECT is(pg_temp.req('app', :mia, $$INSERT INTO mentor.support_chats (user_id, message, is_from_user) VALUES (mentor.current_actor(), 'matrix chat', true)$$),
+          'INSERT 0 1', 'app: a user chats with the assistant');
+SELECT is(pg_temp.req('app', :ada, 'SELECT * FROM mentor.support_chats'), 'SELECT 0', 'app as staff: the chat is the user''s alone');
+SELECT is(pg_temp.req('app', :olly, format($$INSERT INTO mentor.support_chats (user_id, message, is_from_user) VALUES (%s, 'x', false)$$, :mia)), '42501',
+          'app: nobody writes into another user''s chat');
+SELECT is(pg_temp.req('app', :mia, 'UPDATE mentor.support_chats SET message = $$x$$'), '42501', 'app: a chat is not rewritten');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.support_chats'), '42501', 'analyst: chats are not readable');
+SELECT is(pg_temp.val('admin', NULL, $$SELECT count(*)::text FROM mentor.history WHERE table_name = 'mentor.support_chats'$$), '0',
+          'admin: nor are they in history');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');
