@@ -24,7 +24,7 @@ try:
     import psycopg2  # noqa: F401
     from sqlalchemy import (BigInteger, Boolean, Column, DateTime, FetchedValue, Integer, Numeric, Text, create_engine,
                             func, select, text)
-    from sqlalchemy.dialects.postgresql import JSONB, TSTZRANGE
+    from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSTZRANGE
     from sqlalchemy.exc import DBAPIError, IntegrityError
     from sqlalchemy.orm import Session, declarative_base
 except ImportError as e:
@@ -186,6 +186,62 @@ class ForumComment(Base):
     post_id = Column(BigInteger, nullable=False)
     author_id = Column(BigInteger, nullable=False)
     content = Column(Text, nullable=False)
+
+
+class Resource(Base):
+    __tablename__ = "resources"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    title = Column(Text, nullable=False)
+    type = Column(Text, nullable=False)
+    uploaded_by = Column(BigInteger)
+    url = Column(Text)
+    file_path = Column(Text)
+    published = Column(Boolean, server_default=FetchedValue())
+    tags = Column(ARRAY(Text), server_default=FetchedValue())
+
+
+class SupportTicket(Base):
+    __tablename__ = "support_tickets"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    reporter_id = Column(BigInteger, nullable=False)
+    title = Column(Text, nullable=False)
+    description = Column(Text, nullable=False)
+    # Moved by assign_ticket / set_ticket_status: the ORM leaves them to the database.
+    status = Column(Text, server_default=FetchedValue())
+    assignee_id = Column(BigInteger, server_default=FetchedValue())
+    resolved_at = Column(DateTime(timezone=True), server_default=FetchedValue())
+
+
+class TicketMessage(Base):
+    __tablename__ = "ticket_messages"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    ticket_id = Column(BigInteger, nullable=False)
+    author_id = Column(BigInteger)
+    body = Column(Text, nullable=False)
+
+
+class ProxyRequest(Base):
+    __tablename__ = "proxy_requests"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    mother_id = Column(BigInteger, nullable=False)
+    proxy_id = Column(BigInteger, nullable=False)
+    start_date = Column(DateTime(timezone=True), nullable=False)
+    expected_end_date = Column(DateTime(timezone=True), nullable=False)
+    status = Column(Text, server_default=FetchedValue())
+    leave = Column(TSTZRANGE, server_default=FetchedValue())
+
+
+class SupportChat(Base):
+    __tablename__ = "support_chats"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    user_id = Column(BigInteger, nullable=False)
+    message = Column(Text, nullable=False)
+    is_from_user = Column(Boolean, nullable=False)
 
 
 def sqlstate(exc):
@@ -457,6 +513,66 @@ with Session(engine, future=True) as s, s.begin():
     except Exception:  # noqa: BLE001 - the ORM raises StaleDataError: its UPDATE matched no row
         changed = False
     ok(not changed, "another user's ORM edit of the post changes nothing (row-level security)")
+
+# Community support: resources, tickets and their threads, proxy cover and support chats,
+# written through the ORM under row-level security, moved through the functions.
+import datetime  # noqa: E402
+
+with Session(engine, future=True) as s, s.begin():
+    other = call(s, "SELECT id FROM mentor.users WHERE username = 'cl_other'")
+    staff = call(s, "SELECT id FROM mentor.users WHERE username = 'cl_admin'")
+    call(s, "SELECT mentor.set_actor(:u)", u=mia_id)
+    res = Resource(title="Draft: returning to work", type="guidebook", uploaded_by=mia_id, file_path="up/return.pdf",
+                   tags=["career", "planning"])
+    s.add(res)
+    s.flush()
+    s.refresh(res)
+    ok(res.published is False and res.tags == ["career", "planning"], "an ORM resource with its tags (text[] as a list)", res.tags)
+    ok(call(s, "SELECT count(*) FROM mentor.resources WHERE search @@ websearch_to_tsquery('english', 'planning') AND id = :r",
+            r=res.id) == 1, "found by its tags through the full-text column")
+    e = refused(s, "INSERT INTO mentor.resources (title, type, uploaded_by) VALUES ('No link', 'story', :u)", u=mia_id)
+    ok(isinstance(e, IntegrityError) and sqlstate(e) == "23514", "a resource without URL or file is an IntegrityError (23514)")
+    ticket = SupportTicket(reporter_id=mia_id, title="Upload fails", description="At 90 percent.")
+    s.add(ticket)
+    s.flush()
+    s.refresh(ticket)
+    ok(ticket.status == "open" and ticket.assignee_id is None, "an ORM ticket opens (status from the database)", ticket.status)
+    s.add(TicketMessage(ticket_id=ticket.id, author_id=mia_id, body="On my phone."))
+    s.flush()
+    e = refused(s, "UPDATE mentor.support_tickets SET status = 'resolved' WHERE id = :t", t=ticket.id)
+    ok(e is not None and sqlstate(e) == "42501", "an UPDATE of its status is refused (42501): it moves through set_ticket_status")
+    proxy = ProxyRequest(mother_id=mia_id, proxy_id=other, start_date=datetime.datetime(2027, 3, 1, tzinfo=datetime.timezone.utc),
+                         expected_end_date=datetime.datetime(2027, 6, 1, tzinfo=datetime.timezone.utc))
+    s.add(proxy)
+    s.flush()
+    s.refresh(proxy)
+    ok(proxy.status == "pending" and proxy.leave.lower == proxy.start_date and proxy.leave.upper == proxy.expected_end_date,
+       "an ORM proxy request; its leave reads back as a range", proxy.leave)
+    e = refused(s, "SELECT mentor.respond_proxy_request(:p, true)", p=proxy.id)
+    ok(e is not None and sqlstate(e) == "MN005", "the mother does not answer her own request (MN005)")
+    s.add(SupportChat(user_id=mia_id, message="I feel nervous about Monday.", is_from_user=True))
+    s.flush()
+    ticket_id, proxy_id, res_id = ticket.id, proxy.id, res.id
+
+with Session(engine, future=True) as s, s.begin():
+    call(s, "SELECT mentor.set_actor(:u)", u=staff)
+    e = refused(s, "SELECT mentor.assign_ticket(:t, :a)", t=ticket_id, a=other)
+    ok(e is not None and sqlstate(e) == "22023", "staff cannot assign the ticket to a non-staff user (22023)")
+    call(s, "SELECT mentor.assign_ticket(:t, :a)", t=ticket_id, a=staff)
+    call(s, "SELECT mentor.set_ticket_status(:t, 'resolved')", t=ticket_id)
+    t = s.get(SupportTicket, ticket_id)
+    ok(t.assignee_id == staff and t.status == "resolved" and t.resolved_at is not None,
+       "staff assign to themselves and resolve; the ORM reads resolved_at stamped")
+    ok(s.get(Resource, res_id) is not None, "staff read the unpublished resource")
+    ok(s.execute(select(func.count()).select_from(SupportChat)).scalar() == 0, "but not the user's support chat")
+
+with Session(engine, future=True) as s, s.begin():
+    call(s, "SELECT mentor.set_actor(:u)", u=other)
+    ok(s.get(Resource, res_id) is None and s.get(SupportTicket, ticket_id) is None
+       and s.execute(select(func.count()).select_from(TicketMessage)).scalar() == 0,
+       "another user reads neither the draft resource nor the ticket or its thread")
+    ok(call(s, "SELECT mentor.respond_proxy_request(:p, true)::text", p=proxy_id) == "accepted", "the proxy accepts")
+    ok(s.get(ProxyRequest, proxy_id).status == "accepted", "and the ORM reads it accepted")
 
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402

@@ -32,7 +32,8 @@ ALTER ROLE client_admin SET search_path = public, mentor;
 ALTER ROLE client_app SET search_path = public, mentor;
 INSERT INTO mentor.users (email, username, full_name, role) VALUES
     ('cl_mentor@example.com', 'cl_mentor', 'Client Mentor', 'mentor'),
-    ('cl_other@example.com', 'cl_other', 'Client Other', 'user');
+    ('cl_other@example.com', 'cl_other', 'Client Other', 'user'),
+    ('cl_admin@example.com', 'cl_admin', 'Client Admin', 'admin');
 INSERT INTO mentor.mentor_profiles (user_id, headline, price_tokens, max_mentees)
 SELECT id, 'Databases', 30, 8 FROM mentor.users WHERE username = 'cl_mentor';
 INSERT INTO mentor.courses (name, alias, start_date, end_date) VALUES ('Client course', 'client-course', '2026-01-01', '2026-12-31');
