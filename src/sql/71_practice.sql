@@ -204,13 +204,6 @@ CREATE TRIGGER submissions_owned_columns BEFORE INSERT OR UPDATE ON submissions
                                          'judged_at', 'judged_by', 'lease_owner', 'lease_until', 'attempts', 'last_error');
 SELECT attach_lifecycle('submissions', 'status', 'submission');
 
-CREATE FUNCTION _actor_is_staff() RETURNS boolean
-LANGUAGE sql STABLE
-SECURITY DEFINER
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$ SELECT current_actor() IS NOT NULL AND _is_staff(current_actor()) $$;
-COMMENT ON FUNCTION _actor_is_staff() IS 'Internal: the acting user is platform staff (for row-level security policies)';
-
 ALTER TABLE submissions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY submissions_select ON submissions FOR SELECT TO mentor_app
     USING (user_id = @extschema@.current_actor() OR @extschema@._actor_is_staff());

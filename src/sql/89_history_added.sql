@@ -27,6 +27,11 @@ SELECT _enable_history_shipped('conversation_members', ARRAY['last_read_message_
 SELECT _enable_history_shipped('messages', ARRAY['body']);
 SELECT _enable_history_shipped('support_groups', ARRAY['member_count', 'last_active']);
 SELECT _enable_history_shipped('group_memberships');
+-- Learning (0.2): paths, modules and completions; progress rows follow the completions by
+-- trigger and are not recorded, nor the module counts.
+SELECT _enable_history_shipped('learning_paths', ARRAY['module_count']);
+SELECT _enable_history_shipped('learning_path_modules');
+SELECT _enable_history_shipped('learning_module_completions');
 -- Practice (0.2): what people write and how submissions move, not the code (it can be
 -- large and is the user's), the judge's output or the queue's bookkeeping; counters and
 -- search documents follow other rows, so they are not recorded either.

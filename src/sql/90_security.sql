@@ -308,6 +308,13 @@ BEGIN
 END
 $grants$;
 
+-- Learning: paths and their modules are staff's; users start paths and complete modules as
+-- themselves (row-level security); progress figures are the triggers'.
+REVOKE INSERT, UPDATE, DELETE ON learning_paths, learning_path_modules FROM mentor_app;
+REVOKE UPDATE ON learning_progress, learning_module_completions FROM mentor_app, mentor_admin;
+GRANT SELECT ON learning_paths, learning_path_modules, learning_paths_json TO mentor_analyst;
+REVOKE EXECUTE ON FUNCTION _learning_completion_counts(), _learning_modules_recount() FROM PUBLIC;
+
 -- Practice: problems and the catalogues are staff's; submissions are inserted by their user and
 -- then move only through the judge's functions; stats and ranks are the triggers' (the
 -- application writes a user's study_plan only); interviews, pair programming and the forum are

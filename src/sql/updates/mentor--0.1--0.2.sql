@@ -4202,6 +4202,237 @@ SELECT _ship_lifecycle('submission', ARRAY[
     ['running', 'failed']], true);
 
 --------------------------------------------------------------------------------
+-- Module learning (LMS), first part: learning paths (seed 004 learningPaths,
+-- userLearningProgress).  A path is an ordered list of modules (rows); a
+-- user's progress is the set of modules they completed (rows), and the
+-- progress row's figures (completed_count, progress, completed_at) follow
+-- those rows by trigger, under the progress row's lock, so they are always
+-- completed / total, also when modules are added to or removed from a path.
+-- Seed 004's JSON shapes are views over the rows.
+--------------------------------------------------------------------------------
+
+-- The first 0.2 module whose row-level security lets staff read users' rows; the later
+-- modules' policies (practice, support) use it too.
+CREATE FUNCTION _actor_is_staff() RETURNS boolean
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT current_actor() IS NOT NULL AND _is_staff(current_actor()) $$;
+COMMENT ON FUNCTION _actor_is_staff() IS 'Internal: the acting user is platform staff (for row-level security policies)';
+
+CREATE TABLE learning_paths (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    title        text NOT NULL CONSTRAINT learning_paths_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 200),
+    category     text CONSTRAINT learning_paths_category_length CHECK (length(btrim(category)) BETWEEN 1 AND 100),
+    description  text CONSTRAINT learning_paths_description_length CHECK (length(description) <= 20000),
+    module_count integer NOT NULL DEFAULT 0,
+    created_by   bigint REFERENCES users ON DELETE SET NULL,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE learning_paths IS
+    'Structured learning content (seed 004 learningPaths): an ordered list of learning_path_modules; written by staff '
+    '(mentor_admin), read by everyone';
+COMMENT ON COLUMN learning_paths.category IS 'e.g. leadership, technical';
+COMMENT ON COLUMN learning_paths.module_count IS 'How many modules the path has (kept by trigger)';
+-- Not on module_count: a module added is the module's change, not the path's.
+CREATE TRIGGER learning_paths_touch_updated_at BEFORE UPDATE OF title, category, description, created_by ON learning_paths
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER learning_paths_owned_columns BEFORE INSERT OR UPDATE ON learning_paths
+    FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('module_count follows learning_path_modules; leave it out.', 'module_count');
+
+CREATE TABLE learning_path_modules (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    path_id           bigint NOT NULL REFERENCES learning_paths ON DELETE CASCADE,
+    position          integer NOT NULL CONSTRAINT learning_path_modules_position_positive CHECK (position >= 1),
+    title             text NOT NULL CONSTRAINT learning_path_modules_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 200),
+    description       text CONSTRAINT learning_path_modules_description_length CHECK (length(description) <= 20000),
+    content_url       text CONSTRAINT learning_path_modules_content_url_http CHECK (content_url ~ '^https?://' AND length(content_url) <= 2000),
+    estimated_minutes integer CONSTRAINT learning_path_modules_minutes CHECK (estimated_minutes BETWEEN 1 AND 10000),
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    updated_at        timestamptz NOT NULL DEFAULT now(),
+    -- Deferrable: reordering (swap two positions) is one UPDATE or one transaction.
+    CONSTRAINT learning_path_modules_position_once UNIQUE (path_id, position) DEFERRABLE INITIALLY IMMEDIATE
+);
+COMMENT ON TABLE learning_path_modules IS
+    'A learning path''s modules, ordered by position (unique per path; deferrable, so positions can be swapped in one '
+    'statement or transaction)';
+COMMENT ON COLUMN learning_path_modules.estimated_minutes IS 'How long the module takes, as its author estimates';
+CREATE TRIGGER learning_path_modules_touch_updated_at BEFORE UPDATE ON learning_path_modules
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE TABLE learning_progress (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id         bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    path_id         bigint NOT NULL REFERENCES learning_paths ON DELETE CASCADE,
+    completed_count integer NOT NULL DEFAULT 0,
+    progress        @extschema@.percent NOT NULL DEFAULT 0,
+    started_at      timestamptz NOT NULL DEFAULT now(),
+    completed_at    timestamptz,
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT learning_progress_once UNIQUE (user_id, path_id)
+);
+COMMENT ON TABLE learning_progress IS
+    'A user on a learning path (seed 004 userLearningProgress): started by an INSERT (or by the first completed '
+    'module); its figures follow learning_module_completions and are never written by hand (42501)';
+COMMENT ON COLUMN learning_progress.completed_count IS 'Modules of the path the user completed (kept by trigger)';
+COMMENT ON COLUMN learning_progress.progress IS
+    'Percent of the path completed: floor(100 * completed_count / module_count), 0 for a path without modules (kept by trigger)';
+COMMENT ON COLUMN learning_progress.completed_at IS
+    'When the last missing module was completed; NULL while any is missing, also again after a module is added (kept by trigger)';
+CREATE INDEX learning_progress_path_idx ON learning_progress (path_id);
+CREATE TRIGGER learning_progress_touch_updated_at BEFORE UPDATE ON learning_progress
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER learning_progress_owned_columns BEFORE INSERT OR UPDATE ON learning_progress
+    FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('Progress follows learning_module_completions: insert a completion instead.',
+                                         'completed_count', 'progress', 'completed_at', 'updated_at');
+
+CREATE TABLE learning_module_completions (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id      bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    module_id    bigint NOT NULL REFERENCES learning_path_modules ON DELETE CASCADE,
+    completed_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT learning_module_completions_once UNIQUE (user_id, module_id)
+);
+COMMENT ON TABLE learning_module_completions IS
+    'Modules a user completed (seed 004 completedModules, as rows): each user inserts and deletes their own; once per '
+    'module. The user''s learning_progress follows';
+CREATE INDEX learning_module_completions_module_idx ON learning_module_completions (module_id);
+
+-- The figures of one progress row from its counts.
+CREATE FUNCTION _learning_progress_figures(done integer, total integer, OUT progress smallint, OUT complete boolean)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT CASE WHEN total > 0 THEN (100 * least(done, total) / total)::smallint ELSE 0::smallint END, total > 0 AND done >= total $$;
+COMMENT ON FUNCTION _learning_progress_figures(integer, integer) IS
+    'Internal: percent done (rounded down) and whether the path is complete, from completed and total modules';
+
+CREATE FUNCTION _learning_completion_counts() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    r      learning_module_completions := CASE WHEN TG_OP = 'INSERT' THEN NEW ELSE OLD END;
+    delta  integer := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
+    path   bigint;
+    total  integer;
+    f      record;
+    p      learning_progress;
+BEGIN
+    SELECT m.path_id INTO path FROM learning_path_modules m WHERE m.id = r.module_id;
+    IF NOT FOUND THEN
+        RETURN NULL;    -- the module (or its path) is being deleted; the module trigger recounts
+    END IF;
+    -- One UPDATE of the progress row: racing completions queue on its lock and each adds its own.
+    -- It also waits for a path being edited (_learning_modules_recount locks the table), so the
+    -- total read after it is the one that transaction left.
+    UPDATE learning_progress x SET completed_count = x.completed_count + delta
+     WHERE x.user_id = r.user_id AND x.path_id = path
+    RETURNING x.* INTO p;
+    IF NOT FOUND THEN
+        IF delta < 0 THEN
+            RETURN NULL;
+        END IF;
+        INSERT INTO learning_progress AS x (user_id, path_id, completed_count) VALUES (r.user_id, path, 1)
+        ON CONFLICT ON CONSTRAINT learning_progress_once DO UPDATE SET completed_count = x.completed_count + 1
+        RETURNING x.* INTO p;
+    END IF;
+    SELECT lp.module_count INTO total FROM learning_paths lp WHERE lp.id = path;
+    f := _learning_progress_figures(p.completed_count, total);
+    UPDATE learning_progress x
+       SET progress = f.progress,
+           completed_at = CASE WHEN f.complete THEN coalesce(x.completed_at, r.completed_at) END
+     WHERE x.id = p.id AND (x.progress IS DISTINCT FROM f.progress OR (x.completed_at IS NULL) = f.complete);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _learning_completion_counts() IS
+    'Internal: a completed module (or its removal) moves its user''s progress on the path, creating the progress row';
+CREATE TRIGGER learning_module_completions_count AFTER INSERT OR DELETE ON learning_module_completions
+    FOR EACH ROW EXECUTE FUNCTION _learning_completion_counts();
+
+-- Modules added or removed: the path's total changes, so every progress row of the path is
+-- recounted from the completions (statement level: a bulk load recounts once).
+CREATE FUNCTION _learning_modules_recount() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    -- Completions wait until this transaction ends, and this waits for those in flight, so
+    -- no completion computes its percentage from the total before the edit (path edits are
+    -- rare; completions are not held up otherwise).
+    LOCK TABLE learning_progress IN SHARE ROW EXCLUSIVE MODE;
+    WITH paths AS (
+        SELECT DISTINCT path_id FROM changed
+    ), totals AS (
+        UPDATE learning_paths lp SET module_count = (SELECT count(*) FROM learning_path_modules m WHERE m.path_id = lp.id)
+         WHERE lp.id IN (SELECT path_id FROM paths)
+        RETURNING lp.id, lp.module_count
+    ), counts AS (
+        SELECT x.id, t.module_count AS total,
+               (SELECT count(*) FROM learning_module_completions c JOIN learning_path_modules m ON m.id = c.module_id
+                 WHERE c.user_id = x.user_id AND m.path_id = x.path_id)::integer AS done
+          FROM learning_progress x JOIN totals t ON t.id = x.path_id
+    )
+    UPDATE learning_progress x
+       SET completed_count = c.done,
+           progress = (_learning_progress_figures(c.done, c.total)).progress,
+           completed_at = CASE WHEN (_learning_progress_figures(c.done, c.total)).complete THEN coalesce(x.completed_at, now()) END
+      FROM counts c
+     WHERE x.id = c.id;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _learning_modules_recount() IS
+    'Internal: after modules are added to or removed from paths, their module_count and every user''s progress on them';
+CREATE TRIGGER learning_path_modules_added AFTER INSERT ON learning_path_modules
+    REFERENCING NEW TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION _learning_modules_recount();
+CREATE TRIGGER learning_path_modules_removed AFTER DELETE ON learning_path_modules
+    REFERENCING OLD TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION _learning_modules_recount();
+
+-- Seed 004's shapes: a path's modules and a user's completed modules as JSON arrays.
+CREATE VIEW learning_paths_json WITH (security_invoker) AS
+SELECT lp.id, lp.title, lp.category, lp.description,
+       coalesce((SELECT jsonb_agg(jsonb_build_object('id', m.id, 'position', m.position, 'title', m.title,
+                                                     'description', m.description, 'content_url', m.content_url,
+                                                     'estimated_minutes', m.estimated_minutes) ORDER BY m.position)
+                   FROM learning_path_modules m WHERE m.path_id = lp.id), '[]'::jsonb) AS modules,
+       lp.created_at
+  FROM learning_paths lp;
+COMMENT ON VIEW learning_paths_json IS
+    'Seed 004''s learningPaths with modules as a JSON array (ordered), over learning_paths and learning_path_modules';
+CREATE VIEW user_learning_progress WITH (security_invoker) AS
+SELECT x.id, x.user_id, x.path_id,
+       coalesce((SELECT jsonb_agg(c.module_id ORDER BY m.position)
+                   FROM learning_module_completions c JOIN learning_path_modules m ON m.id = c.module_id
+                  WHERE c.user_id = x.user_id AND m.path_id = x.path_id), '[]'::jsonb) AS completed_modules,
+       x.progress, x.started_at, x.completed_at
+  FROM learning_progress x;
+COMMENT ON VIEW user_learning_progress IS
+    'Seed 004''s userLearningProgress: completed_modules as a JSON array of module ids (in path order), over '
+    'learning_progress and learning_module_completions; readable as they are';
+
+ALTER TABLE learning_progress ENABLE ROW LEVEL SECURITY;
+CREATE POLICY learning_progress_select ON learning_progress FOR SELECT TO mentor_app
+    USING (user_id = @extschema@.current_actor() OR @extschema@._actor_is_staff());
+CREATE POLICY learning_progress_insert ON learning_progress FOR INSERT TO mentor_app
+    WITH CHECK (user_id = @extschema@.current_actor());
+CREATE POLICY learning_progress_update ON learning_progress FOR UPDATE TO mentor_app USING (false);
+CREATE POLICY learning_progress_delete ON learning_progress FOR DELETE TO mentor_app
+    USING (user_id = @extschema@.current_actor());
+ALTER TABLE learning_module_completions ENABLE ROW LEVEL SECURITY;
+CREATE POLICY learning_module_completions_select ON learning_module_completions FOR SELECT TO mentor_app
+    USING (user_id = @extschema@.current_actor() OR @extschema@._actor_is_staff());
+CREATE POLICY learning_module_completions_insert ON learning_module_completions FOR INSERT TO mentor_app
+    WITH CHECK (user_id = @extschema@.current_actor());
+CREATE POLICY learning_module_completions_update ON learning_module_completions FOR UPDATE TO mentor_app USING (false);
+CREATE POLICY learning_module_completions_delete ON learning_module_completions FOR DELETE TO mentor_app
+    USING (user_id = @extschema@.current_actor());
+
+--------------------------------------------------------------------------------
 -- Module practice: a coding-practice site (seed 003).  Problems and their
 -- tags are a catalogue staff keep; submissions wait in a judge queue that
 -- external sandboxes drain through claim_submissions / report_submission (the
@@ -4406,13 +4637,6 @@ CREATE TRIGGER submissions_owned_columns BEFORE INSERT OR UPDATE ON submissions
                                          'status', 'verdict', 'result', 'score', 'execution_ms', 'memory_kb',
                                          'judged_at', 'judged_by', 'lease_owner', 'lease_until', 'attempts', 'last_error');
 SELECT attach_lifecycle('submissions', 'status', 'submission');
-
-CREATE FUNCTION _actor_is_staff() RETURNS boolean
-LANGUAGE sql STABLE
-SECURITY DEFINER
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$ SELECT current_actor() IS NOT NULL AND _is_staff(current_actor()) $$;
-COMMENT ON FUNCTION _actor_is_staff() IS 'Internal: the acting user is platform staff (for row-level security policies)';
 
 ALTER TABLE submissions ENABLE ROW LEVEL SECURITY;
 CREATE POLICY submissions_select ON submissions FOR SELECT TO mentor_app
@@ -5697,7 +5921,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_type
     languages, tags, problems, problem_tags, submissions, solved_problems, user_stats, user_rank_counts, user_rank_totals,
     user_stats_daily, interview_sessions, interview_questions, collaboration_sessions, collaboration_participants, forum_posts,
     forum_comments, news_sources, news_items, leaderboard, resources, resource_comments, support_tickets, ticket_messages,
-    proxy_requests, milestone_logs, support_chats
+    proxy_requests, milestone_logs, support_chats, learning_paths, learning_path_modules, learning_progress,
+    learning_module_completions, learning_paths_json, user_learning_progress
     TO mentor_app, mentor_admin;
 GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_connections_id_seq, notifications_id_seq,
     alerts_id_seq, integration_tokens_id_seq, one_time_tokens_id_seq, refresh_tokens_id_seq, api_keys_id_seq,
@@ -5705,9 +5930,10 @@ GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_conn
     tags_id_seq, problems_id_seq, submissions_id_seq, interview_sessions_id_seq, interview_questions_id_seq,
     collaboration_sessions_id_seq, forum_posts_id_seq, forum_comments_id_seq, news_items_id_seq,
     problem_tags_id_seq, collaboration_participants_id_seq, resources_id_seq, resource_comments_id_seq,
-    support_tickets_id_seq, ticket_messages_id_seq, proxy_requests_id_seq, milestone_logs_id_seq, support_chats_id_seq
+    support_tickets_id_seq, ticket_messages_id_seq, proxy_requests_id_seq, milestone_logs_id_seq, support_chats_id_seq,
+    learning_paths_id_seq, learning_path_modules_id_seq, learning_progress_id_seq, learning_module_completions_id_seq
     TO mentor_app, mentor_admin;
-REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON active_alerts, api_key_usage_daily, direct_messages, leaderboard FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC;
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON active_alerts, api_key_usage_daily, direct_messages, leaderboard, learning_paths_json, user_learning_progress FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC;
 -- Notifications: the catalogue (types, channels, templates, defaults) and
 -- alerts are administrators'; users choose their own settings and
 -- connections (row-level security); the outbox is written by notify() and
@@ -5805,6 +6031,13 @@ BEGIN
     GRANT EXECUTE ON FUNCTION _in_conversation(bigint) TO mentor_app;
 END
 $grants$;
+
+-- Learning: paths and their modules are staff's; users start paths and complete modules as
+-- themselves (row-level security); progress figures are the triggers'.
+REVOKE INSERT, UPDATE, DELETE ON learning_paths, learning_path_modules FROM mentor_app;
+REVOKE UPDATE ON learning_progress, learning_module_completions FROM mentor_app, mentor_admin;
+GRANT SELECT ON learning_paths, learning_path_modules, learning_paths_json TO mentor_analyst;
+REVOKE EXECUTE ON FUNCTION _learning_completion_counts(), _learning_modules_recount() FROM PUBLIC;
 
 -- Practice: problems and the catalogues are staff's; submissions are inserted by their user and
 -- then move only through the judge's functions; stats and ranks are the triggers' (the
@@ -5904,6 +6137,11 @@ SELECT _enable_history_shipped('conversation_members', ARRAY['last_read_message_
 SELECT _enable_history_shipped('messages', ARRAY['body']);
 SELECT _enable_history_shipped('support_groups', ARRAY['member_count', 'last_active']);
 SELECT _enable_history_shipped('group_memberships');
+-- Learning (0.2): paths, modules and completions; progress rows follow the completions by
+-- trigger and are not recorded, nor the module counts.
+SELECT _enable_history_shipped('learning_paths', ARRAY['module_count']);
+SELECT _enable_history_shipped('learning_path_modules');
+SELECT _enable_history_shipped('learning_module_completions');
 -- Practice (0.2): what people write and how submissions move, not the code (it can be
 -- large and is the user's), the judge's output or the queue's bookkeeping; counters and
 -- search documents follow other rows, so they are not recorded either.
