@@ -4270,7 +4270,6 @@ CREATE TABLE learning_progress (
     progress        @extschema@.percent NOT NULL DEFAULT 0,
     started_at      timestamptz NOT NULL DEFAULT now(),
     completed_at    timestamptz,
-    updated_at      timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT learning_progress_once UNIQUE (user_id, path_id)
 );
 COMMENT ON TABLE learning_progress IS
@@ -4282,12 +4281,12 @@ COMMENT ON COLUMN learning_progress.progress IS
 COMMENT ON COLUMN learning_progress.completed_at IS
     'When the last missing module was completed; NULL while any is missing, also again after a module is added (kept by trigger)';
 CREATE INDEX learning_progress_path_idx ON learning_progress (path_id);
-CREATE TRIGGER learning_progress_touch_updated_at BEFORE UPDATE ON learning_progress
-    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
-CREATE TRIGGER learning_progress_owned_columns BEFORE INSERT OR UPDATE ON learning_progress
+-- On INSERT only: no role may UPDATE the table (grants), so the triggers' own updates,
+-- one per completion, pay for no guard.
+CREATE TRIGGER learning_progress_owned_columns BEFORE INSERT ON learning_progress
     FOR EACH ROW
     EXECUTE FUNCTION _keep_owned_columns('Progress follows learning_module_completions: insert a completion instead.',
-                                         'completed_count', 'progress', 'completed_at', 'updated_at');
+                                         'completed_count', 'progress', 'completed_at');
 
 CREATE TABLE learning_module_completions (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -4314,37 +4313,37 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    r      learning_module_completions := CASE WHEN TG_OP = 'INSERT' THEN NEW ELSE OLD END;
-    delta  integer := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
-    path   bigint;
-    total  integer;
-    f      record;
-    p      learning_progress;
+    r     learning_module_completions := CASE WHEN TG_OP = 'INSERT' THEN NEW ELSE OLD END;
+    delta integer := CASE WHEN TG_OP = 'INSERT' THEN 1 ELSE -1 END;
 BEGIN
-    SELECT m.path_id INTO path FROM learning_path_modules m WHERE m.id = r.module_id;
-    IF NOT FOUND THEN
-        RETURN NULL;    -- the module (or its path) is being deleted; the module trigger recounts
-    END IF;
-    -- One UPDATE of the progress row: racing completions queue on its lock and each adds its own.
-    -- It also waits for a path being edited (_learning_modules_recount locks the table), so the
-    -- total read after it is the one that transaction left.
-    UPDATE learning_progress x SET completed_count = x.completed_count + delta
-     WHERE x.user_id = r.user_id AND x.path_id = path
-    RETURNING x.* INTO p;
-    IF NOT FOUND THEN
-        IF delta < 0 THEN
-            RETURN NULL;
-        END IF;
-        INSERT INTO learning_progress AS x (user_id, path_id, completed_count) VALUES (r.user_id, path, 1)
-        ON CONFLICT ON CONSTRAINT learning_progress_once DO UPDATE SET completed_count = x.completed_count + 1
-        RETURNING x.* INTO p;
-    END IF;
-    SELECT lp.module_count INTO total FROM learning_paths lp WHERE lp.id = path;
-    f := _learning_progress_figures(p.completed_count, total);
+    -- One statement in the common case (the user is on the path already): racing completions
+    -- queue on the progress row's lock and each adds its own.  Its table lock also waits for
+    -- a path being edited (_learning_modules_recount locks the table), and the statement's
+    -- snapshot is taken after that wait, so the total it reads is the one that edit left.
     UPDATE learning_progress x
-       SET progress = f.progress,
-           completed_at = CASE WHEN f.complete THEN coalesce(x.completed_at, r.completed_at) END
-     WHERE x.id = p.id AND (x.progress IS DISTINCT FROM f.progress OR (x.completed_at IS NULL) = f.complete);
+       SET completed_count = x.completed_count + delta,
+           progress = CASE WHEN lp.module_count > 0
+                           THEN 100 * least(x.completed_count + delta, lp.module_count) / lp.module_count ELSE 0 END,
+           completed_at = CASE WHEN lp.module_count > 0 AND x.completed_count + delta >= lp.module_count
+                               THEN coalesce(x.completed_at, r.completed_at) END
+      FROM learning_path_modules m JOIN learning_paths lp ON lp.id = m.path_id
+     WHERE m.id = r.module_id AND x.user_id = r.user_id AND x.path_id = m.path_id;
+    IF FOUND OR delta < 0 THEN
+        RETURN NULL;    -- done; or a removal without a progress row, or of a module being deleted (recounted)
+    END IF;
+    -- The first completion on the path starts it (or meets a start racing it).
+    INSERT INTO learning_progress AS x (user_id, path_id, completed_count, progress, completed_at)
+    SELECT r.user_id, m.path_id, 1, f.progress, CASE WHEN f.complete THEN r.completed_at END
+      FROM learning_path_modules m JOIN learning_paths lp ON lp.id = m.path_id,
+           LATERAL _learning_progress_figures(1, lp.module_count) f
+     WHERE m.id = r.module_id
+    ON CONFLICT ON CONSTRAINT learning_progress_once DO UPDATE
+       SET completed_count = x.completed_count + 1,
+           progress = (_learning_progress_figures(x.completed_count + 1,
+                                                  (SELECT lp.module_count FROM learning_paths lp WHERE lp.id = x.path_id))).progress,
+           completed_at = CASE WHEN (_learning_progress_figures(x.completed_count + 1,
+                                                                (SELECT lp.module_count FROM learning_paths lp WHERE lp.id = x.path_id))).complete
+                               THEN coalesce(x.completed_at, excluded.completed_at) END;
     RETURN NULL;
 END
 $$;
