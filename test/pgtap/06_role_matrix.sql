@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(272);
+SELECT plan(284);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -638,6 +638,29 @@ SELECT is(pg_temp.req('app', :mia, 'UPDATE mentor.support_chats SET message = $$
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.support_chats'), '42501', 'analyst: chats are not readable');
 SELECT is(pg_temp.val('admin', NULL, $$SELECT count(*)::text FROM mentor.history WHERE table_name = 'mentor.support_chats'$$), '0',
           'admin: nor are they in history');
+
+-- Learning paths: paths and modules are staff's; completions are their user's; progress is
+-- the triggers' alone.
+INSERT INTO mentor.learning_paths (title) VALUES ('Matrix path');
+SELECT id AS lpath FROM mentor.learning_paths WHERE title = 'Matrix path' \gset
+INSERT INTO mentor.learning_path_modules (path_id, position, title) VALUES (:lpath, 1, 'Matrix module 1'), (:lpath, 2, 'Matrix module 2');
+SELECT id AS lmod FROM mentor.learning_path_modules WHERE title = 'Matrix module 1' \gset
+SELECT is(pg_temp.req('app', :ada, $$INSERT INTO mentor.learning_paths (title) VALUES ('App path')$$), '42501', 'app: learning paths are written by administrators');
+SELECT is(pg_temp.req('admin', NULL, format('UPDATE mentor.learning_paths SET module_count = 9 WHERE id = %s', :lpath)), '42501',
+          'admin: not a path''s module count, which the extension keeps');
+SELECT is(pg_temp.req('app', :olly, format('INSERT INTO mentor.learning_module_completions (user_id, module_id) VALUES (%s, %s)', :mia, :lmod)), '42501',
+          'app: nobody completes a module for someone else');
+SELECT is(pg_temp.req('app', :mia, format('INSERT INTO mentor.learning_module_completions (user_id, module_id) VALUES (mentor.current_actor(), %s)', :lmod)),
+          'INSERT 0 1', 'app: a user completes a module');
+SELECT is(pg_temp.val('app', :mia, 'SELECT progress::text FROM mentor.learning_progress'), '50', 'app: and reads her progress, 1 of 2');
+SELECT is(pg_temp.req('app', :mia, 'UPDATE mentor.learning_progress SET progress = 100'), '42501', 'app: progress is never written by hand');
+SELECT is(pg_temp.req('admin', NULL, 'UPDATE mentor.learning_progress SET progress = 100'), '42501', 'admin: not even by administrators');
+SELECT is(pg_temp.req('app', :olly, format('INSERT INTO mentor.learning_progress (user_id, path_id, progress) VALUES (mentor.current_actor(), %s, 100)', :lpath)),
+          '42501', 'app: nor given on INSERT');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.learning_progress'), 'SELECT 0', 'app: another user''s progress is not visible');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.user_learning_progress'), 'SELECT 0', 'app: nor through user_learning_progress');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.learning_progress'), '42501', 'analyst: progress is not readable');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.learning_paths_json'), 'SELECT 1', 'analyst: the paths are');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');
