@@ -244,6 +244,26 @@ class SupportChat(Base):
     is_from_user = Column(Boolean, nullable=False)
 
 
+class LearningProgress(Base):
+    __tablename__ = "learning_progress"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    user_id = Column(BigInteger, nullable=False)
+    path_id = Column(BigInteger, nullable=False)
+    # Kept by the completions' trigger: the ORM leaves them to the database.
+    completed_count = Column(Integer, server_default=FetchedValue())
+    progress = Column(Integer, server_default=FetchedValue())
+    completed_at = Column(DateTime(timezone=True), server_default=FetchedValue())
+
+
+class ModuleCompletion(Base):
+    __tablename__ = "learning_module_completions"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    user_id = Column(BigInteger, nullable=False)
+    module_id = Column(BigInteger, nullable=False)
+
+
 def sqlstate(exc):
     orig = getattr(exc, "orig", None)
     return getattr(orig, "pgcode", None)
@@ -573,6 +593,25 @@ with Session(engine, future=True) as s, s.begin():
        "another user reads neither the draft resource nor the ticket or its thread")
     ok(call(s, "SELECT mentor.respond_proxy_request(:p, true)::text", p=proxy_id) == "accepted", "the proxy accepts")
     ok(s.get(ProxyRequest, proxy_id).status == "accepted", "and the ORM reads it accepted")
+
+# Learning paths: completions through the ORM; the progress it reads back is the trigger's.
+with Session(engine, future=True) as s, s.begin():
+    path = call(s, "SELECT id FROM mentor.learning_paths WHERE title = 'Client path'")
+    modules = [r[0] for r in s.execute(text("SELECT id FROM mentor.learning_path_modules WHERE path_id = :p ORDER BY position"), {"p": path})]
+    call(s, "SELECT mentor.set_actor(:u)", u=mia_id)
+    s.add(ModuleCompletion(user_id=mia_id, module_id=modules[0]))
+    s.flush()
+    prog = s.execute(select(LearningProgress).where(LearningProgress.user_id == mia_id, LearningProgress.path_id == path)).scalar_one()
+    ok(prog.completed_count == 1 and prog.progress == 25 and prog.completed_at is None,
+       "an ORM completion starts the path: 1 of 4 = 25%", (prog.completed_count, prog.progress))
+    s.add_all([ModuleCompletion(user_id=mia_id, module_id=m) for m in modules[1:]])
+    s.flush()
+    s.refresh(prog)
+    ok(prog.progress == 100 and prog.completed_at is not None, "all four: 100%, completed_at stamped", prog.progress)
+    e = refused(s, "UPDATE mentor.learning_progress SET progress = 10 WHERE id = :i", i=prog.id)
+    ok(e is not None and sqlstate(e) == "42501", "progress written by hand is refused (42501)")
+    ok(call(s, "SELECT jsonb_array_length(completed_modules) FROM mentor.user_learning_progress WHERE path_id = :p", p=path) == 4,
+       "user_learning_progress shows the four as seed 004's JSON array")
 
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402

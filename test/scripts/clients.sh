@@ -48,6 +48,9 @@ INSERT INTO mentor.team_distributions (course_id, name, start_at, end_at, min_te
 SELECT id, 'Client teams', now() - interval '1 day', now() + interval '1 day', 2, 2, 2 FROM mentor.courses;
 INSERT INTO mentor.problems (slug, title, description, difficulty, published)
 VALUES ('client-two-sum', 'Two Sum', 'Read two numbers, print their sum.', 'easy', true);
+INSERT INTO mentor.learning_paths (title, category) VALUES ('Client path', 'technical');
+INSERT INTO mentor.learning_path_modules (path_id, position, title)
+SELECT p.id, g, 'Client module ' || g FROM mentor.learning_paths p, generate_series(1, 4) g WHERE p.title = 'Client path';
 INSERT INTO mentor.team_distribution_students (distribution_id, course_id, student_id)
 SELECT d.id, d.course_id, s.id FROM mentor.team_distributions d JOIN mentor.students s ON s.course_id = d.course_id;
 SQL
