@@ -46,3 +46,22 @@ SELECT demo.try(format($$INSERT INTO mentor.proxy_requests (mother_id, proxy_id,
 SELECT p.status, u.username AS proxy, lower(p.leave)::date AS from_day, upper(p.leave)::date AS to_day
   FROM mentor.proxy_requests p JOIN mentor.users u ON u.id = p.proxy_id ORDER BY p.id;
 COMMIT;
+
+\echo
+\echo '--- 57. Learning paths: Mia completes two of four modules (50%); a fifth module added by staff makes it 40%'
+BEGIN;
+SET LOCAL ROLE mentor_app;
+SELECT mentor.set_actor(:mia) IS NOT NULL AS as_mia;
+INSERT INTO mentor.learning_module_completions (user_id, module_id)
+SELECT mentor.current_actor(), m.id FROM mentor.learning_path_modules m JOIN mentor.learning_paths p ON p.id = m.path_id
+ WHERE p.title = 'Leading your first team' AND m.position IN (1, 2);
+SELECT p.title, x.completed_count || ' of ' || p.module_count AS done, x.progress || '%' AS progress
+  FROM mentor.learning_progress x JOIN mentor.learning_paths p ON p.id = x.path_id;
+SELECT demo.try('UPDATE mentor.learning_progress SET progress = 100') AS mia_sets_100;
+SELECT completed_modules FROM mentor.user_learning_progress;
+COMMIT;
+INSERT INTO mentor.learning_path_modules (path_id, position, title)
+SELECT id, 5, 'Leading through change' FROM mentor.learning_paths WHERE title = 'Leading your first team';
+SELECT u.username, p.title, x.progress || '%' AS progress
+  FROM mentor.learning_progress x JOIN mentor.learning_paths p ON p.id = x.path_id JOIN mentor.users u ON u.id = x.user_id
+ ORDER BY u.username, p.title;
