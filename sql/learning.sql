@@ -99,3 +99,39 @@ SELECT pg_temp.as_user(:max, 'SELECT count(*) FROM mentor.learning_module_comple
 SELECT table_name, op, count(*) FROM mentor.history
  WHERE table_name IN ('mentor.learning_paths', 'mentor.learning_path_modules', 'mentor.learning_module_completions', 'mentor.learning_progress')
  GROUP BY 1, 2 ORDER BY 1, 2;
+
+-- Events: a course schedules reusable events; an organizer is never in two at once (23P01
+-- naming the other), whatever the course; the course's staff write them.
+INSERT INTO mentor.courses (name, alias, start_date, end_date) VALUES
+    ('Events course', 'lp-events-course', '2027-01-01', '2027-06-30'), ('Other course', 'lp-other-course', '2027-01-01', '2027-06-30');
+SELECT id AS ecourse FROM mentor.courses WHERE alias = 'lp-events-course' \gset
+SELECT id AS ocourse FROM mentor.courses WHERE alias = 'lp-other-course' \gset
+INSERT INTO mentor.events (name, type, description) VALUES ('Git basics', 'lecture', 'Branches and merges'), ('Code review', 'workshop', NULL);
+SELECT id AS git FROM mentor.events WHERE name = 'Git basics' \gset
+SELECT id AS review FROM mentor.events WHERE name = 'Code review' \gset
+SELECT pg_temp.try($$INSERT INTO mentor.events (name, type) VALUES ('Bad', 'Big Talk')$$);
+SELECT pg_temp.as_user(:ada, format($q$INSERT INTO mentor.course_events (course_id, event_id, starts_at, ends_at, link, organizer_id)
+    VALUES (%s, %s, '2027-02-01 18:00+00', '2027-02-01 19:30+00', 'https://meet.example/git', %s) RETURNING 'scheduled'$q$, :ecourse, :git, :max));
+SELECT pg_temp.tryn(format($$INSERT INTO mentor.course_events (course_id, event_id, starts_at, ends_at, organizer_id)
+    VALUES (%s, %s, '2027-02-01 19:00+00', '2027-02-01 20:00+00', %s)$$, :ocourse, :review, :max));
+SELECT pg_temp.try(format($$INSERT INTO mentor.course_events (course_id, event_id, starts_at, ends_at, organizer_id)
+    VALUES (%s, %s, '2027-02-01 19:30+00', '2027-02-01 20:30+00', %s) RETURNING 1$$, :ocourse, :review, :max)) AS right_after;
+SELECT pg_temp.try(format($$INSERT INTO mentor.course_events (course_id, event_id, starts_at, ends_at)
+    VALUES (%s, %s, '2027-02-01 19:00+00', '2027-02-01 18:00+00')$$, :ecourse, :review));
+-- Moving an event onto another of the same organizer is refused too.
+SELECT pg_temp.tryn(format($$UPDATE mentor.course_events SET starts_at = '2027-02-01 19:00+00', ends_at = '2027-02-01 21:00+00'
+    WHERE course_id = %s AND event_id = %s$$, :ecourse, :git));
+-- Only the course's staff schedule (Lea is not).
+SELECT pg_temp.tryn(format($q$SELECT pg_temp.as_user(%s, 'INSERT INTO mentor.course_events (course_id, event_id, starts_at, ends_at)
+    VALUES (%s, %s, ''2027-03-01 10:00+00'', ''2027-03-01 11:00+00'')')$q$, :lea, :ecourse, :git));
+SELECT pg_temp.as_user(:lea, 'SELECT string_agg(e.name || '' '' || lower(ce.during)::date, '', '' ORDER BY ce.starts_at) FROM mentor.course_events ce JOIN mentor.events e ON e.id = ce.event_id') AS schedule;
+
+-- Webinars: progress only moves forward and completes at the webinar's length.
+INSERT INTO mentor.webinars (title, starts_at, duration_minutes, url) VALUES ('Career talk', '2027-02-10 17:00+00', 10, 'https://live.example/career')
+RETURNING id AS webinar \gset
+SELECT pg_temp.as_user(:lea, format('INSERT INTO mentor.webinar_progress (user_id, webinar_id, watched_seconds) VALUES (mentor.current_actor(), %s, 240) RETURNING watched_seconds', :webinar)) AS watched;
+SELECT pg_temp.as_user(:lea, format('UPDATE mentor.webinar_progress SET watched_seconds = 60 WHERE webinar_id = %s RETURNING watched_seconds', :webinar)) AS rewound_keeps;
+SELECT pg_temp.as_user(:lea, format('UPDATE mentor.webinar_progress SET watched_seconds = 600 WHERE webinar_id = %s RETURNING completed_at IS NOT NULL', :webinar)) AS completed;
+SELECT pg_temp.as_user(:lea, format('UPDATE mentor.webinar_progress SET completed_at = NULL WHERE webinar_id = %s RETURNING completed_at IS NOT NULL', :webinar)) AS still_completed;
+SELECT pg_temp.as_user(:max, 'SELECT count(*) FROM mentor.webinar_progress') AS max_sees;
+SELECT pg_temp.tryn(format($q$SELECT pg_temp.as_user(%s, 'INSERT INTO mentor.webinars (title, starts_at, duration_minutes) VALUES (''Mine'', now(), 5)')$q$, :lea));

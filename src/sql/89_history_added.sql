@@ -32,6 +32,10 @@ SELECT _enable_history_shipped('group_memberships');
 SELECT _enable_history_shipped('learning_paths', ARRAY['module_count']);
 SELECT _enable_history_shipped('learning_path_modules');
 SELECT _enable_history_shipped('learning_module_completions');
+SELECT _enable_history_shipped('events');
+SELECT _enable_history_shipped('course_events', ARRAY['during']);
+SELECT _enable_history_shipped('webinars');
+-- Not webinar_progress: a player writes it every few seconds while someone watches.
 -- Practice (0.2): what people write and how submissions move, not the code (it can be
 -- large and is the user's), the judge's output or the queue's bookkeeping; counters and
 -- search documents follow other rows, so they are not recorded either.

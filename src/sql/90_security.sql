@@ -314,6 +314,11 @@ REVOKE INSERT, UPDATE, DELETE ON learning_paths, learning_path_modules FROM ment
 REVOKE UPDATE ON learning_progress, learning_module_completions FROM mentor_app, mentor_admin;
 GRANT SELECT ON learning_paths, learning_path_modules, learning_paths_json TO mentor_analyst;
 REVOKE EXECUTE ON FUNCTION _learning_completion_counts(), _learning_modules_recount() FROM PUBLIC;
+-- Events: the reusable events and webinars are staff's; course events are written by the
+-- course's staff (row-level security); webinar progress by its user.
+REVOKE INSERT, UPDATE, DELETE ON events, webinars FROM mentor_app;
+GRANT SELECT ON events, webinars TO mentor_analyst;
+REVOKE EXECUTE ON FUNCTION _course_event_clash(), _webinar_progress_stamp() FROM PUBLIC;
 
 -- Practice: problems and the catalogues are staff's; submissions are inserted by their user and
 -- then move only through the judge's functions; stats and ranks are the triggers' (the

@@ -4202,8 +4202,9 @@ SELECT _ship_lifecycle('submission', ARRAY[
     ['running', 'failed']], true);
 
 --------------------------------------------------------------------------------
--- Module learning (LMS), first part: learning paths (seed 004 learningPaths,
--- userLearningProgress).  A path is an ordered list of modules (rows); a
+-- Module learning (LMS), first parts: learning paths (seed 004 learningPaths,
+-- userLearningProgress), and events (seed 000 Event, CourseEvent; seed 001
+-- Webinar, WebinarProgress), further below.  A path is an ordered list of modules (rows); a
 -- user's progress is the set of modules they completed (rows), and the
 -- progress row's figures (completed_count, progress, completed_at) follow
 -- those rows by trigger, under the progress row's lock, so they are always
@@ -4429,6 +4430,160 @@ CREATE POLICY learning_module_completions_insert ON learning_module_completions 
     WITH CHECK (user_id = @extschema@.current_actor());
 CREATE POLICY learning_module_completions_update ON learning_module_completions FOR UPDATE TO mentor_app USING (false);
 CREATE POLICY learning_module_completions_delete ON learning_module_completions FOR DELETE TO mentor_app
+    USING (user_id = @extschema@.current_actor());
+
+-- Events (seed 000 Event, CourseEvent; seed 001 Webinar, WebinarProgress) -----
+
+CREATE TABLE events (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name          text NOT NULL CONSTRAINT events_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 200),
+    type          text NOT NULL CONSTRAINT events_type_format CHECK (type ~ '^[a-z][a-z_]{0,39}$'),
+    description   text CONSTRAINT events_description_length CHECK (length(description) <= 20000),
+    discipline_id bigint REFERENCES disciplines ON DELETE SET NULL,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE events IS
+    'Reusable schedule entries (seed 000 Event): a lecture, workshop, meetup... that courses schedule as course_events';
+COMMENT ON COLUMN events.type IS 'lower_snake_case kind: lecture, workshop, meetup, webinar, info_session, ...';
+CREATE TRIGGER events_touch_updated_at BEFORE UPDATE ON events
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+-- An organizer is never in two overlapping course events: the constraint holds under any
+-- race, the trigger before it names the other event.
+CREATE TABLE course_events (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    course_id    bigint NOT NULL REFERENCES courses ON DELETE CASCADE,
+    event_id     bigint NOT NULL REFERENCES events ON DELETE RESTRICT,
+    starts_at    timestamptz NOT NULL,
+    ends_at      timestamptz NOT NULL,
+    during       tstzrange NOT NULL GENERATED ALWAYS AS (tstzrange(starts_at, greatest(starts_at, ends_at), '[)')) STORED,
+    place        text CONSTRAINT course_events_place_length CHECK (length(btrim(place)) BETWEEN 1 AND 300),
+    link         text CONSTRAINT course_events_link_http CHECK (link ~ '^https?://' AND length(link) <= 2000),
+    organizer_id bigint REFERENCES users ON DELETE SET NULL,
+    special      text CONSTRAINT course_events_special_length CHECK (length(special) <= 1000),
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT course_events_ends_after_start CHECK (ends_at > starts_at),
+    CONSTRAINT course_events_organizer_no_overlap EXCLUDE USING gist (organizer_id WITH =, during WITH &&)
+);
+COMMENT ON TABLE course_events IS
+    'An event scheduled in a course (seed 000 CourseEvent): when, where (place or link), who organizes it. An '
+    'organizer is never in two overlapping course events (23P01 naming the other). Written by the course''s staff';
+COMMENT ON COLUMN course_events.during IS '[starts_at, ends_at), for the organizer''s exclusion constraint and range queries';
+COMMENT ON COLUMN course_events.special IS 'Free notes: what to bring, prerequisites';
+CREATE INDEX course_events_course_idx ON course_events (course_id, starts_at);
+CREATE TRIGGER course_events_touch_updated_at BEFORE UPDATE ON course_events
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE FUNCTION _course_event_clash() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    other record;
+BEGIN
+    IF NEW.organizer_id IS NULL OR NOT NEW.ends_at > NEW.starts_at THEN
+        RETURN NEW;    -- nothing to clash with, or course_events_ends_after_start reports it
+    END IF;
+    SELECT ce.id, e.name, c.name AS course, ce.starts_at, ce.ends_at INTO other
+      FROM course_events ce JOIN events e ON e.id = ce.event_id JOIN courses c ON c.id = ce.course_id
+     WHERE ce.organizer_id = NEW.organizer_id AND ce.id IS DISTINCT FROM NEW.id
+       AND ce.during && tstzrange(NEW.starts_at, NEW.ends_at, '[)')
+     ORDER BY ce.starts_at LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'user % already organizes course event % at that time', NEW.organizer_id, other.id
+            USING ERRCODE = 'exclusion_violation', CONSTRAINT = 'course_events_organizer_no_overlap',
+                  DETAIL = format('"%s" of course "%s" runs from %s to %s.', other.name, other.course, other.starts_at, other.ends_at),
+                  HINT = 'Move one of the two, or give it another organizer.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _course_event_clash() IS
+    'Internal: a course event overlapping another of the same organizer is 23P01 naming that event';
+CREATE TRIGGER course_events_clash BEFORE INSERT OR UPDATE OF starts_at, ends_at, organizer_id ON course_events
+    FOR EACH ROW EXECUTE FUNCTION _course_event_clash();
+
+CREATE TABLE webinars (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    title            text NOT NULL CONSTRAINT webinars_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 300),
+    description      text CONSTRAINT webinars_description_length CHECK (length(description) <= 20000),
+    host_id          bigint REFERENCES users ON DELETE SET NULL,
+    starts_at        timestamptz NOT NULL,
+    duration_minutes integer NOT NULL CONSTRAINT webinars_duration CHECK (duration_minutes BETWEEN 1 AND 1440),
+    url              text CONSTRAINT webinars_url_http CHECK (url ~ '^https?://' AND length(url) <= 2000),
+    recording_url    text CONSTRAINT webinars_recording_url_http CHECK (recording_url ~ '^https?://' AND length(recording_url) <= 2000),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE webinars IS 'Webinars (seed 001 Webinar): live at starts_at for duration_minutes, then as a recording; written by staff';
+CREATE TRIGGER webinars_touch_updated_at BEFORE UPDATE ON webinars
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE TABLE webinar_progress (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id         bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    webinar_id      bigint NOT NULL REFERENCES webinars ON DELETE CASCADE,
+    watched_seconds integer NOT NULL DEFAULT 0 CONSTRAINT webinar_progress_watched_nonneg CHECK (watched_seconds >= 0),
+    completed_at    timestamptz,
+    registered_at   timestamptz NOT NULL DEFAULT now(),
+    last_watched_at timestamptz,
+    CONSTRAINT webinar_progress_once UNIQUE (user_id, webinar_id)
+);
+COMMENT ON TABLE webinar_progress IS
+    'How far a user watched a webinar (seed 001 WebinarProgress): written by the user''s player; watched_seconds '
+    'never goes back, completed_at is stamped once it reaches the webinar''s length';
+COMMENT ON COLUMN webinar_progress.watched_seconds IS 'The furthest point watched; a smaller value written later is ignored';
+COMMENT ON COLUMN webinar_progress.completed_at IS 'When watched_seconds first reached the whole webinar (kept by trigger)';
+CREATE INDEX webinar_progress_webinar_idx ON webinar_progress (webinar_id);
+
+CREATE FUNCTION _webinar_progress_stamp() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+        NEW.watched_seconds := greatest(OLD.watched_seconds, NEW.watched_seconds);
+        NEW.completed_at := OLD.completed_at;
+        IF NEW.watched_seconds IS DISTINCT FROM OLD.watched_seconds THEN
+            NEW.last_watched_at := now();
+        END IF;
+    ELSE
+        NEW.completed_at := NULL;
+        NEW.last_watched_at := CASE WHEN NEW.watched_seconds > 0 THEN now() END;
+    END IF;
+    IF NEW.completed_at IS NULL
+       AND NEW.watched_seconds >= (SELECT w.duration_minutes * 60 FROM webinars w WHERE w.id = NEW.webinar_id) THEN
+        NEW.completed_at := now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _webinar_progress_stamp() IS
+    'Internal: watched_seconds only grows; completed_at is stamped when it reaches the webinar''s length, and kept';
+CREATE TRIGGER webinar_progress_stamp BEFORE INSERT OR UPDATE ON webinar_progress
+    FOR EACH ROW EXECUTE FUNCTION _webinar_progress_stamp();
+
+ALTER TABLE course_events ENABLE ROW LEVEL SECURITY;
+CREATE POLICY course_events_select ON course_events FOR SELECT TO mentor_app USING (true);
+CREATE POLICY course_events_insert ON course_events FOR INSERT TO mentor_app
+    WITH CHECK (@extschema@._is_course_staff(course_id, @extschema@.current_actor()));
+CREATE POLICY course_events_update ON course_events FOR UPDATE TO mentor_app
+    USING (@extschema@._is_course_staff(course_id, @extschema@.current_actor()))
+    WITH CHECK (@extschema@._is_course_staff(course_id, @extschema@.current_actor()));
+CREATE POLICY course_events_delete ON course_events FOR DELETE TO mentor_app
+    USING (@extschema@._is_course_staff(course_id, @extschema@.current_actor()));
+ALTER TABLE webinar_progress ENABLE ROW LEVEL SECURITY;
+CREATE POLICY webinar_progress_select ON webinar_progress FOR SELECT TO mentor_app
+    USING (user_id = @extschema@.current_actor() OR @extschema@._actor_is_staff());
+CREATE POLICY webinar_progress_insert ON webinar_progress FOR INSERT TO mentor_app
+    WITH CHECK (user_id = @extschema@.current_actor());
+CREATE POLICY webinar_progress_update ON webinar_progress FOR UPDATE TO mentor_app
+    USING (user_id = @extschema@.current_actor()) WITH CHECK (user_id = @extschema@.current_actor());
+CREATE POLICY webinar_progress_delete ON webinar_progress FOR DELETE TO mentor_app
     USING (user_id = @extschema@.current_actor());
 
 --------------------------------------------------------------------------------
@@ -5921,7 +6076,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_type
     user_stats_daily, interview_sessions, interview_questions, collaboration_sessions, collaboration_participants, forum_posts,
     forum_comments, news_sources, news_items, leaderboard, resources, resource_comments, support_tickets, ticket_messages,
     proxy_requests, milestone_logs, support_chats, learning_paths, learning_path_modules, learning_progress,
-    learning_module_completions, learning_paths_json, user_learning_progress
+    learning_module_completions, learning_paths_json, user_learning_progress, events, course_events, webinars,
+    webinar_progress
     TO mentor_app, mentor_admin;
 GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_connections_id_seq, notifications_id_seq,
     alerts_id_seq, integration_tokens_id_seq, one_time_tokens_id_seq, refresh_tokens_id_seq, api_keys_id_seq,
@@ -5930,7 +6086,8 @@ GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_conn
     collaboration_sessions_id_seq, forum_posts_id_seq, forum_comments_id_seq, news_items_id_seq,
     problem_tags_id_seq, collaboration_participants_id_seq, resources_id_seq, resource_comments_id_seq,
     support_tickets_id_seq, ticket_messages_id_seq, proxy_requests_id_seq, milestone_logs_id_seq, support_chats_id_seq,
-    learning_paths_id_seq, learning_path_modules_id_seq, learning_progress_id_seq, learning_module_completions_id_seq
+    learning_paths_id_seq, learning_path_modules_id_seq, learning_progress_id_seq, learning_module_completions_id_seq,
+    events_id_seq, course_events_id_seq, webinars_id_seq, webinar_progress_id_seq
     TO mentor_app, mentor_admin;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON active_alerts, api_key_usage_daily, direct_messages, leaderboard, learning_paths_json, user_learning_progress FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC;
 -- Notifications: the catalogue (types, channels, templates, defaults) and
@@ -6037,6 +6194,11 @@ REVOKE INSERT, UPDATE, DELETE ON learning_paths, learning_path_modules FROM ment
 REVOKE UPDATE ON learning_progress, learning_module_completions FROM mentor_app, mentor_admin;
 GRANT SELECT ON learning_paths, learning_path_modules, learning_paths_json TO mentor_analyst;
 REVOKE EXECUTE ON FUNCTION _learning_completion_counts(), _learning_modules_recount() FROM PUBLIC;
+-- Events: the reusable events and webinars are staff's; course events are written by the
+-- course's staff (row-level security); webinar progress by its user.
+REVOKE INSERT, UPDATE, DELETE ON events, webinars FROM mentor_app;
+GRANT SELECT ON events, webinars TO mentor_analyst;
+REVOKE EXECUTE ON FUNCTION _course_event_clash(), _webinar_progress_stamp() FROM PUBLIC;
 
 -- Practice: problems and the catalogues are staff's; submissions are inserted by their user and
 -- then move only through the judge's functions; stats and ranks are the triggers' (the
@@ -6141,6 +6303,10 @@ SELECT _enable_history_shipped('group_memberships');
 SELECT _enable_history_shipped('learning_paths', ARRAY['module_count']);
 SELECT _enable_history_shipped('learning_path_modules');
 SELECT _enable_history_shipped('learning_module_completions');
+SELECT _enable_history_shipped('events');
+SELECT _enable_history_shipped('course_events', ARRAY['during']);
+SELECT _enable_history_shipped('webinars');
+-- Not webinar_progress: a player writes it every few seconds while someone watches.
 -- Practice (0.2): what people write and how submissions move, not the code (it can be
 -- large and is the user's), the judge's output or the queue's bookkeeping; counters and
 -- search documents follow other rows, so they are not recorded either.
