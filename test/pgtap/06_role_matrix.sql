@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(284);
+SELECT plan(292);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -661,6 +661,26 @@ SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.learning_progress'), '
 SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.user_learning_progress'), 'SELECT 0', 'app: nor through user_learning_progress');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.learning_progress'), '42501', 'analyst: progress is not readable');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.learning_paths_json'), 'SELECT 1', 'analyst: the paths are');
+
+-- Events: reusable events and webinars are staff's, course events the course staff's,
+-- webinar progress its user's.
+INSERT INTO mentor.events (name, type) VALUES ('Matrix lecture', 'lecture');
+SELECT id AS mevent FROM mentor.events WHERE name = 'Matrix lecture' \gset
+SELECT id AS mcourse FROM mentor.courses WHERE alias = 'matrix-course' \gset
+INSERT INTO mentor.webinars (title, starts_at, duration_minutes) VALUES ('Matrix webinar', now(), 30);
+SELECT id AS mweb FROM mentor.webinars WHERE title = 'Matrix webinar' \gset
+SELECT is(pg_temp.req('app', :ada, $$INSERT INTO mentor.events (name, type) VALUES ('App event', 'lecture')$$), '42501', 'app: reusable events are administrators''');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.course_events (course_id, event_id, starts_at, ends_at) VALUES (%s, %s, now(), now() + interval '1 hour')$$, :mcourse, :mevent)),
+          '42501', 'app: a student does not schedule course events');
+SELECT is(pg_temp.req('app', :ada, format($$INSERT INTO mentor.course_events (course_id, event_id, starts_at, ends_at, organizer_id) VALUES (%s, %s, now(), now() + interval '1 hour', %s)$$, :mcourse, :mevent, :grace)),
+          'INSERT 0 1', 'app as staff: schedules one');
+SELECT is(pg_temp.req('app', :mia, format('INSERT INTO mentor.webinar_progress (user_id, webinar_id, watched_seconds) VALUES (%s, %s, 10)', :olly, :mweb)), '42501',
+          'app: nobody records webinar progress for someone else');
+SELECT is(pg_temp.req('app', :mia, format('INSERT INTO mentor.webinar_progress (user_id, webinar_id, watched_seconds) VALUES (mentor.current_actor(), %s, 10)', :mweb)),
+          'INSERT 0 1', 'app: a user records her own');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.webinar_progress'), 'SELECT 0', 'app: and nobody else reads it');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.webinar_progress'), '42501', 'analyst: webinar progress is not readable');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.events'), 'SELECT 1', 'analyst: the events are');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');
