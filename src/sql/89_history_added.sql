@@ -36,6 +36,12 @@ SELECT _enable_history_shipped('events');
 SELECT _enable_history_shipped('course_events', ARRAY['during']);
 SELECT _enable_history_shipped('webinars');
 -- Not webinar_progress: a player writes it every few seconds while someone watches.
+SELECT _enable_history_shipped('course_modules');
+SELECT _enable_history_shipped('question_categories');
+SELECT _enable_history_shipped('questions');
+SELECT _enable_history_shipped('quizzes');
+SELECT _enable_history_shipped('quiz_questions');
+SELECT _enable_history_shipped('quiz_attempts', ARRAY['answers']);
 -- Practice (0.2): what people write and how submissions move, not the code (it can be
 -- large and is the user's), the judge's output or the queue's bookkeeping; counters and
 -- search documents follow other rows, so they are not recorded either.

@@ -320,6 +320,25 @@ REVOKE INSERT, UPDATE, DELETE ON events, webinars FROM mentor_app;
 GRANT SELECT ON events, webinars TO mentor_analyst;
 REVOKE EXECUTE ON FUNCTION _course_event_clash(), _webinar_progress_stamp() FROM PUBLIC;
 
+-- Quizzes: the question bank and quizzes are staff's; the application reads questions without
+-- their answers (quiz_questions_public), course modules are written by the course's staff, and
+-- attempts move only through start_quiz and submit_quiz.
+REVOKE INSERT, UPDATE, DELETE ON question_categories, questions, quizzes, quiz_questions FROM mentor_app;
+REVOKE SELECT ON questions FROM mentor_app;
+GRANT SELECT ON questions TO mentor_admin;
+REVOKE INSERT, UPDATE, DELETE ON quiz_attempts FROM mentor_app, mentor_admin;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY['start_quiz(bigint)', 'submit_quiz(bigint, jsonb)', 'quiz_review(bigint)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+END
+$grants$;
+
 -- Practice: problems and the catalogues are staff's; submissions are inserted by their user and
 -- then move only through the judge's functions; stats and ranks are the triggers' (the
 -- application writes a user's study_plan only); interviews, pair programming and the forum are
