@@ -32,13 +32,15 @@ OBJS = \
 	src/matching.o \
 	src/secrets.o \
 	src/queue.o \
+	src/quizzes.o \
 	src/core/lifecycle_graph.o \
 	src/core/validate.o \
 	src/core/crosscheck.o \
 	src/core/teams.o \
 	src/core/availability.o \
 	src/core/matching.o \
-	src/core/secret.o
+	src/core/secret.o \
+	src/core/grading.o
 
 # One file per module, concatenated in name order into the install script of
 # this version.  Released install scripts are frozen in src/sql/releases/ and

@@ -4733,24 +4733,13 @@ COMMENT ON VIEW quiz_results IS
     'The attempt that counts per user and quiz: the best score, or the latest submission (quizzes.scoring); readable as '
     'the attempts are';
 
--- One answer against the right one: a choice is right when the set of options given equals
--- the right set (one index or an array of them); text when it is one of the accepted answers,
--- trimmed and in any case.  No answer, or one of the wrong type, is wrong.
-CREATE FUNCTION _quiz_answer_right(kind question_kind, correct jsonb, answer jsonb) RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$
-SELECT CASE
-       WHEN answer IS NULL THEN false
-       WHEN kind = 'text' THEN jsonb_typeof(answer) = 'string'
-                               AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(correct) c
-                                            WHERE lower(btrim(c)) = lower(btrim(answer #>> '{}')))
-       WHEN jsonb_typeof(answer) NOT IN ('array', 'number') THEN false
-       ELSE (SELECT array_agg(DISTINCT v ORDER BY v)
-               FROM jsonb_array_elements(CASE jsonb_typeof(answer) WHEN 'array' THEN answer ELSE jsonb_build_array(answer) END) v)
-            IS NOT DISTINCT FROM (SELECT array_agg(DISTINCT v ORDER BY v) FROM jsonb_array_elements(correct) v)
-       END
-$$;
-COMMENT ON FUNCTION _quiz_answer_right(question_kind, jsonb, jsonb) IS 'Internal: whether an answer to a question of this kind is right';
+-- One answer against the right one (C, src/quizzes.c): a choice is right when the set of
+-- options given (one index or an array of them) equals the right set; text when it is one of
+-- the accepted answers, trimmed of spaces and in any case.  No answer, or one of another
+-- shape, is wrong.
+CREATE FUNCTION _quiz_answer_right(is_text boolean, correct jsonb, answer jsonb) RETURNS boolean
+    AS 'MODULE_PATHNAME', 'mn_quiz_answer_right' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION _quiz_answer_right(boolean, jsonb, jsonb) IS 'Internal: whether an answer to a question is right';
 
 CREATE FUNCTION start_quiz(quiz_id bigint) RETURNS quiz_attempts
 LANGUAGE plpgsql
@@ -4816,10 +4805,10 @@ BEGIN
         RAISE EXCEPTION 'answers are a JSON object keyed by question id' USING ERRCODE = 'invalid_parameter_value',
             HINT = 'For example {"12": 0, "13": [1, 2], "14": "Paris"}.';
     END IF;
+    -- One pass: the keys that are not the text of a question id of the quiz (a hashed subplan).
     SELECT string_agg(k, ', ' ORDER BY k) INTO strays
       FROM jsonb_object_keys(answers) k
-     WHERE k !~ '^[0-9]{1,18}$'
-        OR NOT EXISTS (SELECT 1 FROM quiz_questions qq WHERE qq.quiz_id = a.quiz_id AND qq.question_id = k::bigint);
+     WHERE k NOT IN (SELECT qq.question_id::text FROM quiz_questions qq WHERE qq.quiz_id = a.quiz_id);
     IF strays IS NOT NULL THEN
         RAISE EXCEPTION 'questions % are not in quiz %', strays, a.quiz_id USING ERRCODE = 'invalid_parameter_value',
             HINT = 'mentor.quiz_questions_public lists a quiz''s questions.';
@@ -4827,7 +4816,7 @@ BEGIN
     -- Graded in one statement over the quiz's questions (_quiz_answer_right per answer).
     UPDATE quiz_attempts x
        SET submitted_at = now(), answers = submit_quiz.answers, score = g.score, max_score = g.max_score
-      FROM (SELECT coalesce(sum(q.points) FILTER (WHERE _quiz_answer_right(q.kind, q.correct, submit_quiz.answers -> q.id::text)), 0) AS score,
+      FROM (SELECT coalesce(sum(q.points) FILTER (WHERE _quiz_answer_right(q.kind = 'text', q.correct, submit_quiz.answers -> q.id::text)), 0) AS score,
                    coalesce(sum(q.points), 0) AS max_score
               FROM quiz_questions qq JOIN questions q ON q.id = qq.question_id
              WHERE qq.quiz_id = a.quiz_id) g
@@ -4861,7 +4850,7 @@ BEGIN
     END IF;
     RETURN QUERY
     SELECT q.id, qq.position, q.prompt, q.options, a.answers -> q.id::text, q.correct,
-           _quiz_answer_right(q.kind, q.correct, a.answers -> q.id::text),
+           _quiz_answer_right(q.kind = 'text', q.correct, a.answers -> q.id::text),
            q.points
       FROM quiz_questions qq JOIN questions q ON q.id = qq.question_id
      WHERE qq.quiz_id = a.quiz_id
