@@ -197,9 +197,12 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    me      bigint := _community_actor();
-    a       quiz_attempts;
-    strays  text;
+    me        bigint := _community_actor();
+    a         quiz_attempts;
+    strays    text;
+    got       numeric;
+    total     numeric;
+    known     bigint;
 BEGIN
     -- The attempt's row lock: a second submission of it waits, then finds it graded.
     SELECT * INTO a FROM quiz_attempts x WHERE x.id = submit_quiz.attempt_id FOR UPDATE;
@@ -217,21 +220,22 @@ BEGIN
         RAISE EXCEPTION 'answers are a JSON object keyed by question id' USING ERRCODE = 'invalid_parameter_value',
             HINT = 'For example {"12": 0, "13": [1, 2], "14": "Paris"}.';
     END IF;
-    -- One pass: the keys that are not the text of a question id of the quiz (a hashed subplan).
-    SELECT string_agg(k, ', ' ORDER BY k) INTO strays
-      FROM jsonb_object_keys(answers) k
-     WHERE k NOT IN (SELECT qq.question_id::text FROM quiz_questions qq WHERE qq.quiz_id = a.quiz_id);
-    IF strays IS NOT NULL THEN
+    -- Graded in one pass over the quiz's questions (_quiz_answer_right per answer), which also
+    -- counts the answers that belong to one; any others are named (the slow path, on errors only).
+    SELECT coalesce(sum(q.points) FILTER (WHERE _quiz_answer_right(q.kind = 'text', q.correct, answers -> q.id::text)), 0),
+           coalesce(sum(q.points), 0), count(*) FILTER (WHERE answers ? q.id::text)
+      INTO got, total, known
+      FROM quiz_questions qq JOIN questions q ON q.id = qq.question_id
+     WHERE qq.quiz_id = a.quiz_id;
+    IF known <> (SELECT count(*) FROM jsonb_object_keys(answers)) THEN
+        SELECT string_agg(k, ', ' ORDER BY k) INTO strays
+          FROM jsonb_object_keys(answers) k
+         WHERE k NOT IN (SELECT qq.question_id::text FROM quiz_questions qq WHERE qq.quiz_id = a.quiz_id);
         RAISE EXCEPTION 'questions % are not in quiz %', strays, a.quiz_id USING ERRCODE = 'invalid_parameter_value',
             HINT = 'mentor.quiz_questions_public lists a quiz''s questions.';
     END IF;
-    -- Graded in one statement over the quiz's questions (_quiz_answer_right per answer).
     UPDATE quiz_attempts x
-       SET submitted_at = now(), answers = submit_quiz.answers, score = g.score, max_score = g.max_score
-      FROM (SELECT coalesce(sum(q.points) FILTER (WHERE _quiz_answer_right(q.kind = 'text', q.correct, submit_quiz.answers -> q.id::text)), 0) AS score,
-                   coalesce(sum(q.points), 0) AS max_score
-              FROM quiz_questions qq JOIN questions q ON q.id = qq.question_id
-             WHERE qq.quiz_id = a.quiz_id) g
+       SET submitted_at = now(), answers = submit_quiz.answers, score = got, max_score = total
      WHERE x.id = a.id
     RETURNING x.* INTO a;
     RETURN a;
