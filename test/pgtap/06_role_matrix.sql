@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(292);
+SELECT plan(305);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -681,6 +681,33 @@ SELECT is(pg_temp.req('app', :mia, format('INSERT INTO mentor.webinar_progress (
 SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.webinar_progress'), 'SELECT 0', 'app: and nobody else reads it');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.webinar_progress'), '42501', 'analyst: webinar progress is not readable');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.events'), 'SELECT 1', 'analyst: the events are');
+
+-- Quizzes: the bank and the quizzes are staff's; nobody in the application reads the answers;
+-- attempts move through start_quiz and submit_quiz only.
+INSERT INTO mentor.course_modules (course_id, position, title) VALUES (:mcourse, 1, 'Matrix module');
+SELECT id AS cmod FROM mentor.course_modules WHERE title = 'Matrix module' \gset
+INSERT INTO mentor.questions (kind, prompt, options, correct) VALUES ('single_choice', 'Matrix question', '["a", "b"]', '[1]');
+SELECT id AS mq FROM mentor.questions WHERE prompt = 'Matrix question' \gset
+INSERT INTO mentor.quizzes (module_id, title, published) VALUES (:cmod, 'Matrix quiz', true);
+SELECT id AS mquiz FROM mentor.quizzes WHERE title = 'Matrix quiz' \gset
+INSERT INTO mentor.quiz_questions (quiz_id, question_id, position) VALUES (:mquiz, :mq, 1);
+SELECT is(pg_temp.req('app', :mia, 'SELECT correct FROM mentor.questions'), '42501', 'app: the answers in the bank are not readable');
+SELECT is(pg_temp.req('app', :ada, 'SELECT correct FROM mentor.questions'), '42501', 'app as staff: not through the application either');
+SELECT is(pg_temp.req('app', :mia, 'SELECT * FROM mentor.quiz_questions_public'), 'SELECT 1', 'app: the questions are, without answers');
+SELECT is(pg_temp.req('admin', NULL, 'SELECT correct FROM mentor.questions'), 'SELECT 1', 'admin: administrators write and read the bank');
+SELECT is(pg_temp.req('app', :ada, $$INSERT INTO mentor.questions (kind, prompt, correct) VALUES ('text', 'x', '["x"]')$$), '42501',
+          'app: the application does not write the bank');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.course_modules (course_id, position, title) VALUES (%s, 2, 'x')$$, :mcourse)), '42501',
+          'app: a student does not write course modules');
+SELECT is(pg_temp.req('app', :mia, format('INSERT INTO mentor.quiz_attempts (quiz_id, user_id, attempt_no) VALUES (%s, mentor.current_actor(), 1)', :mquiz)), '42501',
+          'app: attempts are not inserted by SQL');
+SELECT pg_temp.val('app', :mia, format('SELECT (mentor.start_quiz(%s)).id::text', :mquiz)) AS matt \gset
+SELECT is(pg_temp.req('app', :mia, format('SELECT * FROM mentor.quiz_review(%s)', :matt)), 'MN006', 'app: the review waits until the attempt is closed');
+SELECT is(pg_temp.req('app', :mia, format('UPDATE mentor.quiz_attempts SET score = 100 WHERE id = %s', :matt)), '42501', 'app: a score is not written by SQL');
+SELECT is(pg_temp.req('app', :olly, format($$SELECT mentor.submit_quiz(%s, '{}')$$, :matt)), 'P0002', 'app: nobody submits another user''s attempt');
+SELECT is(pg_temp.val('app', :mia, format($$SELECT (mentor.submit_quiz(%s, '{"%s": 1}')).score::text$$, :matt, :mq)), '1.00', 'app: the user submits hers, graded');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.quiz_attempts'), 'SELECT 0', 'app: and nobody else reads it');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.quiz_attempts'), '42501', 'analyst: attempts are not readable');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');
