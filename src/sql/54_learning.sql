@@ -169,15 +169,17 @@ BEGIN
          WHERE lp.id IN (SELECT path_id FROM paths)
         RETURNING lp.id, lp.module_count
     ), counts AS (
-        SELECT x.id, t.module_count AS total,
-               (SELECT count(*) FROM learning_module_completions c JOIN learning_path_modules m ON m.id = c.module_id
-                 WHERE c.user_id = x.user_id AND m.path_id = x.path_id)::integer AS done
+        SELECT x.id, d.done, f.progress, f.complete
           FROM learning_progress x JOIN totals t ON t.id = x.path_id
+         CROSS JOIN LATERAL (SELECT count(*)::integer AS done
+                               FROM learning_module_completions c JOIN learning_path_modules m ON m.id = c.module_id
+                              WHERE c.user_id = x.user_id AND m.path_id = x.path_id) d
+         CROSS JOIN LATERAL _learning_progress_figures(d.done, t.module_count) f
     )
     UPDATE learning_progress x
        SET completed_count = c.done,
-           progress = (_learning_progress_figures(c.done, c.total)).progress,
-           completed_at = CASE WHEN (_learning_progress_figures(c.done, c.total)).complete THEN coalesce(x.completed_at, now()) END
+           progress = c.progress,
+           completed_at = CASE WHEN c.complete THEN coalesce(x.completed_at, now()) END
       FROM counts c
      WHERE x.id = c.id;
     RETURN NULL;
