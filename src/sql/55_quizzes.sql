@@ -17,7 +17,9 @@ CREATE TABLE course_modules (
     description text CONSTRAINT course_modules_description_length CHECK (length(description) <= 20000),
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT course_modules_position_once UNIQUE (course_id, position) DEFERRABLE INITIALLY IMMEDIATE
+    CONSTRAINT course_modules_position_once UNIQUE (course_id, position) DEFERRABLE INITIALLY IMMEDIATE,
+    -- the target of classes' and assignments' (module, course) keys: a module of the same course
+    CONSTRAINT course_modules_id_course UNIQUE (id, course_id)
 );
 COMMENT ON TABLE course_modules IS
     'A course''s modules (seed 001 Module), ordered by position (unique per course, deferrable for swaps); written by '

@@ -879,23 +879,6 @@ COMMENT ON FUNCTION _forum_comments_count() IS 'Internal: keeps forum_posts.comm
 CREATE TRIGGER forum_comments_count AFTER INSERT OR DELETE OR UPDATE OF hidden ON forum_comments
     FOR EACH ROW EXECUTE FUNCTION _forum_comments_count();
 
-CREATE FUNCTION _staff_actor(action text) RETURNS bigint
-LANGUAGE plpgsql STABLE
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    me bigint := current_actor();
-BEGIN
-    IF me IS NULL OR NOT _is_staff(me) THEN
-        RAISE EXCEPTION 'only staff %', action USING ERRCODE = 'insufficient_privilege',
-            DETAIL = format('The acting user is %s.', coalesce(me::text, 'not set')),
-            HINT = 'Call mentor.set_actor() with an admin''s id first.';
-    END IF;
-    RETURN me;
-END
-$$;
-COMMENT ON FUNCTION _staff_actor(text) IS 'Internal: the acting user when staff, 42501 (saying who may do the action) otherwise';
-
 CREATE FUNCTION hide_forum_post(post_id bigint, hide boolean DEFAULT true, reason text DEFAULT NULL) RETURNS forum_posts
 LANGUAGE plpgsql
 SECURITY DEFINER

@@ -42,6 +42,12 @@ SELECT _enable_history_shipped('questions');
 SELECT _enable_history_shipped('quizzes');
 SELECT _enable_history_shipped('quiz_questions');
 SELECT _enable_history_shipped('quiz_attempts', ARRAY['answers']);
+-- Cohorts (0.2): not the seat counter (it follows the applications).
+SELECT _enable_history_shipped('batches', ARRAY['seats_taken']);
+SELECT _enable_history_shipped('program_applications');
+SELECT _enable_history_shipped('classes');
+SELECT _enable_history_shipped('attendance');
+SELECT _enable_history_shipped('announcements');
 -- Practice (0.2): what people write and how submissions move, not the code (it can be
 -- large and is the user's), the judge's output or the queue's bookkeeping; counters and
 -- search documents follow other rows, so they are not recorded either.

@@ -339,6 +339,31 @@ BEGIN
 END
 $grants$;
 
+-- Cohorts: batches are staff's; an application is written by its applicant while a draft and
+-- then moves only through its functions; classes, attendance and announcements are written
+-- under their row-level security; seats, marks and enrollment flags are the triggers'.
+REVOKE INSERT, UPDATE, DELETE ON batches FROM mentor_app;
+GRANT SELECT ON batches, classes TO mentor_analyst;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'submit_application(bigint)', 'review_application(bigint, boolean, text)',
+        'pay_application_fee(bigint, text, uuid)', 'confirm_application_payment(bigint)',
+        'allocate_application(bigint, bigint)', 'enroll_application(bigint)', 'deboard_application(bigint, text)',
+        -- the row-level security policies call them
+        '_class_staff(bigint)', '_may_announce(bigint, bigint)', '_announcement_audience(bigint, bigint)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _program_applications_seats(), _attendance_mark(), _classes_course(),
+        _students_enrollment_completed(), _application(bigint),
+        _application_in(program_applications, text, program_application_status[]) FROM PUBLIC;
+END
+$grants$;
+
 -- Practice: problems and the catalogues are staff's; submissions are inserted by their user and
 -- then move only through the judge's functions; stats and ranks are the triggers' (the
 -- application writes a user's study_plan only); interviews, pair programming and the forum are
