@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(305);
+SELECT plan(333);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -708,6 +708,52 @@ SELECT is(pg_temp.req('app', :olly, format($$SELECT mentor.submit_quiz(%s, '{}')
 SELECT is(pg_temp.val('app', :mia, format($$SELECT (mentor.submit_quiz(%s, '{"%s": 1}')).score::text$$, :matt, :mq)), '1.00', 'app: the user submits hers, graded');
 SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.quiz_attempts'), 'SELECT 0', 'app: and nobody else reads it');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.quiz_attempts'), '42501', 'analyst: attempts are not readable');
+
+-- Cohorts: batches are staff's; an application is its applicant's draft, then moves only through
+-- the functions of the people whose move it is; classes, attendance and announcements belong to
+-- the course's staff and are read by those they concern.
+INSERT INTO mentor.batches (code, name, course_id, capacity) VALUES ('MX-1', 'Matrix batch', :mcourse, 1);
+SELECT id AS mbatch FROM mentor.batches WHERE code = 'MX-1' \gset
+SELECT is(pg_temp.req('app', :ada, $$INSERT INTO mentor.batches (code, name) VALUES ('MX-2', 'x')$$), '42501', 'app: batches are not the application''s to write');
+SELECT is(pg_temp.req('admin', NULL, $$INSERT INTO mentor.batches (code, name) VALUES ('MX-3', 'x')$$), 'INSERT 0 1', 'admin: administrators write batches');
+SELECT is(pg_temp.req('admin', NULL, format('UPDATE mentor.batches SET seats_taken = 5 WHERE id = %s', :mbatch)), '42501', 'admin: not even they write the seat counter');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.batches'), 'SELECT 2', 'analyst: batches are readable');
+SELECT is(pg_temp.req('app', :mia, format('INSERT INTO mentor.program_applications (user_id, batch_id) VALUES (%s, %s)', :olly, :mbatch)), '42501',
+          'app: nobody applies in another''s name');
+SELECT is(pg_temp.req('app', :mia, format('INSERT INTO mentor.program_applications (user_id, batch_id) VALUES (mentor.current_actor(), %s)', :mbatch)), 'INSERT 0 1',
+          'app: a user applies as herself');
+SELECT id AS mapp FROM mentor.program_applications WHERE user_id = :mia \gset
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.program_applications'), 'SELECT 0', 'app: nobody else reads her application');
+SELECT is(pg_temp.req('app', :mia, format($$UPDATE mentor.program_applications SET status = 'submitted' WHERE id = %s$$, :mapp)), '42501',
+          'app: its status is not written by SQL');
+SELECT is(pg_temp.req('app', :olly, format('SELECT mentor.submit_application(%s)', :mapp)), '42501', 'app: nobody else submits it');
+SELECT is(pg_temp.req('app', :mia, format('SELECT mentor.submit_application(%s)', :mapp)), 'SELECT 1', 'app: the applicant does');
+SELECT is(pg_temp.req('app', :mia, format('SELECT mentor.review_application(%s, true)', :mapp)), '42501', 'app: an applicant does not approve herself');
+SELECT is(pg_temp.req('app', :mia, format('DELETE FROM mentor.program_applications WHERE id = %s', :mapp)), 'DELETE 0', 'app: nor withdraws it once submitted by SQL');
+SELECT is(pg_temp.req('app', :ada, format('SELECT mentor.review_application(%s, true)', :mapp)), 'SELECT 1', 'app as staff: staff approve it');
+SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.pay_application_fee(%s, 'mx-pay', '00000000-0000-4000-8000-00000000c001')$$, :mapp)), 'SELECT 1',
+          'app: the applicant records her payment');
+SELECT is(pg_temp.req('app', :mia, format('SELECT mentor.confirm_application_payment(%s)', :mapp)), 'SELECT 1', 'app: the provider''s confirmation is recorded');
+SELECT is(pg_temp.req('app', :mia, format('SELECT mentor.allocate_application(%s)', :mapp)), '42501', 'app: an applicant does not allocate herself a seat');
+SELECT is(pg_temp.req('app', :ada, format('SELECT mentor.allocate_application(%s)', :mapp)), 'SELECT 1', 'app as staff: staff allocate seats');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.program_applications'), '42501', 'analyst: applications are not readable');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.classes (module_id, course_id, title, starts_at) VALUES (%s, %s, 'x', now())$$, :cmod, :mcourse)), '42501',
+          'app: a student does not write classes');
+INSERT INTO mentor.classes (module_id, course_id, title, starts_at) VALUES (:cmod, :mcourse, 'Matrix class', now() - interval '1 hour');
+SELECT id AS mclass FROM mentor.classes WHERE title = 'Matrix class' \gset
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.attendance (class_id, course_id, student_id, status) VALUES (%s, %s, %s, 'present')$$, :mclass, :mcourse, :mia_student)), '42501',
+          'app: a student does not mark her own attendance');
+SELECT is(pg_temp.req('app', :ada, format($$INSERT INTO mentor.attendance (class_id, course_id, student_id, status) VALUES (%s, %s, %s, 'present')$$, :mclass, :mcourse, :mia_student)), 'INSERT 0 1',
+          'app as staff: the course''s staff mark it');
+SELECT is(pg_temp.req('app', :mia, 'SELECT * FROM mentor.attendance'), 'SELECT 1', 'app: the student reads hers');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.attendance'), 'SELECT 0', 'app: nobody else does');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.attendance'), '42501', 'analyst: attendance is not readable');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.announcements (course_id, author_id, title, body) VALUES (%s, mentor.current_actor(), 'x', 'y')$$, :mcourse)), '42501',
+          'app: a student does not announce');
+SELECT is(pg_temp.req('app', :ada, format($$INSERT INTO mentor.announcements (course_id, author_id, title, body) VALUES (%s, mentor.current_actor(), 'Matrix news', 'y')$$, :mcourse)), 'INSERT 0 1',
+          'app as staff: the course''s staff do');
+SELECT is(pg_temp.req('app', :mia, 'SELECT * FROM mentor.announcements'), 'SELECT 1', 'app: the course''s student reads it');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.announcements'), 'SELECT 0', 'app: an outsider does not');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');
