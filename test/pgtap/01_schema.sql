@@ -31,18 +31,21 @@ SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_
                                   'milestone_logs', 'support_chats', 'learning_paths', 'learning_path_modules',
                                   'learning_progress', 'learning_module_completions', 'events', 'course_events', 'webinars',
                                   'webinar_progress', 'course_modules', 'question_categories', 'questions', 'quizzes',
-                                  'quiz_questions', 'quiz_attempts']);
+                                  'quiz_questions', 'quiz_attempts', 'batches', 'program_applications', 'classes',
+                                  'attendance', 'announcements']);
 SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables',
                                  'ledger_statement', 'course_leaderboard', 'my_crosscheck_reviews', 'crosscheck_progress',
                                  'active_alerts', 'api_key_usage_daily', 'direct_messages', 'leaderboard',
-                                 'learning_paths_json', 'user_learning_progress', 'quiz_questions_public', 'quiz_results']);
+                                 'learning_paths_json', 'user_learning_progress', 'quiz_questions_public', 'quiz_results',
+                                 'enrollments', 'assignments', 'attendance_rates']);
 SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibility', 'skill_direction',
                                  'transfer_status', 'checker_kind', 'registration_kind', 'registration_status',
                                  'crosscheck_status', 'mentorship_status', 'action_item_status', 'session_status',
                                  'suggestion_status', 'match_status', 'notification_status', 'vendor_key_status',
                                  'connection_status', 'problem_difficulty', 'submission_status', 'submission_verdict',
                                  'interview_type', 'interview_status', 'collaboration_status', 'news_type',
-                                 'resource_type', 'reported_issue_status', 'proxy_request_status', 'question_kind']);
+                                 'resource_type', 'reported_issue_status', 'proxy_request_status', 'question_kind',
+                                 'batch_status', 'program_application_status', 'enrollment_status', 'attendance_status']);
 SELECT domains_are('mentor', ARRAY['email', 'time_zone', 'rating', 'percent', 'token_amount', 'slug']);
 SELECT enum_has_labels('mentor', 'platform_role', ARRAY['user', 'mentor', 'admin', 'owner', 'sales', 'mentee', 'expert', 'superadmin', 'new_mother']);
 
@@ -53,7 +56,7 @@ SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
   FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-              AND a.attidentity = 'a'), 83, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
+              AND a.attidentity = 'a'), 88, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
 -- Ledger rows are keyed by the caller's idempotency key.
 SELECT col_type_is('mentor', t, 'id', 'uuid', format('%s.id is the caller''s uuid', t))
   FROM unnest(ARRAY['ledger_transfers', 'token_purchases', 'token_allotments', 'withdrawals']) t;
