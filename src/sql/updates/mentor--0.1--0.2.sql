@@ -5403,7 +5403,7 @@ BEGIN
     IF b.enrollment_fee > 0 THEN
         -- Money comes in from outside: held from external towards revenue until the provider confirms it.
         PERFORM transfer(id, system_account('external', b.fee_asset), system_account('revenue', b.fee_asset),
-                         b.enrollment_fee, 'program_fee', payment_ref, pending => true);
+                         b.enrollment_fee, 'fee', payment_ref, pending => true);
     END IF;
     UPDATE program_applications x
        SET status = 'payment_received', fee_amount = b.enrollment_fee, fee_asset = b.fee_asset,
