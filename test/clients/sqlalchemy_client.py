@@ -264,6 +264,29 @@ class ModuleCompletion(Base):
     module_id = Column(BigInteger, nullable=False)
 
 
+class ProgramApplication(Base):
+    __tablename__ = "program_applications"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    user_id = Column(BigInteger, nullable=False)
+    batch_id = Column(BigInteger, nullable=False)
+    answers = Column(JSONB, server_default=FetchedValue())
+    # Moved by the functions: the ORM reads them back.
+    status = Column(Text, server_default=FetchedValue())
+    student_id = Column(BigInteger, server_default=FetchedValue())
+
+
+class Attendance(Base):
+    __tablename__ = "attendance"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    class_id = Column(BigInteger, nullable=False)
+    course_id = Column(BigInteger, nullable=False)   # the trigger sets the class's
+    student_id = Column(BigInteger, nullable=False)
+    status = Column(Text, nullable=False)
+    marked_by = Column(BigInteger, server_default=FetchedValue())
+
+
 def sqlstate(exc):
     orig = getattr(exc, "orig", None)
     return getattr(orig, "pgcode", None)
@@ -612,6 +635,53 @@ with Session(engine, future=True) as s, s.begin():
     ok(e is not None and sqlstate(e) == "42501", "progress written by hand is refused (42501)")
     ok(call(s, "SELECT jsonb_array_length(completed_modules) FROM mentor.user_learning_progress WHERE path_id = :p", p=path) == 4,
        "user_learning_progress shows the four as seed 004's JSON array")
+
+# Cohorts: an application written through the ORM, moved by the functions (staff review,
+# allocate and enroll); the seat is the only one; staff mark attendance through the ORM.
+with Session(engine, future=True) as s, s.begin():
+    batch = call(s, "SELECT id FROM mentor.batches WHERE code = 'CL-BATCH'")
+    staff = call(s, "SELECT id FROM mentor.users WHERE username = 'cl_admin'")
+    other = call(s, "SELECT id FROM mentor.users WHERE username = 'cl_other'")
+    apps = {}
+    for who in (mia_id, other):
+        call(s, "SELECT mentor.set_actor(:u)", u=who)
+        app = ProgramApplication(user_id=who, batch_id=batch, answers={"why": "client test"})
+        s.add(app)
+        s.flush()
+        s.refresh(app)
+        ok(app.status == "draft", "an ORM insert makes a draft application", app.status)
+        call(s, "SELECT mentor.submit_application(:a)", a=app.id)
+        apps[who] = app.id
+    call(s, "SELECT mentor.set_actor(:u)", u=staff)
+    for a in apps.values():
+        call(s, "SELECT mentor.review_application(:a, true)", a=a)
+        call(s, "SELECT mentor.pay_application_fee(:a, 'free', :id)", a=a, id=str(uuid.uuid4()))
+        call(s, "SELECT mentor.confirm_application_payment(:a)", a=a)
+    call(s, "SELECT mentor.allocate_application(:a)", a=apps[mia_id])
+    e = refused(s, "SELECT mentor.allocate_application(:a)", a=apps[other])
+    ok(e is not None and sqlstate(e) == "MN004", "the batch's one seat is taken: the next allocation is MN004", e and str(e.orig))
+    call(s, "SELECT mentor.enroll_application(:a)", a=apps[mia_id])
+    app = s.get(ProgramApplication, apps[mia_id])
+    s.refresh(app)
+    ok(app.status == "enrolled" and app.student_id is not None, "the ORM reads the application enrolled, with its enrollment", app.status)
+    ok(call(s, "SELECT status::text FROM mentor.enrollments WHERE id = :i", i=app.student_id) == "not_started",
+       "the enrollment (a students row) has not started")
+    klass = call(s, "SELECT id FROM mentor.classes WHERE title = 'Client class'")
+    mark = Attendance(class_id=klass, course_id=0, student_id=app.student_id, status="present")
+    s.add(mark)
+    s.flush()
+    s.refresh(mark)
+    ok(mark.marked_by == staff and mark.course_id == call(s, "SELECT course_id FROM mentor.classes WHERE id = :c", c=klass),
+       "staff mark attendance through the ORM; the class's course and the marker are filled in")
+    ok(call(s, "SELECT status::text FROM mentor.enrollments WHERE id = :i", i=app.student_id) == "in_progress",
+       "the first class attended starts the enrollment")
+    call(s, "SELECT mentor.set_actor(:u)", u=mia_id)
+    ok(call(s, "SELECT rate FROM mentor.attendance_rates WHERE student_id = :i", i=app.student_id) == 100,
+       "attendance_rates: one class held, attended, 100%")
+    e = refused(s, "UPDATE mentor.attendance SET status = 'excused' WHERE id = :i", i=mark.id)
+    ok(e is None and s.get(Attendance, mark.id) is not None, "the student reads her mark")
+    ok(call(s, "SELECT status::text FROM mentor.attendance WHERE id = :i", i=mark.id) == "present",
+       "but her UPDATE changes nothing (row-level security: the class's staff mark)")
 
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402

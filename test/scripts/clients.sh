@@ -51,6 +51,11 @@ VALUES ('client-two-sum', 'Two Sum', 'Read two numbers, print their sum.', 'easy
 INSERT INTO mentor.learning_paths (title, category) VALUES ('Client path', 'technical');
 INSERT INTO mentor.learning_path_modules (path_id, position, title)
 SELECT p.id, g, 'Client module ' || g FROM mentor.learning_paths p, generate_series(1, 4) g WHERE p.title = 'Client path';
+INSERT INTO mentor.batches (code, name, course_id, capacity)
+SELECT 'CL-BATCH', 'Client batch', id, 1 FROM mentor.courses WHERE alias = 'client-course';
+INSERT INTO mentor.course_modules (course_id, position, title) SELECT id, 1, 'Client LMS module' FROM mentor.courses WHERE alias = 'client-course';
+INSERT INTO mentor.classes (module_id, course_id, title, starts_at)
+SELECT m.id, m.course_id, 'Client class', now() - interval '1 hour' FROM mentor.course_modules m WHERE m.title = 'Client LMS module';
 INSERT INTO mentor.team_distribution_students (distribution_id, course_id, student_id)
 SELECT d.id, d.course_id, s.id FROM mentor.team_distributions d JOIN mentor.students s ON s.course_id = d.course_id;
 SQL
