@@ -18,18 +18,7 @@ SELECT id AS lou FROM mentor.users WHERE username = 'co_lou' \gset
 SELECT id AS max FROM mentor.users WHERE username = 'co_max' \gset
 SELECT id AS ann FROM mentor.users WHERE username = 'co_ann' \gset
 SELECT id AS tom FROM mentor.users WHERE username = 'co_tom' \gset
-CREATE FUNCTION pg_temp.as_user(u bigint, q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE r text;
-BEGIN
-    PERFORM set_config('role', 'mentor_app', true);
-    PERFORM mentor.set_actor(u);
-    EXECUTE q INTO r;
-    PERFORM set_config('role', 'none', true);
-    RETURN r;
-EXCEPTION WHEN OTHERS THEN
-    PERFORM set_config('role', 'none', true);
-    RAISE;
-END $$;
+\i sql/helpers/as_user.psql
 CREATE FUNCTION pg_temp.as_user_try(u bigint, q text) RETURNS text LANGUAGE sql AS $$
     SELECT pg_temp.tryn(format('SELECT pg_temp.as_user(%s, %L)', u, q)) $$;
 

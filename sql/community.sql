@@ -16,18 +16,7 @@ SELECT id AS ben FROM mentor.users WHERE username = 'cm_ben' \gset
 SELECT id AS cy FROM mentor.users WHERE username = 'cm_cy' \gset
 SELECT id AS dee FROM mentor.users WHERE username = 'cm_dee' \gset
 -- Each request runs as the application: mentor_app, with its acting user.
-CREATE FUNCTION pg_temp.as_user(u bigint, q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE r text;
-BEGIN
-    PERFORM set_config('role', 'mentor_app', true);
-    PERFORM mentor.set_actor(u);
-    EXECUTE q INTO r;
-    PERFORM set_config('role', 'none', true);
-    RETURN r;
-EXCEPTION WHEN OTHERS THEN
-    PERFORM set_config('role', 'none', true);
-    RAISE;
-END $$;
+\i sql/helpers/as_user.psql
 
 -- Connections: without an acting user, to oneself, to nobody: refused.
 SELECT pg_temp.try(format('SELECT mentor.request_connection(%s)', :ben));

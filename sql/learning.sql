@@ -14,18 +14,7 @@ INSERT INTO mentor.users (email, username, full_name, role) VALUES
 SELECT id AS lea FROM mentor.users WHERE username = 'lp_lea' \gset
 SELECT id AS max FROM mentor.users WHERE username = 'lp_max' \gset
 SELECT id AS ada FROM mentor.users WHERE username = 'lp_ada' \gset
-CREATE FUNCTION pg_temp.as_user(u bigint, q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE r text;
-BEGIN
-    PERFORM set_config('role', 'mentor_app', true);
-    PERFORM mentor.set_actor(u);
-    EXECUTE q INTO r;
-    PERFORM set_config('role', 'none', true);
-    RETURN r;
-EXCEPTION WHEN OTHERS THEN
-    PERFORM set_config('role', 'none', true);
-    RAISE;
-END $$;
+\i sql/helpers/as_user.psql
 CREATE FUNCTION pg_temp.progress(u bigint) RETURNS text LANGUAGE sql AS $$
     SELECT x.completed_count || '/' || p.module_count || ' = ' || x.progress || '%'
            || CASE WHEN x.completed_at IS NOT NULL THEN ', completed' ELSE '' END

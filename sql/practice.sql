@@ -18,18 +18,7 @@ SELECT id AS cy FROM mentor.users WHERE username = 'pr_cy' \gset
 SELECT id AS di FROM mentor.users WHERE username = 'pr_di' \gset
 SELECT id AS moder FROM mentor.users WHERE username = 'pr_mod' \gset
 -- Requests of the application: mentor_app, with its acting user.
-CREATE FUNCTION pg_temp.as_user(u bigint, q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE r text;
-BEGIN
-    PERFORM set_config('role', 'mentor_app', true);
-    PERFORM mentor.set_actor(u);
-    EXECUTE q INTO r;
-    PERFORM set_config('role', 'none', true);
-    RETURN r;
-EXCEPTION WHEN OTHERS THEN
-    PERFORM set_config('role', 'none', true);
-    RAISE;
-END $$;
+\i sql/helpers/as_user.psql
 
 -- Problems and tags: unique slugs and tag names (the error names the value), searchable by
 -- title, description and tags.

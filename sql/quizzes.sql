@@ -15,18 +15,7 @@ INSERT INTO mentor.users (email, username, full_name, role) VALUES
 SELECT id AS kim FROM mentor.users WHERE username = 'qz_kim' \gset
 SELECT id AS lou FROM mentor.users WHERE username = 'qz_lou' \gset
 SELECT id AS ann FROM mentor.users WHERE username = 'qz_ann' \gset
-CREATE FUNCTION pg_temp.as_user(u bigint, q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE r text;
-BEGIN
-    PERFORM set_config('role', 'mentor_app', true);
-    PERFORM mentor.set_actor(u);
-    EXECUTE q INTO r;
-    PERFORM set_config('role', 'none', true);
-    RETURN r;
-EXCEPTION WHEN OTHERS THEN
-    PERFORM set_config('role', 'none', true);
-    RAISE;
-END $$;
+\i sql/helpers/as_user.psql
 
 -- A course with a module (written by its staff) and a bank of three questions.
 INSERT INTO mentor.courses (name, alias, start_date, end_date) VALUES ('Quiz course', 'qz-course', '2027-01-01', '2027-12-31');

@@ -21,18 +21,7 @@ SELECT id AS ola FROM mentor.users WHERE username = 'su_ola' \gset
 SELECT id AS otto FROM mentor.users WHERE username = 'su_out' \gset
 SELECT id AS sam FROM mentor.users WHERE username = 'su_sam' \gset
 -- Requests of the application: mentor_app, with its acting user.
-CREATE FUNCTION pg_temp.as_user(u bigint, q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE r text;
-BEGIN
-    PERFORM set_config('role', 'mentor_app', true);
-    PERFORM mentor.set_actor(u);
-    EXECUTE q INTO r;
-    PERFORM set_config('role', 'none', true);
-    RETURN r;
-EXCEPTION WHEN OTHERS THEN
-    PERFORM set_config('role', 'none', true);
-    RAISE;
-END $$;
+\i sql/helpers/as_user.psql
 
 -- Resources: a URL or a file, searchable by title, tags and description; an unpublished
 -- one is its uploader's and staff's until published.
