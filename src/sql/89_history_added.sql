@@ -27,6 +27,10 @@ SELECT _enable_history_shipped('conversation_members', ARRAY['last_read_message_
 SELECT _enable_history_shipped('messages', ARRAY['body']);
 SELECT _enable_history_shipped('support_groups', ARRAY['member_count', 'last_active']);
 SELECT _enable_history_shipped('group_memberships');
+-- Course school (0.2): attempts (not the checker's output), checkers and artefacts.
+SELECT _enable_history_shipped('task_verifications', ARRAY['metadata']);
+SELECT _enable_history_shipped('task_checkers');
+SELECT _enable_history_shipped('task_artefacts');
 -- Learning (0.2): paths, modules and completions; progress rows follow the completions by
 -- trigger and are not recorded, nor the module counts.
 SELECT _enable_history_shipped('learning_paths', ARRAY['module_count']);

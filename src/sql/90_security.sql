@@ -308,6 +308,25 @@ BEGIN
 END
 $grants$;
 
+-- Course school: attempts, checkers and artefacts are written under their row-level security;
+-- results on checked tasks by their checker or the course's staff (the trigger's MN005).
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY[
+        'course_roles(bigint, bigint)', 'has_course_role(bigint, bigint, text[])',
+        -- the row-level security policies call them
+        '_own_student(bigint)', '_task_checker_user(bigint, bigint)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app, mentor_analyst', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _task_verification_attempt(), _task_verification_score_range(),
+        _task_verification_result(), _task_checkers_task(), _task_results_checker(), _course_task_course() FROM PUBLIC;
+END
+$grants$;
+
 -- Learning: paths and their modules are staff's; users start paths and complete modules as
 -- themselves (row-level security); progress figures are the triggers'.
 REVOKE INSERT, UPDATE, DELETE ON learning_paths, learning_path_modules FROM mentor_app;

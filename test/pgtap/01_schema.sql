@@ -32,7 +32,7 @@ SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_
                                   'learning_progress', 'learning_module_completions', 'events', 'course_events', 'webinars',
                                   'webinar_progress', 'course_modules', 'question_categories', 'questions', 'quizzes',
                                   'quiz_questions', 'quiz_attempts', 'batches', 'program_applications', 'classes',
-                                  'attendance', 'announcements']);
+                                  'attendance', 'announcements', 'task_verifications', 'task_checkers', 'task_artefacts']);
 SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables',
                                  'ledger_statement', 'course_leaderboard', 'my_crosscheck_reviews', 'crosscheck_progress',
                                  'active_alerts', 'api_key_usage_daily', 'direct_messages', 'leaderboard',
@@ -45,7 +45,8 @@ SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibili
                                  'connection_status', 'problem_difficulty', 'submission_status', 'submission_verdict',
                                  'interview_type', 'interview_status', 'collaboration_status', 'news_type',
                                  'resource_type', 'reported_issue_status', 'proxy_request_status', 'question_kind',
-                                 'batch_status', 'program_application_status', 'enrollment_status', 'attendance_status']);
+                                 'batch_status', 'program_application_status', 'enrollment_status', 'attendance_status',
+                                 'task_verification_status']);
 SELECT domains_are('mentor', ARRAY['email', 'time_zone', 'rating', 'percent', 'token_amount', 'slug']);
 SELECT enum_has_labels('mentor', 'platform_role', ARRAY['user', 'mentor', 'admin', 'owner', 'sales', 'mentee', 'expert', 'superadmin', 'new_mother']);
 
@@ -56,7 +57,7 @@ SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
   FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-              AND a.attidentity = 'a'), 88, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
+              AND a.attidentity = 'a'), 91, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
 -- Ledger rows are keyed by the caller's idempotency key.
 SELECT col_type_is('mentor', t, 'id', 'uuid', format('%s.id is the caller''s uuid', t))
   FROM unnest(ARRAY['ledger_transfers', 'token_purchases', 'token_allotments', 'withdrawals']) t;

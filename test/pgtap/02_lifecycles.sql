@@ -3,15 +3,18 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(21);
+SELECT plan(22);
 
 SELECT set_eq($$SELECT DISTINCT name FROM mentor.lifecycles$$,
     ARRAY['slot', 'program_application', 'candidate', 'pap_workflow', 'workflow_enrollment', 'recording',
           'token_purchase', 'enrollment', 'batch', 'course_plan', 'vendor_key', 'job_post', 'withdrawal',
           'session', 'match', 'connection', 'proxy_request', 'action_item', 'onboarding', 'reported_issue',
           'mentorship', 'suggestion', 'submission', 'interview_session', 'collaboration_session', 'crosscheck',
-          'registration', 'lead', 'notification'],
+          'registration', 'lead', 'notification', 'task_verification'],
     'every lifecycle the platforms name is shipped');
+SELECT set_eq($$SELECT from_state, to_state FROM mentor.lifecycle_transitions WHERE name = 'task_verification'$$,
+    $$VALUES ('pending', 'completed'), ('pending', 'error')$$,
+    'task_verification: a pending attempt ends completed or in error; a finished one never moves');
 
 -- Transitions drawn in seed 001 and 000, edge for edge.
 SELECT set_eq($$SELECT from_state, to_state FROM mentor.lifecycle_transitions WHERE name = 'program_application'$$,

@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(333);
+SELECT plan(347);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -754,6 +754,39 @@ SELECT is(pg_temp.req('app', :ada, format($$INSERT INTO mentor.announcements (co
           'app as staff: the course''s staff do');
 SELECT is(pg_temp.req('app', :mia, 'SELECT * FROM mentor.announcements'), 'SELECT 1', 'app: the course''s student reads it');
 SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.announcements'), 'SELECT 0', 'app: an outsider does not');
+
+-- Course school: attempts are the student's (or staff's) to post, numbered by the extension;
+-- checkers are assigned by the course's staff; only the checker or staff score a checked task.
+INSERT INTO mentor.tasks (name) VALUES ('MX auto'), ('MX assigned');
+INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker)
+SELECT :mcourse, id, now() - interval '1 day', now() + interval '1 day', 'auto_test' FROM mentor.tasks WHERE name = 'MX auto'
+RETURNING id AS mxauto \gset
+INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker)
+SELECT :mcourse, id, now() - interval '1 day', now() + interval '1 day', 'assigned' FROM mentor.tasks WHERE name = 'MX assigned'
+RETURNING id AS mxassigned \gset
+INSERT INTO mentor.course_mentors (course_id, user_id) VALUES (:mcourse, :grace) RETURNING id AS mxgrace \gset
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, score) VALUES (%s, %s, %s, 'completed', 10)$$, :mxauto, :mcourse, :mia_student)), 'INSERT 0 1',
+          'app: a student posts her auto-test attempt');
+SELECT is(pg_temp.req('app', :olly, format($$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, score) VALUES (%s, %s, %s, 'completed', 90)$$, :mxauto, :mcourse, :mia_student)), '42501',
+          'app: nobody posts one for another student');
+SELECT is(pg_temp.req('app', :mia, 'UPDATE mentor.task_verifications SET attempt_no = 7'), '42501', 'app: an attempt''s number is the extension''s');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.task_verifications'), 'SELECT 0', 'app: nobody else reads her attempts');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.task_verifications'), '42501', 'analyst: attempts are not readable');
+SELECT is(pg_temp.req('app', :mia, format('INSERT INTO mentor.task_checkers (course_task_id, course_id, student_id, mentor_id) VALUES (%s, %s, %s, %s)', :mxassigned, :mcourse, :mia_student, :mxgrace)), '42501',
+          'app: a student does not choose her checker');
+SELECT is(pg_temp.req('app', :ada, format('INSERT INTO mentor.task_checkers (course_task_id, course_id, student_id, mentor_id) VALUES (%s, %s, %s, %s)', :mxassigned, :mcourse, :mia_student, :mxgrace)), 'INSERT 0 1',
+          'app as staff: the course''s staff assign checkers');
+SELECT is(pg_temp.req('app', :mia, format('INSERT INTO mentor.task_results (course_task_id, student_id, score) VALUES (%s, %s, 100)', :mxassigned, :mia_student)), 'MN005',
+          'app: a student does not score her checked task');
+SELECT is(pg_temp.req('app', :olly, format('INSERT INTO mentor.task_results (course_task_id, student_id, score) VALUES (%s, %s, 100)', :mxassigned, :mia_student)), 'MN005',
+          'app: nor does anyone but her checker');
+SELECT is(pg_temp.req('app', :grace, format('INSERT INTO mentor.task_results (course_task_id, student_id, score) VALUES (%s, %s, 60)', :mxassigned, :mia_student)), 'INSERT 0 1',
+          'app: her assigned checker does');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.task_artefacts (course_task_id, course_id, student_id, video_url) VALUES (%s, %s, %s, 'https://v.example/mia')$$, :mxassigned, :mcourse, :mia_student)), 'INSERT 0 1',
+          'app: a student adds her artefacts');
+SELECT is(pg_temp.req('app', :grace, 'SELECT * FROM mentor.task_artefacts'), 'SELECT 1', 'app: her checker reads them');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.task_artefacts'), 'SELECT 0', 'app: nobody else does');
+SELECT is(pg_temp.req('analyst', NULL, format('SELECT mentor.course_roles(%s, %s)', :grace, :mcourse)), 'SELECT 1', 'analyst: course roles are readable');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');

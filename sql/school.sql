@@ -1,0 +1,121 @@
+-- Course school: auto-checked attempts within their window and limit, whose
+-- best or latest becomes the task result; assigned checkers, the only ones
+-- besides the course's staff who score a checked task; artefacts; course roles.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+
+\i sql/helpers/try.psql
+\i sql/helpers/tryn.psql
+\i sql/helpers/as_user.psql
+CREATE FUNCTION pg_temp.as_user_try(u bigint, q text) RETURNS text LANGUAGE sql AS $$
+    SELECT pg_temp.tryn(format('SELECT pg_temp.as_user(%s, %L)', u, q)) $$;
+INSERT INTO mentor.users (email, username, full_name, role) VALUES
+    ('sc_kim@example.com', 'sc_kim', 'Kim Student', 'user'), ('sc_lou@example.com', 'sc_lou', 'Lou Student', 'user'),
+    ('sc_gus@example.com', 'sc_gus', 'Gus Mentor', 'mentor'), ('sc_hal@example.com', 'sc_hal', 'Hal Mentor', 'mentor'),
+    ('sc_meg@example.com', 'sc_meg', 'Meg Manager', 'user');
+SELECT id AS kim FROM mentor.users WHERE username = 'sc_kim' \gset
+SELECT id AS lou FROM mentor.users WHERE username = 'sc_lou' \gset
+SELECT id AS gus FROM mentor.users WHERE username = 'sc_gus' \gset
+SELECT id AS hal FROM mentor.users WHERE username = 'sc_hal' \gset
+SELECT id AS meg FROM mentor.users WHERE username = 'sc_meg' \gset
+INSERT INTO mentor.courses (name, alias, start_date, end_date) VALUES ('School', 'sc-school', '2026-01-01', '2027-12-31')
+RETURNING id AS course \gset
+INSERT INTO mentor.course_users (course_id, user_id, is_manager) VALUES (:course, :meg, true);
+INSERT INTO mentor.course_mentors (course_id, user_id) VALUES (:course, :gus), (:course, :hal);
+SELECT id AS gus_m FROM mentor.course_mentors WHERE user_id = :gus \gset
+SELECT id AS hal_m FROM mentor.course_mentors WHERE user_id = :hal \gset
+INSERT INTO mentor.students (course_id, user_id, mentor_id) VALUES (:course, :kim, :gus_m), (:course, :lou, :hal_m);
+SELECT id AS kim_s FROM mentor.students WHERE user_id = :kim \gset
+SELECT id AS lou_s FROM mentor.students WHERE user_id = :lou \gset
+
+-- Course roles, as seed 000's Session derives them.
+SELECT u.username, mentor.course_roles(u.id, :course) AS roles
+  FROM mentor.users u WHERE u.username IN ('sc_gus', 'sc_hal', 'sc_kim', 'sc_lou', 'sc_meg') ORDER BY u.username;
+SELECT mentor.has_course_role(:meg, :course, 'manager', 'supervisor') AS meg_runs_it,
+       mentor.has_course_role(:kim, :course, 'mentor') AS kim_mentors;
+
+-- An auto-test task: three attempts at most, the best counts.
+INSERT INTO mentor.tasks (name) VALUES ('JS basics test'), ('Portfolio review'), ('Mentor check');
+INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, max_score, checker, max_attempts)
+SELECT :course, id, now() - interval '1 day', now() + interval '1 day', 50, 'auto_test', 3 FROM mentor.tasks WHERE name = 'JS basics test'
+RETURNING id AS auto \gset
+SELECT pg_temp.as_user(:kim, format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, score, answers)
+    VALUES (%s, 0, %s, 'completed', 30, '{"q1": "a"}') RETURNING attempt_no$q$, :auto, :kim_s)) AS first_attempt;
+SELECT score, historical_scores -> -1 ->> 'source' AS source FROM mentor.task_results WHERE course_task_id = :auto AND student_id = :kim_s;
+-- A pending attempt counts only once it is checked; a worse one leaves the best.
+SELECT pg_temp.as_user(:kim, format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id)
+    VALUES (%s, 0, %s) RETURNING id$q$, :auto, :kim_s)) AS pending \gset
+SELECT pg_temp.as_user(:kim, format($q$UPDATE mentor.task_verifications SET status = 'completed', score = 45 WHERE id = %s RETURNING attempt_no$q$, :pending)) AS second_attempt;
+SELECT pg_temp.as_user(:kim, format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, score)
+    VALUES (%s, 0, %s, 'completed', 10) RETURNING attempt_no$q$, :auto, :kim_s)) AS third_attempt;
+SELECT score, jsonb_path_query_array(historical_scores, '$[*].score') AS scores
+  FROM mentor.task_results WHERE course_task_id = :auto AND student_id = :kim_s;
+SELECT pg_temp.as_user_try(:kim, format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, score)
+    VALUES (%s, 0, %s, 'completed', 50)$q$, :auto, :kim_s));
+-- With latest scoring, the last completed attempt counts (an errored one does not).
+UPDATE mentor.course_tasks SET attempt_scoring = 'latest', max_attempts = NULL WHERE id = :auto;
+SELECT pg_temp.as_user(:lou, format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, score)
+    VALUES (%s, 0, %s, 'completed', 40) RETURNING attempt_no$q$, :auto, :lou_s));
+SELECT pg_temp.as_user(:lou, format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, score)
+    VALUES (%s, 0, %s, 'completed', 20) RETURNING attempt_no$q$, :auto, :lou_s));
+SELECT pg_temp.as_user(:lou, format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, metadata)
+    VALUES (%s, 0, %s, 'error', '{"stderr": "timeout"}') RETURNING attempt_no$q$, :auto, :lou_s));
+SELECT score FROM mentor.task_results WHERE course_task_id = :auto AND student_id = :lou_s;
+-- Bad attempts: above the maximum score, another student's, a completed one without a score,
+-- a finished attempt moved again, the numbering rewritten.
+SELECT pg_temp.as_user_try(:lou, format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, score)
+    VALUES (%s, 0, %s, 'completed', 51)$q$, :auto, :lou_s));
+SELECT pg_temp.as_user_try(:lou, format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, score)
+    VALUES (%s, 0, %s, 'completed', 50)$q$, :auto, :kim_s));
+SELECT pg_temp.try(format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status) VALUES (%s, 0, %s, 'completed')$q$, :auto, :lou_s));
+SELECT pg_temp.tryn(format($q$UPDATE mentor.task_verifications SET status = 'pending' WHERE course_task_id = %s AND student_id = %s AND attempt_no = 1$q$, :auto, :lou_s));
+SELECT pg_temp.as_user_try(:lou, format($q$UPDATE mentor.task_verifications SET attempt_no = 9 WHERE course_task_id = %s AND student_id = %s AND attempt_no = 1$q$, :auto, :lou_s));
+-- Outside the window: MN008.
+UPDATE mentor.course_tasks SET student_start_at = now() - interval '3 days', student_end_at = now() - interval '2 days' WHERE id = :auto;
+SELECT split_part(pg_temp.as_user_try(:lou, format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id) VALUES (%s, 0, %s)$q$, :auto, :lou_s)), ' from ', 1) AS outside_window;
+-- Nobody else reads a student's attempts; the course's staff do.
+SELECT pg_temp.as_user(:lou, 'SELECT count(*) FROM mentor.task_verifications') AS lou_reads,
+       pg_temp.as_user(:meg, 'SELECT count(*) FROM mentor.task_verifications') AS meg_reads;
+
+-- Assigned checkers: on an assigned task, Hal checks Kim; only he or the course's staff score her.
+INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker)
+SELECT :course, id, now() - interval '1 day', now() + interval '1 day', 'assigned' FROM mentor.tasks WHERE name = 'Portfolio review'
+RETURNING id AS assigned \gset
+SELECT pg_temp.as_user_try(:gus, format('INSERT INTO mentor.task_checkers (course_task_id, course_id, student_id, mentor_id) VALUES (%s, 0, %s, %s)', :assigned, :kim_s, :hal_m));
+SELECT pg_temp.as_user(:meg, format('INSERT INTO mentor.task_checkers (course_task_id, course_id, student_id, mentor_id) VALUES (%s, 0, %s, %s) RETURNING course_id = %s', :assigned, :kim_s, :hal_m, :course)) AS meg_assigns;
+SELECT pg_temp.tryn(format('INSERT INTO mentor.task_checkers (course_task_id, course_id, student_id, mentor_id) VALUES (%s, 0, %s, %s)', :auto, :kim_s, :hal_m));
+SELECT pg_temp.as_user_try(:gus, format('INSERT INTO mentor.task_results (course_task_id, student_id, score) VALUES (%s, %s, 80)', :assigned, :kim_s));
+SELECT pg_temp.as_user_try(:kim, format('INSERT INTO mentor.task_results (course_task_id, student_id, score) VALUES (%s, %s, 100)', :assigned, :kim_s));
+SELECT pg_temp.as_user(:hal, format('INSERT INTO mentor.task_results (course_task_id, student_id, score) VALUES (%s, %s, 80) RETURNING last_checker_id = %s', :assigned, :kim_s, :hal)) AS hal_scores;
+SELECT pg_temp.as_user(:meg, format('UPDATE mentor.task_results SET score = 85 WHERE course_task_id = %s AND student_id = %s RETURNING last_checker_id = %s', :assigned, :kim_s, :meg)) AS meg_rescores;
+SELECT jsonb_path_query_array(historical_scores, '$[*].score') AS scores,
+       jsonb_path_query_array(historical_scores, '$[*].checker_id') = format('[%s, %s]', :hal, :meg)::jsonb AS checkers_recorded
+  FROM mentor.task_results WHERE course_task_id = :assigned AND student_id = :kim_s;
+-- Without an actor, only administrators' tools score it.
+BEGIN;
+SET LOCAL ROLE mentor_app;
+SELECT pg_temp.tryn(format('UPDATE mentor.task_results SET score = 1 WHERE course_task_id = %s', :assigned)) AS app_without_actor;
+RESET ROLE;
+SELECT pg_temp.try(format('UPDATE mentor.task_results SET score = 86 WHERE course_task_id = %s', :assigned)) AS superuser_without_actor;
+ROLLBACK;
+-- On a mentor task without an assigned checker, the student's own mentor checks.
+INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker)
+SELECT :course, id, now() - interval '1 day', now() + interval '1 day', 'mentor' FROM mentor.tasks WHERE name = 'Mentor check'
+RETURNING id AS mtask \gset
+SELECT pg_temp.as_user(:gus, format('INSERT INTO mentor.task_results (course_task_id, student_id, score) VALUES (%s, %s, 70) RETURNING score', :mtask, :kim_s)) AS gus_scores_kim;
+SELECT pg_temp.as_user_try(:gus, format('INSERT INTO mentor.task_results (course_task_id, student_id, score) VALUES (%s, %s, 70)', :mtask, :lou_s));
+-- A checker of another course is refused by the keys.
+INSERT INTO mentor.courses (name, alias, start_date, end_date) VALUES ('Other', 'sc-other', '2026-01-01', '2027-12-31') RETURNING id AS other \gset
+INSERT INTO mentor.course_mentors (course_id, user_id) VALUES (:other, :gus) RETURNING id AS gus_other \gset
+SELECT pg_temp.try(format('INSERT INTO mentor.task_checkers (course_task_id, course_id, student_id, mentor_id) VALUES (%s, 0, %s, %s)', :assigned, :lou_s, :gus_other));
+
+-- Artefacts: the student's own links; her checker and the course's staff read them.
+SELECT pg_temp.as_user(:kim, format($q$INSERT INTO mentor.task_artefacts (course_task_id, course_id, student_id, video_url, notes)
+    VALUES (%s, 0, %s, 'https://video.example/kim', 'Demo of the portfolio') RETURNING course_id = %s$q$, :assigned, :kim_s, :course)) AS kim_uploads;
+SELECT pg_temp.as_user_try(:lou, format($q$INSERT INTO mentor.task_artefacts (course_task_id, course_id, student_id, notes) VALUES (%s, 0, %s, 'x')$q$, :assigned, :kim_s));
+SELECT pg_temp.try(format($q$INSERT INTO mentor.task_artefacts (course_task_id, course_id, student_id, video_url) VALUES (%s, 0, %s, 'ftp://x')$q$, :assigned, :lou_s));
+SELECT pg_temp.as_user(:hal, 'SELECT count(*) FROM mentor.task_artefacts') AS hal_reads,
+       pg_temp.as_user(:gus, 'SELECT count(*) FROM mentor.task_artefacts') AS gus_reads,
+       pg_temp.as_user(:lou, 'SELECT count(*) FROM mentor.task_artefacts') AS lou_reads;
