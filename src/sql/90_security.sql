@@ -323,7 +323,8 @@ BEGIN
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app, mentor_analyst', fn);
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _task_verification_attempt(), _task_verification_score_range(),
-        _task_verification_result(), _task_checkers_task(), _task_results_checker(), _course_task_course() FROM PUBLIC;
+        _task_verification_result(), _course_task_attempt_rescore(), _task_checkers_task(), _task_results_checker(),
+        _course_task_course() FROM PUBLIC;
 END
 $grants$;
 

@@ -4311,6 +4311,7 @@ AS $$
 DECLARE
     ct   course_tasks;
     used integer;
+    last integer;
 BEGIN
     SELECT * INTO ct FROM course_tasks x WHERE x.id = NEW.course_task_id;
     -- A missing task gives course 0, so that the foreign key names it.
@@ -4328,7 +4329,8 @@ BEGIN
                   HINT = 'Course staff may widen the window (course_tasks.student_start_at, student_end_at).';
     END IF;
     PERFORM 1 FROM students s WHERE s.id = NEW.student_id FOR UPDATE;
-    SELECT count(*) INTO used FROM task_verifications v
+    -- Numbers go on after the last (a deleted attempt leaves a gap and gives its try back).
+    SELECT count(*), coalesce(max(v.attempt_no), 0) INTO used, last FROM task_verifications v
      WHERE v.course_task_id = NEW.course_task_id AND v.student_id = NEW.student_id;
     IF ct.max_attempts IS NOT NULL AND used >= ct.max_attempts THEN
         RAISE EXCEPTION 'no attempts left at course task %', ct.id USING ERRCODE = 'MN006',
@@ -4338,7 +4340,7 @@ BEGIN
         RAISE EXCEPTION 'score % is above the task''s maximum of %', NEW.score, ct.max_score
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    NEW.attempt_no := used + 1;
+    NEW.attempt_no := last + 1;
     RETURN NEW;
 END
 $$;
@@ -4371,20 +4373,26 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
+    v       task_verifications := CASE WHEN TG_OP = 'DELETE' THEN OLD ELSE NEW END;
     scoring text;
     counted task_verifications;
 BEGIN
-    IF NEW.status <> 'completed' THEN
+    IF v.status <> 'completed' THEN
         RETURN NULL;
     END IF;
-    SELECT ct.attempt_scoring INTO scoring FROM course_tasks ct WHERE ct.id = NEW.course_task_id;
-    SELECT * INTO counted FROM task_verifications v
-     WHERE v.course_task_id = NEW.course_task_id AND v.student_id = NEW.student_id AND v.status = 'completed'
-     ORDER BY CASE WHEN scoring = 'best' THEN v.score END DESC NULLS LAST, v.attempt_no DESC
+    SELECT ct.attempt_scoring INTO scoring FROM course_tasks ct WHERE ct.id = v.course_task_id;
+    SELECT * INTO counted FROM task_verifications x
+     WHERE x.course_task_id = v.course_task_id AND x.student_id = v.student_id AND x.status = 'completed'
+     ORDER BY CASE WHEN scoring = 'best' THEN x.score END DESC NULLS LAST, x.attempt_no DESC
      LIMIT 1;
+    IF counted.id IS NULL THEN
+        -- The last completed attempt was deleted: no result is left to show.
+        DELETE FROM task_results r WHERE r.course_task_id = v.course_task_id AND r.student_id = v.student_id;
+        RETURN NULL;
+    END IF;
     PERFORM set_config('mentor.score_source', 'auto_test:attempt ' || counted.attempt_no, true);
     INSERT INTO task_results AS r (course_task_id, student_id, score)
-    VALUES (NEW.course_task_id, NEW.student_id, counted.score)
+    VALUES (v.course_task_id, v.student_id, counted.score)
     ON CONFLICT (course_task_id, student_id) DO UPDATE SET score = excluded.score, last_checker_id = NULL
      WHERE r.score IS DISTINCT FROM excluded.score;
     PERFORM set_config('mentor.score_source', '', true);
@@ -4392,10 +4400,36 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION _task_verification_result() IS
-    'Internal: a completed attempt makes the best (or latest) completed attempt''s score the task result, recorded in '
-    'historical_scores with source auto_test';
-CREATE TRIGGER task_verifications_result AFTER INSERT OR UPDATE OF status, score ON task_verifications
+    'Internal: a completed attempt (or one deleted) makes the best (or latest) completed attempt''s score the task '
+    'result, recorded in historical_scores with source auto_test; none left, no result';
+CREATE TRIGGER task_verifications_result AFTER INSERT OR UPDATE OF status, score OR DELETE ON task_verifications
     FOR EACH ROW EXECUTE FUNCTION _task_verification_result();
+
+-- A changed rule (best <-> latest) rescores every student of the task at once.
+CREATE FUNCTION _course_task_attempt_rescore() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    PERFORM set_config('mentor.score_source', 'auto_test:' || NEW.attempt_scoring, true);
+    -- The same order as _task_verification_result's, for every student at once.
+    UPDATE task_results r SET score = c.score, last_checker_id = NULL
+      FROM (SELECT DISTINCT ON (v.student_id) v.student_id, v.score
+              FROM task_verifications v
+             WHERE v.course_task_id = NEW.id AND v.status = 'completed'
+             ORDER BY v.student_id, CASE WHEN NEW.attempt_scoring = 'best' THEN v.score END DESC NULLS LAST,
+                      v.attempt_no DESC) c
+     WHERE r.course_task_id = NEW.id AND r.student_id = c.student_id AND r.score <> c.score;
+    PERFORM set_config('mentor.score_source', '', true);
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _course_task_attempt_rescore() IS
+    'Internal: a course task whose attempt_scoring changes gets each student''s result from the new rule';
+CREATE TRIGGER course_tasks_attempt_rescore AFTER UPDATE OF attempt_scoring ON course_tasks
+    FOR EACH ROW WHEN (NEW.attempt_scoring IS DISTINCT FROM OLD.attempt_scoring)
+    EXECUTE FUNCTION _course_task_attempt_rescore();
 
 CREATE TABLE task_checkers (
     id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -7531,7 +7565,8 @@ BEGIN
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app, mentor_analyst', fn);
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _task_verification_attempt(), _task_verification_score_range(),
-        _task_verification_result(), _task_checkers_task(), _task_results_checker(), _course_task_course() FROM PUBLIC;
+        _task_verification_result(), _course_task_attempt_rescore(), _task_checkers_task(), _task_results_checker(),
+        _course_task_course() FROM PUBLIC;
 END
 $grants$;
 
