@@ -287,6 +287,19 @@ class Attendance(Base):
     marked_by = Column(BigInteger, server_default=FetchedValue())
 
 
+class TaskVerification(Base):
+    __tablename__ = "task_verifications"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    course_task_id = Column(BigInteger, nullable=False)
+    course_id = Column(BigInteger, nullable=False)   # the trigger sets the task's
+    student_id = Column(BigInteger, nullable=False)
+    status = Column(Text, nullable=False)
+    score = Column(Integer)
+    answers = Column(JSONB)
+    attempt_no = Column(Integer, server_default=FetchedValue())   # numbered by the extension
+
+
 def sqlstate(exc):
     orig = getattr(exc, "orig", None)
     return getattr(orig, "pgcode", None)
@@ -682,6 +695,27 @@ with Session(engine, future=True) as s, s.begin():
     ok(e is None and s.get(Attendance, mark.id) is not None, "the student reads her mark")
     ok(call(s, "SELECT status::text FROM mentor.attendance WHERE id = :i", i=mark.id) == "present",
        "but her UPDATE changes nothing (row-level security: the class's staff mark)")
+
+# Auto-checked tasks: a student posts attempts through the ORM; the best is her task result.
+with Session(engine, future=True) as s, s.begin():
+    task = call(s, "SELECT ct.id FROM mentor.course_tasks ct JOIN mentor.tasks t ON t.id = ct.task_id WHERE t.name = 'client auto test'")
+    student, student_user = s.execute(text("SELECT s.id, s.user_id FROM mentor.students s JOIN mentor.users u ON u.id = s.user_id "
+                                           "WHERE u.username = 'cl_st1'")).one()
+    call(s, "SELECT mentor.set_actor(:u)", u=student_user)
+    first = TaskVerification(course_task_id=task, course_id=0, student_id=student, status="completed", score=70, answers={"q1": "a"})
+    second = TaskVerification(course_task_id=task, course_id=0, student_id=student, status="completed", score=40)
+    s.add(first)
+    s.flush()
+    s.add(second)
+    s.flush()
+    s.refresh(first)
+    s.refresh(second)
+    ok((first.attempt_no, second.attempt_no) == (1, 2), "ORM inserts are numbered attempts 1 and 2", (first.attempt_no, second.attempt_no))
+    ok(call(s, "SELECT score FROM mentor.task_results WHERE course_task_id = :t AND student_id = :s", t=task, s=student) == 70,
+       "the best attempt is the task result")
+    e = refused(s, "INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, score) VALUES (:t, 0, :s, 'completed', 90)",
+                t=task, s=student)
+    ok(e is not None and sqlstate(e) == "MN006", "a third attempt past max_attempts is MN006", e and str(e.orig))
 
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402

@@ -51,6 +51,10 @@ VALUES ('client-two-sum', 'Two Sum', 'Read two numbers, print their sum.', 'easy
 INSERT INTO mentor.learning_paths (title, category) VALUES ('Client path', 'technical');
 INSERT INTO mentor.learning_path_modules (path_id, position, title)
 SELECT p.id, g, 'Client module ' || g FROM mentor.learning_paths p, generate_series(1, 4) g WHERE p.title = 'Client path';
+INSERT INTO mentor.tasks (name) VALUES ('client auto test');
+INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker, max_attempts)
+SELECT c.id, t.id, now() - interval '1 day', now() + interval '1 day', 'auto_test', 2
+  FROM mentor.courses c, mentor.tasks t WHERE c.alias = 'client-course' AND t.name = 'client auto test';
 INSERT INTO mentor.batches (code, name, course_id, capacity)
 SELECT 'CL-BATCH', 'Client batch', id, 1 FROM mentor.courses WHERE alias = 'client-course';
 INSERT INTO mentor.course_modules (course_id, position, title) SELECT id, 1, 'Client LMS module' FROM mentor.courses WHERE alias = 'client-course';
