@@ -119,3 +119,56 @@ SELECT pg_temp.try(format($q$INSERT INTO mentor.task_artefacts (course_task_id, 
 SELECT pg_temp.as_user(:hal, 'SELECT count(*) FROM mentor.task_artefacts') AS hal_reads,
        pg_temp.as_user(:gus, 'SELECT count(*) FROM mentor.task_artefacts') AS gus_reads,
        pg_temp.as_user(:lou, 'SELECT count(*) FROM mentor.task_artefacts') AS lou_reads;
+
+-- Task interviews: Gus and Hal interview on an interview task, one place each.
+INSERT INTO mentor.tasks (name, type, criteria) VALUES ('Technical interview', 'interview',
+    '[{"key": "algorithms", "text": "Algorithms", "max": 10}, {"key": "communication", "text": "Communication", "max": 5}]');
+INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, max_score, checker)
+SELECT :course, id, now() - interval '1 day', now() + interval '7 days', 15, 'mentor' FROM mentor.tasks WHERE name = 'Technical interview'
+RETURNING id AS itask \gset
+SELECT pg_temp.as_user_try(:kim, format('INSERT INTO mentor.task_interviewers (course_task_id, course_id, mentor_id, capacity) VALUES (%s, 0, %s, 1)', :itask, :gus_m));
+SELECT pg_temp.as_user(:meg, format('INSERT INTO mentor.task_interviewers (course_task_id, course_id, mentor_id, capacity) VALUES (%s, 0, %s, 1), (%s, 0, %s, 1) RETURNING 1', :itask, :gus_m, :itask, :hal_m));
+SELECT pg_temp.tryn(format('INSERT INTO mentor.task_interviewers (course_task_id, course_id, mentor_id) VALUES (%s, 0, %s)', :auto, :gus_m));
+-- Kim registers: an interviewer with room is assigned; registering again is the same registration.
+SELECT u.username AS kim_interviewer FROM mentor.users u JOIN mentor.course_mentors m ON m.user_id = u.id
+  JOIN mentor.task_interviewers i ON i.mentor_id = m.id
+ WHERE i.id = pg_temp.as_user(:kim, format('SELECT (mentor.register_for_interview(%s)).interviewer_id', :itask))::bigint;
+SELECT pg_temp.as_user(:kim, format('SELECT (mentor.register_for_interview(%s)).id', :itask)) AS kim_reg \gset
+SELECT count(*) AS kim_registrations FROM mentor.task_interview_students WHERE student_id = :kim_s;
+-- Lou gets the other; a third student waits, since both places are taken.
+SELECT pg_temp.as_user(:lou, format('SELECT (mentor.register_for_interview(%s)).interviewer_id IS NOT NULL', :itask)) AS lou_assigned;
+INSERT INTO mentor.users (email, username, full_name) VALUES ('sc_ned@example.com', 'sc_ned', 'Ned Student') RETURNING id AS ned \gset
+INSERT INTO mentor.students (course_id, user_id) VALUES (:course, :ned);
+SELECT pg_temp.as_user(:ned, format('SELECT (mentor.register_for_interview(%s)).interviewer_id IS NULL', :itask)) AS ned_waits;
+SELECT i.capacity, i.assigned_count FROM mentor.task_interviewers i WHERE i.course_task_id = :itask ORDER BY i.id;
+-- Staff cannot overfill an interviewer; a student never meets the same interviewer twice.
+SELECT id AS ned_reg FROM mentor.task_interview_students WHERE course_task_id = :itask AND student_id = (SELECT id FROM mentor.students WHERE user_id = :ned) \gset
+SELECT id AS gus_i FROM mentor.task_interviewers WHERE course_task_id = :itask AND mentor_id = :gus_m \gset
+SELECT pg_temp.as_user_try(:meg, format('SELECT mentor.assign_interviewer(%s, %s)', :ned_reg, :gus_i));
+SELECT pg_temp.as_user_try(:kim, format('SELECT mentor.assign_interviewer(%s, %s)', :ned_reg, :gus_i));
+SELECT pg_temp.as_user(:kim, format('WITH u AS (UPDATE mentor.task_interview_students SET interviewer_id = %s WHERE id = %s RETURNING 1) SELECT count(*) FROM u', :gus_i, :kim_reg)) AS kim_moves_herself;
+SELECT pg_temp.as_user_try(:ned, format('SELECT mentor.register_for_interview(%s)', :assigned));
+INSERT INTO mentor.tasks (name, type) VALUES ('Second interview', 'interview');
+INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker)
+SELECT :course, id, now() - interval '1 day', now() + interval '7 days', 'mentor' FROM mentor.tasks WHERE name = 'Second interview'
+RETURNING id AS itask2 \gset
+INSERT INTO mentor.task_interviewers (course_task_id, course_id, mentor_id, capacity)
+SELECT :itask2, 0, i.mentor_id, 5 FROM mentor.task_interviewers i WHERE i.id = (SELECT interviewer_id FROM mentor.task_interview_students WHERE id = :kim_reg)
+RETURNING id AS same_i \gset
+SELECT pg_temp.as_user(:kim, format('SELECT (mentor.register_for_interview(%s)).interviewer_id IS NULL', :itask2)) AS kim_not_given_the_same;
+SELECT pg_temp.as_user_try(:meg, format('SELECT mentor.register_for_interview(%s)', :itask2)) AS staff_registers;
+-- Results: the interviewer scores, the form is checked against the task's criteria, and the
+-- score becomes the task result.
+SELECT u.id AS kim_interviewer_user FROM mentor.task_interview_students r JOIN mentor.task_interviewers i ON i.id = r.interviewer_id
+  JOIN mentor.course_mentors m ON m.id = i.mentor_id JOIN mentor.users u ON u.id = m.user_id WHERE r.id = :kim_reg \gset
+SELECT pg_temp.as_user_try(:kim, format($q$SELECT mentor.submit_interview_result(%s, 15)$q$, :kim_reg));
+SELECT pg_temp.as_user_try(:kim_interviewer_user, format($q$SELECT mentor.submit_interview_result(%s, 12, '{"algorithms": 11, "charm": 3, "communication": "good"}')$q$, :kim_reg));
+SELECT pg_temp.as_user_try(:kim_interviewer_user, format($q$SELECT mentor.submit_interview_result(%s, 16)$q$, :kim_reg));
+SELECT pg_temp.as_user(:kim_interviewer_user, format($q$SELECT (mentor.submit_interview_result(%s, 12, '{"algorithms": 8, "communication": 4}', 'Solid')).score$q$, :kim_reg)) AS saved;
+SELECT r.score, r.last_checker_id = :kim_interviewer_user AS by_interviewer, r.historical_scores -> -1 ->> 'source' AS source
+  FROM mentor.task_results r WHERE r.course_task_id = :itask AND r.student_id = :kim_s;
+SELECT pg_temp.as_user(:kim, 'SELECT string_agg(score || '' '' || form::text, '','') FROM mentor.task_interview_results') AS kim_reads,
+       pg_temp.as_user(:lou, 'SELECT count(*) FROM mentor.task_interview_results') AS lou_reads;
+-- A student leaving the interview frees the place.
+SELECT pg_temp.as_user(:lou, format('DELETE FROM mentor.task_interview_students WHERE course_task_id = %s AND student_id = %s RETURNING 1', :itask, :lou_s)) AS lou_leaves;
+SELECT sum(assigned_count) AS taken FROM mentor.task_interviewers WHERE course_task_id = :itask;

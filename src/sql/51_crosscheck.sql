@@ -286,6 +286,32 @@ COMMENT ON FUNCTION crosscheck_distribute(bigint, integer, bigint, boolean) IS
     'with a NOTICE; n < 2 fails with MN007 and changes nothing. Later calls give late solutions reviewers, '
     'least-loaded first. Deterministic for a seed; waits for student_end_at unless force';
 
+-- Scores per criterion (a review's, an interview's form) against the task's criteria: every
+-- wrong entry is named, so one error says all that must change.
+CREATE FUNCTION _criteria_scores_problem(ct course_tasks, scores jsonb, OUT problem text, OUT known jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    SELECT coalesce(jsonb_object_agg(c ->> 'key', (c ->> 'max')::numeric), '{}') INTO known
+      FROM tasks t, jsonb_array_elements(t.criteria) c WHERE t.id = ct.task_id;
+    IF jsonb_typeof(scores) <> 'object' THEN
+        problem := 'criteria must be a JSON object of scores per criterion key';
+    ELSE
+        SELECT string_agg(CASE
+                   WHEN jsonb_typeof(e.value) <> 'number' THEN format('"%s" is not a number', e.key)
+                   WHEN known <> '{}' AND NOT known ? e.key THEN format('"%s" is not a criterion of the task', e.key)
+                   WHEN e.value::text::numeric < 0 OR e.value::text::numeric > coalesce((known ->> e.key)::numeric, ct.max_score)
+                       THEN format('"%s" must be between 0 and %s', e.key, coalesce(known ->> e.key, ct.max_score::text))
+               END, '; ')
+          INTO problem FROM jsonb_each(scores) e;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _criteria_scores_problem(course_tasks, jsonb) IS
+    'Internal: what is wrong with scores per criterion key for the course task (unknown keys, non-numbers, out of '
+    '0..max), NULL when nothing; and the task''s criteria as {key: max}';
+
 CREATE FUNCTION crosscheck_submit_review(course_task_id bigint, checker_student_id bigint, solution_id bigint,
                                          score integer, criteria jsonb DEFAULT '{}', comment text DEFAULT NULL,
                                          anonymous boolean DEFAULT true) RETURNS bigint
@@ -333,19 +359,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Scores of course task %s go from 0 to %s.', ct.id, ct.max_score);
     END IF;
     criteria := coalesce(criteria, '{}');
-    SELECT coalesce(jsonb_object_agg(c ->> 'key', (c ->> 'max')::numeric), '{}') INTO known
-      FROM tasks t, jsonb_array_elements(t.criteria) c WHERE t.id = ct.task_id;
-    IF jsonb_typeof(criteria) <> 'object' THEN
-        problem := 'criteria must be a JSON object of scores per criterion key';
-    ELSE
-        SELECT string_agg(CASE
-                   WHEN jsonb_typeof(e.value) <> 'number' THEN format('"%s" is not a number', e.key)
-                   WHEN known <> '{}' AND NOT known ? e.key THEN format('"%s" is not a criterion of the task', e.key)
-                   WHEN e.value::text::numeric < 0 OR e.value::text::numeric > coalesce((known ->> e.key)::numeric, ct.max_score)
-                       THEN format('"%s" must be between 0 and %s', e.key, coalesce(known ->> e.key, ct.max_score::text))
-               END, '; ')
-          INTO problem FROM jsonb_each(criteria) e;
-    END IF;
+    SELECT r.problem, r.known INTO problem, known FROM _criteria_scores_problem(ct, criteria) r;
     IF problem IS NOT NULL THEN
         RAISE EXCEPTION 'malformed review criteria' USING ERRCODE = 'invalid_parameter_value', DETAIL = problem,
             HINT = format('Known criteria and their maxima: %s', known);

@@ -31,6 +31,9 @@ SELECT _enable_history_shipped('group_memberships');
 SELECT _enable_history_shipped('task_verifications', ARRAY['metadata']);
 SELECT _enable_history_shipped('task_checkers');
 SELECT _enable_history_shipped('task_artefacts');
+SELECT _enable_history_shipped('task_interviewers', ARRAY['assigned_count']);
+SELECT _enable_history_shipped('task_interview_students');
+SELECT _enable_history_shipped('task_interview_results');
 -- Learning (0.2): paths, modules and completions; progress rows follow the completions by
 -- trigger and are not recorded, nor the module counts.
 SELECT _enable_history_shipped('learning_paths', ARRAY['module_count']);

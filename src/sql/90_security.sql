@@ -316,6 +316,8 @@ DECLARE
 BEGIN
     FOREACH fn IN ARRAY ARRAY[
         'course_roles(bigint, bigint)', 'has_course_role(bigint, bigint, text[])',
+        'register_for_interview(bigint)', 'assign_interviewer(bigint, bigint)',
+        'submit_interview_result(bigint, integer, jsonb, text)',
         -- the row-level security policies call them
         '_own_student(bigint)', '_task_checker_user(bigint, bigint)']
     LOOP
@@ -324,7 +326,7 @@ BEGIN
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _task_verification_attempt(), _task_verification_score_range(),
         _task_verification_result(), _course_task_attempt_rescore(), _task_checkers_task(), _task_results_checker(),
-        _course_task_course() FROM PUBLIC;
+        _course_task_course(), _interview_task_course(), _task_interview_assignment() FROM PUBLIC;
 END
 $grants$;
 

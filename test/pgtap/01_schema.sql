@@ -32,7 +32,8 @@ SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_
                                   'learning_progress', 'learning_module_completions', 'events', 'course_events', 'webinars',
                                   'webinar_progress', 'course_modules', 'question_categories', 'questions', 'quizzes',
                                   'quiz_questions', 'quiz_attempts', 'batches', 'program_applications', 'classes',
-                                  'attendance', 'announcements', 'task_verifications', 'task_checkers', 'task_artefacts']);
+                                  'attendance', 'announcements', 'task_verifications', 'task_checkers', 'task_artefacts',
+                                  'task_interviewers', 'task_interview_students', 'task_interview_results']);
 SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables',
                                  'ledger_statement', 'course_leaderboard', 'my_crosscheck_reviews', 'crosscheck_progress',
                                  'active_alerts', 'api_key_usage_daily', 'direct_messages', 'leaderboard',
@@ -57,7 +58,7 @@ SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
   FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-              AND a.attidentity = 'a'), 91, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
+              AND a.attidentity = 'a'), 94, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
 -- Ledger rows are keyed by the caller's idempotency key.
 SELECT col_type_is('mentor', t, 'id', 'uuid', format('%s.id is the caller''s uuid', t))
   FROM unnest(ARRAY['ledger_transfers', 'token_purchases', 'token_allotments', 'withdrawals']) t;

@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(347);
+SELECT plan(356);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -787,6 +787,23 @@ SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.task_artefacts (c
 SELECT is(pg_temp.req('app', :grace, 'SELECT * FROM mentor.task_artefacts'), 'SELECT 1', 'app: her checker reads them');
 SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.task_artefacts'), 'SELECT 0', 'app: nobody else does');
 SELECT is(pg_temp.req('analyst', NULL, format('SELECT mentor.course_roles(%s, %s)', :grace, :mcourse)), 'SELECT 1', 'analyst: course roles are readable');
+INSERT INTO mentor.tasks (name, type) VALUES ('MX interview', 'interview');
+INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker)
+SELECT :mcourse, id, now() - interval '1 day', now() + interval '1 day', 'mentor' FROM mentor.tasks WHERE name = 'MX interview'
+RETURNING id AS mxint \gset
+SELECT is(pg_temp.req('app', :mia, format('INSERT INTO mentor.task_interviewers (course_task_id, course_id, mentor_id) VALUES (%s, %s, %s)', :mxint, :mcourse, :mxgrace)), '42501',
+          'app: a student does not make interviewers');
+SELECT is(pg_temp.req('app', :ada, format('INSERT INTO mentor.task_interviewers (course_task_id, course_id, mentor_id) VALUES (%s, %s, %s)', :mxint, :mcourse, :mxgrace)), 'INSERT 0 1',
+          'app as staff: the course''s staff do');
+SELECT is(pg_temp.req('app', :mia, format('INSERT INTO mentor.task_interview_students (course_task_id, course_id, student_id) VALUES (%s, %s, %s)', :mxint, :mcourse, :mia_student)), '42501',
+          'app: registrations go through register_for_interview only');
+SELECT is(pg_temp.req('app', :olly, format('SELECT mentor.register_for_interview(%s)', :mxint)), '42501', 'app: someone not a student does not register');
+SELECT is(pg_temp.req('app', :mia, format('SELECT mentor.register_for_interview(%s)', :mxint)), 'SELECT 1', 'app: the student registers and is assigned');
+SELECT id AS mxreg FROM mentor.task_interview_students WHERE course_task_id = :mxint \gset
+SELECT is(pg_temp.req('app', :mia, format('SELECT mentor.submit_interview_result(%s, 90)', :mxreg)), 'MN005', 'app: a student does not score her interview');
+SELECT is(pg_temp.req('app', :grace, format('SELECT mentor.submit_interview_result(%s, 90)', :mxreg)), 'SELECT 1', 'app: her interviewer does');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.task_interview_results'), 'SELECT 0', 'app: nobody else reads the result');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.task_interview_results'), '42501', 'analyst: interview results are not readable');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');

@@ -4201,6 +4201,103 @@ SELECT _ship_lifecycle('submission', ARRAY[
     ['running', 'completed'],
     ['running', 'failed']], true);
 
+-- 0.1 functions changed in 0.2: begin
+-- Scores per criterion (a review's, an interview's form) against the task's criteria: every
+-- wrong entry is named, so one error says all that must change.
+CREATE FUNCTION _criteria_scores_problem(ct course_tasks, scores jsonb, OUT problem text, OUT known jsonb)
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    SELECT coalesce(jsonb_object_agg(c ->> 'key', (c ->> 'max')::numeric), '{}') INTO known
+      FROM tasks t, jsonb_array_elements(t.criteria) c WHERE t.id = ct.task_id;
+    IF jsonb_typeof(scores) <> 'object' THEN
+        problem := 'criteria must be a JSON object of scores per criterion key';
+    ELSE
+        SELECT string_agg(CASE
+                   WHEN jsonb_typeof(e.value) <> 'number' THEN format('"%s" is not a number', e.key)
+                   WHEN known <> '{}' AND NOT known ? e.key THEN format('"%s" is not a criterion of the task', e.key)
+                   WHEN e.value::text::numeric < 0 OR e.value::text::numeric > coalesce((known ->> e.key)::numeric, ct.max_score)
+                       THEN format('"%s" must be between 0 and %s', e.key, coalesce(known ->> e.key, ct.max_score::text))
+               END, '; ')
+          INTO problem FROM jsonb_each(scores) e;
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _criteria_scores_problem(course_tasks, jsonb) IS
+    'Internal: what is wrong with scores per criterion key for the course task (unknown keys, non-numbers, out of '
+    '0..max), NULL when nothing; and the task''s criteria as {key: max}';
+
+CREATE OR REPLACE FUNCTION crosscheck_submit_review(course_task_id bigint, checker_student_id bigint, solution_id bigint,
+                                         score integer, criteria jsonb DEFAULT '{}', comment text DEFAULT NULL,
+                                         anonymous boolean DEFAULT true) RETURNS bigint
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    ct       course_tasks := _crosscheck_task(course_task_id, 'share');
+    sol      task_solutions;
+    known    jsonb;
+    problem  text;
+    actor    bigint := current_actor();
+    saved    bigint;
+BEGIN
+    IF ct.crosscheck_status <> 'distributed' THEN
+        RAISE EXCEPTION 'course task % takes no reviews now', ct.id
+            USING ERRCODE = 'MN006', DETAIL = format('Its cross-check is %s.', ct.crosscheck_status),
+                  HINT = CASE ct.crosscheck_status WHEN 'initial' THEN 'Reviews open after mentor.crosscheck_distribute.'
+                              ELSE 'The cross-check is completed; its results are final.' END;
+    END IF;
+    IF ct.crosscheck_end_at IS NOT NULL AND statement_timestamp() > ct.crosscheck_end_at THEN
+        RAISE EXCEPTION 'the review deadline of course task % has passed', ct.id
+            USING ERRCODE = 'MN008', DETAIL = format('Reviews closed at %s.', ct.crosscheck_end_at),
+                  HINT = 'A course manager can move course_tasks.crosscheck_end_at.';
+    END IF;
+    SELECT * INTO sol FROM task_solutions s WHERE s.id = solution_id AND s.course_task_id = ct.id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'solution % of course task % does not exist', coalesce(solution_id::text, 'NULL'), ct.id
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM task_solution_checkers c
+                    WHERE c.task_solution_id = sol.id AND c.checker_id = checker_student_id) THEN
+        RAISE EXCEPTION 'student % is not assigned to review solution %', coalesce(checker_student_id::text, 'NULL'), sol.id
+            USING ERRCODE = 'MN005',
+                  HINT = 'SELECT checker_id FROM mentor.task_solution_checkers WHERE task_solution_id = ... lists the reviewers.';
+    END IF;
+    IF actor IS NOT NULL AND NOT EXISTS (SELECT 1 FROM students st WHERE st.id = checker_student_id AND st.user_id = actor)
+       AND NOT _is_course_staff(ct.course_id, actor) THEN
+        RAISE EXCEPTION 'user % cannot review as student %', actor, checker_student_id
+            USING ERRCODE = 'MN005', HINT = 'The acting user (mentor.set_actor) must be the reviewing student or course staff.';
+    END IF;
+    IF score IS NULL OR score < 0 OR score > ct.max_score THEN
+        RAISE EXCEPTION 'score % is out of range', coalesce(score::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', DETAIL = format('Scores of course task %s go from 0 to %s.', ct.id, ct.max_score);
+    END IF;
+    criteria := coalesce(criteria, '{}');
+    SELECT r.problem, r.known INTO problem, known FROM _criteria_scores_problem(ct, criteria) r;
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'malformed review criteria' USING ERRCODE = 'invalid_parameter_value', DETAIL = problem,
+            HINT = format('Known criteria and their maxima: %s', known);
+    END IF;
+
+    PERFORM set_config('mentor.score_source', 'review', true);
+    INSERT INTO task_solution_results AS r (course_task_id, task_solution_id, student_id, checker_id, score, criteria,
+                                            comment, anonymous)
+    VALUES (ct.id, sol.id, sol.student_id, checker_student_id, score, criteria, comment, coalesce(anonymous, true))
+    ON CONFLICT ON CONSTRAINT task_solution_results_task_solution_id_checker_id_key DO UPDATE
+       SET score = EXCLUDED.score, criteria = EXCLUDED.criteria, comment = EXCLUDED.comment, anonymous = EXCLUDED.anonymous
+    RETURNING r.id INTO saved;
+    PERFORM set_config('mentor.score_source', '', true);
+    RETURN saved;
+END
+$$;
+COMMENT ON FUNCTION crosscheck_submit_review(bigint, bigint, bigint, integer, jsonb, text, boolean) IS
+    'Saves (or re-saves) the review of an assigned checker while the cross-check is distributed and before '
+    'crosscheck_end_at; 0 <= score <= max_score, criteria keys and maxima from the task; every save appends to '
+    'historical_scores. Returns the review id';
+-- 0.1 functions changed in 0.2: end
+
 --------------------------------------------------------------------------------
 -- Module school (seed 000 TaskVerification, TaskChecker, TaskArtefact,
 -- Session's course roles): every way a course school scores a student ends in
@@ -4478,8 +4575,161 @@ COMMENT ON FUNCTION _task_checkers_task() IS
 CREATE TRIGGER task_checkers_task BEFORE INSERT OR UPDATE OF course_task_id, course_id ON task_checkers
     FOR EACH ROW EXECUTE FUNCTION _task_checkers_task();
 
--- Who checks a student on a task: the assigned checker, or on a mentor task without one the
--- student's own course mentor.
+-- Task interviews (seed 000 TaskInterviewStudent, TaskInterviewResult): course mentors
+-- interview the students who register, each within a capacity, and score them.
+CREATE TABLE task_interviewers (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    course_task_id bigint NOT NULL,
+    course_id      bigint NOT NULL,
+    mentor_id      bigint NOT NULL,
+    capacity       integer NOT NULL DEFAULT 5 CONSTRAINT task_interviewers_capacity_nonneg CHECK (capacity >= 0),
+    assigned_count integer NOT NULL DEFAULT 0,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    updated_at     timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT task_interviewers_once UNIQUE (course_task_id, mentor_id),
+    CONSTRAINT task_interviewers_course_task FOREIGN KEY (course_task_id, course_id)
+        REFERENCES course_tasks (id, course_id) ON DELETE CASCADE,
+    CONSTRAINT task_interviewers_mentor_of_course FOREIGN KEY (mentor_id, course_id)
+        REFERENCES course_mentors (id, course_id) ON DELETE CASCADE,
+    -- The assignment trigger says MN004 first; this catches a capacity lowered below the count.
+    CONSTRAINT task_interviewers_within_capacity CHECK (assigned_count <= capacity)
+);
+COMMENT ON TABLE task_interviewers IS
+    'The course mentors who interview on an interview task, each for at most capacity students; written by the '
+    'course''s staff';
+COMMENT ON COLUMN task_interviewers.course_id IS 'The course task''s course (set by trigger); the mentor must be of it';
+COMMENT ON COLUMN task_interviewers.assigned_count IS 'Students assigned (kept by trigger, exact under concurrent registrations)';
+CREATE TRIGGER task_interviewers_touch_updated_at BEFORE UPDATE ON task_interviewers
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER task_interviewers_owned_columns BEFORE INSERT OR UPDATE OF assigned_count ON task_interviewers
+    FOR EACH ROW EXECUTE FUNCTION _keep_owned_columns('assigned_count follows the assigned registrations; leave it out.',
+                                                      'assigned_count');
+
+CREATE FUNCTION _interview_task_course() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    kind text;
+BEGIN
+    SELECT ct.course_id, t.type INTO NEW.course_id, kind
+      FROM course_tasks ct JOIN tasks t ON t.id = ct.task_id WHERE ct.id = NEW.course_task_id;
+    NEW.course_id := coalesce(NEW.course_id, 0);   -- a missing task: the foreign key names it
+    IF kind IS DISTINCT FROM 'interview' AND NEW.course_id <> 0 THEN
+        RAISE EXCEPTION 'course task % is not an interview (its task''s type is %)', NEW.course_task_id, kind
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Interviews run on course tasks whose task has type interview.';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _interview_task_course() IS
+    'Internal: interview rows belong to an interview task (tasks.type interview, 22023 otherwise) and its course';
+CREATE TRIGGER task_interviewers_course BEFORE INSERT OR UPDATE OF course_task_id, course_id ON task_interviewers
+    FOR EACH ROW EXECUTE FUNCTION _interview_task_course();
+
+CREATE TABLE task_interview_students (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    course_task_id bigint NOT NULL,
+    course_id      bigint NOT NULL,
+    student_id     bigint NOT NULL,
+    interviewer_id bigint REFERENCES task_interviewers ON DELETE SET NULL,
+    registered_at  timestamptz NOT NULL DEFAULT now(),
+    assigned_at    timestamptz,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    updated_at     timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT task_interview_students_once UNIQUE (course_task_id, student_id),
+    CONSTRAINT task_interview_students_course_task FOREIGN KEY (course_task_id, course_id)
+        REFERENCES course_tasks (id, course_id) ON DELETE CASCADE,
+    CONSTRAINT task_interview_students_student_of_course FOREIGN KEY (student_id, course_id)
+        REFERENCES students (id, course_id) ON DELETE CASCADE
+);
+COMMENT ON TABLE task_interview_students IS
+    'Students registered for an interview task (seed 000 TaskInterviewStudent), through register_for_interview(); '
+    'an interviewer of the task is assigned within capacity (NULL while none has room)';
+COMMENT ON COLUMN task_interview_students.interviewer_id IS
+    'The task interviewer assigned (NULL: waiting); never a mentor who interviewed the student in the course before';
+CREATE INDEX task_interview_students_interviewer_idx ON task_interview_students (interviewer_id);
+CREATE INDEX task_interview_students_student_idx ON task_interview_students (student_id);
+CREATE TRIGGER task_interview_students_touch_updated_at BEFORE UPDATE ON task_interview_students
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER task_interview_students_course BEFORE INSERT OR UPDATE OF course_task_id, course_id ON task_interview_students
+    FOR EACH ROW EXECUTE FUNCTION _interview_task_course();
+CREATE TRIGGER task_interview_students_owned_columns BEFORE INSERT OR UPDATE OF interviewer_id, assigned_at
+    ON task_interview_students FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('Interviewers are assigned by mentor.register_for_interview() and assign_interviewer().',
+                                         'interviewer_id', 'assigned_at');
+
+-- Why the interviewer row's lock: racing assignments would each see the same free place.
+CREATE FUNCTION _task_interview_assignment() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    i     task_interviewers;
+    prior bigint;
+BEGIN
+    IF TG_OP <> 'INSERT' AND OLD.interviewer_id IS NOT NULL
+       AND (TG_OP = 'DELETE' OR NEW.interviewer_id IS DISTINCT FROM OLD.interviewer_id) THEN
+        UPDATE task_interviewers x SET assigned_count = x.assigned_count - 1 WHERE x.id = OLD.interviewer_id;
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    IF NEW.interviewer_id IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.interviewer_id IS DISTINCT FROM OLD.interviewer_id) THEN
+        SELECT * INTO i FROM task_interviewers x WHERE x.id = NEW.interviewer_id FOR UPDATE;
+        IF i.course_task_id <> NEW.course_task_id THEN
+            RAISE EXCEPTION 'interviewer % does not interview on course task %', i.id, NEW.course_task_id
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF i.assigned_count >= i.capacity THEN
+            RAISE EXCEPTION 'interviewer % is full', i.id USING ERRCODE = 'MN004',
+                DETAIL = format('Mentor %s interviews %s of %s students on course task %s.', i.mentor_id, i.assigned_count,
+                                i.capacity, i.course_task_id),
+                HINT = 'Raise task_interviewers.capacity or assign another interviewer.';
+        END IF;
+        SELECT o.course_task_id INTO prior FROM task_interview_students o JOIN task_interviewers x ON x.id = o.interviewer_id
+         WHERE o.student_id = NEW.student_id AND x.mentor_id = i.mentor_id AND o.id <> NEW.id LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'mentor % interviews student % already (course task %)', i.mentor_id, NEW.student_id, prior
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'A student meets each interviewer once: assign another.';
+        END IF;
+        UPDATE task_interviewers x SET assigned_count = x.assigned_count + 1 WHERE x.id = i.id;
+        NEW.assigned_at := now();
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _task_interview_assignment() IS
+    'Internal: an assignment takes a place of the interviewer within capacity (MN004), never a mentor the student had '
+    '(22023), under the interviewer row''s lock; an unassignment gives it back';
+CREATE TRIGGER task_interview_students_assignment BEFORE INSERT OR UPDATE OF interviewer_id ON task_interview_students
+    FOR EACH ROW EXECUTE FUNCTION _task_interview_assignment();
+CREATE TRIGGER task_interview_students_freed AFTER DELETE ON task_interview_students
+    FOR EACH ROW EXECUTE FUNCTION _task_interview_assignment();
+
+CREATE TABLE task_interview_results (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    registration_id bigint NOT NULL CONSTRAINT task_interview_results_once UNIQUE
+                   REFERENCES task_interview_students ON DELETE CASCADE,
+    interviewer_id bigint REFERENCES users ON DELETE SET NULL,
+    score          integer NOT NULL CONSTRAINT task_interview_results_score_nonneg CHECK (score >= 0),
+    form           jsonb NOT NULL DEFAULT '{}',
+    comment        text CONSTRAINT task_interview_results_comment_length CHECK (length(comment) <= 20000),
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    updated_at     timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE task_interview_results IS
+    'An interview''s result (seed 000 TaskInterviewResult): score, the form''s scores per criterion of the task, '
+    'comment; written by submit_interview_result(), which makes the score the task result';
+COMMENT ON COLUMN task_interview_results.interviewer_id IS 'The user who interviewed (the acting user when saved)';
+COMMENT ON COLUMN task_interview_results.form IS 'Scores per criterion key of the task, {"algorithms": 8, ...}';
+CREATE TRIGGER task_interview_results_touch_updated_at BEFORE UPDATE ON task_interview_results
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+-- Who checks a student on a task: the assigned checker (or interviewer), or on a mentor task
+-- without one the student's own course mentor.
 CREATE FUNCTION _task_checker_user(course_task_id bigint, student_id bigint) RETURNS bigint
 LANGUAGE sql STABLE
 SECURITY DEFINER
@@ -4488,12 +4738,15 @@ AS $$
 SELECT coalesce(
     (SELECT m.user_id FROM task_checkers tc JOIN course_mentors m ON m.id = tc.mentor_id
       WHERE tc.course_task_id = _task_checker_user.course_task_id AND tc.student_id = _task_checker_user.student_id),
+    (SELECT m.user_id FROM task_interview_students r JOIN task_interviewers i ON i.id = r.interviewer_id
+       JOIN course_mentors m ON m.id = i.mentor_id
+      WHERE r.course_task_id = _task_checker_user.course_task_id AND r.student_id = _task_checker_user.student_id),
     (SELECT m.user_id FROM course_tasks ct, students s JOIN course_mentors m ON m.id = s.mentor_id
       WHERE ct.id = _task_checker_user.course_task_id AND ct.checker = 'mentor' AND s.id = _task_checker_user.student_id))
 $$;
 COMMENT ON FUNCTION _task_checker_user(bigint, bigint) IS
-    'Internal: the user who checks the student on the course task (the assigned checker, else on a mentor task the '
-    'student''s mentor), NULL when none';
+    'Internal: the user who checks the student on the course task (the assigned checker or interviewer, else on a '
+    'mentor task the student''s mentor), NULL when none';
 
 -- Not SECURITY DEFINER: whether the writer is an administrator is the writer's role, not the owner's.
 CREATE FUNCTION _task_results_checker() RETURNS trigger
@@ -4573,6 +4826,133 @@ COMMENT ON FUNCTION _course_task_course() IS 'Internal: a row about a course tas
 CREATE TRIGGER task_artefacts_course BEFORE INSERT OR UPDATE OF course_task_id, course_id ON task_artefacts
     FOR EACH ROW EXECUTE FUNCTION _course_task_course();
 
+CREATE FUNCTION register_for_interview(course_task_id bigint) RETURNS task_interview_students
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    me  bigint := current_actor();
+    ct  course_tasks;
+    st  students;
+    reg task_interview_students;
+    pick bigint;
+BEGIN
+    SELECT * INTO ct FROM course_tasks x WHERE x.id = register_for_interview.course_task_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'course task % does not exist', coalesce(course_task_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    SELECT * INTO st FROM students s WHERE s.course_id = ct.course_id AND s.user_id = me AND NOT s.is_expelled;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'only a student of course % registers for its interviews', ct.course_id
+            USING ERRCODE = 'insufficient_privilege',
+                  DETAIL = format('The acting user is %s.', coalesce(me::text, 'not set'));
+    END IF;
+    INSERT INTO task_interview_students (course_task_id, course_id, student_id)
+    VALUES (ct.id, ct.course_id, st.id)
+    ON CONFLICT ON CONSTRAINT task_interview_students_once DO NOTHING;
+    SELECT * INTO reg FROM task_interview_students r WHERE r.course_task_id = ct.id AND r.student_id = st.id FOR UPDATE;
+    IF reg.interviewer_id IS NULL THEN
+        -- Every interviewer of the task is locked in one order, so racing registrations pick in turn:
+        -- the one with most room whom the student has not met.
+        PERFORM 1 FROM task_interviewers i WHERE i.course_task_id = ct.id ORDER BY i.id FOR UPDATE;
+        SELECT i.id INTO pick FROM task_interviewers i
+         WHERE i.course_task_id = ct.id AND i.assigned_count < i.capacity
+           AND NOT EXISTS (SELECT 1 FROM task_interview_students o JOIN task_interviewers x ON x.id = o.interviewer_id
+                            WHERE o.student_id = st.id AND x.mentor_id = i.mentor_id)
+         ORDER BY i.capacity - i.assigned_count DESC, i.id LIMIT 1;
+        IF pick IS NOT NULL THEN
+            UPDATE task_interview_students r SET interviewer_id = pick WHERE r.id = reg.id RETURNING * INTO reg;
+        END IF;
+    END IF;
+    RETURN reg;
+END
+$$;
+COMMENT ON FUNCTION register_for_interview(bigint) IS
+    'The acting student registers for an interview task (again: the same registration) and is assigned the '
+    'interviewer with most room whom they have not met; with none free they wait (interviewer_id NULL). 42501 for '
+    'someone not a student of the course';
+
+CREATE FUNCTION assign_interviewer(registration_id bigint, interviewer_id bigint) RETURNS task_interview_students
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    reg task_interview_students;
+BEGIN
+    SELECT * INTO reg FROM task_interview_students r WHERE r.id = assign_interviewer.registration_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'interview registration % does not exist', coalesce(registration_id::text, 'NULL')
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    IF NOT _is_course_staff(reg.course_id, current_actor()) THEN
+        RAISE EXCEPTION 'only the course''s staff assign interviewers' USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('The acting user is %s.', coalesce(current_actor()::text, 'not set'));
+    END IF;
+    UPDATE task_interview_students r SET interviewer_id = assign_interviewer.interviewer_id
+     WHERE r.id = reg.id RETURNING * INTO reg;
+    RETURN reg;
+END
+$$;
+COMMENT ON FUNCTION assign_interviewer(bigint, bigint) IS
+    'The course''s staff assign (or with NULL unassign) a registration''s interviewer: MN004 when full, 22023 for a '
+    'mentor the student met or an interviewer of another task';
+
+CREATE FUNCTION submit_interview_result(registration_id bigint, score integer, form jsonb DEFAULT '{}',
+                                        comment text DEFAULT NULL) RETURNS task_interview_results
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    me      bigint := current_actor();
+    reg     task_interview_students;
+    ct      course_tasks;
+    problem text;
+    known   jsonb;
+    saved   task_interview_results;
+BEGIN
+    SELECT * INTO reg FROM task_interview_students r WHERE r.id = submit_interview_result.registration_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'interview registration % does not exist', coalesce(registration_id::text, 'NULL')
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    SELECT * INTO ct FROM course_tasks x WHERE x.id = reg.course_task_id;
+    IF me IS NULL OR (me IS DISTINCT FROM _task_checker_user(reg.course_task_id, reg.student_id)
+                      AND NOT _is_course_staff(ct.course_id, me)) THEN
+        RAISE EXCEPTION 'only the interviewer of student % or the course''s staff score this interview', reg.student_id
+            USING ERRCODE = 'MN005', DETAIL = format('The acting user is %s.', coalesce(me::text, 'not set'));
+    END IF;
+    IF score IS NULL OR score < 0 OR score > ct.max_score THEN
+        RAISE EXCEPTION 'score % is out of range', coalesce(score::text, 'NULL') USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('Scores of course task %s go from 0 to %s.', ct.id, ct.max_score);
+    END IF;
+    form := coalesce(form, '{}');
+    SELECT r.problem, r.known INTO problem, known FROM _criteria_scores_problem(ct, form) r;
+    IF problem IS NOT NULL THEN
+        RAISE EXCEPTION 'malformed interview form' USING ERRCODE = 'invalid_parameter_value', DETAIL = problem,
+            HINT = format('Known criteria and their maxima: %s', known);
+    END IF;
+    INSERT INTO task_interview_results AS x (registration_id, interviewer_id, score, form, comment)
+    VALUES (reg.id, me, score, form, comment)
+    ON CONFLICT ON CONSTRAINT task_interview_results_once DO UPDATE
+       SET interviewer_id = excluded.interviewer_id, score = excluded.score, form = excluded.form, comment = excluded.comment
+    RETURNING x.* INTO saved;
+    PERFORM set_config('mentor.score_source', 'interview', true);
+    INSERT INTO task_results AS r (course_task_id, student_id, score, last_checker_id, comment)
+    VALUES (reg.course_task_id, reg.student_id, score, me, comment)
+    ON CONFLICT (course_task_id, student_id) DO UPDATE
+       SET score = excluded.score, last_checker_id = excluded.last_checker_id, comment = excluded.comment;
+    PERFORM set_config('mentor.score_source', '', true);
+    RETURN saved;
+END
+$$;
+COMMENT ON FUNCTION submit_interview_result(bigint, integer, jsonb, text) IS
+    'The interviewer (or the course''s staff) saves an interview''s result: 0 <= score <= max_score, the form''s scores '
+    'per criterion of the task (22023 naming every unknown or out-of-range field); the score becomes the task result '
+    '(historical_scores source interview). MN005 for anyone else';
+
 CREATE FUNCTION _own_student(student_id bigint) RETURNS boolean
 LANGUAGE sql STABLE
 SECURITY DEFINER
@@ -4612,6 +4992,34 @@ CREATE POLICY task_artefacts_update ON task_artefacts FOR UPDATE TO mentor_app
     USING (@extschema@._own_student(student_id)) WITH CHECK (@extschema@._own_student(student_id));
 CREATE POLICY task_artefacts_delete ON task_artefacts FOR DELETE TO mentor_app
     USING (@extschema@._own_student(student_id));
+ALTER TABLE task_interviewers ENABLE ROW LEVEL SECURITY;
+CREATE POLICY task_interviewers_select ON task_interviewers FOR SELECT TO mentor_app USING (true);
+CREATE POLICY task_interviewers_insert ON task_interviewers FOR INSERT TO mentor_app
+    WITH CHECK (@extschema@._is_course_staff(course_id, @extschema@.current_actor()));
+CREATE POLICY task_interviewers_update ON task_interviewers FOR UPDATE TO mentor_app
+    USING (@extschema@._is_course_staff(course_id, @extschema@.current_actor()))
+    WITH CHECK (@extschema@._is_course_staff(course_id, @extschema@.current_actor()));
+CREATE POLICY task_interviewers_delete ON task_interviewers FOR DELETE TO mentor_app
+    USING (@extschema@._is_course_staff(course_id, @extschema@.current_actor()));
+ALTER TABLE task_interview_students ENABLE ROW LEVEL SECURITY;
+CREATE POLICY task_interview_students_select ON task_interview_students FOR SELECT TO mentor_app
+    USING (@extschema@._own_student(student_id)
+           OR @extschema@._task_checker_user(course_task_id, student_id) = @extschema@.current_actor()
+           OR @extschema@._is_course_staff(course_id, @extschema@.current_actor()));
+CREATE POLICY task_interview_students_insert ON task_interview_students FOR INSERT TO mentor_app WITH CHECK (false);
+CREATE POLICY task_interview_students_update ON task_interview_students FOR UPDATE TO mentor_app USING (false);
+CREATE POLICY task_interview_students_delete ON task_interview_students FOR DELETE TO mentor_app
+    USING (@extschema@._own_student(student_id) OR @extschema@._is_course_staff(course_id, @extschema@.current_actor()));
+ALTER TABLE task_interview_results ENABLE ROW LEVEL SECURITY;
+CREATE POLICY task_interview_results_select ON task_interview_results FOR SELECT TO mentor_app
+    USING (interviewer_id = @extschema@.current_actor()
+           OR EXISTS (SELECT 1 FROM @extschema@.task_interview_students r
+                       WHERE r.id = registration_id
+                         AND (@extschema@._own_student(r.student_id)
+                              OR @extschema@._is_course_staff(r.course_id, @extschema@.current_actor()))));
+CREATE POLICY task_interview_results_insert ON task_interview_results FOR INSERT TO mentor_app WITH CHECK (false);
+CREATE POLICY task_interview_results_update ON task_interview_results FOR UPDATE TO mentor_app USING (false);
+CREATE POLICY task_interview_results_delete ON task_interview_results FOR DELETE TO mentor_app USING (false);
 
 --------------------------------------------------------------------------------
 -- Module learning (LMS), first parts: learning paths (seed 004 learningPaths,
@@ -7436,7 +7844,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_type
     learning_module_completions, learning_paths_json, user_learning_progress, events, course_events, webinars,
     webinar_progress, course_modules, question_categories, questions, quizzes, quiz_questions, quiz_attempts,
     quiz_questions_public, quiz_results, batches, program_applications, enrollments, assignments, classes, attendance,
-    attendance_rates, announcements, task_verifications, task_checkers, task_artefacts
+    attendance_rates, announcements, task_verifications, task_checkers, task_artefacts,
+    task_interviewers, task_interview_students, task_interview_results
     TO mentor_app, mentor_admin;
 GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_connections_id_seq, notifications_id_seq,
     alerts_id_seq, integration_tokens_id_seq, one_time_tokens_id_seq, refresh_tokens_id_seq, api_keys_id_seq,
@@ -7449,7 +7858,8 @@ GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_conn
     events_id_seq, course_events_id_seq, webinars_id_seq, webinar_progress_id_seq, course_modules_id_seq,
     question_categories_id_seq, questions_id_seq, quizzes_id_seq, quiz_questions_id_seq, quiz_attempts_id_seq,
     batches_id_seq, program_applications_id_seq, classes_id_seq, attendance_id_seq, announcements_id_seq,
-    task_verifications_id_seq, task_checkers_id_seq, task_artefacts_id_seq
+    task_verifications_id_seq, task_checkers_id_seq, task_artefacts_id_seq, task_interviewers_id_seq,
+    task_interview_students_id_seq, task_interview_results_id_seq
     TO mentor_app, mentor_admin;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON active_alerts, api_key_usage_daily, direct_messages, leaderboard, learning_paths_json, user_learning_progress, quiz_questions_public, quiz_results, enrollments, assignments, attendance_rates FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC;
 -- Notifications: the catalogue (types, channels, templates, defaults) and
@@ -7558,6 +7968,8 @@ DECLARE
 BEGIN
     FOREACH fn IN ARRAY ARRAY[
         'course_roles(bigint, bigint)', 'has_course_role(bigint, bigint, text[])',
+        'register_for_interview(bigint)', 'assign_interviewer(bigint, bigint)',
+        'submit_interview_result(bigint, integer, jsonb, text)',
         -- the row-level security policies call them
         '_own_student(bigint)', '_task_checker_user(bigint, bigint)']
     LOOP
@@ -7566,7 +7978,7 @@ BEGIN
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _task_verification_attempt(), _task_verification_score_range(),
         _task_verification_result(), _course_task_attempt_rescore(), _task_checkers_task(), _task_results_checker(),
-        _course_task_course() FROM PUBLIC;
+        _course_task_course(), _interview_task_course(), _task_interview_assignment() FROM PUBLIC;
 END
 $grants$;
 
@@ -7728,6 +8140,9 @@ SELECT _enable_history_shipped('group_memberships');
 SELECT _enable_history_shipped('task_verifications', ARRAY['metadata']);
 SELECT _enable_history_shipped('task_checkers');
 SELECT _enable_history_shipped('task_artefacts');
+SELECT _enable_history_shipped('task_interviewers', ARRAY['assigned_count']);
+SELECT _enable_history_shipped('task_interview_students');
+SELECT _enable_history_shipped('task_interview_results');
 -- Learning (0.2): paths, modules and completions; progress rows follow the completions by
 -- trigger and are not recorded, nor the module counts.
 SELECT _enable_history_shipped('learning_paths', ARRAY['module_count']);
