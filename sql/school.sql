@@ -172,3 +172,62 @@ SELECT pg_temp.as_user(:kim, 'SELECT string_agg(score || '' '' || form::text, ''
 -- A student leaving the interview frees the place.
 SELECT pg_temp.as_user(:lou, format('DELETE FROM mentor.task_interview_students WHERE course_task_id = %s AND student_id = %s RETURNING 1', :itask, :lou_s)) AS lou_leaves;
 SELECT sum(assigned_count) AS taken FROM mentor.task_interviewers WHERE course_task_id = :itask;
+
+-- Gratitude: public thanks with a badge, from the acting user; not to oneself.
+SELECT pg_temp.as_user(:kim, format($q$INSERT INTO mentor.gratitudes (from_user_id, to_user_id, course_id, badge, comment)
+    VALUES (%s, %s, %s, 'helping_hand', 'Thanks for the code review!') RETURNING badge$q$, :kim, :gus, :course));
+SELECT pg_temp.as_user_try(:kim, format($q$INSERT INTO mentor.gratitudes (from_user_id, to_user_id, badge) VALUES (%s, %s, 'hero')$q$, :lou, :gus));
+SELECT pg_temp.as_user_try(:kim, format($q$INSERT INTO mentor.gratitudes (from_user_id, to_user_id, badge) VALUES (%s, %s, 'hero')$q$, :kim, :kim));
+SELECT pg_temp.as_user_try(:kim, format($q$INSERT INTO mentor.gratitudes (from_user_id, to_user_id, badge) VALUES (%s, %s, 'legend')$q$, :kim, :gus));
+SELECT pg_temp.as_user(:lou, 'SELECT string_agg(badge::text, '','') FROM mentor.gratitudes') AS everyone_reads;
+-- Private feedback: the course's staff read it, the person it is about does not.
+SELECT pg_temp.as_user(:gus, format($q$INSERT INTO mentor.private_feedback (from_user_id, to_user_id, course_id, comment)
+    VALUES (%s, %s, %s, 'Kim copies solutions sometimes') RETURNING 1$q$, :gus, :kim, :course)) AS gus_writes;
+SELECT pg_temp.as_user(:kim, 'SELECT count(*) FROM mentor.private_feedback') AS kim_reads,
+       pg_temp.as_user(:meg, 'SELECT count(*) FROM mentor.private_feedback') AS meg_reads,
+       pg_temp.as_user(:gus, 'SELECT count(*) FROM mentor.private_feedback') AS author_reads;
+-- A mentor's feedback on a student: soft skills rated 1 to 5, once per mentor and student.
+SELECT pg_temp.as_user(:gus, format($q$INSERT INTO mentor.student_feedback (student_id, course_id, mentor_id, recommendation, soft_skills, content, english_level)
+    VALUES (%s, %s, %s, 'hire', '{"responsible": 5, "team_player": 4}', '{"impression": "Strong"}', 'b2') RETURNING author_id = %s$q$, :kim_s, :course, :gus_m, :gus)) AS gus_is_author;
+SELECT pg_temp.as_user_try(:gus, format($q$INSERT INTO mentor.student_feedback (student_id, course_id, mentor_id, soft_skills)
+    VALUES (%s, %s, %s, '{"charisma": 5, "responsible": 7, "team_player": 2.5}')$q$, :lou_s, :course, :gus_m));
+SELECT pg_temp.as_user_try(:hal, format($q$INSERT INTO mentor.student_feedback (student_id, course_id, mentor_id) VALUES (%s, %s, %s)$q$, :lou_s, :course, :gus_m));
+SELECT pg_temp.tryn(format($q$INSERT INTO mentor.student_feedback (student_id, course_id, mentor_id) VALUES (%s, %s, %s)$q$, :kim_s, :course, :gus_m));
+SELECT pg_temp.as_user(:kim, 'SELECT recommendation FROM mentor.student_feedback') AS kim_reads_hers,
+       pg_temp.as_user(:lou, 'SELECT count(*) FROM mentor.student_feedback') AS lou_reads;
+
+-- Resumes: hidden by default; shown to employers; public, also by its public link.
+INSERT INTO mentor.users (email, username, full_name) VALUES ('sc_eve@example.com', 'sc_eve', 'Eve Employer') RETURNING id AS eve \gset
+INSERT INTO mentor.employers (user_id, company) VALUES (:eve, 'Acme');
+SELECT pg_temp.as_user(:kim, format($q$INSERT INTO mentor.resumes (user_id, name, desired_position, sections)
+    VALUES (%s, 'Kim Student', 'Junior frontend developer', '{"skills": ["TypeScript", "React"], "about": "Career changer"}') RETURNING visibility$q$, :kim));
+SELECT pg_temp.as_user(:eve, 'SELECT count(*) FROM mentor.resumes') AS eve_reads_hidden,
+       pg_temp.as_user(:meg, 'SELECT count(*) FROM mentor.resumes') AS non_staff_reads;
+SELECT pg_temp.as_user(:kim, $q$WITH u AS (UPDATE mentor.resumes SET visibility = 'employers' WHERE user_id = mentor.current_actor() RETURNING 1) SELECT count(*) FROM u$q$) AS shown;
+SELECT pg_temp.as_user(:eve, $q$SELECT name FROM mentor.resumes WHERE search @@ websearch_to_tsquery('simple', 'react frontend')$q$) AS eve_finds,
+       pg_temp.as_user(:lou, 'SELECT count(*) FROM mentor.resumes') AS lou_reads;
+SELECT pg_temp.as_user(:kim, $q$WITH u AS (UPDATE mentor.resumes SET visibility = 'public' WHERE user_id = mentor.current_actor() RETURNING 1) SELECT count(*) FROM u$q$) AS published;
+SELECT public_id AS kim_link FROM mentor.resumes WHERE user_id = :kim \gset
+SELECT pg_temp.as_user(:lou, 'SELECT count(*) FROM mentor.resumes') AS lou_reads_public,
+       (mentor.resume_by_public_id(:'kim_link')).desired_position AS by_link;
+SELECT pg_temp.as_user(:lou, format($q$WITH u AS (UPDATE mentor.resumes SET name = 'x' WHERE user_id = %s RETURNING 1) SELECT count(*) FROM u$q$, :kim)) AS lou_edits_kims;
+
+-- The school's registries: groups with course roles, Discord servers, contributors, a mentor's
+-- standing offer; repository events are never changed.
+SELECT pg_temp.try($$INSERT INTO mentor.user_groups (name, roles) VALUES ('Jury 2026', '{jury_activist, wizard}')$$);
+INSERT INTO mentor.user_groups (name, roles) VALUES ('Jury 2026', '{jury_activist}') RETURNING name, roles;
+INSERT INTO mentor.discord_servers (name, gratitude_url) VALUES ('RS School', 'https://discord.example/api/webhooks/1') RETURNING id AS ds \gset
+UPDATE mentor.courses SET discord_server_id = :ds WHERE id = :course;
+SELECT pg_temp.as_user(:gus, format($q$INSERT INTO mentor.mentor_registries (user_id, preferred_course_ids, preferred_student_locations, max_students)
+    VALUES (%s, ARRAY[%s]::bigint[], '{Berlin, Remote}', 3) RETURNING max_students$q$, :gus, :course));
+SELECT pg_temp.as_user(:hal, 'SELECT count(*) FROM mentor.mentor_registries') AS hal_reads;
+INSERT INTO mentor.repository_events (repository_url, action, github_id, user_id)
+VALUES ('https://github.com/school/kim-portfolio', 'created', 'kim-gh', :kim);
+SELECT pg_temp.try($$UPDATE mentor.repository_events SET action = 'deleted'$$);
+SELECT pg_temp.try($$DELETE FROM mentor.repository_events$$);
+SELECT action FROM mentor.repository_events;
+-- A deleted user's events stay, without the user.
+INSERT INTO mentor.users (email, username, full_name) VALUES ('sc_gone@example.com', 'sc_gone', 'Gone') RETURNING id AS gone \gset
+INSERT INTO mentor.repository_events (repository_url, action, user_id) VALUES ('https://github.com/school/gone', 'push', :gone);
+DELETE FROM mentor.users WHERE id = :gone;
+SELECT action, user_id FROM mentor.repository_events WHERE repository_url = 'https://github.com/school/gone';

@@ -8,6 +8,32 @@
 -- student's links per task; course_roles() says what a user is in a course.
 --------------------------------------------------------------------------------
 
+-- Staff as the acting user, for the 0.2 modules' row-level security policies and functions
+-- (this is the first of them).
+CREATE FUNCTION _actor_is_staff() RETURNS boolean
+LANGUAGE sql STABLE
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT current_actor() IS NOT NULL AND _is_staff(current_actor()) $$;
+COMMENT ON FUNCTION _actor_is_staff() IS 'Internal: the acting user is platform staff (for row-level security policies)';
+
+CREATE FUNCTION _staff_actor(action text) RETURNS bigint
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    me bigint := current_actor();
+BEGIN
+    IF me IS NULL OR NOT _is_staff(me) THEN
+        RAISE EXCEPTION 'only staff %', action USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('The acting user is %s.', coalesce(me::text, 'not set')),
+            HINT = 'Call mentor.set_actor() with an admin''s id first.';
+    END IF;
+    RETURN me;
+END
+$$;
+COMMENT ON FUNCTION _staff_actor(text) IS 'Internal: the acting user when staff, 42501 (saying who may do the action) otherwise';
+
 CREATE FUNCTION course_roles(user_id bigint, course_id bigint) RETURNS text[]
 LANGUAGE sql STABLE
 SECURITY DEFINER

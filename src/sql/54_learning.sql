@@ -9,32 +9,6 @@
 -- Seed 004's JSON shapes are views over the rows.
 --------------------------------------------------------------------------------
 
--- The first 0.2 module whose row-level security lets staff read users' rows; the later
--- modules' policies (practice, support) use it too.
-CREATE FUNCTION _actor_is_staff() RETURNS boolean
-LANGUAGE sql STABLE
-SECURITY DEFINER
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$ SELECT current_actor() IS NOT NULL AND _is_staff(current_actor()) $$;
-COMMENT ON FUNCTION _actor_is_staff() IS 'Internal: the acting user is platform staff (for row-level security policies)';
-
-CREATE FUNCTION _staff_actor(action text) RETURNS bigint
-LANGUAGE plpgsql STABLE
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    me bigint := current_actor();
-BEGIN
-    IF me IS NULL OR NOT _is_staff(me) THEN
-        RAISE EXCEPTION 'only staff %', action USING ERRCODE = 'insufficient_privilege',
-            DETAIL = format('The acting user is %s.', coalesce(me::text, 'not set')),
-            HINT = 'Call mentor.set_actor() with an admin''s id first.';
-    END IF;
-    RETURN me;
-END
-$$;
-COMMENT ON FUNCTION _staff_actor(text) IS 'Internal: the acting user when staff, 42501 (saying who may do the action) otherwise';
-
 CREATE TABLE learning_paths (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     title        text NOT NULL CONSTRAINT learning_paths_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 200),

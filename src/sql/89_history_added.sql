@@ -34,6 +34,18 @@ SELECT _enable_history_shipped('task_artefacts');
 SELECT _enable_history_shipped('task_interviewers', ARRAY['assigned_count']);
 SELECT _enable_history_shipped('task_interview_students');
 SELECT _enable_history_shipped('task_interview_results');
+-- What people say of each other and their CVs (not the resumes' search documents); private
+-- feedback's text is for administrators only.  Not repository_events: an append-only log itself.
+SELECT _enable_history_shipped('gratitudes');
+SELECT _enable_history_shipped('private_feedback', private => ARRAY['comment']);
+SELECT _enable_history_shipped('student_feedback');
+SELECT _enable_history_shipped('employers');
+SELECT _enable_history_shipped('resumes', ARRAY['search']);
+SELECT _enable_history_shipped('user_groups');
+SELECT _enable_history_shipped('user_group_members');
+SELECT _enable_history_shipped('mentor_registries');
+SELECT _enable_history_shipped('discord_servers');
+SELECT _enable_history_shipped('contributors');
 -- Learning (0.2): paths, modules and completions; progress rows follow the completions by
 -- trigger and are not recorded, nor the module counts.
 SELECT _enable_history_shipped('learning_paths', ARRAY['module_count']);

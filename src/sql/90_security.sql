@@ -329,6 +329,25 @@ BEGIN
         _course_task_course(), _interview_task_course(), _task_interview_assignment() FROM PUBLIC;
 END
 $grants$;
+-- Course school, people: gratitude, feedback, resumes and mentors' registries are written by
+-- their authors under row-level security; employers and the registries of groups, Discord
+-- servers and contributors are staff's; repository events are an append-only log.
+REVOKE INSERT, UPDATE, DELETE ON employers, user_groups, user_group_members, discord_servers, contributors FROM mentor_app;
+GRANT SELECT ON gratitudes, user_groups, discord_servers TO mentor_analyst;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY['resume_by_public_id(uuid)',
+        -- the row-level security policies call them
+        '_course_mentor_is_actor(bigint)', '_resume_readable(bigint, resume_visibility)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _student_feedback_check(), _repository_events_guard() FROM PUBLIC;
+END
+$grants$;
 
 -- Learning: paths and their modules are staff's; users start paths and complete modules as
 -- themselves (row-level security); progress figures are the triggers'.

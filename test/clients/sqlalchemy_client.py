@@ -300,6 +300,28 @@ class TaskVerification(Base):
     attempt_no = Column(Integer, server_default=FetchedValue())   # numbered by the extension
 
 
+class Resume(Base):
+    __tablename__ = "resumes"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    user_id = Column(BigInteger, nullable=False)
+    name = Column(Text)
+    desired_position = Column(Text)
+    sections = Column(JSONB, server_default=FetchedValue())
+    visibility = Column(Text, server_default=FetchedValue())
+    public_id = Column(Text, server_default=FetchedValue())
+
+
+class Gratitude(Base):
+    __tablename__ = "gratitudes"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    from_user_id = Column(BigInteger, nullable=False)
+    to_user_id = Column(BigInteger, nullable=False)
+    badge = Column(Text, nullable=False)
+    comment = Column(Text)
+
+
 def sqlstate(exc):
     orig = getattr(exc, "orig", None)
     return getattr(orig, "pgcode", None)
@@ -716,6 +738,28 @@ with Session(engine, future=True) as s, s.begin():
     e = refused(s, "INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, score) VALUES (:t, 0, :s, 'completed', 90)",
                 t=task, s=student)
     ok(e is not None and sqlstate(e) == "MN006", "a third attempt past max_attempts is MN006", e and str(e.orig))
+
+# Course school people: thanks and a resume through the ORM; the resume is read as its visibility says.
+with Session(engine, future=True) as s, s.begin():
+    other = call(s, "SELECT id FROM mentor.users WHERE username = 'cl_other'")
+    call(s, "SELECT mentor.set_actor(:u)", u=mia_id)
+    thanks = Gratitude(from_user_id=mia_id, to_user_id=mentor_id, badge="helping_hand", comment="Great session")
+    cv = Resume(user_id=mia_id, name="Mia Client", desired_position="Backend developer",
+                sections={"skills": ["Python", "PostgreSQL"], "about": "Career changer"})
+    s.add_all([thanks, cv])
+    s.flush()
+    s.refresh(cv)
+    ok(thanks.id is not None and cv.visibility == "hidden" and cv.public_id is not None,
+       "the ORM writes a gratitude and a resume (hidden by default, with its public link id)", cv.visibility)
+    call(s, "SELECT mentor.set_actor(:u)", u=other)
+    ok(s.execute(select(func.count()).select_from(Resume)).scalar() == 0, "another user does not read the hidden resume")
+    call(s, "SELECT mentor.set_actor(:u)", u=mia_id)
+    cv.visibility = "public"
+    s.flush()
+    call(s, "SELECT mentor.set_actor(:u)", u=other)
+    found = s.execute(text("SELECT name FROM mentor.resumes WHERE search @@ websearch_to_tsquery('simple', 'postgresql backend')")).scalar()
+    ok(found == "Mia Client", "once public, others find it by full-text search", found)
+    ok(call(s, "SELECT (mentor.resume_by_public_id(:p)).name", p=str(cv.public_id)) == "Mia Client", "and by its public link")
 
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402

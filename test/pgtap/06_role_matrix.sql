@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(356);
+SELECT plan(375);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -804,6 +804,36 @@ SELECT is(pg_temp.req('app', :mia, format('SELECT mentor.submit_interview_result
 SELECT is(pg_temp.req('app', :grace, format('SELECT mentor.submit_interview_result(%s, 90)', :mxreg)), 'SELECT 1', 'app: her interviewer does');
 SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.task_interview_results'), 'SELECT 0', 'app: nobody else reads the result');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.task_interview_results'), '42501', 'analyst: interview results are not readable');
+
+-- Course school, people: thanks and feedback in one's own name; private feedback for the
+-- course's staff; resumes as their visibility says; the school's registries are staff's.
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.gratitudes (from_user_id, to_user_id, badge) VALUES (%s, %s, 'hero')$$, :olly, :grace)), '42501',
+          'app: nobody thanks in another''s name');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.gratitudes (from_user_id, to_user_id, badge) VALUES (mentor.current_actor(), %s, 'thank_you')$$, :grace)), 'INSERT 0 1',
+          'app: a user thanks someone');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.gratitudes'), 'SELECT 1', 'analyst: public thanks are readable');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.private_feedback (from_user_id, to_user_id, course_id, comment) VALUES (mentor.current_actor(), %s, %s, 'Late to every class')$$, :grace, :mcourse)), 'INSERT 0 1',
+          'app: a user leaves private feedback for a course''s staff');
+SELECT is(pg_temp.req('app', :grace, 'SELECT * FROM mentor.private_feedback'), 'SELECT 0', 'app: the person it is about never reads it');
+SELECT is(pg_temp.req('app', :ada, 'SELECT * FROM mentor.private_feedback'), 'SELECT 1', 'app as staff: the course''s staff do');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.private_feedback'), '42501', 'analyst: private feedback is not readable');
+SELECT is(pg_temp.req('app', :mia, format($$INSERT INTO mentor.student_feedback (student_id, course_id, mentor_id) VALUES (%s, %s, %s)$$, :mia_student, :mcourse, :mxgrace)), '42501',
+          'app: a student does not write her mentor''s feedback on herself');
+SELECT is(pg_temp.req('app', :grace, format($$INSERT INTO mentor.student_feedback (student_id, course_id, mentor_id, soft_skills) VALUES (%s, %s, %s, '{"responsible": 5}')$$, :mia_student, :mcourse, :mxgrace)), 'INSERT 0 1',
+          'app: the course mentor does');
+SELECT is(pg_temp.req('app', :mia, $$INSERT INTO mentor.resumes (user_id, name) VALUES (mentor.current_actor(), 'Mia')$$), 'INSERT 0 1', 'app: a user writes her resume');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.resumes'), 'SELECT 0', 'app: a hidden resume is nobody else''s to read');
+SELECT is(pg_temp.req('app', :olly, $$UPDATE mentor.resumes SET visibility = 'public'$$), 'UPDATE 0', 'app: nor to publish');
+SELECT is(pg_temp.req('app', :ada, format($$INSERT INTO mentor.employers (user_id, company) VALUES (%s, 'Acme')$$, :olly)), '42501',
+          'app: employers are not the application''s to make');
+SELECT is(pg_temp.req('admin', NULL, format($$INSERT INTO mentor.employers (user_id, company) VALUES (%s, 'Acme')$$, :olly)), 'INSERT 0 1',
+          'admin: administrators recognise employers');
+SELECT is(pg_temp.req('app', :olly, 'SELECT * FROM mentor.resumes'), 'SELECT 0', 'app: an employer still does not read a hidden resume');
+SELECT is(pg_temp.req('app', :ada, $$INSERT INTO mentor.user_groups (name) VALUES ('x')$$), '42501', 'app: user groups are staff''s');
+SELECT is(pg_temp.req('app', :mia, $$INSERT INTO mentor.repository_events (repository_url, action) VALUES ('https://github.com/x/y', 'push')$$), 'INSERT 0 1',
+          'app: repository events are recorded');
+SELECT is(pg_temp.req('admin', NULL, $$UPDATE mentor.repository_events SET action = 'x'$$), '42501', 'admin: and never changed, by anyone');
+SELECT is(pg_temp.req('admin', NULL, 'DELETE FROM mentor.repository_events'), '42501', 'admin: or deleted');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');
