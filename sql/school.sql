@@ -231,3 +231,45 @@ INSERT INTO mentor.users (email, username, full_name) VALUES ('sc_gone@example.c
 INSERT INTO mentor.repository_events (repository_url, action, user_id) VALUES ('https://github.com/school/gone', 'push', :gone);
 DELETE FROM mentor.users WHERE id = :gone;
 SELECT action, user_id FROM mentor.repository_events WHERE repository_url = 'https://github.com/school/gone';
+
+-- Stage interviews: students register with the interviewers they prefer; staff pair the whole
+-- group at once (never a student's own mentor); interviews are scheduled without overlaps,
+-- scored against the form, and decided, the interviewer becoming the student's mentor.
+INSERT INTO mentor.users (email, username, full_name, role) VALUES ('sc_ida@example.com', 'sc_ida', 'Ida Mentor', 'mentor')
+RETURNING id AS ida \gset
+INSERT INTO mentor.course_mentors (course_id, user_id, max_students) VALUES (:course, :ida, 1) RETURNING id AS ida_m \gset
+INSERT INTO mentor.tasks (name, type, criteria) VALUES ('Stage 2 interview', 'stage_interview',
+    '[{"key": "theory", "text": "Theory", "max": 50}, {"key": "practice", "text": "Practice", "max": 50}]');
+INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, max_score, checker)
+SELECT :course, id, now() - interval '1 day', now() + interval '14 days', 100, 'mentor' FROM mentor.tasks WHERE name = 'Stage 2 interview'
+RETURNING id AS stage \gset
+INSERT INTO mentor.task_interviewers (course_task_id, course_id, mentor_id, capacity)
+VALUES (:stage, 0, :gus_m, 2), (:stage, 0, :ida_m, 1);
+SELECT pg_temp.as_user(:kim, format('SELECT (mentor.register_for_interview(%s, ARRAY[%s]::bigint[])).interviewer_id IS NULL', :stage, :ida_m)) AS kim_waits;
+SELECT pg_temp.as_user(:lou, format('SELECT (mentor.register_for_interview(%s, ARRAY[%s]::bigint[])).interviewer_id IS NULL', :stage, :ida_m)) AS lou_waits;
+SELECT pg_temp.as_user_try(:ned, format('SELECT mentor.register_for_interview(%s, ARRAY[%s]::bigint[])', :stage, :hal_m));
+SELECT pg_temp.as_user(:ned, format('SELECT (mentor.register_for_interview(%s)).interviewer_id IS NULL', :stage)) AS ned_waits;
+SELECT pg_temp.as_user_try(:kim, format('SELECT mentor.distribute_interviews(%s)', :stage));
+SELECT pg_temp.as_user(:meg, format('SELECT mentor.distribute_interviews(%s)', :stage)) AS assigned;
+-- Kim's own mentor is Gus, so she gets Ida (whom she preferred); Lou preferred Ida too, but
+-- Ida has one place: Lou and Ned go to Gus.
+SELECT su.username AS student, mu.username AS interviewer
+  FROM mentor.task_interview_students r JOIN mentor.students s ON s.id = r.student_id JOIN mentor.users su ON su.id = s.user_id
+  JOIN mentor.task_interviewers i ON i.id = r.interviewer_id JOIN mentor.course_mentors m ON m.id = i.mentor_id
+  JOIN mentor.users mu ON mu.id = m.user_id
+ WHERE r.course_task_id = :stage ORDER BY su.username;
+SELECT id AS kim_stage FROM mentor.task_interview_students WHERE course_task_id = :stage AND student_id = :kim_s \gset
+SELECT id AS lou_stage FROM mentor.task_interview_students WHERE course_task_id = :stage AND student_id = :lou_s \gset
+SELECT id AS ned_stage FROM mentor.task_interview_students WHERE course_task_id = :stage AND student_id <> :kim_s AND student_id <> :lou_s \gset
+-- Scheduling: Gus cannot have two interviews at once.
+SELECT pg_temp.as_user_try(:kim, format($q$SELECT mentor.schedule_interview(%s, '[2027-03-01 10:00+00, 2027-03-01 11:00+00)')$q$, :kim_stage));
+SELECT pg_temp.as_user(:gus, format($q$SELECT (mentor.schedule_interview(%s, '[2027-03-01 10:00+00, 2027-03-01 11:00+00)')).during IS NOT NULL$q$, :lou_stage)) AS lou_scheduled;
+SELECT pg_temp.as_user_try(:gus, format($q$SELECT mentor.schedule_interview(%s, '[2027-03-01 10:30+00, 2027-03-01 11:30+00)')$q$, :ned_stage));
+SELECT pg_temp.as_user(:gus, format($q$SELECT (mentor.schedule_interview(%s, '[2027-03-01 11:00+00, 2027-03-01 12:00+00)')).during IS NOT NULL$q$, :ned_stage)) AS ned_after_lou;
+-- Decisions follow a result; accepted with assign_mentor, Ida becomes Kim's mentor (one place).
+SELECT pg_temp.as_user_try(:ida, format('SELECT mentor.decide_interview(%s, true)', :kim_stage));
+SELECT pg_temp.as_user_try(:ida, format($q$SELECT mentor.submit_interview_result(%s, 90, '{"theory": 45, "practice": 60}')$q$, :kim_stage));
+SELECT pg_temp.as_user(:ida, format($q$SELECT (mentor.submit_interview_result(%s, 90, '{"theory": 45, "practice": 45}')).score$q$, :kim_stage)) AS kim_scored;
+SELECT pg_temp.as_user_try(:gus, format('SELECT mentor.decide_interview(%s, true)', :kim_stage));
+SELECT pg_temp.as_user(:ida, format('SELECT (mentor.decide_interview(%s, true, true)).decision', :kim_stage)) AS decision;
+SELECT m.user_id = :ida AS ida_mentors_kim FROM mentor.students s JOIN mentor.course_mentors m ON m.id = s.mentor_id WHERE s.id = :kim_s;

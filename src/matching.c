@@ -3,7 +3,8 @@
  * (src/core/matching.c): counts or arrays in, a composite or rows out.  The
  * SQL module gathers skills, availability, capacity and ratings and writes
  * suggestions and matches; a cohort's pairs are scored here, in C, because
- * 2,000 x 500 of them would cost seconds as SQL rows.
+ * 2,000 x 500 of them would cost seconds as SQL rows.  _match_pairs runs the
+ * same assignment over pairs a caller scored itself (interview pairings).
  */
 #include "postgres.h"
 
@@ -168,6 +169,18 @@ int_array_arg(FunctionCallInfo fcinfo, int argno, const char *name, int expect, 
 /* Pairs scored per call at most: the assignment's memory grows with them (about 100 bytes each). */
 #define MAX_COHORT_PAIRS 8000000
 
+static Datum solve_and_return(FunctionCallInfo fcinfo, const mn_match_problem *pp, const char *method,
+							  const int32 *candidates, const mn_allocator *ap);
+
+static void
+check_method(const char *method)
+{
+	if (strcmp(method, "optimal") != 0 && strcmp(method, "stable") != 0 && strcmp(method, "greedy") != 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("unknown matching method \"%s\"", method),
+						errhint("Use optimal, stable or greedy.")));
+}
+
 PG_FUNCTION_INFO_V1(mn_match_cohort_sql);
 /*
  * _match_cohort(nmentees int, seek_mentee int[], seek_skill bigint[], seek_level int[],
@@ -183,7 +196,6 @@ PG_FUNCTION_INFO_V1(mn_match_cohort_sql);
 Datum
 mn_match_cohort_sql(PG_FUNCTION_ARGS)
 {
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int32		nmentees = PG_ARGISNULL(0) ? -1 : PG_GETARG_INT32(0);
 	int			nmentors, nr, nx, n;
 	Datum	   *rating = mn_array_arg(fcinfo, 9, "rating_mean", FLOAT8OID, &nr);
@@ -194,10 +206,9 @@ mn_match_cohort_sql(PG_FUNCTION_ARGS)
 	mn_allocator a = mn_palloc_allocator(CurrentMemoryContext);
 	mn_cohort	c;
 	mn_match_problem p;
-	mn_match_result r;
 	double	   *rating_mean;
 	mn_match_edge *edges, *excluded;
-	int64		ne, k = 0, *seek_first, *offer_first;
+	int64		ne, *seek_first, *offer_first;
 	int			error;
 
 	if (nmentees < 0)
@@ -205,10 +216,7 @@ mn_match_cohort_sql(PG_FUNCTION_ARGS)
 	if (per_mentee < 1)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						errmsg("per_mentee must be at least 1, not %d", per_mentee)));
-	if (strcmp(method, "optimal") != 0 && strcmp(method, "stable") != 0 && strcmp(method, "greedy") != 0)
-		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						errmsg("unknown matching method \"%s\"", method),
-						errhint("Use optimal, stable or greedy.")));
+	check_method(method);
 	nmentors = nr;
 	w = weights_arg(fcinfo, 15);
 	active = int_array_arg(fcinfo, 7, "active", nmentors, &n);
@@ -265,6 +273,25 @@ mn_match_cohort_sql(PG_FUNCTION_ARGS)
 	p.per_mentee = per_mentee;
 	p.edges = edges;
 	p.nedges = ne;
+	return solve_and_return(fcinfo, &p, method, candidates, &a);
+}
+
+/*
+ * The assignment of p by method, returned as the rows of _match_cohort and
+ * _match_pairs: each chosen pair with its score, and a mentee without any once,
+ * with a NULL mentor and how many mentors were candidates for it.
+ */
+static Datum
+solve_and_return(FunctionCallInfo fcinfo, const mn_match_problem *pp, const char *method, const int32 *candidates,
+				 const mn_allocator *ap)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	mn_match_problem p = *pp;
+	mn_allocator a = *ap;
+	mn_match_result r;
+	int32		nmentees = p.nmentees;
+	int64		k = 0;
+
 	r = method[0] == 'o' ? mn_match_optimal(&p, &a) : method[0] == 's' ? mn_match_stable(&p, &a) : mn_match_greedy(&p, &a);
 	if (r.error == 2)
 		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -295,4 +322,64 @@ mn_match_cohort_sql(PG_FUNCTION_ARGS)
 		}
 	}
 	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(mn_match_pairs_sql);
+/*
+ * _match_pairs(nmentees int, capacity int[], pair_mentee int[], pair_mentor int[], pair_score float8[],
+ *              per_mentee int, method text) -> setof (mentee int, mentor int, score float8, candidates int)
+ * The same assignment over pairs a caller scored itself (interview pairings:
+ * preferences, excluded teams): mentees and mentors numbered from 1, capacity
+ * per mentor; rows as _match_cohort's.
+ */
+Datum
+mn_match_pairs_sql(PG_FUNCTION_ARGS)
+{
+	int32		nmentees = PG_ARGISNULL(0) ? -1 : PG_GETARG_INT32(0);
+	int32		per_mentee = PG_ARGISNULL(5) ? 0 : PG_GETARG_INT32(5);
+	char	   *method = PG_ARGISNULL(6) ? "" : text_to_cstring(PG_GETARG_TEXT_PP(6));
+	int			nmentors, npairs, n, ns;
+	int32	   *capacity, *pm, *pr, *candidates;
+	Datum	   *score;
+	mn_match_edge *edges;
+	mn_match_problem p;
+	mn_allocator a = mn_palloc_allocator(CurrentMemoryContext);
+
+	if (nmentees < 0)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg("nmentees must be >= 0")));
+	if (per_mentee < 1)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("per_mentee must be at least 1, not %d", per_mentee)));
+	check_method(method);
+	capacity = int_array_arg(fcinfo, 1, "capacity", -1, &nmentors);
+	pm = int_array_arg(fcinfo, 2, "pair_mentee", -1, &npairs);
+	pr = int_array_arg(fcinfo, 3, "pair_mentor", npairs, &n);
+	score = mn_array_arg(fcinfo, 4, "pair_score", FLOAT8OID, &ns);
+	if (ns != npairs)
+		ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						errmsg("pair_score must have %d elements, not %d", npairs, ns)));
+	if (npairs > MAX_COHORT_PAIRS)
+		ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						errmsg("%d pairs; one call matches at most %d", npairs, MAX_COHORT_PAIRS)));
+	edges = palloc(sizeof(mn_match_edge) * (npairs + 1));
+	candidates = palloc0(sizeof(int32) * (nmentees + 1));
+	for (int i = 0; i < npairs; i++)
+	{
+		if (pm[i] < 1 || pm[i] > nmentees || pr[i] < 1 || pr[i] > nmentors)
+			ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+							errmsg("pair %d (%d, %d) is out of range", i + 1, pm[i], pr[i])));
+		edges[i].mentee = pm[i] - 1;
+		edges[i].mentor = pr[i] - 1;
+		edges[i].score = DatumGetFloat8(score[i]);
+		candidates[pm[i] - 1]++;
+	}
+	for (int j = 0; j < nmentors; j++)
+		capacity[j] = Max(capacity[j], 0);
+	p.nmentees = nmentees;
+	p.nmentors = nmentors;
+	p.capacity = capacity;
+	p.per_mentee = per_mentee;
+	p.edges = edges;
+	p.nedges = npairs;
+	return solve_and_return(fcinfo, &p, method, candidates, &a);
 }

@@ -342,15 +342,17 @@ BEGIN
     SELECT ct.course_id, t.type INTO NEW.course_id, kind
       FROM course_tasks ct JOIN tasks t ON t.id = ct.task_id WHERE ct.id = NEW.course_task_id;
     NEW.course_id := coalesce(NEW.course_id, 0);   -- a missing task: the foreign key names it
-    IF kind IS DISTINCT FROM 'interview' AND NEW.course_id <> 0 THEN
+    IF kind IS DISTINCT FROM 'interview' AND kind IS DISTINCT FROM 'stage_interview' AND NEW.course_id <> 0 THEN
         RAISE EXCEPTION 'course task % is not an interview (its task''s type is %)', NEW.course_task_id, kind
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'Interviews run on course tasks whose task has type interview.';
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Interviews run on course tasks whose task has type interview or stage_interview.';
     END IF;
     RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION _interview_task_course() IS
-    'Internal: interview rows belong to an interview task (tasks.type interview, 22023 otherwise) and its course';
+    'Internal: interview rows belong to an interview task (tasks.type interview or stage_interview, 22023 otherwise) '
+    'and its course';
 CREATE TRIGGER task_interviewers_course BEFORE INSERT OR UPDATE OF course_task_id, course_id ON task_interviewers
     FOR EACH ROW EXECUTE FUNCTION _interview_task_course();
 
@@ -360,11 +362,23 @@ CREATE TABLE task_interview_students (
     course_id      bigint NOT NULL,
     student_id     bigint NOT NULL,
     interviewer_id bigint REFERENCES task_interviewers ON DELETE SET NULL,
+    preferred_mentor_ids bigint[] NOT NULL DEFAULT '{}',
+    interviewer_user_id bigint REFERENCES users ON DELETE SET NULL,
+    during         tstzrange CONSTRAINT task_interview_students_during_bounded
+                   CHECK (NOT isempty(during) AND NOT lower_inf(during) AND NOT upper_inf(during)),
+    decision       text CONSTRAINT task_interview_students_decision CHECK (decision IN ('accepted', 'rejected')),
+    decided_by     bigint REFERENCES users ON DELETE SET NULL,
+    decided_at     timestamptz,
     registered_at  timestamptz NOT NULL DEFAULT now(),
     assigned_at    timestamptz,
     created_at     timestamptz NOT NULL DEFAULT now(),
     updated_at     timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT task_interview_students_once UNIQUE (course_task_id, student_id),
+    -- Scheduled interviews never overlap for an interviewer or a student.
+    CONSTRAINT task_interview_students_interviewer_free
+        EXCLUDE USING gist (interviewer_user_id WITH =, during WITH &&) WHERE (during IS NOT NULL),
+    CONSTRAINT task_interview_students_student_free
+        EXCLUDE USING gist (student_id WITH =, during WITH &&) WHERE (during IS NOT NULL),
     CONSTRAINT task_interview_students_course_task FOREIGN KEY (course_task_id, course_id)
         REFERENCES course_tasks (id, course_id) ON DELETE CASCADE,
     CONSTRAINT task_interview_students_student_of_course FOREIGN KEY (student_id, course_id)
@@ -375,16 +389,26 @@ COMMENT ON TABLE task_interview_students IS
     'an interviewer of the task is assigned within capacity (NULL while none has room)';
 COMMENT ON COLUMN task_interview_students.interviewer_id IS
     'The task interviewer assigned (NULL: waiting); never a mentor who interviewed the student in the course before';
+COMMENT ON COLUMN task_interview_students.preferred_mentor_ids IS
+    'Course mentors the student would like as interviewer (stage interviews: distribute_interviews prefers them)';
+COMMENT ON COLUMN task_interview_students.interviewer_user_id IS 'The assigned interviewer''s user (kept by trigger)';
+COMMENT ON COLUMN task_interview_students.during IS
+    'When the interview takes place (schedule_interview): never overlapping another of the interviewer or the student';
+COMMENT ON COLUMN task_interview_students.decision IS
+    'accepted or rejected, by the interviewer or the course''s staff after the result (decide_interview)';
 CREATE INDEX task_interview_students_interviewer_idx ON task_interview_students (interviewer_id);
 CREATE INDEX task_interview_students_student_idx ON task_interview_students (student_id);
 CREATE TRIGGER task_interview_students_touch_updated_at BEFORE UPDATE ON task_interview_students
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 CREATE TRIGGER task_interview_students_course BEFORE INSERT OR UPDATE OF course_task_id, course_id ON task_interview_students
     FOR EACH ROW EXECUTE FUNCTION _interview_task_course();
-CREATE TRIGGER task_interview_students_owned_columns BEFORE INSERT OR UPDATE OF interviewer_id, assigned_at
+CREATE TRIGGER task_interview_students_owned_columns
+    BEFORE INSERT OR UPDATE OF interviewer_id, assigned_at, interviewer_user_id, during, decision, decided_by, decided_at
     ON task_interview_students FOR EACH ROW
-    EXECUTE FUNCTION _keep_owned_columns('Interviewers are assigned by mentor.register_for_interview() and assign_interviewer().',
-                                         'interviewer_id', 'assigned_at');
+    EXECUTE FUNCTION _keep_owned_columns('Interviews move through mentor.register_for_interview(), distribute_interviews(), '
+                                         'assign_interviewer(), schedule_interview() and decide_interview().',
+                                         'interviewer_id', 'assigned_at', 'interviewer_user_id', 'during', 'decision',
+                                         'decided_by', 'decided_at');
 
 -- Why the interviewer row's lock: racing assignments would each see the same free place.
 CREATE FUNCTION _task_interview_assignment() RETURNS trigger
@@ -423,6 +447,12 @@ BEGIN
         END IF;
         UPDATE task_interviewers x SET assigned_count = x.assigned_count + 1 WHERE x.id = i.id;
         NEW.assigned_at := now();
+    END IF;
+    IF TG_OP = 'INSERT' OR NEW.interviewer_id IS DISTINCT FROM OLD.interviewer_id THEN
+        -- Another interviewer: the old one's appointment is not theirs.
+        NEW.interviewer_user_id := (SELECT m.user_id FROM task_interviewers x JOIN course_mentors m ON m.id = x.mentor_id
+                                     WHERE x.id = NEW.interviewer_id);
+        NEW.during := NULL;
     END IF;
     RETURN NEW;
 END
@@ -552,7 +582,8 @@ COMMENT ON FUNCTION _course_task_course() IS 'Internal: a row about a course tas
 CREATE TRIGGER task_artefacts_course BEFORE INSERT OR UPDATE OF course_task_id, course_id ON task_artefacts
     FOR EACH ROW EXECUTE FUNCTION _course_task_course();
 
-CREATE FUNCTION register_for_interview(course_task_id bigint) RETURNS task_interview_students
+CREATE FUNCTION register_for_interview(course_task_id bigint, preferred_mentor_ids bigint[] DEFAULT '{}')
+RETURNS task_interview_students
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
@@ -563,6 +594,7 @@ DECLARE
     st  students;
     reg task_interview_students;
     pick bigint;
+    strays text;
 BEGIN
     SELECT * INTO ct FROM course_tasks x WHERE x.id = register_for_interview.course_task_id;
     IF NOT FOUND THEN
@@ -574,11 +606,19 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   DETAIL = format('The acting user is %s.', coalesce(me::text, 'not set'));
     END IF;
-    INSERT INTO task_interview_students (course_task_id, course_id, student_id)
-    VALUES (ct.id, ct.course_id, st.id)
-    ON CONFLICT ON CONSTRAINT task_interview_students_once DO NOTHING;
+    SELECT string_agg(p::text, ', ') INTO strays FROM unnest(coalesce(preferred_mentor_ids, '{}')) p
+     WHERE NOT EXISTS (SELECT 1 FROM task_interviewers i WHERE i.course_task_id = ct.id AND i.mentor_id = p);
+    IF strays IS NOT NULL THEN
+        RAISE EXCEPTION 'course mentors % do not interview on course task %', strays, ct.id
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'mentor.task_interviewers lists the task''s interviewers.';
+    END IF;
+    INSERT INTO task_interview_students AS r (course_task_id, course_id, student_id, preferred_mentor_ids)
+    VALUES (ct.id, ct.course_id, st.id, coalesce(preferred_mentor_ids, '{}'))
+    ON CONFLICT ON CONSTRAINT task_interview_students_once DO UPDATE SET preferred_mentor_ids = excluded.preferred_mentor_ids
+     WHERE r.interviewer_id IS NULL AND cardinality(excluded.preferred_mentor_ids) > 0;
     SELECT * INTO reg FROM task_interview_students r WHERE r.course_task_id = ct.id AND r.student_id = st.id FOR UPDATE;
-    IF reg.interviewer_id IS NULL THEN
+    -- Stage interviews are paired for the whole group at once (distribute_interviews).
+    IF reg.interviewer_id IS NULL AND (SELECT t.type FROM tasks t WHERE t.id = ct.task_id) = 'interview' THEN
         -- Every interviewer of the task is locked in one order, so racing registrations pick in turn:
         -- the one with most room whom the student has not met.
         PERFORM 1 FROM task_interviewers i WHERE i.course_task_id = ct.id ORDER BY i.id FOR UPDATE;
@@ -594,10 +634,11 @@ BEGIN
     RETURN reg;
 END
 $$;
-COMMENT ON FUNCTION register_for_interview(bigint) IS
-    'The acting student registers for an interview task (again: the same registration) and is assigned the '
-    'interviewer with most room whom they have not met; with none free they wait (interviewer_id NULL). 42501 for '
-    'someone not a student of the course';
+COMMENT ON FUNCTION register_for_interview(bigint, bigint[]) IS
+    'The acting student registers for an interview task, naming the interviewers (course mentor ids) they prefer '
+    '(again: the same registration). On an interview task they are assigned at once the interviewer with most room '
+    'whom they have not met, or wait (interviewer_id NULL); on a stage_interview task distribute_interviews() pairs '
+    'them. 42501 for someone not a student of the course, 22023 for preferred mentors who do not interview there';
 
 CREATE FUNCTION assign_interviewer(registration_id bigint, interviewer_id bigint) RETURNS task_interview_students
 LANGUAGE plpgsql
@@ -678,6 +719,167 @@ COMMENT ON FUNCTION submit_interview_result(bigint, integer, jsonb, text) IS
     'The interviewer (or the course''s staff) saves an interview''s result: 0 <= score <= max_score, the form''s scores '
     'per criterion of the task (22023 naming every unknown or out-of-range field); the score becomes the task result '
     '(historical_scores source interview). MN005 for anyone else';
+
+-- Pairs for a whole group at once (stage interviews): the matching core's optimal assignment
+-- over the pairs allowed, a preferred interviewer scoring higher.
+CREATE FUNCTION _match_pairs(nmentees integer, capacity integer[], pair_mentee integer[], pair_mentor integer[],
+                             pair_score float8[], per_mentee integer, method text)
+    RETURNS TABLE (mentee integer, mentor integer, score float8, candidates integer)
+    AS 'MODULE_PATHNAME', 'mn_match_pairs_sql' LANGUAGE C IMMUTABLE;
+COMMENT ON FUNCTION _match_pairs(integer, integer[], integer[], integer[], float8[], integer, text) IS
+    'Internal: the optimal (or stable, greedy) assignment of mentees to mentors over pairs scored by the caller, '
+    'within each mentor''s capacity; numbered from 1 (C, src/core/matching.c)';
+
+CREATE FUNCTION distribute_interviews(course_task_id bigint) RETURNS integer
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    ct       course_tasks;
+    assigned integer := 0;
+BEGIN
+    SELECT * INTO ct FROM course_tasks x WHERE x.id = distribute_interviews.course_task_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'course task % does not exist', coalesce(course_task_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF NOT _is_course_staff(ct.course_id, current_actor()) THEN
+        RAISE EXCEPTION 'only the course''s staff distribute interviews' USING ERRCODE = 'insufficient_privilege',
+            DETAIL = format('The acting user is %s.', coalesce(current_actor()::text, 'not set'));
+    END IF;
+    -- The interviewers' rows in one order: registrations and other distributions wait.
+    PERFORM 1 FROM task_interviewers i WHERE i.course_task_id = ct.id ORDER BY i.id FOR UPDATE;
+    WITH waiting AS (
+        SELECT r.id, r.student_id, r.preferred_mentor_ids, row_number() OVER (ORDER BY r.id)::integer AS n
+          FROM task_interview_students r
+         WHERE r.course_task_id = ct.id AND r.interviewer_id IS NULL
+    ), interviewers AS (
+        SELECT i.id, i.mentor_id, m.user_id, greatest(i.capacity - i.assigned_count, 0) AS free,
+               row_number() OVER (ORDER BY i.id)::integer AS n
+          FROM task_interviewers i JOIN course_mentors m ON m.id = i.mentor_id
+         WHERE i.course_task_id = ct.id
+    ), pairs AS (
+        -- Not the student's own mentor, not someone in the student's team, not a mentor met before.
+        SELECT w.n AS mentee, v.n AS mentor, CASE WHEN v.mentor_id = ANY (w.preferred_mentor_ids) THEN 2.0 ELSE 1.0 END::float8 AS score
+          FROM waiting w JOIN students s ON s.id = w.student_id CROSS JOIN interviewers v
+         WHERE s.mentor_id IS DISTINCT FROM v.mentor_id
+           AND NOT EXISTS (SELECT 1 FROM team_members tm JOIN team_members tv ON tv.team_id = tm.team_id
+                             JOIN students sv ON sv.id = tv.student_id
+                            WHERE tm.student_id = w.student_id AND sv.user_id = v.user_id)
+           AND NOT EXISTS (SELECT 1 FROM task_interview_students o JOIN task_interviewers x ON x.id = o.interviewer_id
+                            WHERE o.student_id = w.student_id AND x.mentor_id = v.mentor_id)
+    ), chosen AS (
+        SELECT m.mentee, m.mentor
+          FROM _match_pairs((SELECT count(*)::integer FROM waiting),
+                            coalesce((SELECT array_agg(free ORDER BY n) FROM interviewers), '{}'),
+                            coalesce((SELECT array_agg(mentee) FROM pairs), '{}'),
+                            coalesce((SELECT array_agg(mentor) FROM pairs), '{}'),
+                            coalesce((SELECT array_agg(score) FROM pairs), '{}'), 1, 'optimal') m
+         WHERE m.mentor IS NOT NULL
+    ), moved AS (
+        UPDATE task_interview_students r SET interviewer_id = v.id
+          FROM chosen c JOIN waiting w ON w.n = c.mentee JOIN interviewers v ON v.n = c.mentor
+         WHERE r.id = w.id
+        RETURNING 1
+    )
+    SELECT count(*) INTO assigned FROM moved;
+    RETURN assigned;
+END
+$$;
+COMMENT ON FUNCTION distribute_interviews(bigint) IS
+    'The course''s staff pair the waiting registrations of an interview task with its interviewers at once: the '
+    'matching core''s optimal assignment within each interviewer''s free places, a preferred interviewer counting '
+    'double, never the student''s own mentor, a member of their team or a mentor they met. Returns how many were '
+    'assigned; the rest keep waiting';
+
+CREATE FUNCTION _interview_party(reg task_interview_students, action text) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    me bigint := current_actor();
+BEGIN
+    IF me IS NULL OR (me IS DISTINCT FROM reg.interviewer_user_id AND NOT _is_course_staff(reg.course_id, me)) THEN
+        RAISE EXCEPTION 'only the interviewer or the course''s staff %', action USING ERRCODE = 'MN005',
+            DETAIL = format('The acting user is %s; the interviewer is %s.', coalesce(me::text, 'not set'),
+                            coalesce(reg.interviewer_user_id::text, 'not assigned'));
+    END IF;
+    RETURN me;
+END
+$$;
+COMMENT ON FUNCTION _interview_party(task_interview_students, text) IS
+    'Internal: the acting user when they are the registration''s interviewer or the course''s staff, MN005 otherwise';
+
+CREATE FUNCTION _interview_registration(registration_id bigint) RETURNS task_interview_students
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    reg task_interview_students;
+BEGIN
+    SELECT * INTO reg FROM task_interview_students r WHERE r.id = registration_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'interview registration % does not exist', coalesce(registration_id::text, 'NULL')
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN reg;
+END
+$$;
+COMMENT ON FUNCTION _interview_registration(bigint) IS 'Internal: the interview registration, locked (P0002 when none)';
+
+CREATE FUNCTION schedule_interview(registration_id bigint, during tstzrange) RETURNS task_interview_students
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    reg task_interview_students := _interview_registration(registration_id);
+BEGIN
+    PERFORM _interview_party(reg, 'schedule this interview');
+    IF reg.interviewer_id IS NULL THEN
+        RAISE EXCEPTION 'interview registration % has no interviewer yet', reg.id USING ERRCODE = 'MN006';
+    END IF;
+    UPDATE task_interview_students r SET during = schedule_interview.during WHERE r.id = reg.id RETURNING * INTO reg;
+    RETURN reg;
+END
+$$;
+COMMENT ON FUNCTION schedule_interview(bigint, tstzrange) IS
+    'The interviewer (or the course''s staff) sets when an assigned interview takes place (NULL: unscheduled); '
+    '23P01 when it overlaps another interview of the interviewer or of the student, MN006 before an interviewer is '
+    'assigned';
+
+CREATE FUNCTION decide_interview(registration_id bigint, accept boolean, assign_mentor boolean DEFAULT false)
+RETURNS task_interview_students
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    reg task_interview_students := _interview_registration(registration_id);
+    me  bigint := _interview_party(reg, 'decide this interview');
+BEGIN
+    IF accept IS NULL THEN
+        RAISE EXCEPTION 'a decision accepts (true) or rejects (false)' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM task_interview_results x WHERE x.registration_id = reg.id) THEN
+        RAISE EXCEPTION 'interview registration % has no result yet', reg.id USING ERRCODE = 'MN006',
+            HINT = 'Save it with mentor.submit_interview_result() first.';
+    END IF;
+    UPDATE task_interview_students r
+       SET decision = CASE WHEN accept THEN 'accepted' ELSE 'rejected' END, decided_by = me, decided_at = now()
+     WHERE r.id = reg.id RETURNING * INTO reg;
+    IF accept AND coalesce(assign_mentor, false) THEN
+        -- The interviewer becomes the student's mentor, within their max_students (MN004).
+        UPDATE students s SET mentor_id = (SELECT x.mentor_id FROM task_interviewers x WHERE x.id = reg.interviewer_id)
+         WHERE s.id = reg.student_id;
+    END IF;
+    RETURN reg;
+END
+$$;
+COMMENT ON FUNCTION decide_interview(bigint, boolean, boolean) IS
+    'The interviewer (or the course''s staff) accepts or rejects a student after the interview''s result (MN006 '
+    'before); accepted with assign_mentor, the interviewer becomes the student''s course mentor (MN004 when they are '
+    'full). MN005 for anyone else';
 
 CREATE FUNCTION _own_student(student_id bigint) RETURNS boolean
 LANGUAGE sql STABLE

@@ -316,7 +316,8 @@ DECLARE
 BEGIN
     FOREACH fn IN ARRAY ARRAY[
         'course_roles(bigint, bigint)', 'has_course_role(bigint, bigint, text[])',
-        'register_for_interview(bigint)', 'assign_interviewer(bigint, bigint)',
+        'register_for_interview(bigint, bigint[])', 'assign_interviewer(bigint, bigint)', 'distribute_interviews(bigint)',
+        'schedule_interview(bigint, tstzrange)', 'decide_interview(bigint, boolean, boolean)',
         'submit_interview_result(bigint, integer, jsonb, text)',
         -- the row-level security policies call them
         '_own_student(bigint)', '_task_checker_user(bigint, bigint)']
@@ -326,7 +327,9 @@ BEGIN
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _task_verification_attempt(), _task_verification_score_range(),
         _task_verification_result(), _course_task_attempt_rescore(), _task_checkers_task(), _task_results_checker(),
-        _course_task_course(), _interview_task_course(), _task_interview_assignment() FROM PUBLIC;
+        _course_task_course(), _interview_task_course(), _task_interview_assignment(),
+        _match_pairs(integer, integer[], integer[], integer[], float8[], integer, text),
+        _interview_party(task_interview_students, text), _interview_registration(bigint) FROM PUBLIC;
 END
 $grants$;
 -- Course school, people: gratitude, feedback, resumes and mentors' registries are written by
