@@ -761,6 +761,27 @@ with Session(engine, future=True) as s, s.begin():
     ok(found == "Mia Client", "once public, others find it by full-text search", found)
     ok(call(s, "SELECT (mentor.resume_by_public_id(:p)).name", p=str(cv.public_id)) == "Mia Client", "and by its public link")
 
+# Interviews: a student registers through the function, the ORM reads the assignment.
+with Session(engine, future=True) as s, s.begin():
+    course = call(s, "SELECT id FROM mentor.courses WHERE alias = 'client-course'")
+    staff = call(s, "SELECT id FROM mentor.users WHERE username = 'cl_admin'")
+    call(s, "INSERT INTO mentor.course_mentors (course_id, user_id) VALUES (:c, :m) ON CONFLICT DO NOTHING", c=course, m=mentor_id)
+    cm = call(s, "SELECT id FROM mentor.course_mentors WHERE course_id = :c AND user_id = :m", c=course, m=mentor_id)
+    task = call(s, "INSERT INTO mentor.tasks (name, type) VALUES ('client interview', 'interview') RETURNING id")
+    ct = call(s, "INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker) "
+                 "VALUES (:c, :t, now() - interval '1 day', now() + interval '1 day', 'mentor') RETURNING id", c=course, t=task)
+    call(s, "SELECT mentor.set_actor(:u)", u=staff)
+    call(s, "INSERT INTO mentor.task_interviewers (course_task_id, course_id, mentor_id, capacity) VALUES (:t, :c, :m, 1) RETURNING id",
+         t=ct, c=course, m=cm)
+    student_user = call(s, "SELECT id FROM mentor.users WHERE username = 'cl_st2'")
+    call(s, "SELECT mentor.set_actor(:u)", u=student_user)
+    reg = s.execute(text("SELECT id, interviewer_user_id FROM mentor.register_for_interview(:t)"), {"t": ct}).one()
+    ok(reg.interviewer_user_id == mentor_id, "register_for_interview assigns the interviewer with room", reg)
+    e = refused(s, "SELECT mentor.submit_interview_result(:r, 10)", r=reg.id)
+    ok(e is not None and sqlstate(e) == "MN005", "the student does not score her own interview (MN005)", e and str(e.orig))
+    call(s, "SELECT mentor.set_actor(:u)", u=mentor_id)
+    ok(call(s, "SELECT (mentor.submit_interview_result(:r, 90)).score", r=reg.id) == 90, "the interviewer scores it")
+
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402
 
