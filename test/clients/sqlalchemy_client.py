@@ -765,7 +765,8 @@ with Session(engine, future=True) as s, s.begin():
 with Session(engine, future=True) as s, s.begin():
     course = call(s, "SELECT id FROM mentor.courses WHERE alias = 'client-course'")
     staff = call(s, "SELECT id FROM mentor.users WHERE username = 'cl_admin'")
-    call(s, "INSERT INTO mentor.course_mentors (course_id, user_id) VALUES (:c, :m) ON CONFLICT DO NOTHING", c=course, m=mentor_id)
+    s.execute(text("INSERT INTO mentor.course_mentors (course_id, user_id) VALUES (:c, :m) ON CONFLICT DO NOTHING"),
+              {"c": course, "m": mentor_id})
     cm = call(s, "SELECT id FROM mentor.course_mentors WHERE course_id = :c AND user_id = :m", c=course, m=mentor_id)
     task = call(s, "INSERT INTO mentor.tasks (name, type) VALUES ('client interview', 'interview') RETURNING id")
     ct = call(s, "INSERT INTO mentor.course_tasks (course_id, task_id, student_start_at, student_end_at, checker) "
