@@ -64,7 +64,7 @@ SELECT pg_temp.as_user(:lou, format($q$INSERT INTO mentor.task_verifications (co
     VALUES (%s, 0, %s, 'error', '{"stderr": "timeout"}') RETURNING attempt_no$q$, :auto, :lou_s));
 SELECT score FROM mentor.task_results WHERE course_task_id = :auto AND student_id = :lou_s;
 -- Bad attempts: above the maximum score, another student's, a completed one without a score,
--- a finished attempt moved again, the numbering rewritten.
+-- a finished attempt moved again, the numbering rewritten, a checked score raised.
 SELECT pg_temp.as_user_try(:lou, format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, score)
     VALUES (%s, 0, %s, 'completed', 51)$q$, :auto, :lou_s));
 SELECT pg_temp.as_user_try(:lou, format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status, score)
@@ -72,6 +72,7 @@ SELECT pg_temp.as_user_try(:lou, format($q$INSERT INTO mentor.task_verifications
 SELECT pg_temp.try(format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id, status) VALUES (%s, 0, %s, 'completed')$q$, :auto, :lou_s));
 SELECT pg_temp.tryn(format($q$UPDATE mentor.task_verifications SET status = 'pending' WHERE course_task_id = %s AND student_id = %s AND attempt_no = 1$q$, :auto, :lou_s));
 SELECT pg_temp.as_user_try(:lou, format($q$UPDATE mentor.task_verifications SET attempt_no = 9 WHERE course_task_id = %s AND student_id = %s AND attempt_no = 1$q$, :auto, :lou_s));
+SELECT pg_temp.as_user_try(:lou, format($q$UPDATE mentor.task_verifications SET score = 50 WHERE course_task_id = %s AND student_id = %s AND attempt_no = 2 RETURNING 1$q$, :auto, :lou_s));
 -- Outside the window: MN008.
 UPDATE mentor.course_tasks SET student_start_at = now() - interval '3 days', student_end_at = now() - interval '2 days' WHERE id = :auto;
 SELECT split_part(pg_temp.as_user_try(:lou, format($q$INSERT INTO mentor.task_verifications (course_task_id, course_id, student_id) VALUES (%s, 0, %s)$q$, :auto, :lou_s)), ' from ', 1) AS outside_window;

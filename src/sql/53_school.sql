@@ -174,20 +174,27 @@ COMMENT ON FUNCTION _task_verification_attempt() IS
 CREATE TRIGGER task_verifications_attempt BEFORE INSERT ON task_verifications
     FOR EACH ROW EXECUTE FUNCTION _task_verification_attempt();
 
-CREATE FUNCTION _task_verification_score_range() RETURNS trigger
+CREATE FUNCTION _task_verification_update() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- A checked attempt is what it was checked as: only a pending one gets its score.
+    IF OLD.status <> 'pending' AND (NEW.score, NEW.answers) IS DISTINCT FROM (OLD.score, OLD.answers) THEN
+        RAISE EXCEPTION 'attempt % is %: its score and answers are final', OLD.id, OLD.status USING ERRCODE = 'MN006',
+            HINT = 'Post another attempt, or have staff delete this one.';
+    END IF;
     IF NEW.score > (SELECT ct.max_score FROM course_tasks ct WHERE ct.id = NEW.course_task_id) THEN
         RAISE EXCEPTION 'score % is above the task''s maximum', NEW.score USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION _task_verification_score_range() IS 'Internal: a checked attempt''s score is at most the task''s max_score';
-CREATE TRIGGER task_verifications_score_range BEFORE UPDATE OF score ON task_verifications
-    FOR EACH ROW EXECUTE FUNCTION _task_verification_score_range();
+COMMENT ON FUNCTION _task_verification_update() IS
+    'Internal: a checked (completed or errored) attempt''s score and answers are final (MN006); a score is at most the '
+    'task''s max_score (22023)';
+CREATE TRIGGER task_verifications_update BEFORE UPDATE ON task_verifications
+    FOR EACH ROW EXECUTE FUNCTION _task_verification_update();
 
 -- The result follows the attempts: the best or the latest completed one.
 CREATE FUNCTION _task_verification_result() RETURNS trigger

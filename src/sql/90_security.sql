@@ -325,7 +325,7 @@ BEGIN
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app, mentor_analyst', fn);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION _task_verification_attempt(), _task_verification_score_range(),
+    REVOKE EXECUTE ON FUNCTION _task_verification_attempt(), _task_verification_update(),
         _task_verification_result(), _course_task_attempt_rescore(), _task_checkers_task(), _task_results_checker(),
         _course_task_course(), _interview_task_course(), _task_interview_assignment(),
         _match_pairs(integer, integer[], integer[], integer[], float8[], integer, text),

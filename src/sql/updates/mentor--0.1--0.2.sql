@@ -6,11 +6,12 @@
 \echo Use "ALTER EXTENSION mentor UPDATE TO '0.2'" to load this file. \quit
 
 -- Lock what this update alters before altering anything, in the order bookings
--- take these tables (sessions, then users; settings are read last), so that the
+-- take these tables (sessions, then users; the course school's courses, students,
+-- tasks and results; settings are read last), so that the
 -- update waits for running requests and they wait for it, rather than
 -- deadlocking half way.
 LOCK TABLE sessions, users, profiles, mentor_profiles, teams, mentorships, matches, mentorship_notes, action_items,
-    settings IN ACCESS EXCLUSIVE MODE;
+    courses, students, course_tasks, task_results, settings IN ACCESS EXCLUSIVE MODE;
 
 -- Lifecycles the platforms' own code can follow: the journeys' shortcuts in
 -- candidate (journey 4) and pap_workflow (journey 6), and the lead lifecycle.
@@ -4474,20 +4475,27 @@ COMMENT ON FUNCTION _task_verification_attempt() IS
 CREATE TRIGGER task_verifications_attempt BEFORE INSERT ON task_verifications
     FOR EACH ROW EXECUTE FUNCTION _task_verification_attempt();
 
-CREATE FUNCTION _task_verification_score_range() RETURNS trigger
+CREATE FUNCTION _task_verification_update() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- A checked attempt is what it was checked as: only a pending one gets its score.
+    IF OLD.status <> 'pending' AND (NEW.score, NEW.answers) IS DISTINCT FROM (OLD.score, OLD.answers) THEN
+        RAISE EXCEPTION 'attempt % is %: its score and answers are final', OLD.id, OLD.status USING ERRCODE = 'MN006',
+            HINT = 'Post another attempt, or have staff delete this one.';
+    END IF;
     IF NEW.score > (SELECT ct.max_score FROM course_tasks ct WHERE ct.id = NEW.course_task_id) THEN
         RAISE EXCEPTION 'score % is above the task''s maximum', NEW.score USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION _task_verification_score_range() IS 'Internal: a checked attempt''s score is at most the task''s max_score';
-CREATE TRIGGER task_verifications_score_range BEFORE UPDATE OF score ON task_verifications
-    FOR EACH ROW EXECUTE FUNCTION _task_verification_score_range();
+COMMENT ON FUNCTION _task_verification_update() IS
+    'Internal: a checked (completed or errored) attempt''s score and answers are final (MN006); a score is at most the '
+    'task''s max_score (22023)';
+CREATE TRIGGER task_verifications_update BEFORE UPDATE ON task_verifications
+    FOR EACH ROW EXECUTE FUNCTION _task_verification_update();
 
 -- The result follows the attempts: the best or the latest completed one.
 CREATE FUNCTION _task_verification_result() RETURNS trigger
@@ -8528,7 +8536,7 @@ BEGIN
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app, mentor_analyst', fn);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION _task_verification_attempt(), _task_verification_score_range(),
+    REVOKE EXECUTE ON FUNCTION _task_verification_attempt(), _task_verification_update(),
         _task_verification_result(), _course_task_attempt_rescore(), _task_checkers_task(), _task_results_checker(),
         _course_task_course(), _interview_task_course(), _task_interview_assignment(),
         _match_pairs(integer, integer[], integer[], integer[], float8[], integer, text),

@@ -1,0 +1,35 @@
+#!/usr/bin/env python3
+# Copies the 0.2 module files into the upgrade script mentor--0.1--0.2.sql (docs/development.md,
+# "Changing the schema after a release"): the new modules' bodies, their 90_security and
+# 89_history_added sections, and the 0.1 functions 0.2 changed (between markers).
+import os
+root=os.path.join(os.path.dirname(os.path.abspath(__file__)), '..') + '/'
+up=root+'src/sql/updates/mentor--0.1--0.2.sql'
+s=open(up).read()
+rd=lambda p: open(root+'src/sql/'+p).read().rstrip('\n')
+sec=open(root+'src/sql/90_security.sql').read()
+hist=open(root+'src/sql/89_history_added.sql').read()
+def first(hay, *needles):
+    return min(hay.index(n) for n in needles if n in hay)
+start=first(s, "--------------------------------------------------------------------------------\n-- Module school",
+            "--------------------------------------------------------------------------------\n-- Module learning",
+            "--------------------------------------------------------------------------------\n-- Module practice:")
+end=s.index("-- What 90_security's blanket grants give")
+s=s[:start]+rd('53_school.sql')+"\n\n"+rd('53_school_people.sql')+"\n\n"+rd('54_learning.sql')+"\n\n"+rd('55_quizzes.sql')+"\n\n"+rd('56_cohorts.sql')+"\n\n"+rd('71_practice.sql')+"\n\n"+rd('72_support.sql')+"\n\n"+s[end:]
+a=first(s, "-- Course school: attempts, checkers", "-- Learning: paths and their modules", "-- Practice: problems and the catalogues")
+b=s.index("-- Their data in dumps")
+s=s[:a]+sec[sec.index("-- Course school: attempts, checkers"):].rstrip('\n')+"\n\n"+s[b:]
+a=first(s, "-- Course school (0.2):", "-- Learning (0.2):", "-- Practice (0.2):")
+s=s[:a]+hist[hist.index("-- Course school (0.2):"):]
+# 0.1 functions that 0.2 changed: re-created from their module files, between markers.
+c51=open(root+'src/sql/51_crosscheck.sql').read()
+blk=c51[c51.index("-- Scores per criterion (a review's"):c51.index("-- The discussion of a review")].rstrip('\n')
+blk=blk.replace("CREATE FUNCTION crosscheck_submit_review(", "CREATE OR REPLACE FUNCTION crosscheck_submit_review(")
+begin="-- 0.1 functions changed in 0.2: begin\n"; endm="-- 0.1 functions changed in 0.2: end\n"
+if begin not in s:
+    k=s.index("--------------------------------------------------------------------------------\n-- Module school")
+    s=s[:k]+begin+endm+"\n"+s[k:]
+i=s.index(begin)+len(begin); j=s.index(endm)
+s=s[:i]+blk+"\n"+s[j:]
+open(up,'w').write(s)
+print("synced")
