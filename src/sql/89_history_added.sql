@@ -95,3 +95,11 @@ SELECT _enable_history_shipped('support_tickets', private => ARRAY['title', 'des
 SELECT _enable_history_shipped('ticket_messages', ARRAY['body']);
 SELECT _enable_history_shipped('proxy_requests', ARRAY['leave'], ARRAY['notes']);
 SELECT _enable_history_shipped('milestone_logs', ARRAY['type', 'title', 'notes']);
+-- Hiring (0.2): posts, screening settings, applications and what the parser and the screening
+-- found; candidates' emails and names are for administrators only.
+SELECT _enable_history_shipped('job_posts');
+SELECT _enable_history_shipped('job_screening_configs');
+SELECT _enable_history_shipped('job_applications', private => ARRAY['candidate_email', 'candidate_name']);
+SELECT _enable_history_shipped('resume_analyses');
+SELECT _enable_history_shipped('screening_results');
+SELECT _enable_history_shipped('salary_benchmarks');

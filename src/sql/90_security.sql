@@ -460,3 +460,21 @@ BEGIN
     REVOKE EXECUTE ON FUNCTION _support_ticket_assignee(), _proxy_request_check() FROM PUBLIC;
 END
 $grants$;
+
+-- Hiring: the hiring team's application writes posts, applications and analyses; a screening
+-- verdict is recorded by record_screening() only and never changed; analysts see the posts and
+-- salary benchmarks, never candidates.
+REVOKE UPDATE, DELETE ON screening_results FROM mentor_app, mentor_admin;
+GRANT SELECT ON job_posts, salary_benchmarks TO mentor_analyst;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY['record_screening(bigint, numeric, jsonb, jsonb)', 'salary_benchmark(text, text, date)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app, mentor_analyst', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _resume_analysis_parsed() FROM PUBLIC;
+END
+$grants$;

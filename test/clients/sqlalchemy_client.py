@@ -783,6 +783,20 @@ with Session(engine, future=True) as s, s.begin():
     call(s, "SELECT mentor.set_actor(:u)", u=mentor_id)
     ok(call(s, "SELECT (mentor.submit_interview_result(:r, 90)).score", r=reg.id) == 90, "the interviewer scores it")
 
+# Hiring: an application through SQL from the ORM session, its analysis, and the screening verdict.
+with Session(engine, future=True) as s, s.begin():
+    job = call(s, "INSERT INTO mentor.job_posts (title, salary_min, salary_max) VALUES ('Client job', 10, 20) RETURNING id")
+    app = call(s, "INSERT INTO mentor.job_applications (job_post_id, candidate_email) VALUES (:j, 'Cand@Example.com') RETURNING id", j=job)
+    e = refused(s, "INSERT INTO mentor.job_applications (job_post_id, candidate_email) VALUES (:j, 'cand@example.com')", j=job)
+    ok(e is not None and sqlstate(e) == "23505", "a second application with the email in other case is an IntegrityError (23505)",
+       e and str(e.orig))
+    e = refused(s, "SELECT mentor.record_screening(:a, 90)", a=app)
+    ok(e is not None and sqlstate(e) == "MN001", "screening before the resume is parsed is MN001", e and str(e.orig))
+    s.execute(text("INSERT INTO mentor.resume_analyses (application_id, skills) VALUES (:a, '{python}')"), {"a": app})
+    ok(call(s, "SELECT verdict::text FROM mentor.record_screening(:a, 90)", a=app) == "shortlisted"
+       and call(s, "SELECT status::text FROM mentor.job_applications WHERE id = :a", a=app) == "shortlisted",
+       "record_screening shortlists it above the threshold")
+
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402
 

@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(375);
+SELECT plan(381);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -834,6 +834,20 @@ SELECT is(pg_temp.req('app', :mia, $$INSERT INTO mentor.repository_events (repos
           'app: repository events are recorded');
 SELECT is(pg_temp.req('admin', NULL, $$UPDATE mentor.repository_events SET action = 'x'$$), '42501', 'admin: and never changed, by anyone');
 SELECT is(pg_temp.req('admin', NULL, 'DELETE FROM mentor.repository_events'), '42501', 'admin: or deleted');
+
+-- Hiring: the application writes posts and applications; a verdict comes only from
+-- record_screening and is never changed; analysts never see candidates.
+INSERT INTO mentor.job_posts (title) VALUES ('MX job') RETURNING id AS mxjob \gset
+SELECT is(pg_temp.req('app', :ada, format($$INSERT INTO mentor.job_applications (job_post_id, candidate_email) VALUES (%s, 'cand@example.com')$$, :mxjob)), 'INSERT 0 1',
+          'app: the hiring team records an application');
+SELECT id AS mxapp FROM mentor.job_applications WHERE job_post_id = :mxjob \gset
+INSERT INTO mentor.resume_analyses (application_id) VALUES (:mxapp);
+SELECT is(pg_temp.req('app', :ada, format($$INSERT INTO mentor.screening_results (application_id, score, threshold, verdict) VALUES (%s, 90, 0, 'shortlisted')$$, :mxapp)), '42501',
+          'app: a verdict is not written by SQL');
+SELECT is(pg_temp.req('app', :ada, format('SELECT mentor.record_screening(%s, 90)', :mxapp)), 'SELECT 1', 'app: it is recorded by record_screening');
+SELECT is(pg_temp.req('admin', NULL, $$UPDATE mentor.screening_results SET verdict = 'talent_pool'$$), '42501', 'admin: and never changed');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.job_applications'), '42501', 'analyst: candidates are not readable');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.job_posts'), 'SELECT 1', 'analyst: job posts are');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');

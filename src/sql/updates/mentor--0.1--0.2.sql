@@ -8391,6 +8391,220 @@ CREATE POLICY support_chats_update ON support_chats FOR UPDATE TO mentor_app USI
 CREATE POLICY support_chats_delete ON support_chats FOR DELETE TO mentor_app
     USING (user_id = @extschema@.current_actor());
 
+--------------------------------------------------------------------------------
+-- Module hiring, first part (seed 001 Mr-Hire: JobPost, JobScreeningConfig,
+-- JobApplication, ResumeAnalysis, ScreeningResult, SalaryBenchmark; journey 4):
+-- job posts under the `job_post` lifecycle, applications under `candidate`
+-- (one per job and email, in any case), the resume analysis that marks an
+-- application parsed, and record_screening(), which stores the verdict and
+-- routes the candidate by the job's threshold in one step.  The AI parts (the
+-- parser, the screening model) stay outside; their results land here.
+--------------------------------------------------------------------------------
+
+CREATE TYPE job_post_status AS ENUM ('draft', 'active', 'paused', 'closed');
+COMMENT ON TYPE job_post_status IS 'A job post''s status (lifecycle "job_post")';
+CREATE TYPE candidate_status AS ENUM ('resume_received', 'resume_parsed', 'outreach_sent', 'quiz_invited',
+                                      'quiz_completed', 'voice_interview_scheduled', 'voice_interview_completed',
+                                      'scoring_complete', 'shortlisted', 'talent_pool');
+COMMENT ON TYPE candidate_status IS 'A job application''s status (lifecycle "candidate")';
+
+CREATE TABLE job_posts (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    title       text NOT NULL CONSTRAINT job_posts_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 200),
+    company     text CONSTRAINT job_posts_company_length CHECK (length(company) <= 200),
+    description text CONSTRAINT job_posts_description_length CHECK (length(description) <= 50000),
+    roles       text[] NOT NULL DEFAULT '{}',
+    skills      text[] NOT NULL DEFAULT '{}',
+    location    text,
+    salary_min  numeric(12,2) CONSTRAINT job_posts_salary_min_nonneg CHECK (salary_min >= 0),
+    salary_max  numeric(12,2),
+    currency    text NOT NULL DEFAULT 'INR' CONSTRAINT job_posts_currency CHECK (currency ~ '^[A-Z]{3}$'),
+    status      @extschema@.job_post_status NOT NULL DEFAULT 'draft',
+    platform    text NOT NULL DEFAULT 'mas' CONSTRAINT job_posts_platform CHECK (platform ~ '^[a-z][a-z0-9_]{0,39}$'),
+    created_by  bigint REFERENCES users ON DELETE SET NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT job_posts_salary_band CHECK (salary_max >= salary_min)
+);
+COMMENT ON TABLE job_posts IS
+    'Job openings (seed 001 JobPost): roles, skills, salary band (min <= max), status under lifecycle job_post, the '
+    'tenant platform; written by the hiring team through the application';
+COMMENT ON COLUMN job_posts.platform IS 'Seed 001''s multi-tenant platform column (which product or tenant posts it)';
+CREATE INDEX job_posts_status_idx ON job_posts (status, platform);
+CREATE TRIGGER job_posts_touch_updated_at BEFORE UPDATE ON job_posts
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+SELECT attach_lifecycle('job_posts', 'status', 'job_post');
+
+CREATE TABLE job_screening_configs (
+    id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_post_id         bigint NOT NULL CONSTRAINT job_screening_configs_once UNIQUE REFERENCES job_posts ON DELETE CASCADE,
+    shortlist_threshold numeric(5,2) NOT NULL DEFAULT 70
+                        CONSTRAINT job_screening_configs_threshold_range CHECK (shortlist_threshold BETWEEN 0 AND 100),
+    model               text,
+    config              jsonb NOT NULL DEFAULT '{}'
+                        CONSTRAINT job_screening_configs_config_object CHECK (jsonb_typeof(config) = 'object'),
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    updated_at          timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE job_screening_configs IS
+    'How a job''s applications are screened (seed 001 JobScreeningConfig): a score at or above shortlist_threshold '
+    'shortlists, below it goes to the talent pool (no row: 70)';
+CREATE TRIGGER job_screening_configs_touch_updated_at BEFORE UPDATE ON job_screening_configs
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE TABLE job_applications (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_post_id     bigint NOT NULL REFERENCES job_posts ON DELETE CASCADE,
+    candidate_email @extschema@.email NOT NULL,
+    candidate_name  text CONSTRAINT job_applications_name_length CHECK (length(candidate_name) <= 200),
+    user_id         bigint REFERENCES users ON DELETE SET NULL,
+    status          @extschema@.candidate_status NOT NULL DEFAULT 'resume_received',
+    priority        integer NOT NULL DEFAULT 0,
+    platform        text NOT NULL DEFAULT 'mas' CONSTRAINT job_applications_platform CHECK (platform ~ '^[a-z][a-z0-9_]{0,39}$'),
+    resume_url      text CONSTRAINT job_applications_resume_url_http CHECK (resume_url ~ '^https?://'),
+    applied_at      timestamptz NOT NULL DEFAULT now(),
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    -- One application per job and email; candidate_email is citext, so in any case.
+    CONSTRAINT job_applications_once UNIQUE (job_post_id, candidate_email)
+);
+COMMENT ON TABLE job_applications IS
+    'Candidates'' applications (seed 001 JobApplication), one per job post and email in any case (23505 names '
+    'job_applications_once); status under lifecycle candidate, never skipping a step it forbids; not readable by analysts';
+COMMENT ON COLUMN job_applications.status IS
+    'Lifecycle candidate: resume_received, resume_parsed (set by its resume analysis), ..., scoring_complete, then '
+    'shortlisted or talent_pool (set by record_screening)';
+COMMENT ON COLUMN job_applications.priority IS 'The recruiter''s ordering (higher first)';
+CREATE INDEX job_applications_status_idx ON job_applications (job_post_id, status, priority DESC);
+CREATE TRIGGER job_applications_touch_updated_at BEFORE UPDATE ON job_applications
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+SELECT attach_lifecycle('job_applications', 'status', 'candidate');
+
+CREATE TABLE resume_analyses (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    application_id   bigint NOT NULL CONSTRAINT resume_analyses_once UNIQUE REFERENCES job_applications ON DELETE CASCADE,
+    parsed           jsonb NOT NULL DEFAULT '{}'
+                     CONSTRAINT resume_analyses_parsed_object CHECK (jsonb_typeof(parsed) = 'object'),
+    skills           text[] NOT NULL DEFAULT '{}',
+    years_experience numeric(4,1) CONSTRAINT resume_analyses_years_range CHECK (years_experience BETWEEN 0 AND 80),
+    model            text,
+    analyzed_at      timestamptz NOT NULL DEFAULT now(),
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE resume_analyses IS
+    'The parser''s reading of an application''s resume (seed 001 ResumeAnalysis), one per application; inserting it '
+    'moves a received application to resume_parsed';
+CREATE TRIGGER resume_analyses_touch_updated_at BEFORE UPDATE ON resume_analyses
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE FUNCTION _resume_analysis_parsed() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE job_applications a SET status = 'resume_parsed' WHERE a.id = NEW.application_id AND a.status = 'resume_received';
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _resume_analysis_parsed() IS 'Internal: a received application whose resume is analysed is resume_parsed';
+CREATE TRIGGER resume_analyses_parsed AFTER INSERT ON resume_analyses
+    FOR EACH ROW EXECUTE FUNCTION _resume_analysis_parsed();
+
+CREATE TABLE screening_results (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    application_id bigint NOT NULL CONSTRAINT screening_results_once UNIQUE REFERENCES job_applications ON DELETE CASCADE,
+    score          numeric(5,2) NOT NULL CONSTRAINT screening_results_score_range CHECK (score BETWEEN 0 AND 100),
+    threshold      numeric(5,2) NOT NULL,
+    verdict        @extschema@.candidate_status NOT NULL
+                   CONSTRAINT screening_results_verdict CHECK (verdict IN ('shortlisted', 'talent_pool')),
+    model_config   jsonb NOT NULL DEFAULT '{}',
+    reasons        jsonb NOT NULL DEFAULT '{}',
+    screened_at    timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE screening_results IS
+    'The screening verdict of an application (seed 001 ScreeningResult), one per application, written only by '
+    'record_screening(): the score, the threshold it was held against, the verdict, the model''s configuration';
+CREATE TRIGGER screening_results_owned BEFORE INSERT OR UPDATE ON screening_results
+    FOR EACH ROW EXECUTE FUNCTION _keep_owned_columns('Screening results are recorded by mentor.record_screening().',
+                                                      'score', 'threshold', 'verdict', 'model_config', 'reasons', 'screened_at');
+
+CREATE FUNCTION record_screening(application_id bigint, score numeric, model_config jsonb DEFAULT '{}',
+                                 reasons jsonb DEFAULT '{}') RETURNS screening_results
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    a       job_applications;
+    bar     numeric;
+    verdict candidate_status;
+    saved   screening_results;
+BEGIN
+    -- The application's row lock: a second screening of it waits, then finds the verdict.
+    SELECT * INTO a FROM job_applications x WHERE x.id = record_screening.application_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job application % does not exist', coalesce(application_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    SELECT * INTO saved FROM screening_results r WHERE r.application_id = a.id;
+    IF FOUND THEN
+        RETURN saved;   -- one verdict per application: a retry or a racing screening gets it
+    END IF;
+    IF score IS NULL OR score < 0 OR score > 100 THEN
+        RAISE EXCEPTION 'screening score % is out of range', coalesce(score::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Scores go from 0 to 100.';
+    END IF;
+    bar := coalesce((SELECT c.shortlist_threshold FROM job_screening_configs c WHERE c.job_post_id = a.job_post_id), 70);
+    verdict := CASE WHEN score >= bar THEN 'shortlisted' ELSE 'talent_pool' END;
+    -- The lifecycle refuses an application not parsed yet (MN001), so nothing is stored for it.
+    IF a.status <> 'scoring_complete' THEN
+        UPDATE job_applications x SET status = 'scoring_complete' WHERE x.id = a.id;
+    END IF;
+    UPDATE job_applications x SET status = verdict WHERE x.id = a.id;
+    INSERT INTO screening_results AS r (application_id, score, threshold, verdict, model_config, reasons)
+    VALUES (a.id, score, bar, verdict, coalesce(model_config, '{}'), coalesce(reasons, '{}'))
+    RETURNING r.* INTO saved;
+    RETURN saved;
+END
+$$;
+COMMENT ON FUNCTION record_screening(bigint, numeric, jsonb, jsonb) IS
+    'Stores an application''s screening (score 0-100, 22023 otherwise) and moves it to scoring_complete and on to '
+    'shortlisted (score >= the job''s shortlist_threshold, 70 without a config) or talent_pool, in one step; MN001 '
+    'for an application whose resume is not parsed yet. Once per application: a retry or a racing call returns the '
+    'verdict recorded';
+
+CREATE TABLE salary_benchmarks (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    role       citext NOT NULL CONSTRAINT salary_benchmarks_role_length CHECK (length(btrim(role)) BETWEEN 1 AND 200),
+    region     citext NOT NULL CONSTRAINT salary_benchmarks_region_length CHECK (length(btrim(region)) BETWEEN 1 AND 100),
+    currency   text NOT NULL DEFAULT 'INR' CONSTRAINT salary_benchmarks_currency CHECK (currency ~ '^[A-Z]{3}$'),
+    p25        numeric(12,2) NOT NULL,
+    p50        numeric(12,2) NOT NULL,
+    p75        numeric(12,2) NOT NULL,
+    as_of      date NOT NULL DEFAULT current_date,
+    source     text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT salary_benchmarks_once UNIQUE (role, region, as_of),
+    CONSTRAINT salary_benchmarks_percentiles_ordered CHECK (0 <= p25 AND p25 <= p50 AND p50 <= p75)
+);
+COMMENT ON TABLE salary_benchmarks IS
+    'Salary percentiles per role and region as of a date (seed 001 SalaryBenchmark); read with salary_benchmark()';
+CREATE TRIGGER salary_benchmarks_touch_updated_at BEFORE UPDATE ON salary_benchmarks
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE FUNCTION salary_benchmark(role text, region text, as_of date DEFAULT current_date) RETURNS salary_benchmarks
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT b.* FROM salary_benchmarks b
+ WHERE lower(b.role::text) = lower(salary_benchmark.role) AND lower(b.region::text) = lower(salary_benchmark.region)
+   AND b.as_of <= salary_benchmark.as_of
+ ORDER BY b.as_of DESC LIMIT 1
+$$;
+COMMENT ON FUNCTION salary_benchmark(text, text, date) IS
+    'The latest benchmark of a role in a region on or before a date (names in any case); no row when there is none';
+
 -- What 90_security's blanket grants give the new tables and sequences, then its revokes.
 GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_types, notification_templates, notification_defaults, notification_user_settings, notification_connections, notifications, alerts, integration_tokens, one_time_tokens, refresh_tokens, api_keys, api_key_usage, active_alerts, api_key_usage_daily, connections, conversations, conversation_members, messages, direct_messages, support_groups, group_memberships,
     languages, tags, problems, problem_tags, submissions, solved_problems, user_stats, user_rank_counts, user_rank_totals,
@@ -8403,7 +8617,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_type
     attendance_rates, announcements, task_verifications, task_checkers, task_artefacts,
     task_interviewers, task_interview_students, task_interview_results,
     gratitudes, private_feedback, student_feedback, employers, resumes, user_groups, user_group_members,
-    mentor_registries, discord_servers, contributors, repository_events
+    mentor_registries, discord_servers, contributors, repository_events, job_posts, job_screening_configs,
+    job_applications, resume_analyses, screening_results, salary_benchmarks
     TO mentor_app, mentor_admin;
 GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_connections_id_seq, notifications_id_seq,
     alerts_id_seq, integration_tokens_id_seq, one_time_tokens_id_seq, refresh_tokens_id_seq, api_keys_id_seq,
@@ -8418,7 +8633,9 @@ GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_conn
     batches_id_seq, program_applications_id_seq, classes_id_seq, attendance_id_seq, announcements_id_seq,
     task_verifications_id_seq, task_checkers_id_seq, task_artefacts_id_seq, task_interviewers_id_seq,
     task_interview_students_id_seq, task_interview_results_id_seq,
-    gratitudes_id_seq, private_feedback_id_seq, student_feedback_id_seq, employers_id_seq, resumes_id_seq, user_groups_id_seq, user_group_members_id_seq, mentor_registries_id_seq, discord_servers_id_seq, contributors_id_seq, repository_events_id_seq
+    gratitudes_id_seq, private_feedback_id_seq, student_feedback_id_seq, employers_id_seq, resumes_id_seq, user_groups_id_seq, user_group_members_id_seq, mentor_registries_id_seq, discord_servers_id_seq, contributors_id_seq, repository_events_id_seq,
+    job_posts_id_seq, job_screening_configs_id_seq, job_applications_id_seq, resume_analyses_id_seq,
+    screening_results_id_seq, salary_benchmarks_id_seq
     TO mentor_app, mentor_admin;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON active_alerts, api_key_usage_daily, direct_messages, leaderboard, learning_paths_json, user_learning_progress, quiz_questions_public, quiz_results, enrollments, assignments, attendance_rates FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC;
 -- Notifications: the catalogue (types, channels, templates, defaults) and
@@ -8672,6 +8889,24 @@ BEGIN
 END
 $grants$;
 
+-- Hiring: the hiring team's application writes posts, applications and analyses; a screening
+-- verdict is recorded by record_screening() only and never changed; analysts see the posts and
+-- salary benchmarks, never candidates.
+REVOKE UPDATE, DELETE ON screening_results FROM mentor_app, mentor_admin;
+GRANT SELECT ON job_posts, salary_benchmarks TO mentor_analyst;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY['record_screening(bigint, numeric, jsonb, jsonb)', 'salary_benchmark(text, text, date)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app, mentor_analyst', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _resume_analysis_parsed() FROM PUBLIC;
+END
+$grants$;
+
 -- Their data in dumps (as module dump does for every table).
 DO $dump$
 DECLARE
@@ -8785,3 +9020,11 @@ SELECT _enable_history_shipped('support_tickets', private => ARRAY['title', 'des
 SELECT _enable_history_shipped('ticket_messages', ARRAY['body']);
 SELECT _enable_history_shipped('proxy_requests', ARRAY['leave'], ARRAY['notes']);
 SELECT _enable_history_shipped('milestone_logs', ARRAY['type', 'title', 'notes']);
+-- Hiring (0.2): posts, screening settings, applications and what the parser and the screening
+-- found; candidates' emails and names are for administrators only.
+SELECT _enable_history_shipped('job_posts');
+SELECT _enable_history_shipped('job_screening_configs');
+SELECT _enable_history_shipped('job_applications', private => ARRAY['candidate_email', 'candidate_name']);
+SELECT _enable_history_shipped('resume_analyses');
+SELECT _enable_history_shipped('screening_results');
+SELECT _enable_history_shipped('salary_benchmarks');

@@ -1,0 +1,59 @@
+-- Hiring (journey 4): a job post with its salary band and screening threshold; applications,
+-- one per job and email in any case; the resume analysis marks one parsed; record_screening
+-- stores the verdict and routes the candidate in one step, once; salary benchmarks.
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
+RESET client_min_messages;
+\set SHOW_CONTEXT never
+
+\i sql/helpers/try.psql
+\i sql/helpers/tryn.psql
+INSERT INTO mentor.job_posts (title, company, roles, skills, salary_min, salary_max)
+VALUES ('Backend engineer', 'Acme', '{backend}', '{python, postgresql}', 1200000, 1800000) RETURNING id AS job \gset
+SELECT pg_temp.try($$INSERT INTO mentor.job_posts (title, salary_min, salary_max) VALUES ('Upside down', 10, 5)$$);
+SELECT pg_temp.tryn(format($q$UPDATE mentor.job_posts SET status = 'paused' WHERE id = %s$q$, :job));
+UPDATE mentor.job_posts SET status = 'active' WHERE id = :job;
+INSERT INTO mentor.job_screening_configs (job_post_id, shortlist_threshold, model) VALUES (:job, 75, 'screen-v2');
+
+-- One application per job and email, in any case.
+INSERT INTO mentor.job_applications (job_post_id, candidate_email, candidate_name, resume_url)
+VALUES (:job, 'Asha.Rao@example.com', 'Asha Rao', 'https://cv.example/asha') RETURNING id AS asha, status \gset
+SELECT :'status' AS asha_status;
+SELECT pg_temp.try(format($q$INSERT INTO mentor.job_applications (job_post_id, candidate_email) VALUES (%s, 'asha.rao@EXAMPLE.com')$q$, :job));
+SELECT pg_temp.try(format($q$INSERT INTO mentor.job_applications (job_post_id, candidate_email) VALUES (%s, 'not an email')$q$, :job));
+INSERT INTO mentor.job_applications (job_post_id, candidate_email, candidate_name) VALUES (:job, 'ben@example.com', 'Ben') RETURNING id AS ben \gset
+
+-- Screening before the resume is parsed is refused by the lifecycle, and nothing is stored.
+SELECT pg_temp.tryn(format('SELECT mentor.record_screening(%s, 80)', :asha));
+SELECT count(*) AS results FROM mentor.screening_results;
+-- The analysis marks it parsed; the screening routes it by the job's threshold (75).
+INSERT INTO mentor.resume_analyses (application_id, parsed, skills, years_experience, model)
+VALUES (:asha, '{"education": "B.Tech"}', '{python, postgresql, django}', 4.5, 'parser-v1');
+SELECT status FROM mentor.job_applications WHERE id = :asha;
+SELECT verdict, score, threshold FROM mentor.record_screening(:asha, 82.5, '{"model": "screen-v2"}', '{"skills": "strong"}');
+SELECT status FROM mentor.job_applications WHERE id = :asha;
+-- Once: a second screening returns the first verdict.
+SELECT verdict, score FROM mentor.record_screening(:asha, 10);
+INSERT INTO mentor.resume_analyses (application_id, skills) VALUES (:ben, '{excel}');
+SELECT verdict FROM mentor.record_screening(:ben, 60);
+SELECT candidate_name, status FROM mentor.job_applications WHERE job_post_id = :job ORDER BY candidate_name;
+-- Out of range scores, verdicts by SQL, a verdict changed.
+INSERT INTO mentor.job_applications (job_post_id, candidate_email, candidate_name) VALUES (:job, 'cara@example.com', 'Cara') RETURNING id AS cara \gset
+INSERT INTO mentor.resume_analyses (application_id) VALUES (:cara);
+SELECT pg_temp.tryn(format('SELECT mentor.record_screening(%s, 101)', :cara));
+SELECT status FROM mentor.job_applications WHERE id = :cara;
+SELECT pg_temp.try(format($q$SET LOCAL ROLE mentor_app; INSERT INTO mentor.screening_results (application_id, score, threshold, verdict) VALUES (%s, 99, 0, 'shortlisted')$q$, :ben));
+RESET ROLE;
+SELECT pg_temp.try($$SET LOCAL ROLE mentor_app; UPDATE mentor.screening_results SET verdict = 'shortlisted'$$);
+RESET ROLE;
+-- A shortlisted candidate cannot be sent back a step.
+SELECT pg_temp.tryn(format($q$UPDATE mentor.job_applications SET status = 'outreach_sent' WHERE id = %s$q$, :asha));
+
+-- Salary benchmarks: the latest on or before a date, names in any case.
+INSERT INTO mentor.salary_benchmarks (role, region, p25, p50, p75, as_of) VALUES
+    ('Backend engineer', 'Bengaluru', 900000, 1300000, 1800000, '2026-01-01'),
+    ('Backend engineer', 'Bengaluru', 1000000, 1400000, 1900000, '2026-07-01');
+SELECT p50, as_of FROM mentor.salary_benchmark('backend ENGINEER', 'bengaluru');
+SELECT p50, as_of FROM mentor.salary_benchmark('Backend engineer', 'Bengaluru', '2026-03-01');
+SELECT (mentor.salary_benchmark('Backend engineer', 'Pune')).p50 IS NULL AS none_for_pune;
+SELECT pg_temp.try($$INSERT INTO mentor.salary_benchmarks (role, region, p25, p50, p75) VALUES ('x', 'y', 3, 2, 1)$$);
