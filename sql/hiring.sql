@@ -57,3 +57,20 @@ SELECT p50, as_of FROM mentor.salary_benchmark('backend ENGINEER', 'bengaluru');
 SELECT p50, as_of FROM mentor.salary_benchmark('Backend engineer', 'Bengaluru', '2026-03-01');
 SELECT (mentor.salary_benchmark('Backend engineer', 'Pune')).p50 IS NULL AS none_for_pune;
 SELECT pg_temp.try($$INSERT INTO mentor.salary_benchmarks (role, region, p25, p50, p75) VALUES ('x', 'y', 3, 2, 1)$$);
+
+-- The talent pool: Ben (screened below the bar) is on file; so is Dev, with more skills but a
+-- salary far above the next job's band.  A new job ranks them and records the matches.
+SELECT candidate_name, skills, available FROM mentor.talent_pool_entries ORDER BY id;
+INSERT INTO mentor.job_applications (job_post_id, candidate_email, candidate_name) VALUES (:job, 'dev@example.com', 'Dev') RETURNING id AS dev \gset
+INSERT INTO mentor.resume_analyses (application_id, parsed, skills) VALUES (:dev, '{"expected_salary": 2500000}', '{SQL, Excel, Python}');
+SELECT verdict FROM mentor.record_screening(:dev, 50);
+INSERT INTO mentor.job_posts (title, skills, salary_min, salary_max) VALUES ('Data analyst', '{excel, sql}', 800000, 1200000) RETURNING id AS job2 \gset
+SELECT e.candidate_name, m.score, m.reasons FROM mentor.match_talent_pool(:job2, 5) m JOIN mentor.talent_pool_entries e ON e.id = m.entry_id;
+SELECT count(*) AS matches_recorded FROM mentor.talent_pool_matches WHERE job_post_id = :job2;
+-- Run again: the same matches, updated, not duplicated; taken off the pool, a candidate is not matched.
+UPDATE mentor.talent_pool_entries SET available = false WHERE candidate_name = 'Dev';
+SELECT e.candidate_name FROM mentor.match_talent_pool(:job2, 5) m JOIN mentor.talent_pool_entries e ON e.id = m.entry_id;
+SELECT count(*) AS matches_recorded FROM mentor.talent_pool_matches WHERE job_post_id = :job2;
+SELECT pg_temp.try(format('SELECT mentor.match_talent_pool(%s, 0)', :job2));
+SELECT pg_temp.tryn($$SET LOCAL ROLE mentor_app; UPDATE mentor.talent_pool_matches SET score = 1$$);
+RESET ROLE;

@@ -103,3 +103,5 @@ SELECT _enable_history_shipped('job_applications', private => ARRAY['candidate_e
 SELECT _enable_history_shipped('resume_analyses');
 SELECT _enable_history_shipped('screening_results');
 SELECT _enable_history_shipped('salary_benchmarks');
+SELECT _enable_history_shipped('talent_pool_entries', private => ARRAY['candidate_email', 'candidate_name']);
+SELECT _enable_history_shipped('talent_pool_matches');

@@ -470,11 +470,12 @@ DO $grants$
 DECLARE
     fn text;
 BEGIN
-    FOREACH fn IN ARRAY ARRAY['record_screening(bigint, numeric, jsonb, jsonb)', 'salary_benchmark(text, text, date)']
+    FOREACH fn IN ARRAY ARRAY['record_screening(bigint, numeric, jsonb, jsonb)', 'salary_benchmark(text, text, date)',
+                              'match_talent_pool(bigint, integer)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app, mentor_analyst', fn);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION _resume_analysis_parsed() FROM PUBLIC;
+    REVOKE EXECUTE ON FUNCTION _resume_analysis_parsed(), _job_application_pooled() FROM PUBLIC;
 END
 $grants$;

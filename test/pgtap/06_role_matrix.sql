@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(381);
+SELECT plan(384);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -848,6 +848,10 @@ SELECT is(pg_temp.req('app', :ada, format('SELECT mentor.record_screening(%s, 90
 SELECT is(pg_temp.req('admin', NULL, $$UPDATE mentor.screening_results SET verdict = 'talent_pool'$$), '42501', 'admin: and never changed');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.job_applications'), '42501', 'analyst: candidates are not readable');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.job_posts'), 'SELECT 1', 'analyst: job posts are');
+SELECT is(pg_temp.req('app', :ada, format('SELECT * FROM mentor.match_talent_pool(%s)', :mxjob)), 'SELECT 0', 'app: the pool is matched to a job');
+SELECT is(pg_temp.req('app', :ada, $$INSERT INTO mentor.talent_pool_matches (entry_id, job_post_id, score) VALUES (1, 1, 1)$$), '42501',
+          'app: a match is not written by SQL');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.talent_pool_entries'), '42501', 'analyst: pool candidates are not readable');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');

@@ -37,7 +37,9 @@ else echo "not ok 7 - transfers ($transfers) = distinct ids that succeeded ($ok)
 if [ "${retries:-0}" -gt 10 ]; then echo "ok 8 - $retries idempotent retries returned the original transfer"
 else echo "not ok 8 - idempotent retries happened (got '$retries')"; fi
 states=$(q "SELECT string_agg(DISTINCT status::text, ',' ORDER BY status::text) FROM mentor.ledger_transfers")
-if [ "${refusals:-0}" -gt 10 ] && [ "$states" = "posted,pending,posted_pending,voided,expired" -o "$states" = "expired,pending,posted,posted_pending,voided" ]; then
+# Whether a hold is still pending when the load stops is chance; that holds ended posted, voided
+# and expired is the claim.
+if [ "${refusals:-0}" -gt 10 ] && [ "$states" = "expired,pending,posted,posted_pending,voided" -o "$states" = "expired,posted,posted_pending,voided" ]; then
     echo "ok 9 - $refusals refusals (MN002/MN003/MN006/MN008) changed nothing; holds ended posted, voided and expired"
 else echo "not ok 9 - refusals happened ($refusals) and holds took every status ($states)"; fi
 dropdb $db

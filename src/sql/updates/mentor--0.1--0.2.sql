@@ -8605,6 +8605,122 @@ $$;
 COMMENT ON FUNCTION salary_benchmark(text, text, date) IS
     'The latest benchmark of a role in a region on or before a date (names in any case); no row when there is none';
 
+-- The talent pool (seed 001 TalentPoolEntry, TalentPoolMatch): candidates screened below a
+-- job's bar stay on file and are matched to the next jobs.
+CREATE TABLE talent_pool_entries (
+    id              bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    application_id  bigint NOT NULL CONSTRAINT talent_pool_entries_once UNIQUE REFERENCES job_applications ON DELETE CASCADE,
+    candidate_email @extschema@.email NOT NULL,
+    candidate_name  text,
+    skills          text[] NOT NULL DEFAULT '{}',
+    expected_salary numeric(12,2) CONSTRAINT talent_pool_entries_salary_nonneg CHECK (expected_salary >= 0),
+    available       boolean NOT NULL DEFAULT true,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE talent_pool_entries IS
+    'Candidates kept for later jobs (seed 001 TalentPoolEntry): one per application routed to talent_pool, created '
+    'with its skills (and expected_salary, when the parser read one) by trigger; available until taken off';
+CREATE INDEX talent_pool_entries_available_idx ON talent_pool_entries (available) WHERE available;
+CREATE TRIGGER talent_pool_entries_touch_updated_at BEFORE UPDATE ON talent_pool_entries
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE FUNCTION _job_application_pooled() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    INSERT INTO talent_pool_entries (application_id, candidate_email, candidate_name, skills, expected_salary)
+    SELECT NEW.id, NEW.candidate_email, NEW.candidate_name, coalesce(r.skills, '{}'),
+           CASE WHEN jsonb_typeof(r.parsed -> 'expected_salary') = 'number' AND (r.parsed ->> 'expected_salary')::numeric >= 0
+                THEN (r.parsed ->> 'expected_salary')::numeric END
+      FROM (SELECT 1) one LEFT JOIN resume_analyses r ON r.application_id = NEW.id
+    ON CONFLICT ON CONSTRAINT talent_pool_entries_once DO NOTHING;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _job_application_pooled() IS 'Internal: an application routed to talent_pool puts its candidate in the pool';
+CREATE TRIGGER job_applications_pooled AFTER INSERT OR UPDATE OF status ON job_applications
+    FOR EACH ROW WHEN (NEW.status = 'talent_pool') EXECUTE FUNCTION _job_application_pooled();
+
+CREATE TABLE talent_pool_matches (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    entry_id    bigint NOT NULL REFERENCES talent_pool_entries ON DELETE CASCADE,
+    job_post_id bigint NOT NULL REFERENCES job_posts ON DELETE CASCADE,
+    score       numeric(6,4) NOT NULL,
+    reasons     jsonb NOT NULL DEFAULT '{}',
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT talent_pool_matches_once UNIQUE (entry_id, job_post_id)
+);
+COMMENT ON TABLE talent_pool_matches IS
+    'Pool candidates matched to a job (seed 001 TalentPoolMatch) by match_talent_pool(), with the score and why';
+CREATE INDEX talent_pool_matches_job_idx ON talent_pool_matches (job_post_id, score DESC);
+CREATE TRIGGER talent_pool_matches_touch_updated_at BEFORE UPDATE ON talent_pool_matches
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER talent_pool_matches_owned BEFORE INSERT OR UPDATE ON talent_pool_matches
+    FOR EACH ROW EXECUTE FUNCTION _keep_owned_columns('Matches are recorded by mentor.match_talent_pool().', 'score', 'reasons');
+
+-- Skills count 0.7 (the share of the job's skills the candidate has, names in any case; all of
+-- them when the job names none), salary 0.3 (1 inside the band or unknown, less the further
+-- outside it).
+CREATE FUNCTION match_talent_pool(job_post_id bigint, k integer DEFAULT 10) RETURNS SETOF talent_pool_matches
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    j job_posts;
+BEGIN
+    SELECT * INTO j FROM job_posts x WHERE x.id = match_talent_pool.job_post_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job post % does not exist', coalesce(job_post_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF k IS NULL OR k < 1 OR k > 1000 THEN
+        RAISE EXCEPTION 'k must be from 1 to 1000, not %', coalesce(k::text, 'NULL') USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN QUERY
+    WITH wanted AS (
+        SELECT array_agg(DISTINCT lower(x)) AS skills FROM unnest(j.skills) x
+    ), scored AS (
+        SELECT e.id, f.skills_share, f.salary_fit, round((0.7 * f.skills_share + 0.3 * f.salary_fit)::numeric, 4) AS score,
+               f.matched
+          FROM talent_pool_entries e
+          JOIN job_applications a ON a.id = e.application_id
+          CROSS JOIN wanted w
+          CROSS JOIN LATERAL (
+              SELECT coalesce((SELECT array_agg(DISTINCT lower(x)) FROM unnest(e.skills) x WHERE lower(x) = ANY (w.skills)), '{}') AS matched) m
+          CROSS JOIN LATERAL (
+              SELECT m.matched,
+                     CASE WHEN coalesce(cardinality(w.skills), 0) = 0 THEN 1.0
+                          ELSE cardinality(m.matched)::numeric / cardinality(w.skills) END AS skills_share,
+                     CASE WHEN e.expected_salary IS NULL OR j.salary_min IS NULL OR j.salary_max IS NULL THEN 1.0
+                          WHEN e.expected_salary BETWEEN j.salary_min AND j.salary_max THEN 1.0
+                          WHEN j.salary_max = 0 THEN 0.0
+                          ELSE greatest(0, 1 - abs(e.expected_salary - CASE WHEN e.expected_salary < j.salary_min
+                                                                            THEN j.salary_min ELSE j.salary_max END)
+                                                   / j.salary_max) END AS salary_fit) f
+         WHERE e.available AND a.job_post_id <> j.id
+         ORDER BY 4 DESC, e.id
+         LIMIT k
+    ), saved AS (
+        INSERT INTO talent_pool_matches AS t (entry_id, job_post_id, score, reasons)
+        SELECT s.id, j.id, s.score,
+               jsonb_build_object('skills_share', round(s.skills_share, 4), 'skills_matched', to_jsonb(s.matched),
+                                  'salary_fit', round(s.salary_fit, 4))
+          FROM scored s
+        ON CONFLICT ON CONSTRAINT talent_pool_matches_once DO UPDATE SET score = excluded.score, reasons = excluded.reasons
+        RETURNING t.*
+    )
+    SELECT * FROM saved ORDER BY score DESC, entry_id;
+END
+$$;
+COMMENT ON FUNCTION match_talent_pool(bigint, integer) IS
+    'Ranks the available talent-pool candidates (from other jobs) for a job and records the best k as '
+    'talent_pool_matches (again: updated): 0.7 x the share of the job''s skills they have + 0.3 x salary fit (1 inside '
+    'the band or unknown, decreasing outside it); the reasons say which skills matched';
+
 -- What 90_security's blanket grants give the new tables and sequences, then its revokes.
 GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_types, notification_templates, notification_defaults, notification_user_settings, notification_connections, notifications, alerts, integration_tokens, one_time_tokens, refresh_tokens, api_keys, api_key_usage, active_alerts, api_key_usage_daily, connections, conversations, conversation_members, messages, direct_messages, support_groups, group_memberships,
     languages, tags, problems, problem_tags, submissions, solved_problems, user_stats, user_rank_counts, user_rank_totals,
@@ -8618,7 +8734,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_type
     task_interviewers, task_interview_students, task_interview_results,
     gratitudes, private_feedback, student_feedback, employers, resumes, user_groups, user_group_members,
     mentor_registries, discord_servers, contributors, repository_events, job_posts, job_screening_configs,
-    job_applications, resume_analyses, screening_results, salary_benchmarks
+    job_applications, resume_analyses, screening_results, salary_benchmarks, talent_pool_entries, talent_pool_matches
     TO mentor_app, mentor_admin;
 GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_connections_id_seq, notifications_id_seq,
     alerts_id_seq, integration_tokens_id_seq, one_time_tokens_id_seq, refresh_tokens_id_seq, api_keys_id_seq,
@@ -8635,7 +8751,7 @@ GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_conn
     task_interview_students_id_seq, task_interview_results_id_seq,
     gratitudes_id_seq, private_feedback_id_seq, student_feedback_id_seq, employers_id_seq, resumes_id_seq, user_groups_id_seq, user_group_members_id_seq, mentor_registries_id_seq, discord_servers_id_seq, contributors_id_seq, repository_events_id_seq,
     job_posts_id_seq, job_screening_configs_id_seq, job_applications_id_seq, resume_analyses_id_seq,
-    screening_results_id_seq, salary_benchmarks_id_seq
+    screening_results_id_seq, salary_benchmarks_id_seq, talent_pool_entries_id_seq, talent_pool_matches_id_seq
     TO mentor_app, mentor_admin;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON active_alerts, api_key_usage_daily, direct_messages, leaderboard, learning_paths_json, user_learning_progress, quiz_questions_public, quiz_results, enrollments, assignments, attendance_rates FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC;
 -- Notifications: the catalogue (types, channels, templates, defaults) and
@@ -8898,12 +9014,13 @@ DO $grants$
 DECLARE
     fn text;
 BEGIN
-    FOREACH fn IN ARRAY ARRAY['record_screening(bigint, numeric, jsonb, jsonb)', 'salary_benchmark(text, text, date)']
+    FOREACH fn IN ARRAY ARRAY['record_screening(bigint, numeric, jsonb, jsonb)', 'salary_benchmark(text, text, date)',
+                              'match_talent_pool(bigint, integer)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app, mentor_analyst', fn);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION _resume_analysis_parsed() FROM PUBLIC;
+    REVOKE EXECUTE ON FUNCTION _resume_analysis_parsed(), _job_application_pooled() FROM PUBLIC;
 END
 $grants$;
 
@@ -9028,3 +9145,5 @@ SELECT _enable_history_shipped('job_applications', private => ARRAY['candidate_e
 SELECT _enable_history_shipped('resume_analyses');
 SELECT _enable_history_shipped('screening_results');
 SELECT _enable_history_shipped('salary_benchmarks');
+SELECT _enable_history_shipped('talent_pool_entries', private => ARRAY['candidate_email', 'candidate_name']);
+SELECT _enable_history_shipped('talent_pool_matches');
