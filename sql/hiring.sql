@@ -74,3 +74,46 @@ SELECT count(*) AS matches_recorded FROM mentor.talent_pool_matches WHERE job_po
 SELECT pg_temp.try(format('SELECT mentor.match_talent_pool(%s, 0)', :job2));
 SELECT pg_temp.tryn($$SET LOCAL ROLE mentor_app; UPDATE mentor.talent_pool_matches SET score = 1$$);
 RESET ROLE;
+
+-- Pay after placement (journey 6): each step by its role; the payment option chosen at approval;
+-- an upfront payment is a ledger transfer of the batch fee.
+\i sql/helpers/as_user.psql
+CREATE FUNCTION pg_temp.as_user_try(u bigint, q text) RETURNS text LANGUAGE sql AS $$
+    SELECT pg_temp.tryn(format('SELECT pg_temp.as_user(%s, %L)', u, q)) $$;
+INSERT INTO mentor.users (email, username, full_name, role) VALUES
+    ('pap_sia@example.com', 'pap_sia', 'Sia Student', 'user'), ('pap_raj@example.com', 'pap_raj', 'Raj Student', 'user'),
+    ('pap_ada@example.com', 'pap_ada', 'Ada Admin', 'admin');
+SELECT id AS sia FROM mentor.users WHERE username = 'pap_sia' \gset
+SELECT id AS raj FROM mentor.users WHERE username = 'pap_raj' \gset
+SELECT id AS ada FROM mentor.users WHERE username = 'pap_ada' \gset
+INSERT INTO mentor.batches (code, name, enrollment_fee, fee_asset) VALUES ('PAP-1', 'PAP batch', 250000, 'INR') RETURNING id AS pbatch \gset
+INSERT INTO mentor.pap_agreement_templates (name, body) VALUES ('MAS101 PAP', 'Pay 15% of the first year''s salary after placement.') RETURNING id AS tpl \gset
+SELECT pg_temp.as_user(:sia, format('INSERT INTO mentor.program_applications (user_id, batch_id) VALUES (%s, %s) RETURNING id', :sia, :pbatch)) AS sia_app \gset
+SELECT pg_temp.as_user(:raj, format('INSERT INTO mentor.program_applications (user_id, batch_id) VALUES (%s, %s) RETURNING id', :raj, :pbatch)) AS raj_app \gset
+SELECT pg_temp.as_user_try(:raj, format('SELECT mentor.start_pap(%s, %s)', :sia_app, :tpl));
+SELECT pg_temp.as_user(:sia, format('SELECT (mentor.start_pap(%s, %s)).id', :sia_app, :tpl)) AS sia_pap \gset
+SELECT pg_temp.as_user(:raj, format('SELECT (mentor.start_pap(%s, %s)).id', :raj_app, :tpl)) AS raj_pap \gset
+-- Sia signs at once and chooses pay after placement; staff approve the agreement and the plan.
+SELECT pg_temp.as_user_try(:ada, format($q$SELECT mentor.pap_step(%s, 'submit_details', '{"employer_consent": true}')$q$, :sia_pap));
+SELECT pg_temp.as_user(:sia, format($q$SELECT (mentor.pap_step(%s, 'submit_details', '{"pan": "ABCDE1234F"}', 'https://esign.example/sia.pdf')).status$q$, :sia_pap)) AS after_details;
+SELECT pg_temp.as_user_try(:sia, format($q$SELECT mentor.pap_step(%s, 'approve_mou')$q$, :sia_pap));
+SELECT pg_temp.as_user(:ada, format($q$SELECT (mentor.pap_step(%s, 'approve_mou')).status$q$, :sia_pap)) AS after_review;
+SELECT pg_temp.as_user_try(:sia, format($q$SELECT mentor.pap_step(%s, 'choose_payment', payment_option => 'later')$q$, :sia_pap));
+SELECT pg_temp.as_user(:sia, format($q$SELECT (mentor.pap_step(%s, 'choose_payment', payment_option => 'pap')).status$q$, :sia_pap)) AS after_choice;
+SELECT pg_temp.as_user_try(:ada, format($q$SELECT mentor.pap_step(%s, 'confirm_upfront_payment', payment_ref => 'x', payment_id => gen_random_uuid())$q$, :sia_pap));
+SELECT pg_temp.as_user(:ada, format($q$SELECT (mentor.pap_step(%s, 'approve_pap')).status$q$, :sia_pap)) AS sia_final;
+-- Raj uploads his document later and pays upfront: the fee lands in revenue.
+SELECT pg_temp.as_user(:raj, format($q$SELECT (mentor.pap_step(%s, 'submit_details', '{}')).status$q$, :raj_pap)) AS raj_details;
+SELECT pg_temp.as_user_try(:raj, format($q$SELECT mentor.pap_step(%s, 'choose_payment', payment_option => 'upfront')$q$, :raj_pap));
+SELECT pg_temp.as_user(:raj, format($q$SELECT (mentor.pap_step(%s, 'upload_document', document_url => 'https://esign.example/raj.pdf')).status$q$, :raj_pap)) AS raj_uploaded;
+SELECT pg_temp.as_user(:ada, format($q$SELECT (mentor.pap_step(%s, 'approve_mou')).status$q$, :raj_pap)) AS raj_approved;
+SELECT pg_temp.as_user(:raj, format($q$SELECT (mentor.pap_step(%s, 'choose_payment', payment_option => 'upfront')).status$q$, :raj_pap)) AS raj_choice;
+SELECT mentor.system_account('revenue', 'INR') AS revenue_inr \gset
+SELECT posted AS revenue_before FROM mentor.balance(:revenue_inr) \gset
+SELECT pg_temp.as_user(:ada, format($q$SELECT (mentor.pap_step(%s, 'confirm_upfront_payment', payment_ref => 'rzp_pap_raj', payment_id => 'b0000000-0000-4000-8000-000000000001')).status$q$, :raj_pap)) AS raj_final;
+SELECT pg_temp.as_user(:ada, format($q$SELECT (mentor.pap_step(%s, 'confirm_upfront_payment', payment_ref => 'rzp_pap_raj', payment_id => 'b0000000-0000-4000-8000-000000000001')).status$q$, :raj_pap)) AS retried;
+SELECT posted - :revenue_before AS revenue_added FROM mentor.balance(:revenue_inr);
+-- Nobody writes a workflow by SQL; each reads only their own.
+SELECT pg_temp.as_user(:sia, format($q$WITH u AS (UPDATE mentor.pap_workflows SET status = 'enrolled' WHERE id = %s RETURNING 1) SELECT count(*) FROM u$q$, :raj_pap)) AS sia_moves_rajs;
+SELECT pg_temp.as_user(:sia, 'SELECT count(*) FROM mentor.pap_workflows') AS sia_reads;
+SELECT pg_temp.as_user_try(:sia, format($q$SELECT mentor.pap_step(%s, 'sign_later')$q$, :sia_pap));

@@ -23,3 +23,25 @@ SELECT candidate_name, status FROM mentor.job_applications WHERE job_post_id = :
 INSERT INTO mentor.salary_benchmarks (role, region, p25, p50, p75, source)
 VALUES ('Backend engineer', 'Bengaluru', 1000000, 1400000, 1900000, 'demo survey');
 SELECT p25, p50, p75 FROM mentor.salary_benchmark('backend engineer', 'Bengaluru');
+
+\echo
+\echo '--- 66. Pay after placement (journey 6): Kenji signs the agreement for his MAS 101 application; Adam approves it, Kenji chooses to pay after placement, Adam approves the plan'
+SELECT id AS kenji FROM mentor.users WHERE username = 'kenji' \gset
+SELECT id AS adam FROM mentor.users WHERE username = 'adam' \gset
+SELECT p.id AS kenji_app FROM mentor.program_applications p JOIN mentor.batches b ON b.id = p.batch_id
+ WHERE p.user_id = :kenji AND b.code = 'MAS101-2027-01' \gset
+INSERT INTO mentor.pap_agreement_templates (name, body)
+VALUES ('MAS101 pay after placement', 'The student pays 15% of the first year''s salary once placed.') RETURNING id AS tpl \gset
+BEGIN;
+SET LOCAL ROLE mentor_app;
+SELECT mentor.set_actor(:kenji) IS NOT NULL AS as_kenji;
+SELECT id AS pap FROM mentor.start_pap(:kenji_app, :tpl) \gset
+SELECT status FROM mentor.pap_step(:pap, 'submit_details', '{"pan": "ABCDE1234F", "guardian": "Hiro Sato"}', 'https://esign.example/kenji.pdf');
+SELECT demo.try(format($q$SELECT mentor.pap_step(%s, 'approve_mou')$q$, :pap)) AS kenji_approves_himself;
+SELECT mentor.set_actor(:adam) IS NOT NULL AS as_adam;
+SELECT status FROM mentor.pap_step(:pap, 'approve_mou');
+SELECT mentor.set_actor(:kenji) IS NOT NULL AS as_kenji;
+SELECT status, payment_option FROM mentor.pap_step(:pap, 'choose_payment', payment_option => 'pap');
+SELECT mentor.set_actor(:adam) IS NOT NULL AS as_adam;
+SELECT status FROM mentor.pap_step(:pap, 'approve_pap');
+COMMIT;

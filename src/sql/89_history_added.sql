@@ -105,3 +105,5 @@ SELECT _enable_history_shipped('screening_results');
 SELECT _enable_history_shipped('salary_benchmarks');
 SELECT _enable_history_shipped('talent_pool_entries', private => ARRAY['candidate_email', 'candidate_name']);
 SELECT _enable_history_shipped('talent_pool_matches');
+SELECT _enable_history_shipped('pap_agreement_templates');
+SELECT _enable_history_shipped('pap_workflows');

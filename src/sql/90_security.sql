@@ -465,13 +465,15 @@ $grants$;
 -- verdict is recorded by record_screening() only and never changed; analysts see the posts and
 -- salary benchmarks, never candidates.
 REVOKE UPDATE, DELETE ON screening_results FROM mentor_app, mentor_admin;
+REVOKE INSERT, UPDATE, DELETE ON pap_agreement_templates FROM mentor_app;
 GRANT SELECT ON job_posts, salary_benchmarks TO mentor_analyst;
 DO $grants$
 DECLARE
     fn text;
 BEGIN
     FOREACH fn IN ARRAY ARRAY['record_screening(bigint, numeric, jsonb, jsonb)', 'salary_benchmark(text, text, date)',
-                              'match_talent_pool(bigint, integer)']
+                              'match_talent_pool(bigint, integer)', 'start_pap(bigint, bigint)',
+                              'pap_step(bigint, text, jsonb, text, text, text, uuid)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app, mentor_analyst', fn);

@@ -37,7 +37,7 @@ SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_
                                   'gratitudes', 'private_feedback', 'student_feedback', 'employers', 'resumes', 'user_groups',
                                   'user_group_members', 'mentor_registries', 'discord_servers', 'contributors', 'repository_events',
                                   'job_posts', 'job_screening_configs', 'job_applications', 'resume_analyses', 'screening_results',
-                                  'salary_benchmarks', 'talent_pool_entries', 'talent_pool_matches']);
+                                  'salary_benchmarks', 'talent_pool_entries', 'talent_pool_matches', 'pap_agreement_templates', 'pap_workflows']);
 SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables',
                                  'ledger_statement', 'course_leaderboard', 'my_crosscheck_reviews', 'crosscheck_progress',
                                  'active_alerts', 'api_key_usage_daily', 'direct_messages', 'leaderboard',
@@ -52,7 +52,7 @@ SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibili
                                  'resource_type', 'reported_issue_status', 'proxy_request_status', 'question_kind',
                                  'batch_status', 'program_application_status', 'enrollment_status', 'attendance_status',
                                  'task_verification_status', 'gratitude_badge', 'soft_skill', 'mentor_recommendation',
-                                 'resume_visibility', 'job_post_status', 'candidate_status']);
+                                 'resume_visibility', 'job_post_status', 'candidate_status', 'pap_workflow_status']);
 SELECT domains_are('mentor', ARRAY['email', 'time_zone', 'rating', 'percent', 'token_amount', 'slug']);
 SELECT enum_has_labels('mentor', 'platform_role', ARRAY['user', 'mentor', 'admin', 'owner', 'sales', 'mentee', 'expert', 'superadmin', 'new_mother']);
 
@@ -63,7 +63,7 @@ SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
   FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-              AND a.attidentity = 'a'), 113, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
+              AND a.attidentity = 'a'), 115, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
 -- Ledger rows are keyed by the caller's idempotency key.
 SELECT col_type_is('mentor', t, 'id', 'uuid', format('%s.id is the caller''s uuid', t))
   FROM unnest(ARRAY['ledger_transfers', 'token_purchases', 'token_allotments', 'withdrawals']) t;

@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(384);
+SELECT plan(386);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -852,6 +852,9 @@ SELECT is(pg_temp.req('app', :ada, format('SELECT * FROM mentor.match_talent_poo
 SELECT is(pg_temp.req('app', :ada, $$INSERT INTO mentor.talent_pool_matches (entry_id, job_post_id, score) VALUES (1, 1, 1)$$), '42501',
           'app: a match is not written by SQL');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.talent_pool_entries'), '42501', 'analyst: pool candidates are not readable');
+SELECT is(pg_temp.req('app', :ada, $$INSERT INTO mentor.pap_agreement_templates (name, body) VALUES ('x', 'y')$$), '42501',
+          'app: agreement templates are staff''s');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.pap_workflows'), '42501', 'analyst: pay-after-placement workflows are not readable');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');

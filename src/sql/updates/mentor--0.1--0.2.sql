@@ -8721,6 +8721,177 @@ COMMENT ON FUNCTION match_talent_pool(bigint, integer) IS
     'talent_pool_matches (again: updated): 0.7 x the share of the job''s skills they have + 0.3 x salary fit (1 inside '
     'the band or unknown, decreasing outside it); the reasons say which skills matched';
 
+-- Pay after placement (seed 001 Mas101PapAgreementTemplate, Mas101PapWorkflow; journey 6): a
+-- student's agreement for a program application moves through its steps, each taken only by
+-- the role the journey gives it, and an upfront payment is a ledger transfer.
+CREATE TYPE pap_workflow_status AS ENUM ('pending_mou_details', 'pending_mou_upload', 'pending_mou_review',
+                                         'mou_signed_approved', 'pending_payment_option', 'pending_pap_approval',
+                                         'pending_upfront_payment', 'enrolled', 'placement_under_review',
+                                         'payment_collection_pending');
+COMMENT ON TYPE pap_workflow_status IS 'A pay-after-placement workflow''s status (lifecycle "pap_workflow")';
+
+CREATE TABLE pap_agreement_templates (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name       text NOT NULL CONSTRAINT pap_agreement_templates_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 200),
+    version    integer NOT NULL DEFAULT 1 CONSTRAINT pap_agreement_templates_version_positive CHECK (version >= 1),
+    body       text NOT NULL CONSTRAINT pap_agreement_templates_body_length CHECK (length(btrim(body)) BETWEEN 1 AND 100000),
+    active     boolean NOT NULL DEFAULT true,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT pap_agreement_templates_once UNIQUE (name, version)
+);
+COMMENT ON TABLE pap_agreement_templates IS
+    'Versions of the pay-after-placement agreement (seed 001 Mas101PapAgreementTemplate); written by staff (mentor_admin)';
+CREATE TRIGGER pap_agreement_templates_touch_updated_at BEFORE UPDATE ON pap_agreement_templates
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE TABLE pap_workflows (
+    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    application_id    bigint NOT NULL CONSTRAINT pap_workflows_once UNIQUE REFERENCES program_applications ON DELETE CASCADE,
+    user_id           bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    batch_id          bigint REFERENCES batches ON DELETE SET NULL,
+    template_id       bigint NOT NULL REFERENCES pap_agreement_templates ON DELETE RESTRICT,
+    status            @extschema@.pap_workflow_status NOT NULL DEFAULT 'pending_mou_details',
+    mou_details       jsonb NOT NULL DEFAULT '{}'
+                      CONSTRAINT pap_workflows_mou_details_object CHECK (jsonb_typeof(mou_details) = 'object'),
+    signed_document_url text CONSTRAINT pap_workflows_signed_document_url_http CHECK (signed_document_url ~ '^https://'),
+    payment_option    text CONSTRAINT pap_workflows_payment_option CHECK (payment_option IN ('upfront', 'pap')),
+    approved_by       bigint REFERENCES users ON DELETE SET NULL,
+    payment_transfer_id uuid CONSTRAINT pap_workflows_payment_once UNIQUE,
+    created_at        timestamptz NOT NULL DEFAULT now(),
+    updated_at        timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE pap_workflows IS
+    'A student''s pay-after-placement agreement for a program application (seed 001 Mas101PapWorkflow, journey 6), '
+    'one per application; started by the student with start_pap(), moved only by pap_step()';
+COMMENT ON COLUMN pap_workflows.status IS 'Lifecycle pap_workflow (journey 6: details and eSign at once, the payment option at approval)';
+COMMENT ON COLUMN pap_workflows.payment_transfer_id IS 'The ledger transfer of an upfront payment';
+CREATE INDEX pap_workflows_user_idx ON pap_workflows (user_id);
+CREATE TRIGGER pap_workflows_touch_updated_at BEFORE UPDATE ON pap_workflows
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER pap_workflows_owned_columns
+    BEFORE INSERT OR UPDATE OF status, mou_details, signed_document_url, payment_option, approved_by, payment_transfer_id
+    ON pap_workflows FOR EACH ROW
+    EXECUTE FUNCTION _keep_owned_columns('A pay-after-placement workflow moves through mentor.start_pap() and mentor.pap_step().',
+                                         'status', 'mou_details', 'signed_document_url', 'payment_option', 'approved_by',
+                                         'payment_transfer_id');
+SELECT attach_lifecycle('pap_workflows', 'status', 'pap_workflow');
+
+CREATE FUNCTION start_pap(application_id bigint, template_id bigint) RETURNS pap_workflows
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    app program_applications;
+    w   pap_workflows;
+BEGIN
+    SELECT * INTO app FROM program_applications p WHERE p.id = start_pap.application_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'program application % does not exist', coalesce(application_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF app.user_id IS DISTINCT FROM current_actor() THEN
+        RAISE EXCEPTION 'only the applicant starts a pay-after-placement agreement' USING ERRCODE = 'MN005',
+            DETAIL = format('The acting user is %s.', coalesce(current_actor()::text, 'not set'));
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pap_agreement_templates t WHERE t.id = start_pap.template_id AND t.active) THEN
+        RAISE EXCEPTION 'agreement template % is not an active template', template_id USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO pap_workflows AS x (application_id, user_id, batch_id, template_id)
+    VALUES (app.id, app.user_id, app.batch_id, template_id)
+    ON CONFLICT ON CONSTRAINT pap_workflows_once DO NOTHING;
+    SELECT * INTO w FROM pap_workflows x WHERE x.application_id = app.id;
+    RETURN w;
+END
+$$;
+COMMENT ON FUNCTION start_pap(bigint, bigint) IS
+    'The applicant (the acting user) starts the pay-after-placement agreement of their program application on an '
+    'active template (again: the same workflow); MN005 for anyone else';
+
+-- Each step and the role that takes it (journey 6): the student gives the details, eSigns and
+-- chooses how to pay; staff approve the agreement and the plan, confirm the upfront payment.
+CREATE FUNCTION pap_step(workflow_id bigint, step text, details jsonb DEFAULT NULL, document_url text DEFAULT NULL,
+                         payment_option text DEFAULT NULL, payment_ref text DEFAULT NULL, payment_id uuid DEFAULT NULL)
+RETURNS pap_workflows
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    me      bigint := current_actor();
+    w       pap_workflows;
+    staff   boolean := _actor_is_staff();
+    fee     bigint;
+    asset   text;
+    student_step boolean := step IN ('submit_details', 'upload_document', 'choose_payment');
+BEGIN
+    SELECT * INTO w FROM pap_workflows x WHERE x.id = pap_step.workflow_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'pay-after-placement workflow % does not exist', coalesce(workflow_id::text, 'NULL')
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    IF step IS NULL OR step NOT IN ('submit_details', 'upload_document', 'approve_mou', 'choose_payment', 'approve_pap',
+                                    'confirm_upfront_payment') THEN
+        RAISE EXCEPTION 'unknown pay-after-placement step "%"', step USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Steps: submit_details, upload_document, approve_mou, choose_payment, approve_pap, confirm_upfront_payment.';
+    END IF;
+    IF (student_step AND me IS DISTINCT FROM w.user_id) OR (NOT student_step AND NOT staff) THEN
+        RAISE EXCEPTION 'step % of workflow % is the %''s', step, w.id, CASE WHEN student_step THEN 'student' ELSE 'staff' END
+            USING ERRCODE = 'MN005', DETAIL = format('The acting user is %s.', coalesce(me::text, 'not set'));
+    END IF;
+    CASE step
+    WHEN 'submit_details' THEN
+        -- Details and eSign at once (journey 6), or the signed document to follow.
+        UPDATE pap_workflows x SET mou_details = coalesce(details, '{}'), signed_document_url = document_url,
+               status = CASE WHEN document_url IS NULL THEN 'pending_mou_upload' ELSE 'pending_mou_review' END::pap_workflow_status
+         WHERE x.id = w.id RETURNING * INTO w;
+    WHEN 'upload_document' THEN
+        UPDATE pap_workflows x SET signed_document_url = document_url, status = 'pending_mou_review' WHERE x.id = w.id RETURNING * INTO w;
+    WHEN 'approve_mou' THEN
+        UPDATE pap_workflows x SET status = 'mou_signed_approved', approved_by = me WHERE x.id = w.id RETURNING * INTO w;
+    WHEN 'choose_payment' THEN
+        IF payment_option IS NULL OR payment_option NOT IN ('upfront', 'pap') THEN
+            RAISE EXCEPTION 'the payment option is upfront or pap' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        UPDATE pap_workflows x SET payment_option = pap_step.payment_option,
+               status = CASE pap_step.payment_option WHEN 'pap' THEN 'pending_pap_approval' ELSE 'pending_upfront_payment' END::pap_workflow_status
+         WHERE x.id = w.id RETURNING * INTO w;
+    WHEN 'approve_pap' THEN
+        UPDATE pap_workflows x SET status = 'enrolled', approved_by = me WHERE x.id = w.id RETURNING * INTO w;
+    WHEN 'confirm_upfront_payment' THEN
+        IF w.status = 'enrolled' AND w.payment_transfer_id IS NOT DISTINCT FROM payment_id THEN
+            RETURN w;   -- a retry of the same payment
+        END IF;
+        IF w.status <> 'pending_upfront_payment' THEN
+            RAISE EXCEPTION 'workflow % is %, not waiting for an upfront payment', w.id, w.status USING ERRCODE = 'MN006';
+        END IF;
+        SELECT b.enrollment_fee, b.fee_asset INTO fee, asset FROM batches b WHERE b.id = w.batch_id;
+        IF payment_id IS NULL OR payment_ref IS NULL OR btrim(payment_ref) = '' THEN
+            RAISE EXCEPTION 'an upfront payment needs its id and the payment reference' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        IF coalesce(fee, 0) > 0 THEN
+            PERFORM transfer(payment_id, system_account('external', asset), system_account('revenue', asset), fee,
+                             'fee', payment_ref);
+        END IF;
+        UPDATE pap_workflows x SET status = 'enrolled', payment_transfer_id = payment_id WHERE x.id = w.id RETURNING * INTO w;
+    END CASE;
+    RETURN w;
+END
+$$;
+COMMENT ON FUNCTION pap_step(bigint, text, jsonb, text, text, text, uuid) IS
+    'Moves a pay-after-placement workflow one step, by the role journey 6 gives it (MN005 otherwise): the student '
+    'submit_details (with the signed document: straight to review), upload_document, choose_payment (upfront or pap); '
+    'staff approve_mou, approve_pap, confirm_upfront_payment (the batch fee as a ledger transfer from external to '
+    'revenue in its asset, payment_id its idempotency key). A step the lifecycle does not allow from the current '
+    'status is MN001';
+
+ALTER TABLE pap_workflows ENABLE ROW LEVEL SECURITY;
+CREATE POLICY pap_workflows_select ON pap_workflows FOR SELECT TO mentor_app
+    USING (user_id = @extschema@.current_actor() OR @extschema@._actor_is_staff());
+CREATE POLICY pap_workflows_insert ON pap_workflows FOR INSERT TO mentor_app WITH CHECK (false);
+CREATE POLICY pap_workflows_update ON pap_workflows FOR UPDATE TO mentor_app USING (false);
+CREATE POLICY pap_workflows_delete ON pap_workflows FOR DELETE TO mentor_app USING (false);
+
 -- What 90_security's blanket grants give the new tables and sequences, then its revokes.
 GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_types, notification_templates, notification_defaults, notification_user_settings, notification_connections, notifications, alerts, integration_tokens, one_time_tokens, refresh_tokens, api_keys, api_key_usage, active_alerts, api_key_usage_daily, connections, conversations, conversation_members, messages, direct_messages, support_groups, group_memberships,
     languages, tags, problems, problem_tags, submissions, solved_problems, user_stats, user_rank_counts, user_rank_totals,
@@ -8734,7 +8905,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_type
     task_interviewers, task_interview_students, task_interview_results,
     gratitudes, private_feedback, student_feedback, employers, resumes, user_groups, user_group_members,
     mentor_registries, discord_servers, contributors, repository_events, job_posts, job_screening_configs,
-    job_applications, resume_analyses, screening_results, salary_benchmarks, talent_pool_entries, talent_pool_matches
+    job_applications, resume_analyses, screening_results, salary_benchmarks, talent_pool_entries, talent_pool_matches,
+    pap_agreement_templates, pap_workflows
     TO mentor_app, mentor_admin;
 GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_connections_id_seq, notifications_id_seq,
     alerts_id_seq, integration_tokens_id_seq, one_time_tokens_id_seq, refresh_tokens_id_seq, api_keys_id_seq,
@@ -8751,7 +8923,8 @@ GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_conn
     task_interview_students_id_seq, task_interview_results_id_seq,
     gratitudes_id_seq, private_feedback_id_seq, student_feedback_id_seq, employers_id_seq, resumes_id_seq, user_groups_id_seq, user_group_members_id_seq, mentor_registries_id_seq, discord_servers_id_seq, contributors_id_seq, repository_events_id_seq,
     job_posts_id_seq, job_screening_configs_id_seq, job_applications_id_seq, resume_analyses_id_seq,
-    screening_results_id_seq, salary_benchmarks_id_seq, talent_pool_entries_id_seq, talent_pool_matches_id_seq
+    screening_results_id_seq, salary_benchmarks_id_seq, talent_pool_entries_id_seq, talent_pool_matches_id_seq,
+    pap_agreement_templates_id_seq, pap_workflows_id_seq
     TO mentor_app, mentor_admin;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON active_alerts, api_key_usage_daily, direct_messages, leaderboard, learning_paths_json, user_learning_progress, quiz_questions_public, quiz_results, enrollments, assignments, attendance_rates FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC;
 -- Notifications: the catalogue (types, channels, templates, defaults) and
@@ -9009,13 +9182,15 @@ $grants$;
 -- verdict is recorded by record_screening() only and never changed; analysts see the posts and
 -- salary benchmarks, never candidates.
 REVOKE UPDATE, DELETE ON screening_results FROM mentor_app, mentor_admin;
+REVOKE INSERT, UPDATE, DELETE ON pap_agreement_templates FROM mentor_app;
 GRANT SELECT ON job_posts, salary_benchmarks TO mentor_analyst;
 DO $grants$
 DECLARE
     fn text;
 BEGIN
     FOREACH fn IN ARRAY ARRAY['record_screening(bigint, numeric, jsonb, jsonb)', 'salary_benchmark(text, text, date)',
-                              'match_talent_pool(bigint, integer)']
+                              'match_talent_pool(bigint, integer)', 'start_pap(bigint, bigint)',
+                              'pap_step(bigint, text, jsonb, text, text, text, uuid)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app, mentor_analyst', fn);
@@ -9147,3 +9322,5 @@ SELECT _enable_history_shipped('screening_results');
 SELECT _enable_history_shipped('salary_benchmarks');
 SELECT _enable_history_shipped('talent_pool_entries', private => ARRAY['candidate_email', 'candidate_name']);
 SELECT _enable_history_shipped('talent_pool_matches');
+SELECT _enable_history_shipped('pap_agreement_templates');
+SELECT _enable_history_shipped('pap_workflows');
