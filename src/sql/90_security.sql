@@ -329,7 +329,8 @@ BEGIN
         _task_verification_result(), _course_task_attempt_rescore(), _task_checkers_task(), _task_results_checker(),
         _course_task_course(), _interview_task_course(), _task_interview_assignment(),
         _match_pairs(integer, integer[], integer[], integer[], float8[], integer, text),
-        _interview_party(task_interview_students, text), _interview_registration(bigint) FROM PUBLIC;
+        _interview_party(task_interview_students, text), _interview_registration(bigint),
+        _interviewed_before(bigint, bigint, bigint) FROM PUBLIC;
 END
 $grants$;
 -- Course school, people: gratitude, feedback, resumes and mentors' registries are written by

@@ -4718,6 +4718,21 @@ CREATE TRIGGER task_interview_students_owned_columns
                                          'interviewer_id', 'assigned_at', 'interviewer_user_id', 'during', 'decision',
                                          'decided_by', 'decided_at');
 
+-- A student meets each interviewer (course mentor) once: the interview task they already had
+-- with this one, NULL when none (leaving one registration out: the one being assigned).
+CREATE FUNCTION _interviewed_before(student_id bigint, mentor_id bigint, except_registration bigint DEFAULT NULL)
+RETURNS bigint
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+SELECT o.course_task_id FROM task_interview_students o JOIN task_interviewers x ON x.id = o.interviewer_id
+ WHERE o.student_id = _interviewed_before.student_id AND x.mentor_id = _interviewed_before.mentor_id
+   AND o.id IS DISTINCT FROM except_registration
+ LIMIT 1
+$$;
+COMMENT ON FUNCTION _interviewed_before(bigint, bigint, bigint) IS
+    'Internal: the course task of an earlier interview of the student by this course mentor, NULL when none';
+
 -- Why the interviewer row's lock: racing assignments would each see the same free place.
 CREATE FUNCTION _task_interview_assignment() RETURNS trigger
 LANGUAGE plpgsql
@@ -4747,9 +4762,8 @@ BEGIN
                                 i.capacity, i.course_task_id),
                 HINT = 'Raise task_interviewers.capacity or assign another interviewer.';
         END IF;
-        SELECT o.course_task_id INTO prior FROM task_interview_students o JOIN task_interviewers x ON x.id = o.interviewer_id
-         WHERE o.student_id = NEW.student_id AND x.mentor_id = i.mentor_id AND o.id <> NEW.id LIMIT 1;
-        IF FOUND THEN
+        prior := _interviewed_before(NEW.student_id, i.mentor_id, NEW.id);
+        IF prior IS NOT NULL THEN
             RAISE EXCEPTION 'mentor % interviews student % already (course task %)', i.mentor_id, NEW.student_id, prior
                 USING ERRCODE = 'invalid_parameter_value', HINT = 'A student meets each interviewer once: assign another.';
         END IF;
@@ -4932,8 +4946,7 @@ BEGIN
         PERFORM 1 FROM task_interviewers i WHERE i.course_task_id = ct.id ORDER BY i.id FOR UPDATE;
         SELECT i.id INTO pick FROM task_interviewers i
          WHERE i.course_task_id = ct.id AND i.assigned_count < i.capacity
-           AND NOT EXISTS (SELECT 1 FROM task_interview_students o JOIN task_interviewers x ON x.id = o.interviewer_id
-                            WHERE o.student_id = st.id AND x.mentor_id = i.mentor_id)
+           AND _interviewed_before(st.id, i.mentor_id) IS NULL
          ORDER BY i.capacity - i.assigned_count DESC, i.id LIMIT 1;
         IF pick IS NOT NULL THEN
             UPDATE task_interview_students r SET interviewer_id = pick WHERE r.id = reg.id RETURNING * INTO reg;
@@ -5074,8 +5087,7 @@ BEGIN
            AND NOT EXISTS (SELECT 1 FROM team_members tm JOIN team_members tv ON tv.team_id = tm.team_id
                              JOIN students sv ON sv.id = tv.student_id
                             WHERE tm.student_id = w.student_id AND sv.user_id = v.user_id)
-           AND NOT EXISTS (SELECT 1 FROM task_interview_students o JOIN task_interviewers x ON x.id = o.interviewer_id
-                            WHERE o.student_id = w.student_id AND x.mentor_id = v.mentor_id)
+           AND _interviewed_before(w.student_id, v.mentor_id) IS NULL
     ), chosen AS (
         SELECT m.mentee, m.mentor
           FROM _match_pairs((SELECT count(*)::integer FROM waiting),
@@ -9046,7 +9058,8 @@ BEGIN
         _task_verification_result(), _course_task_attempt_rescore(), _task_checkers_task(), _task_results_checker(),
         _course_task_course(), _interview_task_course(), _task_interview_assignment(),
         _match_pairs(integer, integer[], integer[], integer[], float8[], integer, text),
-        _interview_party(task_interview_students, text), _interview_registration(bigint) FROM PUBLIC;
+        _interview_party(task_interview_students, text), _interview_registration(bigint),
+        _interviewed_before(bigint, bigint, bigint) FROM PUBLIC;
 END
 $grants$;
 -- Course school, people: gratitude, feedback, resumes and mentors' registries are written by
