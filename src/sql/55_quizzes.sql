@@ -155,6 +155,39 @@ CREATE FUNCTION _quiz_answer_right(is_text boolean, correct jsonb, answer jsonb)
     AS 'MODULE_PATHNAME', 'mn_quiz_answer_right' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION _quiz_answer_right(boolean, jsonb, jsonb) IS 'Internal: whether an answer to a question is right';
 
+-- One grading for learners' quizzes and candidates' (85_hiring_pipeline): one pass over the
+-- questions, which also counts the answers that belong to one; any others are named (the slow
+-- path, on errors only).
+CREATE FUNCTION _grade_answers(question_ids bigint[], answers jsonb, what text, OUT got numeric, OUT total numeric)
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    known  bigint;
+    strays text;
+BEGIN
+    IF jsonb_typeof(answers) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'answers are a JSON object keyed by question id' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'For example {"12": 0, "13": [1, 2], "14": "Paris"}.';
+    END IF;
+    SELECT coalesce(sum(q.points) FILTER (WHERE _quiz_answer_right(q.kind = 'text', q.correct, answers -> q.id::text)), 0),
+           coalesce(sum(q.points), 0), count(*) FILTER (WHERE answers ? q.id::text)
+      INTO got, total, known
+      FROM questions q
+     WHERE q.id = ANY (question_ids);
+    IF known <> (SELECT count(*) FROM jsonb_object_keys(answers)) THEN
+        SELECT string_agg(k, ', ' ORDER BY k) INTO strays
+          FROM jsonb_object_keys(answers) k
+         WHERE k NOT IN (SELECT unnest(question_ids)::text);
+        RAISE EXCEPTION 'questions % are not in %', strays, what USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Answer only the questions it lists.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _grade_answers(bigint[], jsonb, text) IS
+    'Internal: the points got and the points possible of answers ({"<question id>": answer}) to bank questions; '
+    '22023 for answers that are not an object or name questions not among them';
+
 CREATE FUNCTION start_quiz(quiz_id bigint) RETURNS quiz_attempts
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -201,10 +234,7 @@ AS $$
 DECLARE
     me        bigint := _community_actor();
     a         quiz_attempts;
-    strays    text;
-    got       numeric;
-    total     numeric;
-    known     bigint;
+    g         record;
 BEGIN
     -- The attempt's row lock: a second submission of it waits, then finds it graded.
     SELECT * INTO a FROM quiz_attempts x WHERE x.id = submit_quiz.attempt_id FOR UPDATE;
@@ -218,26 +248,10 @@ BEGIN
     IF a.deadline < now() THEN
         RAISE EXCEPTION 'the time of quiz attempt % ran out at %', a.id, a.deadline USING ERRCODE = 'MN008';
     END IF;
-    IF jsonb_typeof(answers) IS DISTINCT FROM 'object' THEN
-        RAISE EXCEPTION 'answers are a JSON object keyed by question id' USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'For example {"12": 0, "13": [1, 2], "14": "Paris"}.';
-    END IF;
-    -- Graded in one pass over the quiz's questions (_quiz_answer_right per answer), which also
-    -- counts the answers that belong to one; any others are named (the slow path, on errors only).
-    SELECT coalesce(sum(q.points) FILTER (WHERE _quiz_answer_right(q.kind = 'text', q.correct, answers -> q.id::text)), 0),
-           coalesce(sum(q.points), 0), count(*) FILTER (WHERE answers ? q.id::text)
-      INTO got, total, known
-      FROM quiz_questions qq JOIN questions q ON q.id = qq.question_id
-     WHERE qq.quiz_id = a.quiz_id;
-    IF known <> (SELECT count(*) FROM jsonb_object_keys(answers)) THEN
-        SELECT string_agg(k, ', ' ORDER BY k) INTO strays
-          FROM jsonb_object_keys(answers) k
-         WHERE k NOT IN (SELECT qq.question_id::text FROM quiz_questions qq WHERE qq.quiz_id = a.quiz_id);
-        RAISE EXCEPTION 'questions % are not in quiz %', strays, a.quiz_id USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'mentor.quiz_questions_public lists a quiz''s questions.';
-    END IF;
+    g := _grade_answers(ARRAY(SELECT qq.question_id FROM quiz_questions qq WHERE qq.quiz_id = a.quiz_id), answers,
+                        format('quiz %s', a.quiz_id));
     UPDATE quiz_attempts x
-       SET submitted_at = now(), answers = submit_quiz.answers, score = got, max_score = total
+       SET submitted_at = now(), answers = submit_quiz.answers, score = g.got, max_score = g.total
      WHERE x.id = a.id
     RETURNING x.* INTO a;
     RETURN a;

@@ -468,6 +468,152 @@ COMMENT ON FUNCTION review_application(bigint, boolean, text) IS
     'Staff review a submitted application: NULL starts the review (under_review), true approves, false rejects, with '
     'an optional note; MN006 from any other status';
 
+-- Discount requests (seed 001 DiscountRequest): a lower fee for an application, asked by its
+-- applicant or staff and decided by another member of staff before the fee is paid.
+CREATE TABLE discount_requests (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    application_id bigint NOT NULL REFERENCES program_applications ON DELETE CASCADE,
+    requested_by   bigint REFERENCES users ON DELETE SET NULL,
+    amount         bigint NOT NULL CONSTRAINT discount_requests_amount_positive CHECK (amount > 0),
+    reason         text NOT NULL CONSTRAINT discount_requests_reason_length CHECK (length(btrim(reason)) BETWEEN 1 AND 5000),
+    status         text NOT NULL DEFAULT 'pending'
+                   CONSTRAINT discount_requests_status CHECK (status IN ('pending', 'approved', 'rejected', 'cancelled')),
+    decided_by     bigint REFERENCES users ON DELETE SET NULL,
+    decision_note  text CONSTRAINT discount_requests_note_length CHECK (length(decision_note) <= 5000),
+    decided_at     timestamptz,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    updated_at     timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE discount_requests IS
+    'Requests to lower a program application''s fee (seed 001 DiscountRequest): amount in minor units of the batch''s '
+    'fee asset; pending (one at a time per application), then approved or rejected by staff other than the requester '
+    '(decide_discount) or cancelled (cancel_discount); approved amounts come off the fee that pay_application_fee and '
+    'the pay-after-placement upfront payment charge. Written only by those functions';
+CREATE UNIQUE INDEX discount_requests_pending_once ON discount_requests (application_id) WHERE status = 'pending';
+CREATE TRIGGER discount_requests_touch_updated_at BEFORE UPDATE ON discount_requests
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE FUNCTION _application_fee(application_id bigint) RETURNS bigint
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+    SELECT greatest(b.enrollment_fee - coalesce((SELECT sum(d.amount) FROM discount_requests d
+                                                 WHERE d.application_id = p.id AND d.status = 'approved'), 0), 0)::bigint
+      FROM program_applications p JOIN batches b ON b.id = p.batch_id
+     WHERE p.id = _application_fee.application_id
+$$;
+COMMENT ON FUNCTION _application_fee(bigint) IS
+    'Internal: the fee an application pays: its batch''s enrollment_fee less its approved discounts (never below 0)';
+
+CREATE FUNCTION _discount_open(p program_applications) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p.fee_transfer_id IS NOT NULL OR p.status IN ('payment_received', 'paid', 'batch_allocated', 'enrolled', 'deboarded', 'rejected')
+       OR EXISTS (SELECT 1 FROM pap_workflows w WHERE w.application_id = p.id AND w.payment_transfer_id IS NOT NULL) THEN
+        RAISE EXCEPTION 'program application % is %, its fee is settled', p.id, p.status USING ERRCODE = 'MN006',
+            HINT = 'Discounts are requested and decided before the fee is paid.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _discount_open(program_applications) IS
+    'Internal: MN006 once an application''s fee is paid (or the application rejected): no discount changes it then';
+
+CREATE FUNCTION request_discount(application_id bigint, amount bigint, reason text) RETURNS discount_requests
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    me bigint := current_actor();
+    p  program_applications := _application(application_id);
+    d  discount_requests;
+BEGIN
+    IF me IS DISTINCT FROM p.user_id AND NOT _actor_is_staff() THEN
+        RAISE EXCEPTION 'only the applicant or staff request a discount on program application %', p.id
+            USING ERRCODE = 'MN005', DETAIL = format('The acting user is %s.', coalesce(me::text, 'not set'));
+    END IF;
+    PERFORM _discount_open(p);
+    IF amount IS NULL OR amount <= 0 OR amount > _application_fee(p.id) THEN
+        RAISE EXCEPTION 'a discount of % is not between 1 and the fee left, %', coalesce(amount::text, 'NULL'),
+            _application_fee(p.id) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- One pending request per application: a second is 23505 naming discount_requests_pending_once.
+    INSERT INTO discount_requests AS x (application_id, requested_by, amount, reason)
+    VALUES (p.id, me, amount, reason) RETURNING x.* INTO d;
+    RETURN d;
+END
+$$;
+COMMENT ON FUNCTION request_discount(bigint, bigint, text) IS
+    'The applicant or staff (MN005 for anyone else) ask for a discount on an application''s fee, with a reason: pending '
+    'until decided; 22023 for an amount above the fee left, MN006 once the fee is paid, 23505 while another is pending';
+
+CREATE FUNCTION decide_discount(request_id bigint, approve boolean, note text DEFAULT NULL) RETURNS discount_requests
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    me bigint := _staff_actor('decide discount requests');
+    d  discount_requests;
+    p  program_applications;
+BEGIN
+    SELECT * INTO d FROM discount_requests x WHERE x.id = decide_discount.request_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'discount request % does not exist', coalesce(request_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    p := _application(d.application_id);   -- the application's lock first, as pay_application_fee takes it
+    SELECT * INTO d FROM discount_requests x WHERE x.id = d.id FOR UPDATE;
+    IF d.status <> 'pending' THEN
+        RAISE EXCEPTION 'discount request % is %', d.id, d.status USING ERRCODE = 'MN006';
+    END IF;
+    IF d.requested_by = me THEN
+        RAISE EXCEPTION 'discount request % is decided by staff other than its requester', d.id USING ERRCODE = 'MN005',
+            HINT = 'Another member of staff decides it.';
+    END IF;
+    IF approve IS NULL THEN
+        RAISE EXCEPTION 'a discount is approved (true) or rejected (false)' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM _discount_open(p);
+    IF approve AND d.amount > _application_fee(p.id) THEN
+        RAISE EXCEPTION 'a discount of % is more than the fee left, %', d.amount, _application_fee(p.id)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Reject it; the applicant may ask for less.';
+    END IF;
+    UPDATE discount_requests x SET status = CASE WHEN approve THEN 'approved' ELSE 'rejected' END,
+           decided_by = me, decision_note = note, decided_at = now()
+     WHERE x.id = d.id RETURNING x.* INTO d;
+    RETURN d;
+END
+$$;
+COMMENT ON FUNCTION decide_discount(bigint, boolean, text) IS
+    'Staff other than the requester (MN005) approve or reject a pending discount request, with a note; MN006 when it '
+    'is not pending or the fee is paid';
+
+CREATE FUNCTION cancel_discount(request_id bigint) RETURNS discount_requests
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    d discount_requests;
+BEGIN
+    SELECT * INTO d FROM discount_requests x WHERE x.id = cancel_discount.request_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'discount request % does not exist', coalesce(request_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF d.requested_by IS DISTINCT FROM current_actor() THEN
+        RAISE EXCEPTION 'only its requester cancels discount request %', d.id USING ERRCODE = 'MN005';
+    END IF;
+    IF d.status <> 'pending' THEN
+        RAISE EXCEPTION 'discount request % is %', d.id, d.status USING ERRCODE = 'MN006';
+    END IF;
+    UPDATE discount_requests x SET status = 'cancelled', decided_at = now() WHERE x.id = d.id RETURNING x.* INTO d;
+    RETURN d;
+END
+$$;
+COMMENT ON FUNCTION cancel_discount(bigint) IS 'Its requester withdraws a pending discount request (MN005 for anyone else)';
+
 CREATE FUNCTION pay_application_fee(application_id bigint, payment_ref text, id uuid) RETURNS uuid
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -476,6 +622,7 @@ AS $$
 DECLARE
     p program_applications := _application(application_id);
     b batches;
+    fee bigint;
 BEGIN
     IF p.user_id IS DISTINCT FROM current_actor() AND NOT _actor_is_staff() THEN
         RAISE EXCEPTION 'only the applicant or staff record the fee of program application %', p.id
@@ -496,20 +643,22 @@ BEGIN
             HINT = 'Pass the payment provider''s reference and a new uuid (the idempotency key).';
     END IF;
     SELECT * INTO b FROM batches x WHERE x.id = p.batch_id;
-    IF b.enrollment_fee > 0 THEN
+    fee := _application_fee(p.id);
+    IF fee > 0 THEN
         -- Money comes in from outside: held from external towards revenue until the provider confirms it.
         PERFORM transfer(id, system_account('external', b.fee_asset), system_account('revenue', b.fee_asset),
-                         b.enrollment_fee, 'fee', payment_ref, pending => true);
+                         fee, 'fee', payment_ref, pending => true);
     END IF;
     UPDATE program_applications x
-       SET status = 'payment_received', fee_amount = b.enrollment_fee, fee_asset = b.fee_asset,
+       SET status = 'payment_received', fee_amount = fee, fee_asset = b.fee_asset,
            fee_transfer_id = pay_application_fee.id, payment_ref = pay_application_fee.payment_ref
      WHERE x.id = p.id;
     RETURN id;
 END
 $$;
 COMMENT ON FUNCTION pay_application_fee(bigint, text, uuid) IS
-    'Records the payment of an approved application''s batch fee (by the applicant or staff): a ledger hold of the fee '
+    'Records the payment of an approved application''s fee (the batch fee less approved discounts; by the applicant or '
+    'staff): a ledger hold of it '
     'in the batch''s asset from external to revenue, id being its idempotency key; payment_received until '
     'confirm_application_payment. A retry with the same id and reference returns id; another is MN003';
 
@@ -614,6 +763,14 @@ CREATE POLICY program_applications_update ON program_applications FOR UPDATE TO 
     WITH CHECK (user_id = @extschema@.current_actor());
 CREATE POLICY program_applications_delete ON program_applications FOR DELETE TO mentor_app
     USING (user_id = @extschema@.current_actor() AND status = 'draft');
+ALTER TABLE discount_requests ENABLE ROW LEVEL SECURITY;
+CREATE POLICY discount_requests_select ON discount_requests FOR SELECT TO mentor_app
+    USING (@extschema@._actor_is_staff()
+           OR EXISTS (SELECT 1 FROM @extschema@.program_applications p
+                       WHERE p.id = application_id AND p.user_id = @extschema@.current_actor()));
+CREATE POLICY discount_requests_insert ON discount_requests FOR INSERT TO mentor_app WITH CHECK (false);
+CREATE POLICY discount_requests_update ON discount_requests FOR UPDATE TO mentor_app USING (false);
+CREATE POLICY discount_requests_delete ON discount_requests FOR DELETE TO mentor_app USING (false);
 ALTER TABLE classes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY classes_select ON classes FOR SELECT TO mentor_app USING (true);
 CREATE POLICY classes_insert ON classes FOR INSERT TO mentor_app

@@ -15,6 +15,32 @@ CREATE TYPE candidate_status AS ENUM ('resume_received', 'resume_parsed', 'outre
                                       'scoring_complete', 'shortlisted', 'talent_pool');
 COMMENT ON TYPE candidate_status IS 'A job application''s status (lifecycle "candidate")';
 
+-- Job templates (seed 001 JobTemplate): a recruiter's reusable post, copied into a draft post.
+CREATE TABLE job_templates (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    owner_id    bigint REFERENCES users ON DELETE CASCADE,
+    name        text NOT NULL CONSTRAINT job_templates_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 200),
+    title       text NOT NULL CONSTRAINT job_templates_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 200),
+    company     text CONSTRAINT job_templates_company_length CHECK (length(company) <= 200),
+    description text CONSTRAINT job_templates_description_length CHECK (length(description) <= 50000),
+    roles       text[] NOT NULL DEFAULT '{}',
+    skills      text[] NOT NULL DEFAULT '{}',
+    location    text,
+    salary_min  numeric(12,2) CONSTRAINT job_templates_salary_min_nonneg CHECK (salary_min >= 0),
+    salary_max  numeric(12,2),
+    currency    text NOT NULL DEFAULT 'INR' CONSTRAINT job_templates_currency CHECK (currency ~ '^[A-Z]{3}$'),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT job_templates_salary_band CHECK (salary_max >= salary_min)
+);
+COMMENT ON TABLE job_templates IS
+    'Reusable job posts (seed 001 JobTemplate): a name, unique per owner (NULL: the whole hiring team''s), and the '
+    'fields job_post_from_template() copies into a new draft post';
+-- NULLS NOT DISTINCT: one "Backend engineer" among the team-wide templates too.
+CREATE UNIQUE INDEX job_templates_name_once ON job_templates (owner_id, lower(name)) NULLS NOT DISTINCT;
+CREATE TRIGGER job_templates_touch_updated_at BEFORE UPDATE ON job_templates
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
 CREATE TABLE job_posts (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     title       text NOT NULL CONSTRAINT job_posts_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 200),
@@ -29,6 +55,7 @@ CREATE TABLE job_posts (
     status      @extschema@.job_post_status NOT NULL DEFAULT 'draft',
     platform    text NOT NULL DEFAULT 'mas' CONSTRAINT job_posts_platform CHECK (platform ~ '^[a-z][a-z0-9_]{0,39}$'),
     created_by  bigint REFERENCES users ON DELETE SET NULL,
+    template_id bigint REFERENCES job_templates ON DELETE SET NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT job_posts_salary_band CHECK (salary_max >= salary_min)
@@ -41,6 +68,33 @@ CREATE INDEX job_posts_status_idx ON job_posts (status, platform);
 CREATE TRIGGER job_posts_touch_updated_at BEFORE UPDATE ON job_posts
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 SELECT attach_lifecycle('job_posts', 'status', 'job_post');
+COMMENT ON COLUMN job_posts.template_id IS 'The job template it was made from (job_post_from_template), if any';
+
+CREATE FUNCTION job_post_from_template(template_id bigint, title text DEFAULT NULL, platform text DEFAULT NULL)
+RETURNS job_posts
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    t job_templates;
+    p job_posts;
+BEGIN
+    SELECT * INTO t FROM job_templates x WHERE x.id = job_post_from_template.template_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job template % does not exist', coalesce(template_id::text, 'NULL') USING ERRCODE = 'no_data_found',
+            HINT = 'mentor.job_templates lists them.';
+    END IF;
+    INSERT INTO job_posts AS x (title, company, description, roles, skills, location, salary_min, salary_max, currency,
+                                platform, created_by, template_id)
+    VALUES (coalesce(job_post_from_template.title, t.title), t.company, t.description, t.roles, t.skills, t.location,
+            t.salary_min, t.salary_max, t.currency, coalesce(job_post_from_template.platform, 'mas'), current_actor(), t.id)
+    RETURNING x.* INTO p;
+    RETURN p;
+END
+$$;
+COMMENT ON FUNCTION job_post_from_template(bigint, text, text) IS
+    'A new draft job post copied from a template (its title, or the one given; platform mas unless given), created by '
+    'the acting user; P0002 for an unknown template. Runs with the caller''s rights: who may insert posts may use it';
 
 CREATE TABLE job_screening_configs (
     id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -327,174 +381,3 @@ COMMENT ON FUNCTION match_talent_pool(bigint, integer) IS
     'Ranks the available talent-pool candidates (from other jobs) for a job and records the best k as '
     'talent_pool_matches (again: updated): 0.7 x the share of the job''s skills they have + 0.3 x salary fit (1 inside '
     'the band or unknown, decreasing outside it); the reasons say which skills matched';
-
--- Pay after placement (seed 001 Mas101PapAgreementTemplate, Mas101PapWorkflow; journey 6): a
--- student's agreement for a program application moves through its steps, each taken only by
--- the role the journey gives it, and an upfront payment is a ledger transfer.
-CREATE TYPE pap_workflow_status AS ENUM ('pending_mou_details', 'pending_mou_upload', 'pending_mou_review',
-                                         'mou_signed_approved', 'pending_payment_option', 'pending_pap_approval',
-                                         'pending_upfront_payment', 'enrolled', 'placement_under_review',
-                                         'payment_collection_pending');
-COMMENT ON TYPE pap_workflow_status IS 'A pay-after-placement workflow''s status (lifecycle "pap_workflow")';
-
-CREATE TABLE pap_agreement_templates (
-    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    name       text NOT NULL CONSTRAINT pap_agreement_templates_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 200),
-    version    integer NOT NULL DEFAULT 1 CONSTRAINT pap_agreement_templates_version_positive CHECK (version >= 1),
-    body       text NOT NULL CONSTRAINT pap_agreement_templates_body_length CHECK (length(btrim(body)) BETWEEN 1 AND 100000),
-    active     boolean NOT NULL DEFAULT true,
-    created_at timestamptz NOT NULL DEFAULT now(),
-    updated_at timestamptz NOT NULL DEFAULT now(),
-    CONSTRAINT pap_agreement_templates_once UNIQUE (name, version)
-);
-COMMENT ON TABLE pap_agreement_templates IS
-    'Versions of the pay-after-placement agreement (seed 001 Mas101PapAgreementTemplate); written by staff (mentor_admin)';
-CREATE TRIGGER pap_agreement_templates_touch_updated_at BEFORE UPDATE ON pap_agreement_templates
-    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
-
-CREATE TABLE pap_workflows (
-    id                bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    application_id    bigint NOT NULL CONSTRAINT pap_workflows_once UNIQUE REFERENCES program_applications ON DELETE CASCADE,
-    user_id           bigint NOT NULL REFERENCES users ON DELETE CASCADE,
-    batch_id          bigint REFERENCES batches ON DELETE SET NULL,
-    template_id       bigint NOT NULL REFERENCES pap_agreement_templates ON DELETE RESTRICT,
-    status            @extschema@.pap_workflow_status NOT NULL DEFAULT 'pending_mou_details',
-    mou_details       jsonb NOT NULL DEFAULT '{}'
-                      CONSTRAINT pap_workflows_mou_details_object CHECK (jsonb_typeof(mou_details) = 'object'),
-    signed_document_url text CONSTRAINT pap_workflows_signed_document_url_http CHECK (signed_document_url ~ '^https://'),
-    payment_option    text CONSTRAINT pap_workflows_payment_option CHECK (payment_option IN ('upfront', 'pap')),
-    approved_by       bigint REFERENCES users ON DELETE SET NULL,
-    payment_transfer_id uuid CONSTRAINT pap_workflows_payment_once UNIQUE,
-    created_at        timestamptz NOT NULL DEFAULT now(),
-    updated_at        timestamptz NOT NULL DEFAULT now()
-);
-COMMENT ON TABLE pap_workflows IS
-    'A student''s pay-after-placement agreement for a program application (seed 001 Mas101PapWorkflow, journey 6), '
-    'one per application; started by the student with start_pap(), moved only by pap_step()';
-COMMENT ON COLUMN pap_workflows.status IS 'Lifecycle pap_workflow (journey 6: details and eSign at once, the payment option at approval)';
-COMMENT ON COLUMN pap_workflows.payment_transfer_id IS 'The ledger transfer of an upfront payment';
-CREATE INDEX pap_workflows_user_idx ON pap_workflows (user_id);
-CREATE TRIGGER pap_workflows_touch_updated_at BEFORE UPDATE ON pap_workflows
-    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
-CREATE TRIGGER pap_workflows_owned_columns
-    BEFORE INSERT OR UPDATE OF status, mou_details, signed_document_url, payment_option, approved_by, payment_transfer_id
-    ON pap_workflows FOR EACH ROW
-    EXECUTE FUNCTION _keep_owned_columns('A pay-after-placement workflow moves through mentor.start_pap() and mentor.pap_step().',
-                                         'status', 'mou_details', 'signed_document_url', 'payment_option', 'approved_by',
-                                         'payment_transfer_id');
-SELECT attach_lifecycle('pap_workflows', 'status', 'pap_workflow');
-
-CREATE FUNCTION start_pap(application_id bigint, template_id bigint) RETURNS pap_workflows
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    app program_applications;
-    w   pap_workflows;
-BEGIN
-    SELECT * INTO app FROM program_applications p WHERE p.id = start_pap.application_id;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'program application % does not exist', coalesce(application_id::text, 'NULL') USING ERRCODE = 'no_data_found';
-    END IF;
-    IF app.user_id IS DISTINCT FROM current_actor() THEN
-        RAISE EXCEPTION 'only the applicant starts a pay-after-placement agreement' USING ERRCODE = 'MN005',
-            DETAIL = format('The acting user is %s.', coalesce(current_actor()::text, 'not set'));
-    END IF;
-    IF NOT EXISTS (SELECT 1 FROM pap_agreement_templates t WHERE t.id = start_pap.template_id AND t.active) THEN
-        RAISE EXCEPTION 'agreement template % is not an active template', template_id USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    INSERT INTO pap_workflows AS x (application_id, user_id, batch_id, template_id)
-    VALUES (app.id, app.user_id, app.batch_id, template_id)
-    ON CONFLICT ON CONSTRAINT pap_workflows_once DO NOTHING;
-    SELECT * INTO w FROM pap_workflows x WHERE x.application_id = app.id;
-    RETURN w;
-END
-$$;
-COMMENT ON FUNCTION start_pap(bigint, bigint) IS
-    'The applicant (the acting user) starts the pay-after-placement agreement of their program application on an '
-    'active template (again: the same workflow); MN005 for anyone else';
-
--- Each step and the role that takes it (journey 6): the student gives the details, eSigns and
--- chooses how to pay; staff approve the agreement and the plan, confirm the upfront payment.
-CREATE FUNCTION pap_step(workflow_id bigint, step text, details jsonb DEFAULT NULL, document_url text DEFAULT NULL,
-                         payment_option text DEFAULT NULL, payment_ref text DEFAULT NULL, payment_id uuid DEFAULT NULL)
-RETURNS pap_workflows
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    me      bigint := current_actor();
-    w       pap_workflows;
-    staff   boolean := _actor_is_staff();
-    fee     bigint;
-    asset   text;
-    student_step boolean := step IN ('submit_details', 'upload_document', 'choose_payment');
-BEGIN
-    SELECT * INTO w FROM pap_workflows x WHERE x.id = pap_step.workflow_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'pay-after-placement workflow % does not exist', coalesce(workflow_id::text, 'NULL')
-            USING ERRCODE = 'no_data_found';
-    END IF;
-    IF step IS NULL OR step NOT IN ('submit_details', 'upload_document', 'approve_mou', 'choose_payment', 'approve_pap',
-                                    'confirm_upfront_payment') THEN
-        RAISE EXCEPTION 'unknown pay-after-placement step "%"', step USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Steps: submit_details, upload_document, approve_mou, choose_payment, approve_pap, confirm_upfront_payment.';
-    END IF;
-    IF (student_step AND me IS DISTINCT FROM w.user_id) OR (NOT student_step AND NOT staff) THEN
-        RAISE EXCEPTION 'step % of workflow % is the %''s', step, w.id, CASE WHEN student_step THEN 'student' ELSE 'staff' END
-            USING ERRCODE = 'MN005', DETAIL = format('The acting user is %s.', coalesce(me::text, 'not set'));
-    END IF;
-    CASE step
-    WHEN 'submit_details' THEN
-        -- Details and eSign at once (journey 6), or the signed document to follow.
-        UPDATE pap_workflows x SET mou_details = coalesce(details, '{}'), signed_document_url = document_url,
-               status = CASE WHEN document_url IS NULL THEN 'pending_mou_upload' ELSE 'pending_mou_review' END::pap_workflow_status
-         WHERE x.id = w.id RETURNING * INTO w;
-    WHEN 'upload_document' THEN
-        UPDATE pap_workflows x SET signed_document_url = document_url, status = 'pending_mou_review' WHERE x.id = w.id RETURNING * INTO w;
-    WHEN 'approve_mou' THEN
-        UPDATE pap_workflows x SET status = 'mou_signed_approved', approved_by = me WHERE x.id = w.id RETURNING * INTO w;
-    WHEN 'choose_payment' THEN
-        IF payment_option IS NULL OR payment_option NOT IN ('upfront', 'pap') THEN
-            RAISE EXCEPTION 'the payment option is upfront or pap' USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-        UPDATE pap_workflows x SET payment_option = pap_step.payment_option,
-               status = CASE pap_step.payment_option WHEN 'pap' THEN 'pending_pap_approval' ELSE 'pending_upfront_payment' END::pap_workflow_status
-         WHERE x.id = w.id RETURNING * INTO w;
-    WHEN 'approve_pap' THEN
-        UPDATE pap_workflows x SET status = 'enrolled', approved_by = me WHERE x.id = w.id RETURNING * INTO w;
-    WHEN 'confirm_upfront_payment' THEN
-        IF w.status = 'enrolled' AND w.payment_transfer_id IS NOT DISTINCT FROM payment_id THEN
-            RETURN w;   -- a retry of the same payment
-        END IF;
-        IF w.status <> 'pending_upfront_payment' THEN
-            RAISE EXCEPTION 'workflow % is %, not waiting for an upfront payment', w.id, w.status USING ERRCODE = 'MN006';
-        END IF;
-        SELECT b.enrollment_fee, b.fee_asset INTO fee, asset FROM batches b WHERE b.id = w.batch_id;
-        IF payment_id IS NULL OR payment_ref IS NULL OR btrim(payment_ref) = '' THEN
-            RAISE EXCEPTION 'an upfront payment needs its id and the payment reference' USING ERRCODE = 'invalid_parameter_value';
-        END IF;
-        IF coalesce(fee, 0) > 0 THEN
-            PERFORM transfer(payment_id, system_account('external', asset), system_account('revenue', asset), fee,
-                             'fee', payment_ref);
-        END IF;
-        UPDATE pap_workflows x SET status = 'enrolled', payment_transfer_id = payment_id WHERE x.id = w.id RETURNING * INTO w;
-    END CASE;
-    RETURN w;
-END
-$$;
-COMMENT ON FUNCTION pap_step(bigint, text, jsonb, text, text, text, uuid) IS
-    'Moves a pay-after-placement workflow one step, by the role journey 6 gives it (MN005 otherwise): the student '
-    'submit_details (with the signed document: straight to review), upload_document, choose_payment (upfront or pap); '
-    'staff approve_mou, approve_pap, confirm_upfront_payment (the batch fee as a ledger transfer from external to '
-    'revenue in its asset, payment_id its idempotency key). A step the lifecycle does not allow from the current '
-    'status is MN001';
-
-ALTER TABLE pap_workflows ENABLE ROW LEVEL SECURITY;
-CREATE POLICY pap_workflows_select ON pap_workflows FOR SELECT TO mentor_app
-    USING (user_id = @extschema@.current_actor() OR @extschema@._actor_is_staff());
-CREATE POLICY pap_workflows_insert ON pap_workflows FOR INSERT TO mentor_app WITH CHECK (false);
-CREATE POLICY pap_workflows_update ON pap_workflows FOR UPDATE TO mentor_app USING (false);
-CREATE POLICY pap_workflows_delete ON pap_workflows FOR DELETE TO mentor_app USING (false);

@@ -107,3 +107,14 @@ SELECT _enable_history_shipped('talent_pool_entries', private => ARRAY['candidat
 SELECT _enable_history_shipped('talent_pool_matches');
 SELECT _enable_history_shipped('pap_agreement_templates');
 SELECT _enable_history_shipped('pap_workflows');
+-- The pipeline (0.2): templates, boards and accounts, postings, candidate quizzes, voice
+-- interviews (their transcripts are append-only and kept out), discount requests.
+SELECT _enable_history_shipped('job_templates');
+SELECT _enable_history_shipped('hr_platforms');
+SELECT _enable_history_shipped('hr_platform_accounts');
+SELECT _enable_history_shipped('job_platform_postings');
+SELECT _enable_history_shipped('quiz_templates');
+SELECT _enable_history_shipped('quiz_template_questions');
+SELECT _enable_history_shipped('candidate_quiz_responses');
+SELECT _enable_history_shipped('voice_interviews');
+SELECT _enable_history_shipped('discount_requests');

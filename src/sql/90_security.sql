@@ -462,23 +462,37 @@ BEGIN
 END
 $grants$;
 
--- Hiring: the hiring team's application writes posts, applications and analyses; a screening
--- verdict is recorded by record_screening() only and never changed; analysts see the posts and
--- salary benchmarks, never candidates.
+-- Hiring: the hiring team's application writes posts, templates, applications, analyses, HR
+-- accounts and quiz templates; a screening verdict, a posting's status, a candidate quiz and a
+-- voice interview move through their functions only; a transcript turn is never changed; the
+-- job boards are staff's; analysts see the posts and salary benchmarks, never candidates.
 REVOKE UPDATE, DELETE ON screening_results FROM mentor_app, mentor_admin;
-REVOKE INSERT, UPDATE, DELETE ON pap_agreement_templates FROM mentor_app;
+REVOKE UPDATE, DELETE, TRUNCATE ON voice_interview_messages FROM mentor_app, mentor_admin;
+REVOKE INSERT, UPDATE, DELETE ON pap_agreement_templates, hr_platforms FROM mentor_app;
 GRANT SELECT ON job_posts, salary_benchmarks TO mentor_analyst;
 DO $grants$
 DECLARE
     fn text;
 BEGIN
-    FOREACH fn IN ARRAY ARRAY['record_screening(bigint, numeric, jsonb, jsonb)', 'salary_benchmark(text, text, date)',
+    FOREACH fn IN ARRAY ARRAY['record_screening(bigint, numeric, jsonb, jsonb)',
                               'match_talent_pool(bigint, integer)', 'start_pap(bigint, bigint)',
-                              'pap_step(bigint, text, jsonb, text, text, text, uuid)']
+                              'pap_step(bigint, text, jsonb, text, text, text, uuid)',
+                              'job_post_from_template(bigint, text, text)', 'post_job(bigint, bigint)',
+                              'record_job_posting(bigint, text, text, text)', 'remove_job_posting(bigint)',
+                              'invite_candidate_quiz(bigint, bigint, interval)', 'start_candidate_quiz(bigint)',
+                              'submit_candidate_quiz(bigint, jsonb)',
+                              'schedule_voice_interview(bigint, timestamptz, text)', 'start_voice_interview(bigint, text)',
+                              'complete_voice_interview(bigint, numeric, text, text)', 'end_voice_interview(bigint, text, text)',
+                              'request_discount(bigint, bigint, text)', 'decide_discount(bigint, boolean, text)',
+                              'cancel_discount(bigint)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app, mentor_analyst', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION _resume_analysis_parsed(), _job_application_pooled() FROM PUBLIC;
+    REVOKE EXECUTE ON FUNCTION salary_benchmark(text, text, date) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION salary_benchmark(text, text, date) TO mentor_app, mentor_analyst;
+    REVOKE EXECUTE ON FUNCTION _resume_analysis_parsed(), _job_application_pooled(), _voice_interview_message_open(),
+        _job_application_to(bigint, candidate_status[]), _voice_interview(bigint, text, text[]),
+        _grade_answers(bigint[], jsonb, text), _application_fee(bigint), _discount_open(program_applications) FROM PUBLIC;
 END
 $grants$;

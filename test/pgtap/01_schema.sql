@@ -37,7 +37,10 @@ SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_
                                   'gratitudes', 'private_feedback', 'student_feedback', 'employers', 'resumes', 'user_groups',
                                   'user_group_members', 'mentor_registries', 'discord_servers', 'contributors', 'repository_events',
                                   'job_posts', 'job_screening_configs', 'job_applications', 'resume_analyses', 'screening_results',
-                                  'salary_benchmarks', 'talent_pool_entries', 'talent_pool_matches', 'pap_agreement_templates', 'pap_workflows']);
+                                  'salary_benchmarks', 'talent_pool_entries', 'talent_pool_matches', 'pap_agreement_templates', 'pap_workflows',
+                                  'job_templates', 'hr_platforms', 'hr_platform_accounts', 'job_platform_postings',
+                                  'quiz_templates', 'quiz_template_questions', 'candidate_quiz_responses', 'voice_interviews',
+                                  'voice_interview_messages', 'discount_requests']);
 SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables',
                                  'ledger_statement', 'course_leaderboard', 'my_crosscheck_reviews', 'crosscheck_progress',
                                  'active_alerts', 'api_key_usage_daily', 'direct_messages', 'leaderboard',
@@ -63,7 +66,7 @@ SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
   FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-              AND a.attidentity = 'a'), 115, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
+              AND a.attidentity = 'a'), 125, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
 -- Ledger rows are keyed by the caller's idempotency key.
 SELECT col_type_is('mentor', t, 'id', 'uuid', format('%s.id is the caller''s uuid', t))
   FROM unnest(ARRAY['ledger_transfers', 'token_purchases', 'token_allotments', 'withdrawals']) t;
@@ -169,6 +172,8 @@ SELECT is(ARRAY(SELECT c.relname::text FROM pg_class c
                    AND c.relname <> 'webinar_progress'
                    -- an append-only log of webhooks, never changed
                    AND c.relname <> 'repository_events'
+                   -- voice interview transcripts: append-only, never changed
+                   AND c.relname <> 'voice_interview_messages'
                    AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'mentor_history')
                  ORDER BY 1), '{}'::text[], 'history is enabled on every table of the extension');
 SELECT is((SELECT excluded FROM mentor.history_tables WHERE table_name = 'mentor.users'), ARRAY['password_hash'],

@@ -6150,6 +6150,39 @@ CREATE FUNCTION _quiz_answer_right(is_text boolean, correct jsonb, answer jsonb)
     AS 'MODULE_PATHNAME', 'mn_quiz_answer_right' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION _quiz_answer_right(boolean, jsonb, jsonb) IS 'Internal: whether an answer to a question is right';
 
+-- One grading for learners' quizzes and candidates' (85_hiring_pipeline): one pass over the
+-- questions, which also counts the answers that belong to one; any others are named (the slow
+-- path, on errors only).
+CREATE FUNCTION _grade_answers(question_ids bigint[], answers jsonb, what text, OUT got numeric, OUT total numeric)
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    known  bigint;
+    strays text;
+BEGIN
+    IF jsonb_typeof(answers) IS DISTINCT FROM 'object' THEN
+        RAISE EXCEPTION 'answers are a JSON object keyed by question id' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'For example {"12": 0, "13": [1, 2], "14": "Paris"}.';
+    END IF;
+    SELECT coalesce(sum(q.points) FILTER (WHERE _quiz_answer_right(q.kind = 'text', q.correct, answers -> q.id::text)), 0),
+           coalesce(sum(q.points), 0), count(*) FILTER (WHERE answers ? q.id::text)
+      INTO got, total, known
+      FROM questions q
+     WHERE q.id = ANY (question_ids);
+    IF known <> (SELECT count(*) FROM jsonb_object_keys(answers)) THEN
+        SELECT string_agg(k, ', ' ORDER BY k) INTO strays
+          FROM jsonb_object_keys(answers) k
+         WHERE k NOT IN (SELECT unnest(question_ids)::text);
+        RAISE EXCEPTION 'questions % are not in %', strays, what USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Answer only the questions it lists.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _grade_answers(bigint[], jsonb, text) IS
+    'Internal: the points got and the points possible of answers ({"<question id>": answer}) to bank questions; '
+    '22023 for answers that are not an object or name questions not among them';
+
 CREATE FUNCTION start_quiz(quiz_id bigint) RETURNS quiz_attempts
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -6196,10 +6229,7 @@ AS $$
 DECLARE
     me        bigint := _community_actor();
     a         quiz_attempts;
-    strays    text;
-    got       numeric;
-    total     numeric;
-    known     bigint;
+    g         record;
 BEGIN
     -- The attempt's row lock: a second submission of it waits, then finds it graded.
     SELECT * INTO a FROM quiz_attempts x WHERE x.id = submit_quiz.attempt_id FOR UPDATE;
@@ -6213,26 +6243,10 @@ BEGIN
     IF a.deadline < now() THEN
         RAISE EXCEPTION 'the time of quiz attempt % ran out at %', a.id, a.deadline USING ERRCODE = 'MN008';
     END IF;
-    IF jsonb_typeof(answers) IS DISTINCT FROM 'object' THEN
-        RAISE EXCEPTION 'answers are a JSON object keyed by question id' USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'For example {"12": 0, "13": [1, 2], "14": "Paris"}.';
-    END IF;
-    -- Graded in one pass over the quiz's questions (_quiz_answer_right per answer), which also
-    -- counts the answers that belong to one; any others are named (the slow path, on errors only).
-    SELECT coalesce(sum(q.points) FILTER (WHERE _quiz_answer_right(q.kind = 'text', q.correct, answers -> q.id::text)), 0),
-           coalesce(sum(q.points), 0), count(*) FILTER (WHERE answers ? q.id::text)
-      INTO got, total, known
-      FROM quiz_questions qq JOIN questions q ON q.id = qq.question_id
-     WHERE qq.quiz_id = a.quiz_id;
-    IF known <> (SELECT count(*) FROM jsonb_object_keys(answers)) THEN
-        SELECT string_agg(k, ', ' ORDER BY k) INTO strays
-          FROM jsonb_object_keys(answers) k
-         WHERE k NOT IN (SELECT qq.question_id::text FROM quiz_questions qq WHERE qq.quiz_id = a.quiz_id);
-        RAISE EXCEPTION 'questions % are not in quiz %', strays, a.quiz_id USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'mentor.quiz_questions_public lists a quiz''s questions.';
-    END IF;
+    g := _grade_answers(ARRAY(SELECT qq.question_id FROM quiz_questions qq WHERE qq.quiz_id = a.quiz_id), answers,
+                        format('quiz %s', a.quiz_id));
     UPDATE quiz_attempts x
-       SET submitted_at = now(), answers = submit_quiz.answers, score = got, max_score = total
+       SET submitted_at = now(), answers = submit_quiz.answers, score = g.got, max_score = g.total
      WHERE x.id = a.id
     RETURNING x.* INTO a;
     RETURN a;
@@ -6760,6 +6774,152 @@ COMMENT ON FUNCTION review_application(bigint, boolean, text) IS
     'Staff review a submitted application: NULL starts the review (under_review), true approves, false rejects, with '
     'an optional note; MN006 from any other status';
 
+-- Discount requests (seed 001 DiscountRequest): a lower fee for an application, asked by its
+-- applicant or staff and decided by another member of staff before the fee is paid.
+CREATE TABLE discount_requests (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    application_id bigint NOT NULL REFERENCES program_applications ON DELETE CASCADE,
+    requested_by   bigint REFERENCES users ON DELETE SET NULL,
+    amount         bigint NOT NULL CONSTRAINT discount_requests_amount_positive CHECK (amount > 0),
+    reason         text NOT NULL CONSTRAINT discount_requests_reason_length CHECK (length(btrim(reason)) BETWEEN 1 AND 5000),
+    status         text NOT NULL DEFAULT 'pending'
+                   CONSTRAINT discount_requests_status CHECK (status IN ('pending', 'approved', 'rejected', 'cancelled')),
+    decided_by     bigint REFERENCES users ON DELETE SET NULL,
+    decision_note  text CONSTRAINT discount_requests_note_length CHECK (length(decision_note) <= 5000),
+    decided_at     timestamptz,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    updated_at     timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE discount_requests IS
+    'Requests to lower a program application''s fee (seed 001 DiscountRequest): amount in minor units of the batch''s '
+    'fee asset; pending (one at a time per application), then approved or rejected by staff other than the requester '
+    '(decide_discount) or cancelled (cancel_discount); approved amounts come off the fee that pay_application_fee and '
+    'the pay-after-placement upfront payment charge. Written only by those functions';
+CREATE UNIQUE INDEX discount_requests_pending_once ON discount_requests (application_id) WHERE status = 'pending';
+CREATE TRIGGER discount_requests_touch_updated_at BEFORE UPDATE ON discount_requests
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE FUNCTION _application_fee(application_id bigint) RETURNS bigint
+LANGUAGE sql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+    SELECT greatest(b.enrollment_fee - coalesce((SELECT sum(d.amount) FROM discount_requests d
+                                                 WHERE d.application_id = p.id AND d.status = 'approved'), 0), 0)::bigint
+      FROM program_applications p JOIN batches b ON b.id = p.batch_id
+     WHERE p.id = _application_fee.application_id
+$$;
+COMMENT ON FUNCTION _application_fee(bigint) IS
+    'Internal: the fee an application pays: its batch''s enrollment_fee less its approved discounts (never below 0)';
+
+CREATE FUNCTION _discount_open(p program_applications) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF p.fee_transfer_id IS NOT NULL OR p.status IN ('payment_received', 'paid', 'batch_allocated', 'enrolled', 'deboarded', 'rejected')
+       OR EXISTS (SELECT 1 FROM pap_workflows w WHERE w.application_id = p.id AND w.payment_transfer_id IS NOT NULL) THEN
+        RAISE EXCEPTION 'program application % is %, its fee is settled', p.id, p.status USING ERRCODE = 'MN006',
+            HINT = 'Discounts are requested and decided before the fee is paid.';
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _discount_open(program_applications) IS
+    'Internal: MN006 once an application''s fee is paid (or the application rejected): no discount changes it then';
+
+CREATE FUNCTION request_discount(application_id bigint, amount bigint, reason text) RETURNS discount_requests
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    me bigint := current_actor();
+    p  program_applications := _application(application_id);
+    d  discount_requests;
+BEGIN
+    IF me IS DISTINCT FROM p.user_id AND NOT _actor_is_staff() THEN
+        RAISE EXCEPTION 'only the applicant or staff request a discount on program application %', p.id
+            USING ERRCODE = 'MN005', DETAIL = format('The acting user is %s.', coalesce(me::text, 'not set'));
+    END IF;
+    PERFORM _discount_open(p);
+    IF amount IS NULL OR amount <= 0 OR amount > _application_fee(p.id) THEN
+        RAISE EXCEPTION 'a discount of % is not between 1 and the fee left, %', coalesce(amount::text, 'NULL'),
+            _application_fee(p.id) USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- One pending request per application: a second is 23505 naming discount_requests_pending_once.
+    INSERT INTO discount_requests AS x (application_id, requested_by, amount, reason)
+    VALUES (p.id, me, amount, reason) RETURNING x.* INTO d;
+    RETURN d;
+END
+$$;
+COMMENT ON FUNCTION request_discount(bigint, bigint, text) IS
+    'The applicant or staff (MN005 for anyone else) ask for a discount on an application''s fee, with a reason: pending '
+    'until decided; 22023 for an amount above the fee left, MN006 once the fee is paid, 23505 while another is pending';
+
+CREATE FUNCTION decide_discount(request_id bigint, approve boolean, note text DEFAULT NULL) RETURNS discount_requests
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    me bigint := _staff_actor('decide discount requests');
+    d  discount_requests;
+    p  program_applications;
+BEGIN
+    SELECT * INTO d FROM discount_requests x WHERE x.id = decide_discount.request_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'discount request % does not exist', coalesce(request_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    p := _application(d.application_id);   -- the application's lock first, as pay_application_fee takes it
+    SELECT * INTO d FROM discount_requests x WHERE x.id = d.id FOR UPDATE;
+    IF d.status <> 'pending' THEN
+        RAISE EXCEPTION 'discount request % is %', d.id, d.status USING ERRCODE = 'MN006';
+    END IF;
+    IF d.requested_by = me THEN
+        RAISE EXCEPTION 'discount request % is decided by staff other than its requester', d.id USING ERRCODE = 'MN005',
+            HINT = 'Another member of staff decides it.';
+    END IF;
+    IF approve IS NULL THEN
+        RAISE EXCEPTION 'a discount is approved (true) or rejected (false)' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM _discount_open(p);
+    IF approve AND d.amount > _application_fee(p.id) THEN
+        RAISE EXCEPTION 'a discount of % is more than the fee left, %', d.amount, _application_fee(p.id)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Reject it; the applicant may ask for less.';
+    END IF;
+    UPDATE discount_requests x SET status = CASE WHEN approve THEN 'approved' ELSE 'rejected' END,
+           decided_by = me, decision_note = note, decided_at = now()
+     WHERE x.id = d.id RETURNING x.* INTO d;
+    RETURN d;
+END
+$$;
+COMMENT ON FUNCTION decide_discount(bigint, boolean, text) IS
+    'Staff other than the requester (MN005) approve or reject a pending discount request, with a note; MN006 when it '
+    'is not pending or the fee is paid';
+
+CREATE FUNCTION cancel_discount(request_id bigint) RETURNS discount_requests
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    d discount_requests;
+BEGIN
+    SELECT * INTO d FROM discount_requests x WHERE x.id = cancel_discount.request_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'discount request % does not exist', coalesce(request_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF d.requested_by IS DISTINCT FROM current_actor() THEN
+        RAISE EXCEPTION 'only its requester cancels discount request %', d.id USING ERRCODE = 'MN005';
+    END IF;
+    IF d.status <> 'pending' THEN
+        RAISE EXCEPTION 'discount request % is %', d.id, d.status USING ERRCODE = 'MN006';
+    END IF;
+    UPDATE discount_requests x SET status = 'cancelled', decided_at = now() WHERE x.id = d.id RETURNING x.* INTO d;
+    RETURN d;
+END
+$$;
+COMMENT ON FUNCTION cancel_discount(bigint) IS 'Its requester withdraws a pending discount request (MN005 for anyone else)';
+
 CREATE FUNCTION pay_application_fee(application_id bigint, payment_ref text, id uuid) RETURNS uuid
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -6768,6 +6928,7 @@ AS $$
 DECLARE
     p program_applications := _application(application_id);
     b batches;
+    fee bigint;
 BEGIN
     IF p.user_id IS DISTINCT FROM current_actor() AND NOT _actor_is_staff() THEN
         RAISE EXCEPTION 'only the applicant or staff record the fee of program application %', p.id
@@ -6788,20 +6949,22 @@ BEGIN
             HINT = 'Pass the payment provider''s reference and a new uuid (the idempotency key).';
     END IF;
     SELECT * INTO b FROM batches x WHERE x.id = p.batch_id;
-    IF b.enrollment_fee > 0 THEN
+    fee := _application_fee(p.id);
+    IF fee > 0 THEN
         -- Money comes in from outside: held from external towards revenue until the provider confirms it.
         PERFORM transfer(id, system_account('external', b.fee_asset), system_account('revenue', b.fee_asset),
-                         b.enrollment_fee, 'fee', payment_ref, pending => true);
+                         fee, 'fee', payment_ref, pending => true);
     END IF;
     UPDATE program_applications x
-       SET status = 'payment_received', fee_amount = b.enrollment_fee, fee_asset = b.fee_asset,
+       SET status = 'payment_received', fee_amount = fee, fee_asset = b.fee_asset,
            fee_transfer_id = pay_application_fee.id, payment_ref = pay_application_fee.payment_ref
      WHERE x.id = p.id;
     RETURN id;
 END
 $$;
 COMMENT ON FUNCTION pay_application_fee(bigint, text, uuid) IS
-    'Records the payment of an approved application''s batch fee (by the applicant or staff): a ledger hold of the fee '
+    'Records the payment of an approved application''s fee (the batch fee less approved discounts; by the applicant or '
+    'staff): a ledger hold of it '
     'in the batch''s asset from external to revenue, id being its idempotency key; payment_received until '
     'confirm_application_payment. A retry with the same id and reference returns id; another is MN003';
 
@@ -6906,6 +7069,14 @@ CREATE POLICY program_applications_update ON program_applications FOR UPDATE TO 
     WITH CHECK (user_id = @extschema@.current_actor());
 CREATE POLICY program_applications_delete ON program_applications FOR DELETE TO mentor_app
     USING (user_id = @extschema@.current_actor() AND status = 'draft');
+ALTER TABLE discount_requests ENABLE ROW LEVEL SECURITY;
+CREATE POLICY discount_requests_select ON discount_requests FOR SELECT TO mentor_app
+    USING (@extschema@._actor_is_staff()
+           OR EXISTS (SELECT 1 FROM @extschema@.program_applications p
+                       WHERE p.id = application_id AND p.user_id = @extschema@.current_actor()));
+CREATE POLICY discount_requests_insert ON discount_requests FOR INSERT TO mentor_app WITH CHECK (false);
+CREATE POLICY discount_requests_update ON discount_requests FOR UPDATE TO mentor_app USING (false);
+CREATE POLICY discount_requests_delete ON discount_requests FOR DELETE TO mentor_app USING (false);
 ALTER TABLE classes ENABLE ROW LEVEL SECURITY;
 CREATE POLICY classes_select ON classes FOR SELECT TO mentor_app USING (true);
 CREATE POLICY classes_insert ON classes FOR INSERT TO mentor_app
@@ -8420,6 +8591,32 @@ CREATE TYPE candidate_status AS ENUM ('resume_received', 'resume_parsed', 'outre
                                       'scoring_complete', 'shortlisted', 'talent_pool');
 COMMENT ON TYPE candidate_status IS 'A job application''s status (lifecycle "candidate")';
 
+-- Job templates (seed 001 JobTemplate): a recruiter's reusable post, copied into a draft post.
+CREATE TABLE job_templates (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    owner_id    bigint REFERENCES users ON DELETE CASCADE,
+    name        text NOT NULL CONSTRAINT job_templates_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 200),
+    title       text NOT NULL CONSTRAINT job_templates_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 200),
+    company     text CONSTRAINT job_templates_company_length CHECK (length(company) <= 200),
+    description text CONSTRAINT job_templates_description_length CHECK (length(description) <= 50000),
+    roles       text[] NOT NULL DEFAULT '{}',
+    skills      text[] NOT NULL DEFAULT '{}',
+    location    text,
+    salary_min  numeric(12,2) CONSTRAINT job_templates_salary_min_nonneg CHECK (salary_min >= 0),
+    salary_max  numeric(12,2),
+    currency    text NOT NULL DEFAULT 'INR' CONSTRAINT job_templates_currency CHECK (currency ~ '^[A-Z]{3}$'),
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT job_templates_salary_band CHECK (salary_max >= salary_min)
+);
+COMMENT ON TABLE job_templates IS
+    'Reusable job posts (seed 001 JobTemplate): a name, unique per owner (NULL: the whole hiring team''s), and the '
+    'fields job_post_from_template() copies into a new draft post';
+-- NULLS NOT DISTINCT: one "Backend engineer" among the team-wide templates too.
+CREATE UNIQUE INDEX job_templates_name_once ON job_templates (owner_id, lower(name)) NULLS NOT DISTINCT;
+CREATE TRIGGER job_templates_touch_updated_at BEFORE UPDATE ON job_templates
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
 CREATE TABLE job_posts (
     id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     title       text NOT NULL CONSTRAINT job_posts_title_length CHECK (length(btrim(title)) BETWEEN 1 AND 200),
@@ -8434,6 +8631,7 @@ CREATE TABLE job_posts (
     status      @extschema@.job_post_status NOT NULL DEFAULT 'draft',
     platform    text NOT NULL DEFAULT 'mas' CONSTRAINT job_posts_platform CHECK (platform ~ '^[a-z][a-z0-9_]{0,39}$'),
     created_by  bigint REFERENCES users ON DELETE SET NULL,
+    template_id bigint REFERENCES job_templates ON DELETE SET NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT job_posts_salary_band CHECK (salary_max >= salary_min)
@@ -8446,6 +8644,33 @@ CREATE INDEX job_posts_status_idx ON job_posts (status, platform);
 CREATE TRIGGER job_posts_touch_updated_at BEFORE UPDATE ON job_posts
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 SELECT attach_lifecycle('job_posts', 'status', 'job_post');
+COMMENT ON COLUMN job_posts.template_id IS 'The job template it was made from (job_post_from_template), if any';
+
+CREATE FUNCTION job_post_from_template(template_id bigint, title text DEFAULT NULL, platform text DEFAULT NULL)
+RETURNS job_posts
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    t job_templates;
+    p job_posts;
+BEGIN
+    SELECT * INTO t FROM job_templates x WHERE x.id = job_post_from_template.template_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job template % does not exist', coalesce(template_id::text, 'NULL') USING ERRCODE = 'no_data_found',
+            HINT = 'mentor.job_templates lists them.';
+    END IF;
+    INSERT INTO job_posts AS x (title, company, description, roles, skills, location, salary_min, salary_max, currency,
+                                platform, created_by, template_id)
+    VALUES (coalesce(job_post_from_template.title, t.title), t.company, t.description, t.roles, t.skills, t.location,
+            t.salary_min, t.salary_max, t.currency, coalesce(job_post_from_template.platform, 'mas'), current_actor(), t.id)
+    RETURNING x.* INTO p;
+    RETURN p;
+END
+$$;
+COMMENT ON FUNCTION job_post_from_template(bigint, text, text) IS
+    'A new draft job post copied from a template (its title, or the one given; platform mas unless given), created by '
+    'the acting user; P0002 for an unknown template. Runs with the caller''s rights: who may insert posts may use it';
 
 CREATE TABLE job_screening_configs (
     id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -8733,9 +8958,15 @@ COMMENT ON FUNCTION match_talent_pool(bigint, integer) IS
     'talent_pool_matches (again: updated): 0.7 x the share of the job''s skills they have + 0.3 x salary fit (1 inside '
     'the band or unknown, decreasing outside it); the reasons say which skills matched';
 
--- Pay after placement (seed 001 Mas101PapAgreementTemplate, Mas101PapWorkflow; journey 6): a
--- student's agreement for a program application moves through its steps, each taken only by
--- the role the journey gives it, and an upfront payment is a ledger transfer.
+--------------------------------------------------------------------------------
+-- Module hiring, pay after placement (seed 001 Mas101PapAgreementTemplate,
+-- Mas101PapWorkflow; journey 6): a student's agreement for a program
+-- application moves through its steps, each taken only by the role the
+-- journey gives it; the upfront payment and, after placement, the collected
+-- fee are ledger transfers in the batch's currency asset, so the finance
+-- totals are the ledger's.
+--------------------------------------------------------------------------------
+
 CREATE TYPE pap_workflow_status AS ENUM ('pending_mou_details', 'pending_mou_upload', 'pending_mou_review',
                                          'mou_signed_approved', 'pending_payment_option', 'pending_pap_approval',
                                          'pending_upfront_payment', 'enrolled', 'placement_under_review',
@@ -8748,12 +8979,15 @@ CREATE TABLE pap_agreement_templates (
     version    integer NOT NULL DEFAULT 1 CONSTRAINT pap_agreement_templates_version_positive CHECK (version >= 1),
     body       text NOT NULL CONSTRAINT pap_agreement_templates_body_length CHECK (length(btrim(body)) BETWEEN 1 AND 100000),
     active     boolean NOT NULL DEFAULT true,
+    placement_fee bigint CONSTRAINT pap_agreement_templates_placement_fee_nonneg CHECK (placement_fee >= 0),
     created_at timestamptz NOT NULL DEFAULT now(),
     updated_at timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT pap_agreement_templates_once UNIQUE (name, version)
 );
 COMMENT ON TABLE pap_agreement_templates IS
     'Versions of the pay-after-placement agreement (seed 001 Mas101PapAgreementTemplate); written by staff (mentor_admin)';
+COMMENT ON COLUMN pap_agreement_templates.placement_fee IS
+    'What is collected after placement, in minor units of the batch''s fee asset (NULL: the application''s fee)';
 CREATE TRIGGER pap_agreement_templates_touch_updated_at BEFORE UPDATE ON pap_agreement_templates
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
@@ -8770,6 +9004,10 @@ CREATE TABLE pap_workflows (
     payment_option    text CONSTRAINT pap_workflows_payment_option CHECK (payment_option IN ('upfront', 'pap')),
     approved_by       bigint REFERENCES users ON DELETE SET NULL,
     payment_transfer_id uuid CONSTRAINT pap_workflows_payment_once UNIQUE,
+    placement_details jsonb CONSTRAINT pap_workflows_placement_object CHECK (jsonb_typeof(placement_details) = 'object'),
+    collection_transfer_id uuid CONSTRAINT pap_workflows_collection_once UNIQUE,
+    collected_amount  bigint,
+    collected_at      timestamptz,
     created_at        timestamptz NOT NULL DEFAULT now(),
     updated_at        timestamptz NOT NULL DEFAULT now()
 );
@@ -8778,15 +9016,20 @@ COMMENT ON TABLE pap_workflows IS
     'one per application; started by the student with start_pap(), moved only by pap_step()';
 COMMENT ON COLUMN pap_workflows.status IS 'Lifecycle pap_workflow (journey 6: details and eSign at once, the payment option at approval)';
 COMMENT ON COLUMN pap_workflows.payment_transfer_id IS 'The ledger transfer of an upfront payment';
+COMMENT ON COLUMN pap_workflows.placement_details IS 'The placement reported (employer, role, salary, offer letter ...)';
+COMMENT ON COLUMN pap_workflows.collection_transfer_id IS
+    'The ledger transfer of the fee collected after placement; with collected_at set the agreement is settled';
 CREATE INDEX pap_workflows_user_idx ON pap_workflows (user_id);
 CREATE TRIGGER pap_workflows_touch_updated_at BEFORE UPDATE ON pap_workflows
     FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 CREATE TRIGGER pap_workflows_owned_columns
-    BEFORE INSERT OR UPDATE OF status, mou_details, signed_document_url, payment_option, approved_by, payment_transfer_id
+    BEFORE INSERT OR UPDATE OF status, mou_details, signed_document_url, payment_option, approved_by, payment_transfer_id,
+                               placement_details, collection_transfer_id, collected_amount, collected_at
     ON pap_workflows FOR EACH ROW
     EXECUTE FUNCTION _keep_owned_columns('A pay-after-placement workflow moves through mentor.start_pap() and mentor.pap_step().',
                                          'status', 'mou_details', 'signed_document_url', 'payment_option', 'approved_by',
-                                         'payment_transfer_id');
+                                         'payment_transfer_id', 'placement_details', 'collection_transfer_id',
+                                         'collected_amount', 'collected_at');
 SELECT attach_lifecycle('pap_workflows', 'status', 'pap_workflow');
 
 CREATE FUNCTION start_pap(application_id bigint, template_id bigint) RETURNS pap_workflows
@@ -8821,7 +9064,8 @@ COMMENT ON FUNCTION start_pap(bigint, bigint) IS
     'active template (again: the same workflow); MN005 for anyone else';
 
 -- Each step and the role that takes it (journey 6): the student gives the details, eSigns and
--- chooses how to pay; staff approve the agreement and the plan, confirm the upfront payment.
+-- chooses how to pay; staff approve the agreement and the plan, confirm the upfront payment;
+-- the placement is reported by the student or staff, approved and collected by staff.
 CREATE FUNCTION pap_step(workflow_id bigint, step text, details jsonb DEFAULT NULL, document_url text DEFAULT NULL,
                          payment_option text DEFAULT NULL, payment_ref text DEFAULT NULL, payment_id uuid DEFAULT NULL)
 RETURNS pap_workflows
@@ -8836,6 +9080,7 @@ DECLARE
     fee     bigint;
     asset   text;
     student_step boolean := step IN ('submit_details', 'upload_document', 'choose_payment');
+    either_step  boolean := step = 'report_placement';
 BEGIN
     SELECT * INTO w FROM pap_workflows x WHERE x.id = pap_step.workflow_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -8843,12 +9088,16 @@ BEGIN
             USING ERRCODE = 'no_data_found';
     END IF;
     IF step IS NULL OR step NOT IN ('submit_details', 'upload_document', 'approve_mou', 'choose_payment', 'approve_pap',
-                                    'confirm_upfront_payment') THEN
+                                    'confirm_upfront_payment', 'report_placement', 'approve_placement', 'collect_payment') THEN
         RAISE EXCEPTION 'unknown pay-after-placement step "%"', step USING ERRCODE = 'invalid_parameter_value',
-            HINT = 'Steps: submit_details, upload_document, approve_mou, choose_payment, approve_pap, confirm_upfront_payment.';
+            HINT = 'Steps: submit_details, upload_document, approve_mou, choose_payment, approve_pap, confirm_upfront_payment, '
+                   'report_placement, approve_placement, collect_payment.';
     END IF;
-    IF (student_step AND me IS DISTINCT FROM w.user_id) OR (NOT student_step AND NOT staff) THEN
-        RAISE EXCEPTION 'step % of workflow % is the %''s', step, w.id, CASE WHEN student_step THEN 'student' ELSE 'staff' END
+    IF CASE WHEN either_step THEN me IS DISTINCT FROM w.user_id AND NOT staff
+            WHEN student_step THEN me IS DISTINCT FROM w.user_id
+            ELSE NOT staff END THEN
+        RAISE EXCEPTION 'step % of workflow % is the %''s', step, w.id,
+            CASE WHEN either_step THEN 'student''s or staff' WHEN student_step THEN 'student' ELSE 'staff' END
             USING ERRCODE = 'MN005', DETAIL = format('The acting user is %s.', coalesce(me::text, 'not set'));
     END IF;
     CASE step
@@ -8877,7 +9126,7 @@ BEGIN
         IF w.status <> 'pending_upfront_payment' THEN
             RAISE EXCEPTION 'workflow % is %, not waiting for an upfront payment', w.id, w.status USING ERRCODE = 'MN006';
         END IF;
-        SELECT b.enrollment_fee, b.fee_asset INTO fee, asset FROM batches b WHERE b.id = w.batch_id;
+        SELECT _application_fee(w.application_id), b.fee_asset INTO fee, asset FROM batches b WHERE b.id = w.batch_id;
         IF payment_id IS NULL OR payment_ref IS NULL OR btrim(payment_ref) = '' THEN
             RAISE EXCEPTION 'an upfront payment needs its id and the payment reference' USING ERRCODE = 'invalid_parameter_value';
         END IF;
@@ -8886,6 +9135,33 @@ BEGIN
                              'fee', payment_ref);
         END IF;
         UPDATE pap_workflows x SET status = 'enrolled', payment_transfer_id = payment_id WHERE x.id = w.id RETURNING * INTO w;
+    WHEN 'report_placement' THEN
+        IF jsonb_typeof(details) IS DISTINCT FROM 'object' THEN
+            RAISE EXCEPTION 'a placement is reported with its details, a JSON object' USING ERRCODE = 'invalid_parameter_value',
+                HINT = 'For example {"employer": "Acme", "role": "Backend engineer", "salary": 1400000}.';
+        END IF;
+        UPDATE pap_workflows x SET placement_details = details, status = 'placement_under_review' WHERE x.id = w.id RETURNING * INTO w;
+    WHEN 'approve_placement' THEN
+        UPDATE pap_workflows x SET status = 'payment_collection_pending', approved_by = me WHERE x.id = w.id RETURNING * INTO w;
+    WHEN 'collect_payment' THEN
+        IF w.collected_at IS NOT NULL AND w.collection_transfer_id IS NOT DISTINCT FROM payment_id THEN
+            RETURN w;   -- a retry of the same collection
+        END IF;
+        IF w.status <> 'payment_collection_pending' OR w.collected_at IS NOT NULL THEN
+            RAISE EXCEPTION 'workflow % is %, not waiting for the placement fee', w.id,
+                CASE WHEN w.collected_at IS NULL THEN w.status::text ELSE 'settled' END USING ERRCODE = 'MN006';
+        END IF;
+        IF payment_id IS NULL OR payment_ref IS NULL OR btrim(payment_ref) = '' THEN
+            RAISE EXCEPTION 'a collected fee needs its id and the payment reference' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        SELECT coalesce(t.placement_fee, _application_fee(w.application_id)), b.fee_asset INTO fee, asset
+          FROM pap_agreement_templates t, batches b WHERE t.id = w.template_id AND b.id = w.batch_id;
+        IF coalesce(fee, 0) > 0 THEN
+            PERFORM transfer(payment_id, system_account('external', asset), system_account('revenue', asset), fee,
+                             'fee', payment_ref);
+        END IF;
+        UPDATE pap_workflows x SET collection_transfer_id = payment_id, collected_amount = coalesce(fee, 0), collected_at = now()
+         WHERE x.id = w.id RETURNING * INTO w;
     END CASE;
     RETURN w;
 END
@@ -8893,9 +9169,11 @@ $$;
 COMMENT ON FUNCTION pap_step(bigint, text, jsonb, text, text, text, uuid) IS
     'Moves a pay-after-placement workflow one step, by the role journey 6 gives it (MN005 otherwise): the student '
     'submit_details (with the signed document: straight to review), upload_document, choose_payment (upfront or pap); '
-    'staff approve_mou, approve_pap, confirm_upfront_payment (the batch fee as a ledger transfer from external to '
-    'revenue in its asset, payment_id its idempotency key). A step the lifecycle does not allow from the current '
-    'status is MN001';
+    'staff approve_mou, approve_pap, confirm_upfront_payment (the application''s fee, batch fee less approved '
+    'discounts, as a ledger transfer from external to revenue in the batch''s asset, payment_id its idempotency key); '
+    'after enrollment the student or staff report_placement (details), staff approve_placement and collect_payment '
+    '(the template''s placement_fee, or the application''s fee, as a ledger transfer; collected_at set). A step the '
+    'lifecycle does not allow from the current status is MN001';
 
 ALTER TABLE pap_workflows ENABLE ROW LEVEL SECURITY;
 CREATE POLICY pap_workflows_select ON pap_workflows FOR SELECT TO mentor_app
@@ -8903,6 +9181,578 @@ CREATE POLICY pap_workflows_select ON pap_workflows FOR SELECT TO mentor_app
 CREATE POLICY pap_workflows_insert ON pap_workflows FOR INSERT TO mentor_app WITH CHECK (false);
 CREATE POLICY pap_workflows_update ON pap_workflows FOR UPDATE TO mentor_app USING (false);
 CREATE POLICY pap_workflows_delete ON pap_workflows FOR DELETE TO mentor_app USING (false);
+
+--------------------------------------------------------------------------------
+-- Module hiring, the candidate pipeline (seed 001 Mr-Hire: Platform,
+-- HrPlatformAccount, JobPlatformPosting, QuizTemplate, CandidateQuizResponse,
+-- VoiceInterview, VoiceInterviewMessage; journey 4): job posts published on
+-- external job boards through linked HR accounts, candidate quizzes graded in
+-- the database, voice interviews with an append-only transcript.  Each moves
+-- its application along the `candidate` lifecycle, so no step is skipped.
+-- The boards' APIs and the voice agent stay outside; their results land here.
+--------------------------------------------------------------------------------
+
+CREATE TABLE hr_platforms (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    code       text NOT NULL CONSTRAINT hr_platforms_code_once UNIQUE
+               CONSTRAINT hr_platforms_code_format CHECK (code ~ '^[a-z][a-z0-9_]{0,39}$'),
+    name       text NOT NULL CONSTRAINT hr_platforms_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 200),
+    active     boolean NOT NULL DEFAULT true,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE hr_platforms IS
+    'External job boards (seed 001 Platform: linkedin, naukri, ...) that posts are published on; an inactive one takes '
+    'no new postings';
+CREATE TRIGGER hr_platforms_touch_updated_at BEFORE UPDATE ON hr_platforms
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE TABLE hr_platform_accounts (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id     bigint NOT NULL REFERENCES users ON DELETE CASCADE,
+    platform_id bigint NOT NULL REFERENCES hr_platforms ON DELETE CASCADE,
+    account_ref text NOT NULL CONSTRAINT hr_platform_accounts_ref_length CHECK (length(btrim(account_ref)) BETWEEN 1 AND 200),
+    token_id    bigint REFERENCES integration_tokens ON DELETE SET NULL,
+    connected   boolean NOT NULL DEFAULT true,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT hr_platform_accounts_once UNIQUE (platform_id, account_ref)
+);
+COMMENT ON TABLE hr_platform_accounts IS
+    'A recruiter''s linked account on a job board (seed 001 HrPlatformAccount), once per board and account; its OAuth '
+    'token is kept encrypted by mentor.store_token() and referenced by token_id, never stored here';
+COMMENT ON COLUMN hr_platform_accounts.connected IS 'false once the recruiter unlinks it: it takes no new postings';
+CREATE INDEX hr_platform_accounts_user_idx ON hr_platform_accounts (user_id);
+CREATE TRIGGER hr_platform_accounts_touch_updated_at BEFORE UPDATE ON hr_platform_accounts
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE TABLE job_platform_postings (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_post_id bigint NOT NULL REFERENCES job_posts ON DELETE CASCADE,
+    account_id  bigint NOT NULL REFERENCES hr_platform_accounts ON DELETE CASCADE,
+    status      text NOT NULL DEFAULT 'pending'
+                CONSTRAINT job_platform_postings_status CHECK (status IN ('pending', 'posted', 'failed', 'removed')),
+    external_id text,
+    url         text CONSTRAINT job_platform_postings_url_http CHECK (url ~ '^https?://'),
+    error       text CONSTRAINT job_platform_postings_error_length CHECK (length(error) <= 5000),
+    attempts    integer NOT NULL DEFAULT 1,
+    posted_at   timestamptz,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT job_platform_postings_once UNIQUE (job_post_id, account_id),
+    CONSTRAINT job_platform_postings_posted_has_id CHECK (status <> 'posted' OR external_id IS NOT NULL)
+);
+COMMENT ON TABLE job_platform_postings IS
+    'A job post published on a board through an HR account (seed 001 JobPlatformPosting), once per post and account; '
+    'status pending (queued by post_job), posted or failed (record_job_posting, what the board answered), removed '
+    '(remove_job_posting); a failed or removed one is queued again by post_job';
+CREATE INDEX job_platform_postings_pending_idx ON job_platform_postings (created_at) WHERE status = 'pending';
+CREATE TRIGGER job_platform_postings_touch_updated_at BEFORE UPDATE ON job_platform_postings
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER job_platform_postings_owned
+    BEFORE INSERT OR UPDATE OF status, external_id, url, error, attempts, posted_at ON job_platform_postings
+    FOR EACH ROW EXECUTE FUNCTION _keep_owned_columns(
+        'A posting moves through mentor.post_job(), record_job_posting() and remove_job_posting().',
+        'status', 'external_id', 'url', 'error', 'attempts', 'posted_at');
+
+CREATE FUNCTION post_job(job_post_id bigint, account_id bigint) RETURNS job_platform_postings
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    job  job_posts;
+    acct record;
+    p    job_platform_postings;
+BEGIN
+    -- The post's share lock: it is not closed while its posting is queued.
+    SELECT * INTO job FROM job_posts j WHERE j.id = post_job.job_post_id FOR SHARE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job post % does not exist', coalesce(job_post_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF job.status <> 'active' THEN
+        RAISE EXCEPTION 'job post % is %, only an active post is published', job.id, job.status USING ERRCODE = 'MN006',
+            HINT = 'Set the post''s status to active first.';
+    END IF;
+    SELECT a.id, a.connected, pl.code, pl.active INTO acct
+      FROM hr_platform_accounts a JOIN hr_platforms pl ON pl.id = a.platform_id
+     WHERE a.id = post_job.account_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'HR platform account % does not exist', coalesce(account_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF NOT acct.connected OR NOT acct.active THEN
+        RAISE EXCEPTION 'HR platform account % cannot publish: %', acct.id,
+            CASE WHEN NOT acct.connected THEN 'it is disconnected' ELSE format('platform %s is inactive', acct.code) END
+            USING ERRCODE = 'MN006', HINT = 'Link the account again or use another one.';
+    END IF;
+    INSERT INTO job_platform_postings AS x (job_post_id, account_id) VALUES (job.id, acct.id)
+    ON CONFLICT ON CONSTRAINT job_platform_postings_once DO NOTHING
+    RETURNING x.* INTO p;
+    IF p.id IS NOT NULL THEN
+        RETURN p;
+    END IF;
+    SELECT * INTO p FROM job_platform_postings x WHERE x.job_post_id = job.id AND x.account_id = acct.id FOR UPDATE;
+    IF p.status IN ('failed', 'removed') THEN
+        UPDATE job_platform_postings x SET status = 'pending', error = NULL, attempts = x.attempts + 1
+         WHERE x.id = p.id RETURNING x.* INTO p;
+    END IF;
+    RETURN p;   -- pending or posted already: the same posting
+END
+$$;
+COMMENT ON FUNCTION post_job(bigint, bigint) IS
+    'Queues an active job post for publication through an HR account (pending); again: the same posting, a failed or '
+    'removed one queued anew (attempts + 1). MN006 for a post that is not active or an account disconnected or on an '
+    'inactive platform';
+
+CREATE FUNCTION record_job_posting(posting_id bigint, external_id text DEFAULT NULL, url text DEFAULT NULL,
+                                   error text DEFAULT NULL) RETURNS job_platform_postings
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    p job_platform_postings;
+BEGIN
+    SELECT * INTO p FROM job_platform_postings x WHERE x.id = record_job_posting.posting_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job posting % does not exist', coalesce(posting_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF p.status = 'posted' AND error IS NULL AND p.external_id = record_job_posting.external_id THEN
+        RETURN p;   -- the board's answer delivered twice
+    END IF;
+    IF p.status <> 'pending' THEN
+        RAISE EXCEPTION 'job posting % is %, not waiting for the board''s answer', p.id, p.status USING ERRCODE = 'MN006',
+            HINT = 'Queue it again with mentor.post_job().';
+    END IF;
+    IF error IS NULL AND (external_id IS NULL OR btrim(external_id) = '') THEN
+        RAISE EXCEPTION 'a posting is recorded with the board''s id for it, or with an error' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    UPDATE job_platform_postings x
+       SET status = CASE WHEN error IS NULL THEN 'posted' ELSE 'failed' END,
+           external_id = CASE WHEN error IS NULL THEN record_job_posting.external_id END,
+           url = CASE WHEN error IS NULL THEN record_job_posting.url END,
+           error = record_job_posting.error,
+           posted_at = CASE WHEN error IS NULL THEN now() END
+     WHERE x.id = p.id RETURNING x.* INTO p;
+    RETURN p;
+END
+$$;
+COMMENT ON FUNCTION record_job_posting(bigint, text, text, text) IS
+    'Records what the board answered for a pending posting: posted with its external_id (and url), or failed with the '
+    'error; the same success twice returns the posting. MN006 for a posting not pending';
+
+CREATE FUNCTION remove_job_posting(posting_id bigint) RETURNS job_platform_postings
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    p job_platform_postings;
+BEGIN
+    SELECT * INTO p FROM job_platform_postings x WHERE x.id = remove_job_posting.posting_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job posting % does not exist', coalesce(posting_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF p.status IN ('pending', 'posted') THEN
+        UPDATE job_platform_postings x SET status = 'removed' WHERE x.id = p.id RETURNING x.* INTO p;
+    END IF;
+    RETURN p;
+END
+$$;
+COMMENT ON FUNCTION remove_job_posting(bigint) IS
+    'Takes a posting off its board (removed; a failed or removed one stays as it is)';
+
+-- Candidate quizzes (seed 001 QuizTemplate, CandidateQuizResponse): questions come from the
+-- question bank and are graded like the learners' quizzes, by _grade_answers().
+CREATE TABLE quiz_templates (
+    id                 bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name               text NOT NULL CONSTRAINT quiz_templates_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 200),
+    role               text,
+    description        text CONSTRAINT quiz_templates_description_length CHECK (length(description) <= 5000),
+    pass_percent       numeric(5,2) NOT NULL DEFAULT 60
+                       CONSTRAINT quiz_templates_pass_range CHECK (pass_percent BETWEEN 0 AND 100),
+    time_limit_minutes integer NOT NULL DEFAULT 30
+                       CONSTRAINT quiz_templates_time_limit_range CHECK (time_limit_minutes BETWEEN 1 AND 1440),
+    active             boolean NOT NULL DEFAULT true,
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    updated_at         timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE quiz_templates IS
+    'Screening quizzes for candidates (seed 001 QuizTemplate): a role, the pass mark in percent, the time a candidate '
+    'has once started; its questions are in quiz_template_questions';
+CREATE UNIQUE INDEX quiz_templates_name_once ON quiz_templates (lower(name));
+CREATE TRIGGER quiz_templates_touch_updated_at BEFORE UPDATE ON quiz_templates
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE TABLE quiz_template_questions (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    template_id bigint NOT NULL REFERENCES quiz_templates ON DELETE CASCADE,
+    question_id bigint NOT NULL REFERENCES questions ON DELETE RESTRICT,
+    position    integer NOT NULL DEFAULT 0,
+    CONSTRAINT quiz_template_questions_once UNIQUE (template_id, question_id)
+);
+COMMENT ON TABLE quiz_template_questions IS 'The bank questions of a candidate quiz template, in position order';
+
+CREATE TABLE candidate_quiz_responses (
+    id             bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    application_id bigint NOT NULL REFERENCES job_applications ON DELETE CASCADE,
+    template_id    bigint NOT NULL REFERENCES quiz_templates ON DELETE RESTRICT,
+    invited_at     timestamptz NOT NULL DEFAULT now(),
+    expires_at     timestamptz NOT NULL,
+    started_at     timestamptz,
+    deadline       timestamptz,
+    submitted_at   timestamptz,
+    answers        jsonb,
+    score          numeric(8,2),
+    max_score      numeric(8,2),
+    percent        numeric(5,2),
+    passed         boolean,
+    created_at     timestamptz NOT NULL DEFAULT now(),
+    updated_at     timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT candidate_quiz_responses_once UNIQUE (application_id, template_id)
+);
+COMMENT ON TABLE candidate_quiz_responses IS
+    'A candidate''s quiz (seed 001 CandidateQuizResponse), once per application and template: invited '
+    '(invite_candidate_quiz), started (start_candidate_quiz: the time limit runs), submitted and graded '
+    '(submit_candidate_quiz); written only by those functions';
+COMMENT ON COLUMN candidate_quiz_responses.expires_at IS 'Until when the invitation may be started';
+COMMENT ON COLUMN candidate_quiz_responses.deadline IS 'started_at + the template''s time limit: a later submission is MN008';
+COMMENT ON COLUMN candidate_quiz_responses.passed IS 'percent >= the template''s pass_percent';
+CREATE TRIGGER candidate_quiz_responses_touch_updated_at BEFORE UPDATE ON candidate_quiz_responses
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER candidate_quiz_responses_owned
+    BEFORE INSERT OR UPDATE ON candidate_quiz_responses
+    FOR EACH ROW EXECUTE FUNCTION _keep_owned_columns(
+        'Candidate quizzes move through mentor.invite_candidate_quiz(), start_candidate_quiz() and submit_candidate_quiz().',
+        'application_id', 'template_id', 'invited_at', 'expires_at', 'started_at', 'deadline', 'submitted_at', 'answers',
+        'score', 'max_score', 'percent', 'passed');
+
+-- The application's row lock serialises its moves; a step it is past already is left alone.
+CREATE FUNCTION _job_application_to(application_id bigint, VARIADIC path candidate_status[]) RETURNS job_applications
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    a    job_applications;
+    i    integer;
+    from_i integer;
+BEGIN
+    SELECT * INTO a FROM job_applications x WHERE x.id = _job_application_to.application_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job application % does not exist', coalesce(application_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    -- Walk the path from where the application is on it (from its start when it is not on it:
+    -- the lifecycle then says MN001 with the allowed next states).
+    from_i := coalesce(array_position(path, a.status), 0) + 1;
+    FOR i IN from_i .. coalesce(array_length(path, 1), 0) LOOP
+        UPDATE job_applications x SET status = path[i] WHERE x.id = a.id RETURNING x.* INTO a;
+    END LOOP;
+    RETURN a;
+END
+$$;
+COMMENT ON FUNCTION _job_application_to(bigint, candidate_status[]) IS
+    'Internal: locks an application and moves it along the given steps of lifecycle candidate from where it stands '
+    '(MN001 when it is off the path, P0002 when there is none)';
+
+CREATE FUNCTION invite_candidate_quiz(application_id bigint, template_id bigint, valid_for interval DEFAULT '7 days')
+RETURNS candidate_quiz_responses
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    a job_applications;
+    r candidate_quiz_responses;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM quiz_templates t JOIN quiz_template_questions q ON q.template_id = t.id
+                    WHERE t.id = invite_candidate_quiz.template_id AND t.active) THEN
+        RAISE EXCEPTION 'quiz template % is not an active template with questions', coalesce(template_id::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Add bank questions in mentor.quiz_template_questions.';
+    END IF;
+    IF valid_for IS NULL OR valid_for <= interval '0' THEN
+        RAISE EXCEPTION 'an invitation is valid for a positive time, not %', coalesce(valid_for::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT * INTO r FROM candidate_quiz_responses x
+     WHERE x.application_id = invite_candidate_quiz.application_id AND x.template_id = invite_candidate_quiz.template_id;
+    IF FOUND THEN
+        RETURN r;   -- invited already
+    END IF;
+    -- A parsed application is reached out to and invited in one step (journey 4).
+    a := _job_application_to(application_id, 'resume_parsed', 'outreach_sent', 'quiz_invited');
+    INSERT INTO candidate_quiz_responses AS x (application_id, template_id, expires_at)
+    VALUES (a.id, template_id, now() + valid_for)
+    ON CONFLICT ON CONSTRAINT candidate_quiz_responses_once DO NOTHING
+    RETURNING x.* INTO r;
+    IF r.id IS NULL THEN
+        SELECT * INTO r FROM candidate_quiz_responses x WHERE x.application_id = a.id AND x.template_id = invite_candidate_quiz.template_id;
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION invite_candidate_quiz(bigint, bigint, interval) IS
+    'Invites a candidate to a quiz template (valid 7 days unless given): a parsed application moves to outreach_sent '
+    'and quiz_invited (MN001 from a status the candidate lifecycle does not lead on from); again: the same invitation; '
+    '22023 for a template inactive or without questions';
+
+CREATE FUNCTION start_candidate_quiz(response_id bigint) RETURNS candidate_quiz_responses
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    r candidate_quiz_responses;
+BEGIN
+    SELECT * INTO r FROM candidate_quiz_responses x WHERE x.id = start_candidate_quiz.response_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'candidate quiz % does not exist', coalesce(response_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF r.started_at IS NOT NULL THEN
+        RETURN r;   -- started already: the clock is not reset
+    END IF;
+    IF r.expires_at < now() THEN
+        RAISE EXCEPTION 'the invitation to candidate quiz % expired at %', r.id, r.expires_at USING ERRCODE = 'MN008',
+            HINT = 'The hiring team may invite the candidate to another template.';
+    END IF;
+    UPDATE candidate_quiz_responses x
+       SET started_at = now(),
+           deadline = now() + make_interval(mins => (SELECT t.time_limit_minutes FROM quiz_templates t WHERE t.id = x.template_id))
+     WHERE x.id = r.id RETURNING x.* INTO r;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION start_candidate_quiz(bigint) IS
+    'The candidate opens their quiz: the template''s time limit starts (deadline); again: unchanged. MN008 after the '
+    'invitation expired';
+
+CREATE FUNCTION submit_candidate_quiz(response_id bigint, answers jsonb) RETURNS candidate_quiz_responses
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    r candidate_quiz_responses;
+    g record;
+    bar numeric;
+BEGIN
+    SELECT * INTO r FROM candidate_quiz_responses x WHERE x.id = submit_candidate_quiz.response_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'candidate quiz % does not exist', coalesce(response_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF r.submitted_at IS NOT NULL THEN
+        RAISE EXCEPTION 'candidate quiz % was submitted at %', r.id, r.submitted_at USING ERRCODE = 'MN006';
+    END IF;
+    IF r.started_at IS NULL THEN
+        RAISE EXCEPTION 'candidate quiz % is not started', r.id USING ERRCODE = 'MN006',
+            HINT = 'Call mentor.start_candidate_quiz() when the candidate opens it.';
+    END IF;
+    IF r.deadline < now() THEN
+        RAISE EXCEPTION 'the time of candidate quiz % ran out at %', r.id, r.deadline USING ERRCODE = 'MN008';
+    END IF;
+    g := _grade_answers(ARRAY(SELECT q.question_id FROM quiz_template_questions q WHERE q.template_id = r.template_id),
+                        answers, format('quiz template %s', r.template_id));
+    SELECT t.pass_percent INTO bar FROM quiz_templates t WHERE t.id = r.template_id;
+    UPDATE candidate_quiz_responses x
+       SET submitted_at = now(), answers = submit_candidate_quiz.answers, score = g.got, max_score = g.total,
+           percent = round(100 * g.got / nullif(g.total, 0), 2),
+           passed = coalesce(100 * g.got / nullif(g.total, 0), 0) >= bar
+     WHERE x.id = r.id RETURNING x.* INTO r;
+    -- The application has completed its quizzes when none it was invited to is left open.
+    IF NOT EXISTS (SELECT 1 FROM candidate_quiz_responses x WHERE x.application_id = r.application_id AND x.submitted_at IS NULL) THEN
+        PERFORM _job_application_to(r.application_id, 'quiz_invited', 'quiz_completed');
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION submit_candidate_quiz(bigint, jsonb) IS
+    'Submits a started candidate quiz ({"<question id>": answer}, as for learners'' quizzes), graded in the database: '
+    'score, percent, passed; the application moves to quiz_completed once no quiz it was invited to is open. MN006 '
+    'when not started or submitted already (also for a racing second submission), MN008 past the deadline, 22023 for '
+    'answers to questions not in the template';
+
+-- Voice interviews (seed 001 VoiceInterview, VoiceInterviewMessage): the AI agent's call is
+-- outside; its schedule, outcome and transcript are here.
+CREATE TABLE voice_interviews (
+    id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    application_id   bigint NOT NULL REFERENCES job_applications ON DELETE CASCADE,
+    status           text NOT NULL DEFAULT 'scheduled' CONSTRAINT voice_interviews_status
+                     CHECK (status IN ('scheduled', 'in_progress', 'completed', 'failed', 'cancelled')),
+    provider         text,
+    provider_call_id text,
+    scheduled_at     timestamptz NOT NULL,
+    started_at       timestamptz,
+    ended_at         timestamptz,
+    score            numeric(5,2) CONSTRAINT voice_interviews_score_range CHECK (score BETWEEN 0 AND 100),
+    summary          text CONSTRAINT voice_interviews_summary_length CHECK (length(summary) <= 20000),
+    recording_url    text CONSTRAINT voice_interviews_recording_url_http CHECK (recording_url ~ '^https?://'),
+    failure_reason   text,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    updated_at       timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE voice_interviews IS
+    'An AI voice interview of a candidate (seed 001 VoiceInterview): scheduled, in_progress, then completed (score, '
+    'summary), failed or cancelled; at most one scheduled or in progress per application; moved only by '
+    'schedule_voice_interview, start_voice_interview, complete_voice_interview and end_voice_interview';
+CREATE UNIQUE INDEX voice_interviews_live_once ON voice_interviews (application_id)
+    WHERE status IN ('scheduled', 'in_progress');
+CREATE TRIGGER voice_interviews_touch_updated_at BEFORE UPDATE ON voice_interviews
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER voice_interviews_owned BEFORE INSERT OR UPDATE ON voice_interviews
+    FOR EACH ROW EXECUTE FUNCTION _keep_owned_columns(
+        'A voice interview moves through mentor.schedule_voice_interview(), start_voice_interview(), '
+        'complete_voice_interview() and end_voice_interview().',
+        'application_id', 'status', 'started_at', 'ended_at', 'score', 'summary', 'recording_url', 'failure_reason');
+
+CREATE FUNCTION _voice_interview(interview_id bigint, action text, VARIADIC allowed text[]) RETURNS voice_interviews
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v voice_interviews;
+BEGIN
+    SELECT * INTO v FROM voice_interviews x WHERE x.id = interview_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'voice interview % does not exist', coalesce(interview_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF NOT v.status = ANY (allowed) THEN
+        RAISE EXCEPTION 'voice interview % is %, it cannot be %', v.id, v.status, action USING ERRCODE = 'MN006',
+            HINT = format('Only an interview that is %s can be %s.', array_to_string(allowed, ' or '), action);
+    END IF;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION _voice_interview(bigint, text, text[]) IS
+    'Internal: the voice interview, locked, when its status is one the move starts from (MN006 otherwise, P0002 when none)';
+
+CREATE FUNCTION schedule_voice_interview(application_id bigint, scheduled_at timestamptz, provider text DEFAULT NULL)
+RETURNS voice_interviews
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    a job_applications;
+    v voice_interviews;
+BEGIN
+    IF scheduled_at IS NULL THEN
+        RAISE EXCEPTION 'a voice interview needs its time' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    a := _job_application_to(application_id, 'quiz_completed', 'voice_interview_scheduled');
+    SELECT * INTO v FROM voice_interviews x WHERE x.application_id = a.id AND x.status IN ('scheduled', 'in_progress');
+    IF FOUND THEN
+        RAISE EXCEPTION 'job application % has voice interview % %', a.id, v.id, replace(v.status, '_', ' ')
+            USING ERRCODE = 'MN006', HINT = 'Complete or end it with mentor.end_voice_interview() first.';
+    END IF;
+    INSERT INTO voice_interviews AS x (application_id, scheduled_at, provider)
+    VALUES (a.id, schedule_voice_interview.scheduled_at, schedule_voice_interview.provider)
+    RETURNING x.* INTO v;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION schedule_voice_interview(bigint, timestamptz, text) IS
+    'Schedules a voice interview of a candidate whose quizzes are completed (the application moves to '
+    'voice_interview_scheduled; MN001 from a status the candidate lifecycle does not lead on from); after a failed or '
+    'cancelled one, schedules another. MN006 while one is scheduled or in progress';
+
+CREATE FUNCTION start_voice_interview(interview_id bigint, provider_call_id text DEFAULT NULL) RETURNS voice_interviews
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v voice_interviews := _voice_interview(interview_id, 'started', 'scheduled');
+BEGIN
+    UPDATE voice_interviews x SET status = 'in_progress', started_at = now(),
+           provider_call_id = coalesce(start_voice_interview.provider_call_id, x.provider_call_id)
+     WHERE x.id = v.id RETURNING x.* INTO v;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION start_voice_interview(bigint, text) IS
+    'The agent''s call begins: scheduled -> in_progress (MN006 from any other status), with the provider''s call id';
+
+CREATE FUNCTION complete_voice_interview(interview_id bigint, score numeric, summary text DEFAULT NULL,
+                                         recording_url text DEFAULT NULL) RETURNS voice_interviews
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v voice_interviews := _voice_interview(interview_id, 'completed', 'in_progress');
+BEGIN
+    IF score IS NULL OR score < 0 OR score > 100 THEN
+        RAISE EXCEPTION 'voice interview score % is out of range', coalesce(score::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Scores go from 0 to 100.';
+    END IF;
+    UPDATE voice_interviews x
+       SET status = 'completed', ended_at = now(), score = complete_voice_interview.score,
+           summary = complete_voice_interview.summary, recording_url = complete_voice_interview.recording_url
+     WHERE x.id = v.id RETURNING x.* INTO v;
+    PERFORM _job_application_to(v.application_id, 'voice_interview_scheduled', 'voice_interview_completed');
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION complete_voice_interview(bigint, numeric, text, text) IS
+    'The call ended with an outcome: in_progress -> completed with its score (0-100, 22023 otherwise), summary and '
+    'recording; the application moves to voice_interview_completed, ready for record_screening. MN006 from any other status';
+
+CREATE FUNCTION end_voice_interview(interview_id bigint, outcome text, reason text DEFAULT NULL) RETURNS voice_interviews
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    v voice_interviews;
+BEGIN
+    IF outcome IS NULL OR outcome NOT IN ('failed', 'cancelled') THEN
+        RAISE EXCEPTION 'an interview ends failed or cancelled, not %', coalesce(outcome, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'A finished call is recorded by mentor.complete_voice_interview().';
+    END IF;
+    -- A call that began can fail, not be cancelled.
+    v := CASE outcome WHEN 'failed' THEN _voice_interview(interview_id, outcome, 'scheduled', 'in_progress')
+                      ELSE _voice_interview(interview_id, outcome, 'scheduled') END;
+    UPDATE voice_interviews x SET status = outcome, ended_at = now(), failure_reason = reason
+     WHERE x.id = v.id RETURNING x.* INTO v;
+    RETURN v;
+END
+$$;
+COMMENT ON FUNCTION end_voice_interview(bigint, text, text) IS
+    'Ends an interview without an outcome: failed (scheduled or in progress) or cancelled (scheduled only), with the '
+    'reason; the application stays voice_interview_scheduled for another. MN006 from any other status';
+
+CREATE TABLE voice_interview_messages (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    interview_id bigint NOT NULL REFERENCES voice_interviews ON DELETE CASCADE,
+    turn         integer NOT NULL CONSTRAINT voice_interview_messages_turn_positive CHECK (turn >= 1),
+    speaker      text NOT NULL CONSTRAINT voice_interview_messages_speaker CHECK (speaker IN ('agent', 'candidate')),
+    body         text NOT NULL CONSTRAINT voice_interview_messages_body_length CHECK (length(body) BETWEEN 1 AND 20000),
+    spoken_at    timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT voice_interview_messages_turn_once UNIQUE (interview_id, turn)
+);
+COMMENT ON TABLE voice_interview_messages IS
+    'The transcript of a voice interview (seed 001 VoiceInterviewMessage), one row per turn: append-only (nobody '
+    'updates or deletes a turn; they go with their interview), added only while the interview is scheduled or in '
+    'progress (MN006); kept out of history, being never changed';
+
+CREATE FUNCTION _voice_interview_message_open() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    st text;
+BEGIN
+    -- The interview's share lock: it does not complete while a turn is being added.
+    SELECT v.status INTO st FROM voice_interviews v WHERE v.id = NEW.interview_id FOR SHARE;
+    IF st IS NOT NULL AND st NOT IN ('scheduled', 'in_progress') THEN
+        RAISE EXCEPTION 'voice interview % is %, its transcript is closed', NEW.interview_id, st USING ERRCODE = 'MN006';
+    END IF;
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _voice_interview_message_open() IS 'Internal: a transcript turn is added only to an interview not ended';
+CREATE TRIGGER voice_interview_messages_open BEFORE INSERT ON voice_interview_messages
+    FOR EACH ROW EXECUTE FUNCTION _voice_interview_message_open();
 
 -- What 90_security's blanket grants give the new tables and sequences, then its revokes.
 GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_types, notification_templates, notification_defaults, notification_user_settings, notification_connections, notifications, alerts, integration_tokens, one_time_tokens, refresh_tokens, api_keys, api_key_usage, active_alerts, api_key_usage_daily, connections, conversations, conversation_members, messages, direct_messages, support_groups, group_memberships,
@@ -8918,7 +9768,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_type
     gratitudes, private_feedback, student_feedback, employers, resumes, user_groups, user_group_members,
     mentor_registries, discord_servers, contributors, repository_events, job_posts, job_screening_configs,
     job_applications, resume_analyses, screening_results, salary_benchmarks, talent_pool_entries, talent_pool_matches,
-    pap_agreement_templates, pap_workflows
+    pap_agreement_templates, pap_workflows, job_templates, hr_platforms, hr_platform_accounts, job_platform_postings,
+    quiz_templates, quiz_template_questions, candidate_quiz_responses, voice_interviews, voice_interview_messages,
+    discount_requests
     TO mentor_app, mentor_admin;
 GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_connections_id_seq, notifications_id_seq,
     alerts_id_seq, integration_tokens_id_seq, one_time_tokens_id_seq, refresh_tokens_id_seq, api_keys_id_seq,
@@ -8936,7 +9788,10 @@ GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_conn
     gratitudes_id_seq, private_feedback_id_seq, student_feedback_id_seq, employers_id_seq, resumes_id_seq, user_groups_id_seq, user_group_members_id_seq, mentor_registries_id_seq, discord_servers_id_seq, contributors_id_seq, repository_events_id_seq,
     job_posts_id_seq, job_screening_configs_id_seq, job_applications_id_seq, resume_analyses_id_seq,
     screening_results_id_seq, salary_benchmarks_id_seq, talent_pool_entries_id_seq, talent_pool_matches_id_seq,
-    pap_agreement_templates_id_seq, pap_workflows_id_seq
+    pap_agreement_templates_id_seq, pap_workflows_id_seq, job_templates_id_seq, hr_platforms_id_seq,
+    hr_platform_accounts_id_seq, job_platform_postings_id_seq, quiz_templates_id_seq, quiz_template_questions_id_seq,
+    candidate_quiz_responses_id_seq,
+    voice_interviews_id_seq, voice_interview_messages_id_seq, discount_requests_id_seq
     TO mentor_app, mentor_admin;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON active_alerts, api_key_usage_daily, direct_messages, leaderboard, learning_paths_json, user_learning_progress, quiz_questions_public, quiz_results, enrollments, assignments, attendance_rates FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC;
 -- Notifications: the catalogue (types, channels, templates, defaults) and
@@ -9191,24 +10046,38 @@ BEGIN
 END
 $grants$;
 
--- Hiring: the hiring team's application writes posts, applications and analyses; a screening
--- verdict is recorded by record_screening() only and never changed; analysts see the posts and
--- salary benchmarks, never candidates.
+-- Hiring: the hiring team's application writes posts, templates, applications, analyses, HR
+-- accounts and quiz templates; a screening verdict, a posting's status, a candidate quiz and a
+-- voice interview move through their functions only; a transcript turn is never changed; the
+-- job boards are staff's; analysts see the posts and salary benchmarks, never candidates.
 REVOKE UPDATE, DELETE ON screening_results FROM mentor_app, mentor_admin;
-REVOKE INSERT, UPDATE, DELETE ON pap_agreement_templates FROM mentor_app;
+REVOKE UPDATE, DELETE, TRUNCATE ON voice_interview_messages FROM mentor_app, mentor_admin;
+REVOKE INSERT, UPDATE, DELETE ON pap_agreement_templates, hr_platforms FROM mentor_app;
 GRANT SELECT ON job_posts, salary_benchmarks TO mentor_analyst;
 DO $grants$
 DECLARE
     fn text;
 BEGIN
-    FOREACH fn IN ARRAY ARRAY['record_screening(bigint, numeric, jsonb, jsonb)', 'salary_benchmark(text, text, date)',
+    FOREACH fn IN ARRAY ARRAY['record_screening(bigint, numeric, jsonb, jsonb)',
                               'match_talent_pool(bigint, integer)', 'start_pap(bigint, bigint)',
-                              'pap_step(bigint, text, jsonb, text, text, text, uuid)']
+                              'pap_step(bigint, text, jsonb, text, text, text, uuid)',
+                              'job_post_from_template(bigint, text, text)', 'post_job(bigint, bigint)',
+                              'record_job_posting(bigint, text, text, text)', 'remove_job_posting(bigint)',
+                              'invite_candidate_quiz(bigint, bigint, interval)', 'start_candidate_quiz(bigint)',
+                              'submit_candidate_quiz(bigint, jsonb)',
+                              'schedule_voice_interview(bigint, timestamptz, text)', 'start_voice_interview(bigint, text)',
+                              'complete_voice_interview(bigint, numeric, text, text)', 'end_voice_interview(bigint, text, text)',
+                              'request_discount(bigint, bigint, text)', 'decide_discount(bigint, boolean, text)',
+                              'cancel_discount(bigint)']
     LOOP
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
-        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app, mentor_analyst', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION _resume_analysis_parsed(), _job_application_pooled() FROM PUBLIC;
+    REVOKE EXECUTE ON FUNCTION salary_benchmark(text, text, date) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION salary_benchmark(text, text, date) TO mentor_app, mentor_analyst;
+    REVOKE EXECUTE ON FUNCTION _resume_analysis_parsed(), _job_application_pooled(), _voice_interview_message_open(),
+        _job_application_to(bigint, candidate_status[]), _voice_interview(bigint, text, text[]),
+        _grade_answers(bigint[], jsonb, text), _application_fee(bigint), _discount_open(program_applications) FROM PUBLIC;
 END
 $grants$;
 
@@ -9337,3 +10206,14 @@ SELECT _enable_history_shipped('talent_pool_entries', private => ARRAY['candidat
 SELECT _enable_history_shipped('talent_pool_matches');
 SELECT _enable_history_shipped('pap_agreement_templates');
 SELECT _enable_history_shipped('pap_workflows');
+-- The pipeline (0.2): templates, boards and accounts, postings, candidate quizzes, voice
+-- interviews (their transcripts are append-only and kept out), discount requests.
+SELECT _enable_history_shipped('job_templates');
+SELECT _enable_history_shipped('hr_platforms');
+SELECT _enable_history_shipped('hr_platform_accounts');
+SELECT _enable_history_shipped('job_platform_postings');
+SELECT _enable_history_shipped('quiz_templates');
+SELECT _enable_history_shipped('quiz_template_questions');
+SELECT _enable_history_shipped('candidate_quiz_responses');
+SELECT _enable_history_shipped('voice_interviews');
+SELECT _enable_history_shipped('discount_requests');
