@@ -510,9 +510,13 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF p.fee_transfer_id IS NOT NULL OR p.status IN ('payment_received', 'paid', 'batch_allocated', 'enrolled', 'deboarded', 'rejected')
+    IF p.status IN ('rejected', 'deboarded') THEN
+        RAISE EXCEPTION 'program application % is %', p.id, p.status USING ERRCODE = 'MN006',
+            HINT = 'Discounts are for live applications.';
+    END IF;
+    IF p.fee_transfer_id IS NOT NULL OR p.status IN ('payment_received', 'paid', 'batch_allocated', 'enrolled')
        OR EXISTS (SELECT 1 FROM pap_workflows w WHERE w.application_id = p.id AND w.payment_transfer_id IS NOT NULL) THEN
-        RAISE EXCEPTION 'program application % is %, its fee is settled', p.id, p.status USING ERRCODE = 'MN006',
+        RAISE EXCEPTION 'the fee of program application % is paid', p.id USING ERRCODE = 'MN006',
             HINT = 'Discounts are requested and decided before the fee is paid.';
     END IF;
 END

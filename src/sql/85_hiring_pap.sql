@@ -133,9 +133,9 @@ BEGIN
             HINT = 'Steps: submit_details, upload_document, approve_mou, choose_payment, approve_pap, confirm_upfront_payment, '
                    'report_placement, approve_placement, collect_payment.';
     END IF;
-    IF CASE WHEN either_step THEN me IS DISTINCT FROM w.user_id AND NOT staff
-            WHEN student_step THEN me IS DISTINCT FROM w.user_id
-            ELSE NOT staff END THEN
+    IF (either_step AND me IS DISTINCT FROM w.user_id AND NOT staff)
+       OR (student_step AND me IS DISTINCT FROM w.user_id)
+       OR (NOT student_step AND NOT either_step AND NOT staff) THEN
         RAISE EXCEPTION 'step % of workflow % is the %''s', step, w.id,
             CASE WHEN either_step THEN 'student''s or staff' WHEN student_step THEN 'student' ELSE 'staff' END
             USING ERRCODE = 'MN005', DETAIL = format('The acting user is %s.', coalesce(me::text, 'not set'));

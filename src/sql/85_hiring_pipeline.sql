@@ -133,22 +133,22 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'job posting % does not exist', coalesce(posting_id::text, 'NULL') USING ERRCODE = 'no_data_found';
     END IF;
-    IF p.status = 'posted' AND error IS NULL AND p.external_id = record_job_posting.external_id THEN
+    IF p.status = 'posted' AND record_job_posting.error IS NULL AND p.external_id = record_job_posting.external_id THEN
         RETURN p;   -- the board's answer delivered twice
     END IF;
     IF p.status <> 'pending' THEN
         RAISE EXCEPTION 'job posting % is %, not waiting for the board''s answer', p.id, p.status USING ERRCODE = 'MN006',
             HINT = 'Queue it again with mentor.post_job().';
     END IF;
-    IF error IS NULL AND (external_id IS NULL OR btrim(external_id) = '') THEN
+    IF record_job_posting.error IS NULL AND (external_id IS NULL OR btrim(external_id) = '') THEN
         RAISE EXCEPTION 'a posting is recorded with the board''s id for it, or with an error' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     UPDATE job_platform_postings x
-       SET status = CASE WHEN error IS NULL THEN 'posted' ELSE 'failed' END,
-           external_id = CASE WHEN error IS NULL THEN record_job_posting.external_id END,
-           url = CASE WHEN error IS NULL THEN record_job_posting.url END,
+       SET status = CASE WHEN record_job_posting.error IS NULL THEN 'posted' ELSE 'failed' END,
+           external_id = CASE WHEN record_job_posting.error IS NULL THEN record_job_posting.external_id END,
+           url = CASE WHEN record_job_posting.error IS NULL THEN record_job_posting.url END,
            error = record_job_posting.error,
-           posted_at = CASE WHEN error IS NULL THEN now() END
+           posted_at = CASE WHEN record_job_posting.error IS NULL THEN now() END
      WHERE x.id = p.id RETURNING x.* INTO p;
     RETURN p;
 END
@@ -257,9 +257,10 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'job application % does not exist', coalesce(application_id::text, 'NULL') USING ERRCODE = 'no_data_found';
     END IF;
-    -- Walk the path from where the application is on it (from its start when it is not on it:
-    -- the lifecycle then says MN001 with the allowed next states).
-    from_i := coalesce(array_position(path, a.status), 0) + 1;
+    -- Walk the path from where the application is on it.  Off the path, only its last step is
+    -- tried, so the lifecycle says MN001 with the allowed next states (the first step is where
+    -- the path starts, never taken: an application not parsed is not marked parsed here).
+    from_i := coalesce(array_position(path, a.status) + 1, array_length(path, 1));
     FOR i IN from_i .. coalesce(array_length(path, 1), 0) LOOP
         UPDATE job_applications x SET status = path[i] WHERE x.id = a.id RETURNING x.* INTO a;
     END LOOP;
@@ -267,8 +268,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION _job_application_to(bigint, candidate_status[]) IS
-    'Internal: locks an application and moves it along the given steps of lifecycle candidate from where it stands '
-    '(MN001 when it is off the path, P0002 when there is none)';
+    'Internal: locks an application and moves it along path (its first element the status it starts from) from where '
+    'it stands; off the path, MN001 from the lifecycle; P0002 when there is none';
 
 CREATE FUNCTION invite_candidate_quiz(application_id bigint, template_id bigint, valid_for interval DEFAULT '7 days')
 RETURNS candidate_quiz_responses

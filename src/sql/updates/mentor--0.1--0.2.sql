@@ -6816,9 +6816,13 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF p.fee_transfer_id IS NOT NULL OR p.status IN ('payment_received', 'paid', 'batch_allocated', 'enrolled', 'deboarded', 'rejected')
+    IF p.status IN ('rejected', 'deboarded') THEN
+        RAISE EXCEPTION 'program application % is %', p.id, p.status USING ERRCODE = 'MN006',
+            HINT = 'Discounts are for live applications.';
+    END IF;
+    IF p.fee_transfer_id IS NOT NULL OR p.status IN ('payment_received', 'paid', 'batch_allocated', 'enrolled')
        OR EXISTS (SELECT 1 FROM pap_workflows w WHERE w.application_id = p.id AND w.payment_transfer_id IS NOT NULL) THEN
-        RAISE EXCEPTION 'program application % is %, its fee is settled', p.id, p.status USING ERRCODE = 'MN006',
+        RAISE EXCEPTION 'the fee of program application % is paid', p.id USING ERRCODE = 'MN006',
             HINT = 'Discounts are requested and decided before the fee is paid.';
     END IF;
 END
@@ -9093,9 +9097,9 @@ BEGIN
             HINT = 'Steps: submit_details, upload_document, approve_mou, choose_payment, approve_pap, confirm_upfront_payment, '
                    'report_placement, approve_placement, collect_payment.';
     END IF;
-    IF CASE WHEN either_step THEN me IS DISTINCT FROM w.user_id AND NOT staff
-            WHEN student_step THEN me IS DISTINCT FROM w.user_id
-            ELSE NOT staff END THEN
+    IF (either_step AND me IS DISTINCT FROM w.user_id AND NOT staff)
+       OR (student_step AND me IS DISTINCT FROM w.user_id)
+       OR (NOT student_step AND NOT either_step AND NOT staff) THEN
         RAISE EXCEPTION 'step % of workflow % is the %''s', step, w.id,
             CASE WHEN either_step THEN 'student''s or staff' WHEN student_step THEN 'student' ELSE 'staff' END
             USING ERRCODE = 'MN005', DETAIL = format('The acting user is %s.', coalesce(me::text, 'not set'));
@@ -9317,22 +9321,22 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'job posting % does not exist', coalesce(posting_id::text, 'NULL') USING ERRCODE = 'no_data_found';
     END IF;
-    IF p.status = 'posted' AND error IS NULL AND p.external_id = record_job_posting.external_id THEN
+    IF p.status = 'posted' AND record_job_posting.error IS NULL AND p.external_id = record_job_posting.external_id THEN
         RETURN p;   -- the board's answer delivered twice
     END IF;
     IF p.status <> 'pending' THEN
         RAISE EXCEPTION 'job posting % is %, not waiting for the board''s answer', p.id, p.status USING ERRCODE = 'MN006',
             HINT = 'Queue it again with mentor.post_job().';
     END IF;
-    IF error IS NULL AND (external_id IS NULL OR btrim(external_id) = '') THEN
+    IF record_job_posting.error IS NULL AND (external_id IS NULL OR btrim(external_id) = '') THEN
         RAISE EXCEPTION 'a posting is recorded with the board''s id for it, or with an error' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     UPDATE job_platform_postings x
-       SET status = CASE WHEN error IS NULL THEN 'posted' ELSE 'failed' END,
-           external_id = CASE WHEN error IS NULL THEN record_job_posting.external_id END,
-           url = CASE WHEN error IS NULL THEN record_job_posting.url END,
+       SET status = CASE WHEN record_job_posting.error IS NULL THEN 'posted' ELSE 'failed' END,
+           external_id = CASE WHEN record_job_posting.error IS NULL THEN record_job_posting.external_id END,
+           url = CASE WHEN record_job_posting.error IS NULL THEN record_job_posting.url END,
            error = record_job_posting.error,
-           posted_at = CASE WHEN error IS NULL THEN now() END
+           posted_at = CASE WHEN record_job_posting.error IS NULL THEN now() END
      WHERE x.id = p.id RETURNING x.* INTO p;
     RETURN p;
 END
@@ -9441,9 +9445,10 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'job application % does not exist', coalesce(application_id::text, 'NULL') USING ERRCODE = 'no_data_found';
     END IF;
-    -- Walk the path from where the application is on it (from its start when it is not on it:
-    -- the lifecycle then says MN001 with the allowed next states).
-    from_i := coalesce(array_position(path, a.status), 0) + 1;
+    -- Walk the path from where the application is on it.  Off the path, only its last step is
+    -- tried, so the lifecycle says MN001 with the allowed next states (the first step is where
+    -- the path starts, never taken: an application not parsed is not marked parsed here).
+    from_i := coalesce(array_position(path, a.status) + 1, array_length(path, 1));
     FOR i IN from_i .. coalesce(array_length(path, 1), 0) LOOP
         UPDATE job_applications x SET status = path[i] WHERE x.id = a.id RETURNING x.* INTO a;
     END LOOP;
@@ -9451,8 +9456,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION _job_application_to(bigint, candidate_status[]) IS
-    'Internal: locks an application and moves it along the given steps of lifecycle candidate from where it stands '
-    '(MN001 when it is off the path, P0002 when there is none)';
+    'Internal: locks an application and moves it along path (its first element the status it starts from) from where '
+    'it stands; off the path, MN001 from the lifecycle; P0002 when there is none';
 
 CREATE FUNCTION invite_candidate_quiz(application_id bigint, template_id bigint, valid_for interval DEFAULT '7 days')
 RETURNS candidate_quiz_responses
