@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(386);
+SELECT plan(404);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -855,6 +855,39 @@ SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.talent_pool_entries
 SELECT is(pg_temp.req('app', :ada, $$INSERT INTO mentor.pap_agreement_templates (name, body) VALUES ('x', 'y')$$), '42501',
           'app: agreement templates are staff''s');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.pap_workflows'), '42501', 'analyst: pay-after-placement workflows are not readable');
+SELECT is(pg_temp.req('analyst', NULL, format('SELECT mentor.record_screening(%s, 10)', :mxapp)), '42501', 'analyst: record_screening() is refused');
+SELECT is(pg_temp.req('analyst', NULL, format('SELECT mentor.match_talent_pool(%s)', :mxjob)), '42501', 'analyst: match_talent_pool() is refused');
+-- The pipeline: job boards are staff's, a posting, a candidate quiz and an interview move only
+-- through their functions, a transcript turn is never changed, discounts are decided in functions.
+SELECT is(pg_temp.req('app', :ada, $$INSERT INTO mentor.hr_platforms (code, name) VALUES ('mxboard', 'MX board')$$), '42501', 'app: job boards are staff''s');
+SELECT is(pg_temp.req('admin', NULL, $$INSERT INTO mentor.hr_platforms (code, name) VALUES ('mxboard', 'MX board')$$), 'INSERT 0 1', 'admin: staff add a job board');
+SELECT is(pg_temp.req('app', :ada, format($$INSERT INTO mentor.hr_platform_accounts (user_id, platform_id, account_ref) SELECT %s, id, 'mx-hr' FROM mentor.hr_platforms WHERE code = 'mxboard'$$, :ada)),
+          'INSERT 0 1', 'app: a recruiter links an account');
+SELECT id AS mxacct FROM mentor.hr_platform_accounts WHERE account_ref = 'mx-hr' \gset
+SELECT is(pg_temp.req('app', :ada, format($$INSERT INTO mentor.job_platform_postings (job_post_id, account_id, status, external_id) VALUES (%s, %s, 'posted', 'x')$$, :mxjob, :mxacct)),
+          '42501', 'app: a posting is not marked posted by SQL');
+SELECT is(pg_temp.req('analyst', NULL, format('SELECT mentor.post_job(%s, %s)', :mxjob, :mxacct)), '42501', 'analyst: post_job() is refused');
+INSERT INTO mentor.quiz_templates (name) VALUES ('MX quiz');
+SELECT is(pg_temp.req('app', :ada, format($$INSERT INTO mentor.candidate_quiz_responses (application_id, template_id, expires_at) SELECT %s, id, now() FROM mentor.quiz_templates WHERE name = 'MX quiz'$$, :mxapp)),
+          '42501', 'app: a candidate quiz is not written by SQL');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.candidate_quiz_responses'), '42501', 'analyst: candidate quizzes are not readable');
+INSERT INTO mentor.job_applications (job_post_id, candidate_email) VALUES (:mxjob, 'voice@example.com') RETURNING id AS mxvoice \gset
+INSERT INTO mentor.resume_analyses (application_id) VALUES (:mxvoice);
+UPDATE mentor.job_applications SET status = 'outreach_sent' WHERE id = :mxvoice;
+UPDATE mentor.job_applications SET status = 'quiz_invited' WHERE id = :mxvoice;
+UPDATE mentor.job_applications SET status = 'quiz_completed' WHERE id = :mxvoice;
+SELECT is(pg_temp.req('app', :ada, format($$SELECT mentor.schedule_voice_interview(%s, now())$$, :mxvoice)), 'SELECT 1', 'app: the hiring team schedules a voice interview');
+SELECT id AS mxcall FROM mentor.voice_interviews WHERE application_id = :mxvoice \gset
+SELECT is(pg_temp.req('app', :ada, format($$UPDATE mentor.voice_interviews SET status = 'completed' WHERE id = %s$$, :mxcall)), '42501', 'app: an interview is not completed by SQL');
+SELECT is(pg_temp.req('app', :ada, format($$INSERT INTO mentor.voice_interview_messages (interview_id, turn, speaker, body) VALUES (%s, 1, 'agent', 'Hello')$$, :mxcall)),
+          'INSERT 0 1', 'app: the agent appends a transcript turn');
+SELECT is(pg_temp.req('app', :ada, $$UPDATE mentor.voice_interview_messages SET body = 'x'$$), '42501', 'app: a turn is never changed');
+SELECT is(pg_temp.req('admin', NULL, 'DELETE FROM mentor.voice_interview_messages'), '42501', 'admin: or deleted');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.voice_interview_messages'), '42501', 'analyst: transcripts are not readable');
+SELECT is(pg_temp.req('app', :ada, $$INSERT INTO mentor.discount_requests (application_id, amount, reason) VALUES (1, 1, 'x')$$), '42501',
+          'app: a discount request is not written by SQL');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.discount_requests'), '42501', 'analyst: discount requests are not readable');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT mentor.decide_discount(1, true)'), '42501', 'analyst: decide_discount() is refused');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');
