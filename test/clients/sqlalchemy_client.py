@@ -322,6 +322,28 @@ class Gratitude(Base):
     comment = Column(Text)
 
 
+class JobTemplate(Base):
+    __tablename__ = "job_templates"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    owner_id = Column(BigInteger)
+    name = Column(Text, nullable=False)
+    title = Column(Text, nullable=False)
+    skills = Column(ARRAY(Text), server_default=FetchedValue())
+    salary_min = Column(Numeric)
+    salary_max = Column(Numeric)
+
+
+class VoiceInterviewMessage(Base):
+    __tablename__ = "voice_interview_messages"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    interview_id = Column(BigInteger, nullable=False)
+    turn = Column(Integer, nullable=False)
+    speaker = Column(Text, nullable=False)
+    body = Column(Text, nullable=False)
+
+
 def sqlstate(exc):
     orig = getattr(exc, "orig", None)
     return getattr(orig, "pgcode", None)
@@ -796,6 +818,52 @@ with Session(engine, future=True) as s, s.begin():
     ok(call(s, "SELECT verdict::text FROM mentor.record_screening(:a, 90)", a=app) == "shortlisted"
        and call(s, "SELECT status::text FROM mentor.job_applications WHERE id = :a", a=app) == "shortlisted",
        "record_screening shortlists it above the threshold")
+
+# The hiring pipeline: a template saved by the ORM becomes a post, published through an HR
+# account; a candidate is invited to a quiz, graded, interviewed (the transcript saved by the ORM,
+# never changed) and screened.
+with Session(engine, future=True) as s, s.begin():
+    call(s, "SELECT mentor.set_actor(:u)", u=mentor_id)
+    tpl = JobTemplate(owner_id=mentor_id, name="Client backend", title="Backend engineer", skills=["python"],
+                      salary_min=10, salary_max=20)
+    s.add(tpl)
+    s.flush()
+    bad = JobTemplate(owner_id=mentor_id, name="Client upside down", title="x", salary_min=20, salary_max=10)
+    try:
+        with s.begin_nested():
+            s.add(bad)
+            s.flush()
+        ok(False, "a template with min > max is refused")
+    except IntegrityError as e:
+        ok(sqlstate(e) == "23514", "a template with min > max is an IntegrityError (23514)", str(e.orig))
+    job = call(s, "SELECT id FROM mentor.job_post_from_template(:t)", t=tpl.id)
+    s.execute(text("UPDATE mentor.job_posts SET status = 'active' WHERE id = :j"), {"j": job})
+    acct = call(s, "INSERT INTO mentor.hr_platform_accounts (user_id, platform_id, account_ref) "
+                   "SELECT :u, id, 'client-hr' FROM mentor.hr_platforms WHERE code = 'client_board' RETURNING id", u=mentor_id)
+    posting = call(s, "SELECT id FROM mentor.post_job(:j, :a)", j=job, a=acct)
+    ok(call(s, "SELECT status FROM mentor.record_job_posting(:p, 'cb-1', 'https://board.example/cb-1')", p=posting) == "posted",
+       "the post is published through the HR account and recorded posted")
+    app = call(s, "INSERT INTO mentor.job_applications (job_post_id, candidate_email) VALUES (:j, 'quiz@example.com') RETURNING id", j=job)
+    s.execute(text("INSERT INTO mentor.resume_analyses (application_id, skills) VALUES (:a, '{python}')"), {"a": app})
+    qt = call(s, "SELECT id FROM mentor.quiz_templates WHERE name = 'Client screening quiz'")
+    resp = call(s, "SELECT id FROM mentor.invite_candidate_quiz(:a, :t)", a=app, t=qt)
+    call(s, "SELECT mentor.start_candidate_quiz(:r)", r=resp)
+    q = call(s, "SELECT question_id FROM mentor.quiz_template_questions WHERE template_id = :t", t=qt)
+    graded = s.execute(text("SELECT score, passed FROM mentor.submit_candidate_quiz(:r, CAST(:ans AS jsonb))"),
+                       {"r": resp, "ans": '{"%d": "Commit"}' % q}).one()
+    ok(graded.passed and graded.score == 1, "the candidate quiz is graded in the database", graded)
+    call_id = call(s, "SELECT id FROM mentor.schedule_voice_interview(:a, now())", a=app)
+    call(s, "SELECT mentor.start_voice_interview(:v)", v=call_id)
+    s.add_all([VoiceInterviewMessage(interview_id=call_id, turn=1, speaker="agent", body="Why PostgreSQL?"),
+               VoiceInterviewMessage(interview_id=call_id, turn=2, speaker="candidate", body="Transactions.")])
+    s.flush()
+    e = refused(s, "UPDATE mentor.voice_interview_messages SET body = 'edited' WHERE interview_id = :v", v=call_id)
+    ok(e is not None and sqlstate(e) == "42501", "a transcript turn saved by the ORM is never changed (42501)", e and str(e.orig))
+    call(s, "SELECT mentor.complete_voice_interview(:v, 80, 'Good')", v=call_id)
+    e = refused(s, "INSERT INTO mentor.voice_interview_messages (interview_id, turn, speaker, body) VALUES (:v, 3, 'agent', 'late')", v=call_id)
+    ok(e is not None and sqlstate(e) == "MN006", "after the call its transcript is closed (MN006)", e and str(e.orig))
+    ok(call(s, "SELECT verdict::text FROM mentor.record_screening(:a, 85)", a=app) == "shortlisted",
+       "after the interview, record_screening shortlists the candidate")
 
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402

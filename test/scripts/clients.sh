@@ -62,6 +62,12 @@ INSERT INTO mentor.classes (module_id, course_id, title, starts_at)
 SELECT m.id, m.course_id, 'Client class', now() - interval '1 hour' FROM mentor.course_modules m WHERE m.title = 'Client LMS module';
 INSERT INTO mentor.team_distribution_students (distribution_id, course_id, student_id)
 SELECT d.id, d.course_id, s.id FROM mentor.team_distributions d JOIN mentor.students s ON s.course_id = d.course_id;
+-- A candidate quiz from the (staff's) question bank.
+INSERT INTO mentor.questions (kind, prompt, correct) VALUES ('text', 'Client: the keyword that ends a transaction', '["commit"]');
+INSERT INTO mentor.quiz_templates (name, pass_percent) VALUES ('Client screening quiz', 50);
+INSERT INTO mentor.quiz_template_questions (template_id, question_id)
+SELECT t.id, q.id FROM mentor.quiz_templates t, mentor.questions q WHERE t.name = 'Client screening quiz' AND q.prompt LIKE 'Client:%';
+INSERT INTO mentor.hr_platforms (code, name) VALUES ('client_board', 'Client board');
 SQL
 # A secret key for the clients' integration tokens (a file the server writes into its data directory).
 keyfile=$(q -c "SELECT current_setting('data_directory')")/mentor_clients.key

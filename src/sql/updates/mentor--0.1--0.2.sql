@@ -9216,7 +9216,6 @@ CREATE TABLE hr_platform_accounts (
     user_id     bigint NOT NULL REFERENCES users ON DELETE CASCADE,
     platform_id bigint NOT NULL REFERENCES hr_platforms ON DELETE CASCADE,
     account_ref text NOT NULL CONSTRAINT hr_platform_accounts_ref_length CHECK (length(btrim(account_ref)) BETWEEN 1 AND 200),
-    token_id    bigint REFERENCES integration_tokens ON DELETE SET NULL,
     connected   boolean NOT NULL DEFAULT true,
     created_at  timestamptz NOT NULL DEFAULT now(),
     updated_at  timestamptz NOT NULL DEFAULT now(),
@@ -9224,7 +9223,8 @@ CREATE TABLE hr_platform_accounts (
 );
 COMMENT ON TABLE hr_platform_accounts IS
     'A recruiter''s linked account on a job board (seed 001 HrPlatformAccount), once per board and account; its OAuth '
-    'token is kept encrypted by mentor.store_token() and referenced by token_id, never stored here';
+    'token is never stored here but encrypted by mentor.store_token(user_id, <board code>, ..., account_ref => '
+    'account_ref), which keeps one token per user, provider and account';
 COMMENT ON COLUMN hr_platform_accounts.connected IS 'false once the recruiter unlinks it: it takes no new postings';
 CREATE INDEX hr_platform_accounts_user_idx ON hr_platform_accounts (user_id);
 CREATE TRIGGER hr_platform_accounts_touch_updated_at BEFORE UPDATE ON hr_platform_accounts
