@@ -45,3 +45,75 @@ SELECT status, payment_option FROM mentor.pap_step(:pap, 'choose_payment', payme
 SELECT mentor.set_actor(:adam) IS NOT NULL AS as_adam;
 SELECT status FROM mentor.pap_step(:pap, 'approve_pap');
 COMMIT;
+
+\echo
+\echo '--- 67. The candidate pipeline (journey 4): Sam publishes a post from a template on LinkedIn, invites Rohan to the quiz the database grades, the AI agent interviews him (an append-only transcript), the screening shortlists him'
+INSERT INTO mentor.hr_platforms (code, name) VALUES ('linkedin', 'LinkedIn') ON CONFLICT DO NOTHING;
+INSERT INTO mentor.quiz_templates (name, role, pass_percent, time_limit_minutes) VALUES ('Web basics screen', 'backend', 60, 15)
+RETURNING id AS qtpl \gset
+INSERT INTO mentor.quiz_template_questions (template_id, question_id, position)
+SELECT :qtpl, q.id, row_number() OVER (ORDER BY q.id) FROM mentor.questions q JOIN mentor.question_categories c ON c.id = q.category_id
+ WHERE c.name = 'Web basics';
+BEGIN;
+SET LOCAL ROLE mentor_app;
+SELECT mentor.set_actor(:sam) IS NOT NULL AS as_sam;
+INSERT INTO mentor.job_templates (owner_id, name, title, company, roles, skills, salary_min, salary_max)
+VALUES (mentor.current_actor(), 'Platform engineer', 'Platform engineer', 'Acme Fintech', '{platform}', '{go, postgresql}', 1500000, 2200000)
+RETURNING id AS jtpl \gset
+SELECT id AS job2, title, status FROM mentor.job_post_from_template(:jtpl) \gset
+SELECT :'title' AS from_template, :'status' AS status;
+UPDATE mentor.job_posts SET status = 'active' WHERE id = :job2;
+INSERT INTO mentor.hr_platform_accounts (user_id, platform_id, account_ref)
+SELECT mentor.current_actor(), id, 'acme-fintech' FROM mentor.hr_platforms WHERE code = 'linkedin' RETURNING id AS acct \gset
+SELECT id AS posting, status FROM mentor.post_job(:job2, :acct) \gset
+SELECT status, external_id FROM mentor.record_job_posting(:posting, 'li-40917', 'https://www.linkedin.example/jobs/40917');
+INSERT INTO mentor.job_applications (job_post_id, candidate_email, candidate_name, resume_url)
+VALUES (:job2, 'rohan.mehta@example.com', 'Rohan Mehta', 'https://cv.example/rohan') RETURNING id AS rohan \gset
+INSERT INTO mentor.resume_analyses (application_id, skills, years_experience, model) VALUES (:rohan, '{go, postgresql, kubernetes}', 6, 'parser-v1');
+SELECT id AS rquiz FROM mentor.invite_candidate_quiz(:rohan, :qtpl) \gset
+SELECT status AS after_invite FROM mentor.job_applications WHERE id = :rohan;
+SELECT deadline - started_at AS time_to_answer FROM mentor.start_candidate_quiz(:rquiz);
+SELECT score, max_score, percent, passed
+  FROM mentor.submit_candidate_quiz(:rquiz, (SELECT jsonb_object_agg(q.question_id, CASE q.position WHEN 1 THEN '1'::jsonb WHEN 2 THEN '[1, 2]' ELSE '"cookie"' END)
+                                              FROM mentor.quiz_template_questions q WHERE q.template_id = :qtpl));
+SELECT id AS vcall FROM mentor.schedule_voice_interview(:rohan, now() + interval '1 hour', 'voice-agent') \gset
+SELECT status FROM mentor.start_voice_interview(:vcall, 'call-77a1');
+INSERT INTO mentor.voice_interview_messages (interview_id, turn, speaker, body) VALUES
+    (:vcall, 1, 'agent', 'How would you roll out a schema change with no downtime?'),
+    (:vcall, 2, 'candidate', 'Expand and contract: add the column, backfill, switch reads, then drop the old one.');
+SELECT demo.try(format($q$UPDATE mentor.voice_interview_messages SET body = 'I would take the site down.' WHERE interview_id = %s AND turn = 2$q$, :vcall)) AS rewrite_transcript;
+SELECT status, score FROM mentor.complete_voice_interview(:vcall, 84, 'Solid on migrations and Postgres operations');
+SELECT demo.try(format($q$INSERT INTO mentor.voice_interview_messages (interview_id, turn, speaker, body) VALUES (%s, 3, 'agent', 'One more thing')$q$, :vcall)) AS after_the_call;
+SELECT verdict, score FROM mentor.record_screening(:rohan, 86, '{"model": "screen-v2"}');
+COMMIT;
+
+\echo
+\echo '--- 68. Pay after placement, the end (journey 6): Kenji is placed, Adam approves the placement and collects the fee on the ledger; for his next program Adam asks for a discount on his behalf, Olivia approves it (Adam may not decide his own request) and the fee charged is the lower one'
+SELECT id AS olivia FROM mentor.users WHERE username = 'olivia' \gset
+INSERT INTO mentor.batches (code, name, status, capacity, enrollment_fee, fee_asset)
+VALUES ('MAS201-2027-01', 'MAS 201, first batch of 2027', 'upcoming', 20, 799900, 'INR') RETURNING id AS mas201 \gset
+BEGIN;
+SET LOCAL ROLE mentor_app;
+SELECT mentor.set_actor(:kenji) IS NOT NULL AS as_kenji;
+SELECT status FROM mentor.pap_step(:pap, 'report_placement', '{"employer": "Acme Fintech", "role": "Backend engineer", "salary": 1600000}');
+SELECT demo.try(format($q$SELECT mentor.pap_step(%s, 'approve_placement')$q$, :pap)) AS kenji_approves;
+SELECT mentor.set_actor(:adam) IS NOT NULL AS as_adam;
+SELECT status FROM mentor.pap_step(:pap, 'approve_placement');
+SELECT collected_amount, collected_at IS NOT NULL AS settled
+  FROM mentor.pap_step(:pap, 'collect_payment', payment_ref => 'nach_kenji_1', payment_id => 'c0000000-0000-4000-8000-000000000068');
+SELECT mentor.set_actor(:kenji) IS NOT NULL AS as_kenji;
+SELECT demo.try(format($q$SELECT mentor.request_discount(%s, 100000, 'Relocating')$q$, :kenji_app)) AS discount_after_paying;
+INSERT INTO mentor.program_applications (user_id, batch_id, answers)
+VALUES (mentor.current_actor(), :mas201, '{"motivation": "Go deeper into systems"}') RETURNING id AS kenji_app2 \gset
+SELECT status FROM mentor.submit_application(:kenji_app2);
+SELECT mentor.set_actor(:adam) IS NOT NULL AS as_adam;
+SELECT status FROM mentor.review_application(:kenji_app2, true, 'Strong MAS 101 record');
+SELECT id AS disc, status AS requested FROM mentor.request_discount(:kenji_app2, 200000, 'Alumni of MAS 101') \gset
+SELECT demo.try(format('SELECT mentor.decide_discount(%s, true)', :disc)) AS adam_decides_his_own;
+SELECT mentor.set_actor(:olivia) IS NOT NULL AS as_olivia;
+SELECT status FROM mentor.decide_discount(:disc, true, 'Alumni rate');
+SELECT mentor.set_actor(:kenji) IS NOT NULL AS as_kenji;
+SELECT mentor.pay_application_fee(:kenji_app2, 'rzp_kenji_201', 'c0000000-0000-4000-8000-000000000069') IS NOT NULL AS paid;
+SELECT fee_amount, fee_asset FROM mentor.program_applications WHERE id = :kenji_app2;
+COMMIT;
+SELECT kind, reference, amount FROM mentor.ledger_statement WHERE transfer_id = 'c0000000-0000-4000-8000-000000000068' AND amount > 0;
