@@ -120,6 +120,23 @@ COMMENT ON FUNCTION post_job(bigint, bigint) IS
     'removed one queued anew (attempts + 1). MN006 for a post that is not active or an account disconnected or on an '
     'inactive platform';
 
+-- The posting locked for its move (P0002 when there is none).
+CREATE FUNCTION _job_posting(posting_id bigint) RETURNS job_platform_postings
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    p job_platform_postings;
+BEGIN
+    SELECT * INTO p FROM job_platform_postings x WHERE x.id = posting_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'job posting % does not exist', coalesce(posting_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN p;
+END
+$$;
+COMMENT ON FUNCTION _job_posting(bigint) IS 'Internal: the job posting, locked for its move (P0002 when there is none)';
+
 CREATE FUNCTION record_job_posting(posting_id bigint, external_id text DEFAULT NULL, url text DEFAULT NULL,
                                    error text DEFAULT NULL) RETURNS job_platform_postings
 LANGUAGE plpgsql
@@ -127,12 +144,8 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    p job_platform_postings;
+    p job_platform_postings := _job_posting(posting_id);
 BEGIN
-    SELECT * INTO p FROM job_platform_postings x WHERE x.id = record_job_posting.posting_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'job posting % does not exist', coalesce(posting_id::text, 'NULL') USING ERRCODE = 'no_data_found';
-    END IF;
     IF p.status = 'posted' AND record_job_posting.error IS NULL AND p.external_id = record_job_posting.external_id THEN
         RETURN p;   -- the board's answer delivered twice
     END IF;
@@ -163,12 +176,8 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    p job_platform_postings;
+    p job_platform_postings := _job_posting(posting_id);
 BEGIN
-    SELECT * INTO p FROM job_platform_postings x WHERE x.id = remove_job_posting.posting_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'job posting % does not exist', coalesce(posting_id::text, 'NULL') USING ERRCODE = 'no_data_found';
-    END IF;
     IF p.status IN ('pending', 'posted') THEN
         UPDATE job_platform_postings x SET status = 'removed' WHERE x.id = p.id RETURNING x.* INTO p;
     END IF;
@@ -312,18 +321,31 @@ COMMENT ON FUNCTION invite_candidate_quiz(bigint, bigint, interval) IS
     'and quiz_invited (MN001 from a status the candidate lifecycle does not lead on from); again: the same invitation; '
     '22023 for a template inactive or without questions';
 
+-- The candidate quiz locked for its move: a second submission waits, then finds it submitted.
+CREATE FUNCTION _candidate_quiz(response_id bigint) RETURNS candidate_quiz_responses
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    r candidate_quiz_responses;
+BEGIN
+    SELECT * INTO r FROM candidate_quiz_responses x WHERE x.id = response_id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'candidate quiz % does not exist', coalesce(response_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION _candidate_quiz(bigint) IS 'Internal: the candidate quiz, locked for its move (P0002 when there is none)';
+
 CREATE FUNCTION start_candidate_quiz(response_id bigint) RETURNS candidate_quiz_responses
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    r candidate_quiz_responses;
+    r candidate_quiz_responses := _candidate_quiz(response_id);
 BEGIN
-    SELECT * INTO r FROM candidate_quiz_responses x WHERE x.id = start_candidate_quiz.response_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'candidate quiz % does not exist', coalesce(response_id::text, 'NULL') USING ERRCODE = 'no_data_found';
-    END IF;
     IF r.started_at IS NOT NULL THEN
         RETURN r;   -- started already: the clock is not reset
     END IF;
@@ -348,14 +370,10 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    r candidate_quiz_responses;
-    g record;
+    r   candidate_quiz_responses := _candidate_quiz(response_id);
+    g   record;
     bar numeric;
 BEGIN
-    SELECT * INTO r FROM candidate_quiz_responses x WHERE x.id = submit_candidate_quiz.response_id FOR UPDATE;
-    IF NOT FOUND THEN
-        RAISE EXCEPTION 'candidate quiz % does not exist', coalesce(response_id::text, 'NULL') USING ERRCODE = 'no_data_found';
-    END IF;
     IF r.submitted_at IS NOT NULL THEN
         RAISE EXCEPTION 'candidate quiz % was submitted at %', r.id, r.submitted_at USING ERRCODE = 'MN006';
     END IF;

@@ -493,6 +493,7 @@ BEGIN
     GRANT EXECUTE ON FUNCTION salary_benchmark(text, text, date) TO mentor_app, mentor_analyst;
     REVOKE EXECUTE ON FUNCTION _resume_analysis_parsed(), _job_application_pooled(), _voice_interview_message_open(),
         _job_application_to(bigint, candidate_status[]), _voice_interview(bigint, text, text[]),
-        _grade_answers(bigint[], jsonb, text), _application_fee(bigint), _discount_open(program_applications) FROM PUBLIC;
+        _grade_answers(bigint[], jsonb, text), _application_fee(bigint), _discount_open(program_applications),
+        _job_posting(bigint), _candidate_quiz(bigint) FROM PUBLIC;
 END
 $grants$;
