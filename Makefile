@@ -33,6 +33,7 @@ OBJS = \
 	src/secrets.o \
 	src/queue.o \
 	src/quizzes.o \
+	src/workflow.o \
 	src/core/lifecycle_graph.o \
 	src/core/validate.o \
 	src/core/crosscheck.o \
@@ -40,7 +41,8 @@ OBJS = \
 	src/core/availability.o \
 	src/core/matching.o \
 	src/core/secret.o \
-	src/core/grading.o
+	src/core/grading.o \
+	src/core/workflow.o
 
 # One file per module, concatenated in name order into the install script of
 # this version.  Released install scripts are frozen in src/sql/releases/ and
