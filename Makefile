@@ -51,7 +51,7 @@ SQL_MODULES = $(sort $(wildcard src/sql/*.sql))
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 DATA = $(wildcard src/sql/releases/$(EXTENSION)--*.sql) $(wildcard src/sql/updates/$(EXTENSION)--*--*.sql)
 
-REGRESS = core identity lifecycle history ledger courses crosscheck teams availability sessions matching security session_flow slot_flow imports notify secrets community practice support learning quizzes cohorts school hiring
+REGRESS = core identity lifecycle history ledger courses crosscheck teams availability sessions matching security session_flow slot_flow imports notify secrets community practice support learning quizzes cohorts school hiring crm workflow
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
 ISOLATION = lifecycle_cache history_actors ledger_races learning_races matching_races settings_cache notify_races community_races practice_races support_races path_races event_races quiz_races attempt_races
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation

@@ -162,7 +162,7 @@ mn_queue_claim(PG_FUNCTION_ARGS)
 	held = also == NULL ? psprintf("= %s::%s", quote_literal_cstr(leased), stype)
 		: psprintf("IN (%s::%s, %s::%s)", quote_literal_cstr(leased), stype, quote_literal_cstr(also), stype);
 	if (scope_col != NULL)
-		snprintf(scope, sizeof(scope), " AND q.%s = $%d", quote_identifier(scope_col), 3);
+		snprintf(scope, sizeof(scope), " AND q.%s::text = $%d", quote_identifier(scope_col), 3);
 
 	SPI_connect();
 	/* Expired leases: back to the queue, or to dead after the last attempt. */
@@ -186,7 +186,7 @@ mn_queue_claim(PG_FUNCTION_ARGS)
 	/* The claim. */
 	resetStringInfo(&sql);
 	if (scope_col != NULL)
-		snprintf(scope, sizeof(scope), " AND q.%s = $%d", quote_identifier(scope_col), 4);
+		snprintf(scope, sizeof(scope), " AND q.%s::text = $%d", quote_identifier(scope_col), 4);
 	appendStringInfo(&sql,
 					 "UPDATE %s q SET status = %s::%s, lease_owner = $1, lease_until = now() + $2,"
 					 " attempts = q.attempts + 1"

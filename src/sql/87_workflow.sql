@@ -1,0 +1,565 @@
+--------------------------------------------------------------------------------
+-- Module workflow: seed 001's automation engine (Workflow, WorkflowEnrollment,
+-- WorkflowNodeRun, WorkflowRule).  A workflow is a definition of nodes and
+-- edges, validated in C when saved (src/core/workflow.c: one start node,
+-- known node types with their parameters, no cycle, every node reachable).
+-- A lead, user or job post is enrolled; each node it reaches becomes one node
+-- run in a work queue (module queue) that workers claim and finish; finishing
+-- one moves the enrollment along its edge (a branch node's by the outcome
+-- reported).  Each node of an enrollment runs once: the run is unique per
+-- enrollment and node, and a DAG never comes back to a node.
+--------------------------------------------------------------------------------
+
+CREATE TYPE workflow_enrollment_status AS ENUM ('active', 'waiting', 'paused', 'completed', 'failed', 'cancelled');
+COMMENT ON TYPE workflow_enrollment_status IS 'Workflow enrollment status (lifecycle "workflow_enrollment", seed 001)';
+CREATE TYPE workflow_node_run_status AS ENUM ('ready', 'running', 'done', 'failed', 'held', 'cancelled');
+COMMENT ON TYPE workflow_node_run_status IS 'Node run status (lifecycle "workflow_node_run")';
+-- Ours: ready -> running (a worker's lease) -> done, or back to ready (a retry, a lease
+-- that ran out), or failed after workflow.max_attempts; held while its enrollment is paused.
+SELECT _ship_lifecycle('workflow_node_run', ARRAY[
+    ['[*]', 'ready'],
+    ['[*]', 'held'],
+    ['ready', 'running'],
+    ['running', 'done'],
+    ['running', 'ready'],
+    ['running', 'failed'],
+    ['ready', 'held'],
+    ['held', 'ready'],
+    ['ready', 'cancelled'],
+    ['held', 'cancelled'],
+    ['done', '[*]'],
+    ['failed', '[*]'],
+    ['cancelled', '[*]']], true);
+
+INSERT INTO settings (key, shipped, value, description) VALUES
+    ('workflow.max_attempts', true, '3', 'Tries of a node run before it (and its enrollment) fails'),
+    ('workflow.retry_backoff', true, '"1 minute"',
+     'Wait before a failed node run is tried again; doubles with each try (fail_node_run''s retry_after overrides)');
+
+CREATE FUNCTION _workflow_check(node_ids text[], node_types text[], param_nodes integer[], param_names text[],
+                                edge_from text[], edge_to text[], edge_when text[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'mn_workflow_check' LANGUAGE C IMMUTABLE STRICT;
+COMMENT ON FUNCTION _workflow_check(text[], text[], integer[], text[], text[], text[], text[]) IS
+    'Internal: validates a workflow graph (src/core/workflow.c) and returns its start node; 22023 naming the first problem';
+
+-- The JSON's shape is checked here, the graph in C, then what only SQL can read
+-- (a wait's duration).  Returns the start node.
+CREATE FUNCTION validate_workflow(definition jsonb) RETURNS text
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    bad   bigint;
+    start text;
+    n     record;
+    d     interval;
+BEGIN
+    IF jsonb_typeof(definition) IS DISTINCT FROM 'object' OR jsonb_typeof(definition -> 'nodes') IS DISTINCT FROM 'array'
+       OR jsonb_typeof(coalesce(definition -> 'edges', '[]')) <> 'array' THEN
+        RAISE EXCEPTION 'a workflow definition is an object with a "nodes" array and an "edges" array'
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = '{"nodes": [{"id": "start", "type": "start"}, ...], "edges": [{"from": "start", "to": "..."}]}';
+    END IF;
+    SELECT i INTO bad FROM jsonb_array_elements(definition -> 'nodes') WITH ORDINALITY t(x, i)
+     WHERE jsonb_typeof(x) <> 'object' OR jsonb_typeof(x -> 'id') IS DISTINCT FROM 'string'
+        OR jsonb_typeof(x -> 'type') IS DISTINCT FROM 'string' OR jsonb_typeof(coalesce(x -> 'params', '{}')) <> 'object'
+     ORDER BY i LIMIT 1;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'node % of the workflow definition is not {"id": text, "type": text, "params": {...}}', bad
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT i INTO bad FROM jsonb_array_elements(coalesce(definition -> 'edges', '[]')) WITH ORDINALITY t(x, i)
+     WHERE jsonb_typeof(x) <> 'object' OR jsonb_typeof(x -> 'from') IS DISTINCT FROM 'string'
+        OR jsonb_typeof(x -> 'to') IS DISTINCT FROM 'string' OR jsonb_typeof(coalesce(x -> 'when', '""')) <> 'string'
+     ORDER BY i LIMIT 1;
+    IF bad IS NOT NULL THEN
+        RAISE EXCEPTION 'edge % of the workflow definition is not {"from": text, "to": text, "when": text}', bad
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    start := _workflow_check(
+        ARRAY(SELECT x ->> 'id' FROM jsonb_array_elements(definition -> 'nodes') WITH ORDINALITY t(x, i) ORDER BY i),
+        ARRAY(SELECT x ->> 'type' FROM jsonb_array_elements(definition -> 'nodes') WITH ORDINALITY t(x, i) ORDER BY i),
+        ARRAY(SELECT i::integer FROM jsonb_array_elements(definition -> 'nodes') WITH ORDINALITY t(x, i),
+                     jsonb_object_keys(coalesce(x -> 'params', '{}')) k ORDER BY i),
+        ARRAY(SELECT k FROM jsonb_array_elements(definition -> 'nodes') WITH ORDINALITY t(x, i),
+                     jsonb_object_keys(coalesce(x -> 'params', '{}')) k ORDER BY i),
+        ARRAY(SELECT x ->> 'from' FROM jsonb_array_elements(coalesce(definition -> 'edges', '[]')) WITH ORDINALITY t(x, i) ORDER BY i),
+        ARRAY(SELECT x ->> 'to' FROM jsonb_array_elements(coalesce(definition -> 'edges', '[]')) WITH ORDINALITY t(x, i) ORDER BY i),
+        ARRAY(SELECT coalesce(x ->> 'when', '') FROM jsonb_array_elements(coalesce(definition -> 'edges', '[]')) WITH ORDINALITY t(x, i) ORDER BY i));
+    FOR n IN SELECT x ->> 'id' AS id, x -> 'params' ->> 'duration' AS duration
+               FROM jsonb_array_elements(definition -> 'nodes') x WHERE x ->> 'type' = 'wait' LOOP
+        BEGIN
+            d := n.duration::interval;
+        EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+            d := NULL;
+        END;
+        IF d IS NULL OR d <= interval '0' THEN
+            RAISE EXCEPTION 'invalid workflow definition' USING ERRCODE = 'invalid_parameter_value',
+                DETAIL = format('Node "%s" waits %s, which is not a positive interval.', n.id, coalesce(quote_literal(n.duration), 'NULL')),
+                HINT = 'Write durations as PostgreSQL intervals: "2 days", "3 hours".';
+        END IF;
+    END LOOP;
+    RETURN start;
+END
+$$;
+COMMENT ON FUNCTION validate_workflow(jsonb) IS
+    'Checks a workflow definition and returns its start node: {"nodes": [{"id", "type", "params"}], "edges": '
+    '[{"from", "to", "when"}]}, node types start, end, wait (duration), notify (notification_type), task (title), '
+    'branch (condition), webhook (url), set_status (status); one start node, no cycle (22023 names its nodes), every '
+    'node reachable, only branch nodes with labelled edges. The workflows table runs it on every save';
+
+CREATE TABLE workflows (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name        text NOT NULL CONSTRAINT workflows_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 200),
+    description text,
+    definition  jsonb NOT NULL,
+    start_node  text NOT NULL DEFAULT '',
+    active      boolean NOT NULL DEFAULT true,
+    created_by  bigint REFERENCES users ON DELETE SET NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    updated_at  timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE workflows IS
+    'Automations (seed 001 Workflow): a definition of nodes and edges, validated on every save (22023 for a cycle, '
+    'a missing start, an unknown node type, ...); an inactive workflow enrolls nobody new';
+COMMENT ON COLUMN workflows.definition IS 'Nodes and edges as JSON; see mentor.validate_workflow for the format';
+COMMENT ON COLUMN workflows.start_node IS 'The id of the start node, set from the definition';
+CREATE TRIGGER workflows_touch_updated_at BEFORE UPDATE ON workflows FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE TABLE workflow_enrollments (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    workflow_id  bigint NOT NULL REFERENCES workflows ON DELETE CASCADE,
+    subject_type text NOT NULL CONSTRAINT workflow_enrollments_subject_type
+                 CHECK (subject_type IN ('lead', 'user', 'job_post', 'job_application', 'other')),
+    subject_id   bigint NOT NULL,
+    status       @extschema@.workflow_enrollment_status NOT NULL DEFAULT 'active',
+    current_node text,
+    context      jsonb NOT NULL DEFAULT '{}' CONSTRAINT workflow_enrollments_context_object CHECK (jsonb_typeof(context) = 'object'),
+    error        text,
+    finished_at  timestamptz,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now()
+) WITH (fillfactor = 80);
+COMMENT ON TABLE workflow_enrollments IS
+    'A lead, user or job post going through a workflow (seed 001 WorkflowEnrollment): at most one live (active, '
+    'waiting or paused) per workflow and subject; moved by the engine''s functions only';
+COMMENT ON COLUMN workflow_enrollments.subject_id IS 'The id of the lead, user, job post or application (a soft reference, as in the seed)';
+COMMENT ON COLUMN workflow_enrollments.current_node IS 'The node it is at: the one whose run is open, or the last one';
+COMMENT ON COLUMN workflow_enrollments.status IS
+    'Lifecycle workflow_enrollment: active, waiting (a wait is not due yet), paused, completed, failed, cancelled';
+CREATE UNIQUE INDEX workflow_enrollments_live_once ON workflow_enrollments (workflow_id, subject_type, subject_id)
+    WHERE status IN ('active', 'waiting', 'paused');
+CREATE INDEX workflow_enrollments_subject_idx ON workflow_enrollments (subject_type, subject_id);
+CREATE TRIGGER workflow_enrollments_touch_updated_at BEFORE UPDATE ON workflow_enrollments
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER workflow_enrollments_owned BEFORE INSERT OR UPDATE ON workflow_enrollments
+    FOR EACH ROW EXECUTE FUNCTION _keep_owned_columns('Enrollments move through mentor.enroll(), finish_node_run() and pause/resume/cancel_enrollment().',
+                                                      'status', 'current_node', 'error', 'finished_at');
+SELECT attach_lifecycle('workflow_enrollments', 'status', 'workflow_enrollment');
+
+CREATE FUNCTION _workflow_saved() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.definition IS NOT DISTINCT FROM OLD.definition THEN
+        NEW.start_node := OLD.start_node;
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' AND EXISTS (SELECT 1 FROM workflow_enrollments e
+                                     WHERE e.workflow_id = NEW.id AND e.status IN ('active', 'waiting', 'paused')) THEN
+        RAISE EXCEPTION 'workflow % has live enrollments; its definition cannot change under them', NEW.id
+            USING ERRCODE = 'MN006', HINT = 'Save the new definition as a new workflow, or cancel the enrollments first.';
+    END IF;
+    NEW.start_node := validate_workflow(NEW.definition);
+    RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION _workflow_saved() IS
+    'Internal: a workflow''s definition is validated on every save, and not changed under live enrollments (MN006)';
+CREATE TRIGGER workflows_saved BEFORE INSERT OR UPDATE ON workflows FOR EACH ROW EXECUTE FUNCTION _workflow_saved();
+
+CREATE TABLE workflow_node_runs (
+    id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    enrollment_id bigint NOT NULL REFERENCES workflow_enrollments ON DELETE CASCADE,
+    node_id       text NOT NULL,
+    node_type     text NOT NULL,
+    params        jsonb NOT NULL DEFAULT '{}',
+    status        @extschema@.workflow_node_run_status NOT NULL DEFAULT 'ready',
+    available_at  timestamptz NOT NULL DEFAULT now(),
+    attempts      integer NOT NULL DEFAULT 0,
+    lease_owner   text,
+    lease_until   timestamptz,
+    last_error    text,
+    outcome       text,
+    output        jsonb,
+    finished_at   timestamptz,
+    created_at    timestamptz NOT NULL DEFAULT now(),
+    updated_at    timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT workflow_node_runs_once UNIQUE (enrollment_id, node_id),
+    CONSTRAINT workflow_node_runs_lease CHECK ((status = 'running') = (lease_owner IS NOT NULL AND lease_until IS NOT NULL)),
+    CONSTRAINT workflow_node_runs_done CHECK ((status = 'done') = (finished_at IS NOT NULL))
+) WITH (fillfactor = 80);
+COMMENT ON TABLE workflow_node_runs IS
+    'One run of one node of an enrollment (seed 001 WorkflowNodeRun), a work queue: mentor.claim_node_runs leases the '
+    'due ones to workers (SKIP LOCKED), mentor.finish_node_run reports the outcome and moves the enrollment on; once '
+    'per enrollment and node (23505 names workflow_node_runs_once)';
+COMMENT ON COLUMN workflow_node_runs.params IS 'The node''s parameters from the definition, for the worker';
+COMMENT ON COLUMN workflow_node_runs.available_at IS 'Not claimed before: a wait''s run is due when the wait is over';
+COMMENT ON COLUMN workflow_node_runs.outcome IS 'What the worker reported; a branch''s outcome picks its edge';
+CREATE INDEX workflow_node_runs_ready_idx ON workflow_node_runs (available_at, id) WHERE status = 'ready';
+CREATE INDEX workflow_node_runs_leased_idx ON workflow_node_runs (lease_until) WHERE status = 'running';
+CREATE TRIGGER workflow_node_runs_touch_updated_at BEFORE UPDATE ON workflow_node_runs
+    FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+CREATE TRIGGER workflow_node_runs_owned BEFORE INSERT OR UPDATE ON workflow_node_runs
+    FOR EACH ROW EXECUTE FUNCTION _keep_owned_columns('Node runs move through mentor.claim_node_runs() and finish_node_run().',
+                                                      'status', 'attempts', 'lease_owner', 'lease_until', 'outcome', 'output', 'finished_at');
+SELECT attach_lifecycle('workflow_node_runs', 'status', 'workflow_node_run');
+
+-- A run that failed for good (its last try, or a lease that ran out on it) fails its enrollment.
+CREATE FUNCTION _workflow_run_failed() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE workflow_enrollments e SET status = 'active' WHERE e.id = NEW.enrollment_id AND e.status = 'waiting';
+    UPDATE workflow_enrollments e
+       SET status = 'failed', finished_at = now(),
+           error = format('node %s failed after %s tries: %s', NEW.node_id, NEW.attempts, coalesce(NEW.last_error, 'no error given'))
+     WHERE e.id = NEW.enrollment_id AND e.status = 'active';
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _workflow_run_failed() IS 'Internal: a node run that failed for good fails its enrollment';
+CREATE TRIGGER workflow_node_runs_failed AFTER UPDATE OF status ON workflow_node_runs
+    FOR EACH ROW WHEN (NEW.status = 'failed') EXECUTE FUNCTION _workflow_run_failed();
+
+-- The engine.  The enrollment is locked by the caller; node is the definition's
+-- node to run next (NULL: there is none, the enrollment is complete).
+CREATE FUNCTION _workflow_enter(e workflow_enrollments, node jsonb) RETURNS bigint
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    wait   interval;
+    run_id bigint;
+BEGIN
+    IF node IS NULL OR node ->> 'type' = 'end' THEN
+        -- As drawn, only an active enrollment completes.
+        UPDATE workflow_enrollments x SET status = 'active' WHERE x.id = e.id AND x.status IN ('waiting', 'paused');
+        UPDATE workflow_enrollments x SET status = 'completed', finished_at = now(),
+               current_node = coalesce(node ->> 'id', x.current_node)
+         WHERE x.id = e.id;
+        RETURN NULL;
+    END IF;
+    IF node ->> 'type' = 'wait' THEN
+        wait := (node -> 'params' ->> 'duration')::interval;
+    END IF;
+    INSERT INTO workflow_node_runs AS r (enrollment_id, node_id, node_type, params, status, available_at)
+    VALUES (e.id, node ->> 'id', node ->> 'type', coalesce(node -> 'params', '{}'),
+            CASE WHEN e.status = 'paused' THEN 'held' ELSE 'ready' END::workflow_node_run_status, now() + coalesce(wait, interval '0'))
+    RETURNING r.id INTO run_id;
+    UPDATE workflow_enrollments x
+       SET current_node = node ->> 'id',
+           status = CASE WHEN x.status = 'paused' THEN x.status
+                         WHEN wait IS NOT NULL THEN 'waiting'::workflow_enrollment_status
+                         ELSE 'active'::workflow_enrollment_status END
+     WHERE x.id = e.id;
+    RETURN run_id;
+END
+$$;
+COMMENT ON FUNCTION _workflow_enter(workflow_enrollments, jsonb) IS
+    'Internal: the enrollment reaches a node: its run is queued (held while paused; a wait''s due later), or the '
+    'enrollment completes at an end node or when there is no next node';
+
+-- The node after from_node: a branch's edge for the outcome (else its
+-- unlabelled default), any other node's only edge.
+CREATE FUNCTION _workflow_next(definition jsonb, from_node text, outcome text) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    branch boolean := EXISTS (SELECT 1 FROM jsonb_array_elements(definition -> 'nodes') n
+                               WHERE n ->> 'id' = from_node AND n ->> 'type' = 'branch');
+    target text;
+BEGIN
+    SELECT x ->> 'to' INTO target FROM jsonb_array_elements(coalesce(definition -> 'edges', '[]')) x
+     WHERE x ->> 'from' = from_node
+       AND (NOT branch OR coalesce(x ->> 'when', '') = '' OR x ->> 'when' = outcome)
+     ORDER BY (coalesce(x ->> 'when', '') = '') LIMIT 1;
+    IF target IS NULL THEN
+        IF branch THEN
+            RAISE EXCEPTION 'branch node % has no edge for the outcome %', from_node, coalesce(quote_literal(outcome), 'NULL')
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = format('Its outcomes are: %s.', (SELECT string_agg(x ->> 'when', ', ')
+                                                                   FROM jsonb_array_elements(definition -> 'edges') x
+                                                                  WHERE x ->> 'from' = from_node)),
+                      HINT = 'Report one of them (the run stays running until its lease ends).';
+        END IF;
+        RETURN NULL;
+    END IF;
+    RETURN (SELECT n FROM jsonb_array_elements(definition -> 'nodes') n WHERE n ->> 'id' = target);
+END
+$$;
+COMMENT ON FUNCTION _workflow_next(jsonb, text, text) IS
+    'Internal: the node that follows from_node for an outcome (NULL at the end); 22023 for a branch outcome it has no edge for';
+
+CREATE FUNCTION enroll(workflow_id bigint, subject_type text, subject_id bigint, context jsonb DEFAULT '{}')
+RETURNS workflow_enrollments
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+    w workflows;
+    e workflow_enrollments;
+BEGIN
+    SELECT * INTO w FROM workflows x WHERE x.id = enroll.workflow_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'workflow % does not exist', coalesce(workflow_id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF NOT w.active THEN
+        RAISE EXCEPTION 'workflow % is not active', w.id USING ERRCODE = 'MN006', HINT = 'Activate it first.';
+    END IF;
+    INSERT INTO workflow_enrollments AS x (workflow_id, subject_type, subject_id, context, current_node)
+    VALUES (w.id, subject_type, subject_id, coalesce(context, '{}'), w.start_node)
+    ON CONFLICT (workflow_id, subject_type, subject_id) WHERE status IN ('active', 'waiting', 'paused') DO NOTHING
+    RETURNING x.* INTO e;
+    IF e.id IS NULL THEN
+        -- Already going through it: that enrollment.
+        SELECT * INTO e FROM workflow_enrollments x
+         WHERE x.workflow_id = w.id AND x.subject_type = enroll.subject_type AND x.subject_id = enroll.subject_id
+           AND x.status IN ('active', 'waiting', 'paused');
+        RETURN e;
+    END IF;
+    PERFORM _workflow_enter(e, _workflow_next(w.definition, w.start_node, NULL));
+    SELECT * INTO e FROM workflow_enrollments x WHERE x.id = e.id;
+    RETURN e;
+END
+$$;
+COMMENT ON FUNCTION enroll(bigint, text, bigint, jsonb) IS
+    'Enrolls a subject (lead, user, job_post, job_application, other) in an active workflow and queues the run of the '
+    'node after the start; a subject already going through it gets that enrollment back. MN006 for an inactive '
+    'workflow';
+
+CREATE FUNCTION claim_node_runs(worker text, n integer DEFAULT 10, lease interval DEFAULT interval '5 minutes')
+RETURNS SETOF workflow_node_runs
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    ids bigint[];
+BEGIN
+    ids := ARRAY(SELECT _queue_claim('workflow_node_runs', 'ready', 'running', 'failed', worker, n, lease,
+                                     (setting('workflow.max_attempts') #>> '{}')::integer));
+    -- A wait that is over: its enrollment is active again.
+    UPDATE workflow_enrollments e SET status = 'active'
+     WHERE e.status = 'waiting' AND e.id IN (SELECT r.enrollment_id FROM workflow_node_runs r WHERE r.id = ANY (ids));
+    RETURN QUERY SELECT r.* FROM workflow_node_runs r WHERE r.id = ANY (ids) ORDER BY r.available_at, r.id;
+END
+$$;
+COMMENT ON FUNCTION claim_node_runs(text, integer, interval) IS
+    'A worker takes up to n due node runs, oldest first, leased for lease; workers never wait on each other or get '
+    'the same run. Expired leases go back first (failed after workflow.max_attempts, failing the enrollment). The '
+    'worker does the node''s work (a wait needs none) and reports with finish_node_run or fail_node_run';
+
+CREATE FUNCTION finish_node_run(id bigint, worker text, outcome text DEFAULT NULL, output jsonb DEFAULT NULL)
+RETURNS workflow_node_runs
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    r workflow_node_runs;
+    e workflow_enrollments;
+BEGIN
+    UPDATE workflow_node_runs q
+       SET status = 'done', finished_at = now(), outcome = finish_node_run.outcome, output = finish_node_run.output,
+           lease_owner = NULL, lease_until = NULL
+     WHERE q.id = finish_node_run.id AND q.status = 'running' AND q.lease_owner = worker AND q.lease_until >= now()
+    RETURNING q.* INTO r;
+    IF NOT FOUND THEN
+        PERFORM _queue_refuse('workflow_node_runs', 'node run', finish_node_run.id, worker, 'running');
+    END IF;
+    SELECT * INTO e FROM workflow_enrollments x WHERE x.id = r.enrollment_id FOR UPDATE;
+    -- A cancelled (or failed) enrollment ends here; the run's own result is kept.
+    IF e.status IN ('active', 'waiting', 'paused') THEN
+        PERFORM _workflow_enter(e, _workflow_next((SELECT w.definition FROM workflows w WHERE w.id = e.workflow_id),
+                                                  r.node_id, finish_node_run.outcome));
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION finish_node_run(bigint, text, text, jsonb) IS
+    'The lease holder reports a node run done, with its outcome (a branch''s picks the edge; 22023 for one it has no '
+    'edge for) and output, and the enrollment moves to the next node or completes. Once: a second report is MN006; '
+    'MN005 when another worker holds it, MN008 when the lease ran out, P0002 when there is no such run';
+
+CREATE FUNCTION fail_node_run(id bigint, worker text, error text, retry_after interval DEFAULT NULL)
+RETURNS workflow_node_runs
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    r workflow_node_runs;
+BEGIN
+    IF retry_after < interval '0' THEN
+        RAISE EXCEPTION 'retry_after cannot be negative (%)', retry_after USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    UPDATE workflow_node_runs q
+       SET status = CASE WHEN q.attempts >= (setting('workflow.max_attempts') #>> '{}')::integer
+                         THEN 'failed'::workflow_node_run_status ELSE 'ready' END,
+           available_at = now() + coalesce(retry_after, (setting('workflow.retry_backoff') #>> '{}')::interval * (2 ^ (q.attempts - 1))),
+           last_error = fail_node_run.error, lease_owner = NULL, lease_until = NULL
+     WHERE q.id = fail_node_run.id AND q.status = 'running' AND q.lease_owner = worker AND q.lease_until >= now()
+    RETURNING q.* INTO r;
+    IF NOT FOUND THEN
+        PERFORM _queue_refuse('workflow_node_runs', 'node run', fail_node_run.id, worker, 'running');
+    END IF;
+    RETURN r;
+END
+$$;
+COMMENT ON FUNCTION fail_node_run(bigint, text, text, interval) IS
+    'The lease holder reports a node run failed: it is tried again after retry_after (default workflow.retry_backoff, '
+    'doubling), or after workflow.max_attempts tries it fails and so does its enrollment';
+
+CREATE FUNCTION _live_enrollment(id bigint) RETURNS workflow_enrollments
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    e workflow_enrollments;
+BEGIN
+    SELECT * INTO e FROM workflow_enrollments x WHERE x.id = _live_enrollment.id FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'workflow enrollment % does not exist', coalesce(id::text, 'NULL') USING ERRCODE = 'no_data_found';
+    END IF;
+    IF e.status NOT IN ('active', 'waiting', 'paused') THEN
+        RAISE EXCEPTION 'workflow enrollment % is already %', e.id, e.status USING ERRCODE = 'MN006';
+    END IF;
+    RETURN e;
+END
+$$;
+COMMENT ON FUNCTION _live_enrollment(bigint) IS 'Internal: locks a live enrollment (P0002 if missing, MN006 once over)';
+
+CREATE FUNCTION pause_enrollment(id bigint) RETURNS workflow_enrollments
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    e workflow_enrollments := _live_enrollment(id);
+BEGIN
+    IF e.status = 'paused' THEN
+        RETURN e;
+    END IF;
+    -- As drawn, only an active enrollment pauses: a waiting one is active again first.
+    UPDATE workflow_enrollments x SET status = 'active' WHERE x.id = e.id AND x.status = 'waiting';
+    UPDATE workflow_enrollments x SET status = 'paused' WHERE x.id = e.id RETURNING x.* INTO e;
+    UPDATE workflow_node_runs r SET status = 'held' WHERE r.enrollment_id = e.id AND r.status = 'ready';
+    RETURN e;
+END
+$$;
+COMMENT ON FUNCTION pause_enrollment(bigint) IS
+    'Pauses a live enrollment: its queued run is held (one being run finishes, and the next is held)';
+
+CREATE FUNCTION resume_enrollment(id bigint) RETURNS workflow_enrollments
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    e workflow_enrollments := _live_enrollment(id);
+BEGIN
+    IF e.status <> 'paused' THEN
+        RETURN e;
+    END IF;
+    UPDATE workflow_enrollments x SET status = 'active' WHERE x.id = e.id;
+    UPDATE workflow_node_runs r SET status = 'ready' WHERE r.enrollment_id = e.id AND r.status = 'held';
+    -- A wait that is not over yet: waiting again.
+    UPDATE workflow_enrollments x SET status = 'waiting'
+     WHERE x.id = e.id AND EXISTS (SELECT 1 FROM workflow_node_runs r WHERE r.enrollment_id = e.id AND r.status = 'ready'
+                                                                        AND r.node_type = 'wait' AND r.available_at > now());
+    SELECT * INTO e FROM workflow_enrollments x WHERE x.id = e.id;
+    RETURN e;
+END
+$$;
+COMMENT ON FUNCTION resume_enrollment(bigint) IS 'Resumes a paused enrollment: its held run is queued again';
+
+CREATE FUNCTION cancel_enrollment(id bigint, reason text DEFAULT NULL) RETURNS workflow_enrollments
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    e workflow_enrollments := _live_enrollment(id);
+BEGIN
+    UPDATE workflow_enrollments x SET status = 'active' WHERE x.id = e.id AND x.status IN ('waiting', 'paused');
+    UPDATE workflow_enrollments x SET status = 'cancelled', finished_at = now(), error = reason WHERE x.id = e.id
+    RETURNING x.* INTO e;
+    UPDATE workflow_node_runs r SET status = 'cancelled' WHERE r.enrollment_id = e.id AND r.status IN ('ready', 'held');
+    RETURN e;
+END
+$$;
+COMMENT ON FUNCTION cancel_enrollment(bigint, text) IS
+    'Cancels a live enrollment: its queued run is cancelled; one being run may finish, and nothing follows it';
+
+-- Trigger rules (seed 001 WorkflowRule): events that enroll their subject.
+CREATE TABLE workflow_rules (
+    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    workflow_id  bigint NOT NULL REFERENCES workflows ON DELETE CASCADE,
+    event        text NOT NULL CONSTRAINT workflow_rules_event CHECK (event IN ('lead_created', 'lead_status', 'job_post_status')),
+    status_value text,
+    job_post_id  bigint REFERENCES job_posts ON DELETE CASCADE,
+    active       boolean NOT NULL DEFAULT true,
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    updated_at   timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT workflow_rules_status_needed CHECK ((event = 'lead_created') = (status_value IS NULL)),
+    CONSTRAINT workflow_rules_job_post_only CHECK (job_post_id IS NULL OR event = 'job_post_status')
+);
+COMMENT ON TABLE workflow_rules IS
+    'What enrolls subjects in a workflow by itself (seed 001 WorkflowRule): a lead created, a lead reaching a status, '
+    'a job post (any, or job_post_id) reaching a status';
+COMMENT ON COLUMN workflow_rules.status_value IS 'The status that fires lead_status and job_post_status rules';
+CREATE INDEX workflow_rules_event_idx ON workflow_rules (event) WHERE active;
+CREATE TRIGGER workflow_rules_touch_updated_at BEFORE UPDATE ON workflow_rules FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+CREATE FUNCTION _workflow_rules_fire() RETURNS trigger
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    rule record;
+    ev   text;
+    kind text;
+BEGIN
+    IF TG_TABLE_NAME = 'raw_leads' THEN
+        ev := CASE WHEN TG_OP = 'INSERT' THEN 'lead_created' ELSE 'lead_status' END;
+        kind := 'lead';
+    ELSE
+        ev := 'job_post_status';
+        kind := 'job_post';
+    END IF;
+    FOR rule IN SELECT r.workflow_id FROM workflow_rules r JOIN workflows w ON w.id = r.workflow_id AND w.active
+                 WHERE r.active AND r.event = ev
+                   AND (ev = 'lead_created' OR r.status_value = NEW.status::text)
+                   AND (r.job_post_id IS NULL OR r.job_post_id = NEW.id)
+                 ORDER BY r.id LOOP
+        PERFORM enroll(rule.workflow_id, kind, NEW.id, jsonb_build_object('rule_event', ev));
+    END LOOP;
+    RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION _workflow_rules_fire() IS 'Internal: a lead or job post event enrolls it in the workflows whose rules match';
+CREATE TRIGGER raw_leads_workflow_rules AFTER INSERT ON raw_leads
+    FOR EACH ROW EXECUTE FUNCTION _workflow_rules_fire();
+CREATE TRIGGER raw_leads_workflow_rules_status AFTER UPDATE OF status ON raw_leads
+    FOR EACH ROW WHEN (NEW.status IS DISTINCT FROM OLD.status) EXECUTE FUNCTION _workflow_rules_fire();
+CREATE TRIGGER job_posts_workflow_rules AFTER UPDATE OF status ON job_posts
+    FOR EACH ROW WHEN (NEW.status IS DISTINCT FROM OLD.status) EXECUTE FUNCTION _workflow_rules_fire();
