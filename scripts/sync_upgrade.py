@@ -15,7 +15,7 @@ start=first(s, "----------------------------------------------------------------
             "--------------------------------------------------------------------------------\n-- Module learning",
             "--------------------------------------------------------------------------------\n-- Module practice:")
 end=s.index("-- What 90_security's blanket grants give")
-s=s[:start]+rd('53_school.sql')+"\n\n"+rd('53_school_people.sql')+"\n\n"+rd('54_learning.sql')+"\n\n"+rd('55_quizzes.sql')+"\n\n"+rd('56_cohorts.sql')+"\n\n"+rd('71_practice.sql')+"\n\n"+rd('72_support.sql')+"\n\n"+rd('85_hiring.sql')+"\n\n"+rd('85_hiring_pap.sql')+"\n\n"+rd('85_hiring_pipeline.sql')+"\n\n"+s[end:]
+s=s[:start]+rd('53_school.sql')+"\n\n"+rd('53_school_people.sql')+"\n\n"+rd('54_learning.sql')+"\n\n"+rd('55_quizzes.sql')+"\n\n"+rd('56_cohorts.sql')+"\n\n"+rd('71_practice.sql')+"\n\n"+rd('72_support.sql')+"\n\n"+rd('85_hiring.sql')+"\n\n"+rd('85_hiring_pap.sql')+"\n\n"+rd('85_hiring_pipeline.sql')+"\n\n"+rd('86_crm.sql')+"\n\n"+rd('87_workflow.sql')+"\n\n"+s[end:]
 a=first(s, "-- Course school: attempts, checkers", "-- Learning: paths and their modules", "-- Practice: problems and the catalogues")
 b=s.index("-- Their data in dumps")
 s=s[:a]+sec[sec.index("-- Course school: attempts, checkers"):].rstrip('\n')+"\n\n"+s[b:]

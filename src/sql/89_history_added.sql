@@ -118,3 +118,24 @@ SELECT _enable_history_shipped('quiz_template_questions');
 SELECT _enable_history_shipped('candidate_quiz_responses');
 SELECT _enable_history_shipped('voice_interviews');
 SELECT _enable_history_shipped('discount_requests');
+-- Sales CRM (0.2): leads (people's contact details private), tags, the organisation, calls and
+-- messages (bodies kept out), approvals, follow-ups.  Not the append-only records that are a
+-- history themselves: the timeline, the assignment history, import results, bulk assignments,
+-- vendor leads as received.
+SELECT _enable_history_shipped('raw_leads', private => ARRAY['name', 'phone', 'email', 'extra_data']);
+SELECT _enable_history_shipped('lead_tags');
+SELECT _enable_history_shipped('raw_lead_tags');
+SELECT _enable_history_shipped('lead_import_batches');
+SELECT _enable_history_shipped('lead_call_logs', private => ARRAY['notes']);
+SELECT _enable_history_shipped('lead_message_logs', ARRAY['body', 'subject']);
+SELECT _enable_history_shipped('sales_head_profiles');
+SELECT _enable_history_shipped('salesperson_targets');
+SELECT _enable_history_shipped('community_manager_assignments');
+SELECT _enable_history_shipped('cm_notes', ARRAY['body']);
+SELECT _enable_history_shipped('lead_assignment_approvals');
+SELECT _enable_history_shipped('lead_follow_ups');
+-- Workflows (0.2): definitions, rules and enrollments; not the node runs (a work queue whose
+-- rows are each an event of the enrollment, which is audited).
+SELECT _enable_history_shipped('workflows');
+SELECT _enable_history_shipped('workflow_rules');
+SELECT _enable_history_shipped('workflow_enrollments');

@@ -497,3 +497,42 @@ BEGIN
         _job_posting(bigint), _candidate_quiz(bigint) FROM PUBLIC;
 END
 $grants$;
+
+-- Sales CRM: the sales team's application reads and writes leads, tags, calls, messages, the
+-- organisation and notes; assignment, approvals, imports, follow-ups and vendor intake move
+-- through their functions; the timeline, the assignment history, import results, bulk
+-- assignments and vendor leads are written by the extension only.  Analysts see none of it
+-- (phones, emails and notes are people's).
+REVOKE INSERT, UPDATE, DELETE ON lead_activity_log, lead_assignment_history, lead_import_rows, batch_lead_assignments,
+    vendor_leads FROM mentor_app, mentor_admin;
+REVOKE INSERT ON lead_import_batches, lead_assignment_approvals, lead_follow_ups FROM mentor_app;
+-- Workflows: definitions and rules are written by the application (validated on save);
+-- enrollments start with enroll() and runs are the engine's.
+REVOKE INSERT ON workflow_enrollments FROM mentor_app;
+REVOKE INSERT, UPDATE, DELETE ON workflow_node_runs FROM mentor_app;
+DO $grants$
+DECLARE
+    fn text;
+BEGIN
+    FOREACH fn IN ARRAY ARRAY['normalize_phone(text, text)', 'assign_lead(bigint, bigint)',
+                              'decide_lead_assignment(bigint, boolean, text)', 'assign_batch_leads(bigint, bigint[])',
+                              'schedule_follow_up(bigint, timestamp with time zone, text, bigint, text)',
+                              'claim_follow_ups(text, integer, interval, bigint)', 'complete_follow_up(bigint, text, text)',
+                              'cancel_follow_up(bigint)', 'import_leads(text, jsonb, text, bigint)',
+                              'ingest_vendor_lead(text, jsonb, text)',
+                              'validate_workflow(jsonb)', 'enroll(bigint, text, bigint, jsonb)',
+                              'claim_node_runs(text, integer, interval)', 'finish_node_run(bigint, text, text, jsonb)',
+                              'fail_node_run(bigint, text, text, interval)', 'pause_enrollment(bigint)',
+                              'resume_enrollment(bigint)', 'cancel_enrollment(bigint, text)']
+    LOOP
+        EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
+        EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
+    END LOOP;
+    REVOKE EXECUTE ON FUNCTION _session_year(text), _raw_lead_normalize(), _lead_activity_guard(), _lead_log(bigint, text, jsonb),
+        _raw_lead_logged(), _lead_contact_logged(), _is_sales(bigint), _assign_lead(raw_leads, bigint, bigint),
+        _active_lead(bigint), _lead_fields(jsonb), _upsert_lead(record, text, bigint, bigint, bigint), _vendor_key(text),
+        _workflow_check(text[], text[], integer[], text[], text[], text[], text[]), _workflow_saved(),
+        _workflow_run_failed(), _workflow_enter(workflow_enrollments, jsonb), _workflow_next(jsonb, text, text),
+        _live_enrollment(bigint), _workflow_rules_fire() FROM PUBLIC;
+END
+$grants$;

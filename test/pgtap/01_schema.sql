@@ -40,12 +40,18 @@ SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_
                                   'salary_benchmarks', 'talent_pool_entries', 'talent_pool_matches', 'pap_agreement_templates', 'pap_workflows',
                                   'job_templates', 'hr_platforms', 'hr_platform_accounts', 'job_platform_postings',
                                   'quiz_templates', 'quiz_template_questions', 'candidate_quiz_responses', 'voice_interviews',
-                                  'voice_interview_messages', 'discount_requests']);
+                                  'voice_interview_messages', 'discount_requests',
+                                  'lead_tags', 'lead_import_batches', 'raw_leads', 'raw_lead_tags', 'lead_import_rows',
+                                  'lead_activity_log', 'lead_call_logs', 'lead_message_logs', 'sales_head_profiles',
+                                  'salesperson_targets', 'community_manager_assignments', 'cm_notes', 'lead_assignment_history',
+                                  'lead_assignment_approvals', 'batch_lead_assignments', 'lead_follow_ups', 'vendor_leads',
+                                  'workflows', 'workflow_enrollments', 'workflow_node_runs', 'workflow_rules']);
 SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables',
                                  'ledger_statement', 'course_leaderboard', 'my_crosscheck_reviews', 'crosscheck_progress',
                                  'active_alerts', 'api_key_usage_daily', 'direct_messages', 'leaderboard',
                                  'learning_paths_json', 'user_learning_progress', 'quiz_questions_public', 'quiz_results',
-                                 'enrollments', 'assignments', 'attendance_rates']);
+                                 'enrollments', 'assignments', 'attendance_rates',
+                                 'lead_sms_logs', 'lead_email_logs', 'lead_whatsapp_logs', 'overdue_follow_ups', 'campaign_leads']);
 SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibility', 'skill_direction',
                                  'transfer_status', 'checker_kind', 'registration_kind', 'registration_status',
                                  'crosscheck_status', 'mentorship_status', 'action_item_status', 'session_status',
@@ -55,7 +61,8 @@ SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibili
                                  'resource_type', 'reported_issue_status', 'proxy_request_status', 'question_kind',
                                  'batch_status', 'program_application_status', 'enrollment_status', 'attendance_status',
                                  'task_verification_status', 'gratitude_badge', 'soft_skill', 'mentor_recommendation',
-                                 'resume_visibility', 'job_post_status', 'candidate_status', 'pap_workflow_status']);
+                                 'resume_visibility', 'job_post_status', 'candidate_status', 'pap_workflow_status',
+                                 'lead_status', 'follow_up_status', 'workflow_enrollment_status', 'workflow_node_run_status']);
 SELECT domains_are('mentor', ARRAY['email', 'time_zone', 'rating', 'percent', 'token_amount', 'slug']);
 SELECT enum_has_labels('mentor', 'platform_role', ARRAY['user', 'mentor', 'admin', 'owner', 'sales', 'mentee', 'expert', 'superadmin', 'new_mother']);
 
@@ -66,7 +73,7 @@ SELECT col_type_is('mentor', t, 'id', 'bigint', format('%s.id is bigint', t))
   FROM unnest(ARRAY['users', 'profiles', 'skills', 'user_skills', 'external_accounts', 'profile_visibility']) t;
 SELECT is((SELECT count(*)::int FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
             WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r' AND a.attname = 'id'
-              AND a.attidentity = 'a'), 125, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
+              AND a.attidentity = 'a'), 145, 'every bigint id is GENERATED ALWAYS AS IDENTITY');
 -- Ledger rows are keyed by the caller's idempotency key.
 SELECT col_type_is('mentor', t, 'id', 'uuid', format('%s.id is the caller''s uuid', t))
   FROM unnest(ARRAY['ledger_transfers', 'token_purchases', 'token_allotments', 'withdrawals']) t;
@@ -174,6 +181,11 @@ SELECT is(ARRAY(SELECT c.relname::text FROM pg_class c
                    AND c.relname <> 'repository_events'
                    -- voice interview transcripts: append-only, never changed
                    AND c.relname <> 'voice_interview_messages'
+                   -- CRM records that are a history themselves, append-only or written once
+                   AND c.relname NOT IN ('lead_activity_log', 'lead_assignment_history', 'lead_import_rows',
+                                         'batch_lead_assignments', 'vendor_leads')
+                   -- the workflow work queue (its enrollments are audited)
+                   AND c.relname <> 'workflow_node_runs'
                    AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid AND t.tgname = 'mentor_history')
                  ORDER BY 1), '{}'::text[], 'history is enabled on every table of the extension');
 SELECT is((SELECT excluded FROM mentor.history_tables WHERE table_name = 'mentor.users'), ARRAY['password_hash'],

@@ -10,7 +10,7 @@ SELECT set_eq($$SELECT DISTINCT name FROM mentor.lifecycles$$,
           'token_purchase', 'enrollment', 'batch', 'course_plan', 'vendor_key', 'job_post', 'withdrawal',
           'session', 'match', 'connection', 'proxy_request', 'action_item', 'onboarding', 'reported_issue',
           'mentorship', 'suggestion', 'submission', 'interview_session', 'collaboration_session', 'crosscheck',
-          'registration', 'lead', 'notification', 'task_verification'],
+          'registration', 'lead', 'notification', 'task_verification', 'follow_up', 'workflow_node_run'],
     'every lifecycle the platforms name is shipped');
 SELECT set_eq($$SELECT from_state, to_state FROM mentor.lifecycle_transitions WHERE name = 'task_verification'$$,
     $$VALUES ('pending', 'completed'), ('pending', 'error')$$,
