@@ -528,7 +528,7 @@ BEGIN
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION _session_year(text), _raw_lead_normalize(), _lead_activity_guard(), _lead_log(bigint, text, jsonb),
+    REVOKE EXECUTE ON FUNCTION _raw_lead_normalize(), _lead_activity_guard(), _lead_log(bigint, text, jsonb),
         _raw_lead_logged(), _lead_contact_logged(), _is_sales(bigint), _assign_lead(raw_leads, bigint, bigint),
         _active_lead(bigint), _lead_fields(jsonb), _upsert_lead(record, text, bigint, bigint, bigint), _vendor_key(text),
         _workflow_check(text[], text[], integer[], text[], text[], text[], text[]), _workflow_saved(),

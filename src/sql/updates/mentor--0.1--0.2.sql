@@ -9809,7 +9809,7 @@ LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    cc text := coalesce(country_code, setting('crm.default_country_code') #>> '{}');
+    cc text;
     d  text;
 BEGIN
     IF phone IS NULL THEN
@@ -9821,6 +9821,7 @@ BEGIN
     ELSIF d ~ '^00' THEN
         d := substr(d, 3);
     ELSIF d ~ '^[0-9]+$' THEN
+        cc := coalesce(country_code, setting('crm.default_country_code') #>> '{}');
         IF cc IS NULL OR cc !~ '^[1-9][0-9]{0,2}$' THEN
             RAISE EXCEPTION 'phone number % has no country code, and no valid default is set', quote_literal(phone)
                 USING ERRCODE = 'invalid_parameter_value',
@@ -9842,12 +9843,6 @@ $$;
 COMMENT ON FUNCTION normalize_phone(text, text) IS
     'A phone number as E.164 (+919876543210): separators dropped, "+" or "00" for an international number, else the '
     'country code (default crm.default_country_code) put in front; 22023 naming the number when it cannot be read';
-
-CREATE FUNCTION _session_year(given text) RETURNS text
-LANGUAGE sql STABLE
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$ SELECT coalesce(nullif(btrim(given), ''), setting('crm.session_year') #>> '{}', extract(year FROM now())::int::text) $$;
-COMMENT ON FUNCTION _session_year(text) IS 'Internal: the session year given, else crm.session_year, else this year';
 
 CREATE TABLE lead_tags (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -9932,13 +9927,13 @@ SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
     NEW.phone := normalize_phone(NEW.phone);
-    NEW.session_year := btrim(NEW.session_year);
     RETURN NEW;
 END
 $$;
 COMMENT ON FUNCTION _raw_lead_normalize() IS 'Internal: a lead''s phone is stored as E.164';
-CREATE TRIGGER raw_leads_normalize BEFORE INSERT OR UPDATE OF phone, session_year ON raw_leads
-    FOR EACH ROW EXECUTE FUNCTION _raw_lead_normalize();
+-- Only a phone not in E.164 already calls it (imports and vendor intake normalise first).
+CREATE TRIGGER raw_leads_normalize BEFORE INSERT OR UPDATE OF phone ON raw_leads
+    FOR EACH ROW WHEN (NEW.phone !~ '^\+[1-9][0-9]{7,14}$') EXECUTE FUNCTION _raw_lead_normalize();
 
 CREATE TABLE raw_lead_tags (
     lead_id    bigint NOT NULL REFERENCES raw_leads ON DELETE CASCADE,
@@ -9998,10 +9993,15 @@ CREATE TRIGGER lead_activity_log_append_only BEFORE UPDATE OR DELETE ON lead_act
 CREATE TRIGGER lead_activity_log_no_truncate BEFORE TRUNCATE ON lead_activity_log
     FOR EACH STATEMENT EXECUTE FUNCTION _lead_activity_guard();
 
+-- PL/pgSQL, not SQL: its INSERT's plan is kept between calls (a SQL function with SET is planned on each).
 CREATE FUNCTION _lead_log(lead_id bigint, kind text, detail jsonb DEFAULT '{}') RETURNS void
-LANGUAGE sql
+LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$ INSERT INTO lead_activity_log (lead_id, kind, detail, performed_by) VALUES (lead_id, kind, detail, current_actor()) $$;
+AS $$
+BEGIN
+    INSERT INTO lead_activity_log (lead_id, kind, detail, performed_by) VALUES (lead_id, kind, detail, current_actor());
+END
+$$;
 COMMENT ON FUNCTION _lead_log(bigint, text, jsonb) IS 'Internal: appends to a lead''s timeline as the acting user';
 
 -- The timeline writes itself for what the database sees happen.
@@ -10011,10 +10011,13 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
+    -- The INSERTs written out rather than through _lead_log: every lead passes here.
     IF TG_OP = 'INSERT' THEN
-        PERFORM _lead_log(NEW.id, 'created', jsonb_build_object('source', NEW.source));
+        INSERT INTO lead_activity_log (lead_id, kind, detail, performed_by)
+        VALUES (NEW.id, 'created', jsonb_build_object('source', NEW.source), current_actor());
     ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
-        PERFORM _lead_log(NEW.id, 'status', jsonb_build_object('from', OLD.status, 'to', NEW.status));
+        INSERT INTO lead_activity_log (lead_id, kind, detail, performed_by)
+        VALUES (NEW.id, 'status', jsonb_build_object('from', OLD.status, 'to', NEW.status), current_actor());
     END IF;
     RETURN NULL;
 END
@@ -10581,7 +10584,9 @@ BEGIN
         RAISE EXCEPTION 'interest level % is not hot, warm, cold or unknown', quote_literal(data ->> 'interest_level')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    session_year := _session_year(data ->> 'session_year');
+    -- coalesce() stops at the first value: the setting is read only when the lead has no year.
+    session_year := coalesce(nullif(btrim(data ->> 'session_year'), ''), setting('crm.session_year') #>> '{}',
+                             extract(year FROM now())::int::text);
     extra := data - ARRAY['phone', 'email', 'name', 'interest_level', 'session_year'];
 END
 $$;
@@ -11698,7 +11703,7 @@ BEGIN
         EXECUTE format('REVOKE EXECUTE ON FUNCTION @extschema@.%s FROM PUBLIC', fn);
         EXECUTE format('GRANT EXECUTE ON FUNCTION @extschema@.%s TO mentor_app', fn);
     END LOOP;
-    REVOKE EXECUTE ON FUNCTION _session_year(text), _raw_lead_normalize(), _lead_activity_guard(), _lead_log(bigint, text, jsonb),
+    REVOKE EXECUTE ON FUNCTION _raw_lead_normalize(), _lead_activity_guard(), _lead_log(bigint, text, jsonb),
         _raw_lead_logged(), _lead_contact_logged(), _is_sales(bigint), _assign_lead(raw_leads, bigint, bigint),
         _active_lead(bigint), _lead_fields(jsonb), _upsert_lead(record, text, bigint, bigint, bigint), _vendor_key(text),
         _workflow_check(text[], text[], integer[], text[], text[], text[], text[]), _workflow_saved(),
