@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(404);
+SELECT plan(442);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -888,6 +888,69 @@ SELECT is(pg_temp.req('app', :ada, $$INSERT INTO mentor.discount_requests (appli
           'app: a discount request is not written by SQL');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.discount_requests'), '42501', 'analyst: discount requests are not readable');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT mentor.decide_discount(1, true)'), '42501', 'analyst: decide_discount() is refused');
+
+-- The sales CRM: leads are the application's, assignment and follow-ups move through their
+-- functions, the timeline, the assignment history and vendor leads are the extension's,
+-- analysts read none of it.  Workflows: enrollments start with enroll(), runs are the engine's.
+INSERT INTO mentor.users (email, username, full_name, role) VALUES ('mxsales@example.com', 'mxsales', 'MX Sales', 'sales') RETURNING id AS mxsales \gset
+INSERT INTO mentor.raw_leads (session_year, name, phone) VALUES ('2026', 'MX Lead', '98000 11111') RETURNING id AS mxlead \gset
+SELECT api_key AS mxkey FROM mentor.create_api_key('MX vendor', 'mxvendor') \gset
+INSERT INTO mentor.workflows (name, definition) VALUES ('MX flow', '{"nodes": [{"id": "s", "type": "start"}, {"id": "t", "type": "task", "params": {"title": "x"}}], "edges": [{"from": "s", "to": "t"}]}')
+RETURNING id AS mxwf \gset
+SELECT is(pg_temp.req('app', :mxsales, $$INSERT INTO mentor.raw_leads (session_year, phone) VALUES ('2026', '98000 22222')$$), 'INSERT 0 1', 'app: a lead is added by SQL');
+SELECT is(pg_temp.req('app', :mxsales, format('UPDATE mentor.raw_leads SET assigned_to = %s WHERE id = %s', :mxsales, :mxlead)), '42501', 'app: a lead is not assigned by SQL');
+SELECT is(pg_temp.req('app', :mxsales, format('SELECT * FROM mentor.assign_lead(%s, %s)', :mxlead, :mxsales)), 'SELECT 1', 'app: assign_lead() assigns it');
+SELECT is(pg_temp.req('app', :mxsales, $$UPDATE mentor.lead_activity_log SET kind = 'x'$$), '42501', 'app: the timeline is not changed');
+SELECT is(pg_temp.req('admin', NULL, 'DELETE FROM mentor.lead_activity_log'), '42501', 'admin: or emptied');
+SELECT is(pg_temp.req('app', :mxsales, format('INSERT INTO mentor.lead_assignment_history (lead_id, to_user) VALUES (%s, %s)', :mxlead, :mxsales)), '42501',
+          'app: the assignment history is not written by SQL');
+INSERT INTO mentor.users (email, username, full_name, role) VALUES ('mxhead@example.com', 'mxhead', 'MX Head', 'sales') RETURNING id AS mxhead \gset
+INSERT INTO mentor.sales_head_profiles (user_id, requires_approval) VALUES (:mxhead, true);
+INSERT INTO mentor.raw_leads (session_year, phone, owning_sales_head_id) VALUES ('2026', '98000 66666', :mxhead) RETURNING id AS mxheadlead \gset
+SELECT is(pg_temp.val('app', :mxsales, format('SELECT outcome FROM mentor.assign_lead(%s, %s)', :mxheadlead, :mxsales)), 'approval_requested',
+          'app: assigning a lead of a head who approves asks the head');
+SELECT is(pg_temp.req('app', :mxsales, format('SELECT mentor.decide_lead_assignment(id, true) FROM mentor.lead_assignment_approvals WHERE lead_id = %s', :mxheadlead)), 'MN005',
+          'app: only the head decides (the requester is refused)');
+SELECT is(pg_temp.req('app', :mxsales, $$UPDATE mentor.lead_assignment_approvals SET status = 'approved', decided_at = now()$$), '42501',
+          'app: an approval is not decided by SQL');
+SELECT is(pg_temp.req('app', :mxsales, $$SELECT mentor.import_leads('mx import', '[{"phone": "98000 33333"}]')$$), 'SELECT 1', 'app: import_leads() imports');
+SELECT is(pg_temp.req('app', :mxsales, 'UPDATE mentor.lead_import_batches SET inserted = 5'), '42501', 'app: an import''s counts are not changed by SQL');
+SELECT is(pg_temp.req('app', :mxsales, 'DELETE FROM mentor.lead_import_rows'), '42501', 'app: nor its results');
+SELECT is(pg_temp.req('app', NULL, format($$SELECT * FROM mentor.ingest_vendor_lead(%L, '{"phone": "98000 44444"}', 'mx-1')$$, :'mxkey')), 'SELECT 1',
+          'app: a vendor''s lead comes in through ingest_vendor_lead()');
+SELECT is(pg_temp.req('app', NULL, format($$INSERT INTO mentor.vendor_leads (api_key_id, idempotency_key, payload) SELECT id, 'mx-2', '{}' FROM mentor.api_keys WHERE vendor = 'mxvendor'$$)),
+          '42501', 'app: vendor leads are not written by SQL');
+SELECT is(pg_temp.req('app', :mxsales, format($$INSERT INTO mentor.lead_follow_ups (lead_id, available_at) VALUES (%s, now())$$, :mxlead)), '42501',
+          'app: a follow-up is scheduled with schedule_follow_up() only');
+SELECT is(pg_temp.req('app', :mxsales, format('SELECT mentor.schedule_follow_up(%s, now())', :mxlead)), 'SELECT 1', 'app: schedule_follow_up() schedules it');
+SELECT is(pg_temp.req('app', :mxsales, $$UPDATE mentor.lead_follow_ups SET status = 'claimed', lease_owner = 'me', lease_until = now() + interval '1 hour'$$), '42501',
+          'app: a follow-up is not claimed by SQL');
+SELECT is(pg_temp.req('app', :mxsales, $$SELECT * FROM mentor.claim_follow_ups('mx-phone')$$), 'SELECT 1', 'app: claim_follow_ups() claims it');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.raw_leads'), '42501', 'analyst: leads are not readable');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.lead_activity_log'), '42501', 'analyst: nor their timelines');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.lead_call_logs'), '42501', 'analyst: nor calls');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.lead_whatsapp_logs'), '42501', 'analyst: nor messages (through a view)');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.overdue_follow_ups'), '42501', 'analyst: nor follow-ups');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.vendor_leads'), '42501', 'analyst: nor vendor leads');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.cm_notes'), '42501', 'analyst: nor community managers'' notes');
+SELECT is(pg_temp.req('analyst', NULL, format($$SELECT mentor.ingest_vendor_lead(%L, '{"phone": "98000 55555"}', 'mx-3')$$, :'mxkey')), '42501',
+          'analyst: ingest_vendor_lead() is refused');
+SELECT is(pg_temp.req('analyst', NULL, format('SELECT mentor.assign_lead(%s, %s)', :mxlead, :mxsales)), '42501', 'analyst: assign_lead() is refused');
+SELECT is(pg_temp.req('app', NULL, $$INSERT INTO mentor.workflows (name, definition) VALUES ('app flow', '{"nodes": [{"id": "s", "type": "start"}]}')$$), 'INSERT 0 1',
+          'app: the application saves a workflow');
+SELECT is(pg_temp.req('app', NULL, format($$INSERT INTO mentor.workflow_enrollments (workflow_id, subject_type, subject_id) VALUES (%s, 'lead', 1)$$, :mxwf)), '42501',
+          'app: an enrollment is not written by SQL');
+SELECT is(pg_temp.req('app', NULL, format($$SELECT mentor.enroll(%s, 'lead', %s)$$, :mxwf, :mxlead)), 'SELECT 1', 'app: enroll() enrolls');
+SELECT is(pg_temp.req('app', NULL, $$UPDATE mentor.workflow_enrollments SET status = 'paused'$$), '42501', 'app: an enrollment''s status is the engine''s');
+SELECT is(pg_temp.req('app', NULL, $$UPDATE mentor.workflow_node_runs SET status = 'running', lease_owner = 'me', lease_until = now() + interval '1 hour'$$), '42501',
+          'app: node runs are not claimed by SQL');
+SELECT is(pg_temp.req('app', NULL, format($$INSERT INTO mentor.workflow_node_runs (enrollment_id, node_id, node_type) SELECT id, 'x', 'task' FROM mentor.workflow_enrollments LIMIT 1$$)),
+          '42501', 'app: nor added');
+SELECT is(pg_temp.req('app', NULL, $$SELECT * FROM mentor.claim_node_runs('mx-worker')$$), 'SELECT 1', 'app: a worker claims the run');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.workflows'), '42501', 'analyst: workflows are not readable');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.workflow_enrollments'), '42501', 'analyst: nor enrollments');
+SELECT is(pg_temp.req('analyst', NULL, format($$SELECT mentor.enroll(%s, 'lead', 1)$$, :mxwf)), '42501', 'analyst: enroll() is refused');
+SELECT is(pg_temp.req('analyst', NULL, $$SELECT mentor.claim_node_runs('x')$$), '42501', 'analyst: claim_node_runs() is refused');
 
 SELECT * FROM finish();
 SELECT dblink_disconnect('app'), dblink_disconnect('analyst'), dblink_disconnect('admin');
