@@ -113,7 +113,7 @@ CREATE TABLE workflows (
     name        text NOT NULL CONSTRAINT workflows_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 200),
     description text,
     definition  jsonb NOT NULL,
-    start_node  text NOT NULL DEFAULT '',
+    start_node  text,
     active      boolean NOT NULL DEFAULT true,
     created_by  bigint REFERENCES users ON DELETE SET NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
@@ -123,7 +123,7 @@ COMMENT ON TABLE workflows IS
     'Automations (seed 001 Workflow): a definition of nodes and edges, validated on every save (22023 for a cycle, '
     'a missing start, an unknown node type, ...); an inactive workflow enrolls nobody new';
 COMMENT ON COLUMN workflows.definition IS 'Nodes and edges as JSON; see mentor.validate_workflow for the format';
-COMMENT ON COLUMN workflows.start_node IS 'The id of the start node, set from the definition';
+COMMENT ON COLUMN workflows.start_node IS 'The id of the start node, set from the definition on every save (whatever is written)';
 CREATE TRIGGER workflows_touch_updated_at BEFORE UPDATE ON workflows FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
 CREATE TABLE workflow_enrollments (

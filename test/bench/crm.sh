@@ -25,7 +25,8 @@ CREATE TABLE bare_vendor_leads (LIKE mentor.vendor_leads INCLUDING DEFAULTS INCL
 ALTER TABLE bare_vendor_leads ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY;
 CREATE TABLE bare_leads (LIKE mentor.raw_leads INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
 ALTER TABLE bare_leads ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY;
-ALTER TABLE bare_leads ADD FOREIGN KEY (vendor_lead_id) REFERENCES bare_vendor_leads ON DELETE SET NULL;
+ALTER TABLE bare_vendor_leads ADD FOREIGN KEY (raw_lead_id) REFERENCES bare_leads ON DELETE SET NULL;
+ALTER TABLE bare_vendor_leads ADD FOREIGN KEY (api_key_id) REFERENCES mentor.api_keys ON DELETE CASCADE;
 CREATE TABLE bare_runs (LIKE mentor.workflow_node_runs INCLUDING DEFAULTS INCLUDING CONSTRAINTS INCLUDING INDEXES);
 ALTER TABLE bare_runs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY;
 INSERT INTO mentor.workflows (name, definition) VALUES ('Bench flow', '{"nodes": [{"id": "s", "type": "start"},
@@ -48,11 +49,11 @@ intake() {
 }
 intake_bare() {
     tps "BEGIN;
-INSERT INTO bare_vendor_leads (api_key_id, idempotency_key, payload)
-VALUES ($keyid, 'k' || nextval('bench_seq'), jsonb_build_object('phone', '98' || lpad(currval('bench_seq')::text, 8, '0'), 'name', 'Bench Lead', 'utm', 'bench'))
-RETURNING id AS v \\gset
-INSERT INTO bare_leads (session_year, name, phone, source, vendor_lead_id, extra_data)
-VALUES ('2026', 'Bench Lead', '+9198' || lpad(nextval('bench_seq')::text, 8, '0'), 'vendor', :v, '{\"utm\": \"bench\"}');
+INSERT INTO bare_leads (session_year, name, phone, source, extra_data)
+VALUES ('2026', 'Bench Lead', '+9198' || lpad(nextval('bench_seq')::text, 8, '0'), 'vendor', '{\"utm\": \"bench\"}')
+RETURNING id AS l \\gset
+INSERT INTO bare_vendor_leads (api_key_id, idempotency_key, payload, raw_lead_id)
+VALUES ($keyid, 'k' || nextval('bench_seq'), jsonb_build_object('phone', '98' || lpad(currval('bench_seq')::text, 8, '0'), 'name', 'Bench Lead', 'utm', 'bench'), :l);
 COMMIT;" -t $((LEADS / CLIENTS))
 }
 # Node runs per second: RUNS runs in full batches of 25 (the queue holds more than RUNS

@@ -344,6 +344,43 @@ class VoiceInterviewMessage(Base):
     body = Column(Text, nullable=False)
 
 
+class RawLead(Base):
+    __tablename__ = "raw_leads"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    session_year = Column(Text, nullable=False)
+    name = Column(Text)
+    phone = Column(Text, nullable=False)
+    email = Column(Text)
+    source = Column(Text, server_default=FetchedValue())
+    interest_level = Column(Text, server_default=FetchedValue())
+    extra_data = Column(JSONB, server_default=FetchedValue())
+    assigned_to = Column(BigInteger)
+    status = Column(Text, server_default=FetchedValue())
+
+
+class LeadCallLog(Base):
+    __tablename__ = "lead_call_logs"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    lead_id = Column(BigInteger, nullable=False)
+    user_id = Column(BigInteger)
+    outcome = Column(Text, nullable=False)
+    source = Column(Text, server_default=FetchedValue())
+    provider_ref = Column(Text)
+    duration_seconds = Column(Integer)
+
+
+class Workflow(Base):
+    __tablename__ = "workflows"
+    __table_args__ = M
+    id = Column(BigInteger, primary_key=True)
+    name = Column(Text, nullable=False)
+    definition = Column(JSONB, nullable=False)
+    start_node = Column(Text, server_default=FetchedValue())
+    active = Column(Boolean, server_default=FetchedValue())
+
+
 def sqlstate(exc):
     orig = getattr(exc, "orig", None)
     return getattr(orig, "pgcode", None)
@@ -864,6 +901,98 @@ with Session(engine, future=True) as s, s.begin():
     ok(e is not None and sqlstate(e) == "MN006", "after the call its transcript is closed (MN006)", e and str(e.orig))
     ok(call(s, "SELECT verdict::text FROM mentor.record_screening(:a, 85)", a=app) == "shortlisted",
        "after the interview, record_screening shortlists the candidate")
+
+# Sales CRM: a lead saved by the ORM with a phone as typed reads back in E.164; the same phone
+# again is an IntegrityError; assignment goes through assign_lead (the column is not the ORM's);
+# a call saved by the ORM lands on the timeline; a vendor's lead comes in once per key.
+with Session(engine, future=True) as s, s.begin():
+    sales = call(s, "SELECT id FROM mentor.users WHERE username = 'cl_sales'")
+    lead = RawLead(session_year="2026-27", name="Client Lead", phone="098765-01234", email="Lead@Example.com")
+    s.add(lead)
+    s.flush()
+    s.refresh(lead)
+    ok(lead.phone == "+919876501234" and lead.status == "active", "a lead saved by the ORM stores its phone as E.164", lead.phone)
+    try:
+        with s.begin_nested():
+            s.add(RawLead(session_year="2026-27", phone="+91 98765 01234"))
+            s.flush()
+        ok(False, "the same phone in the same session year is refused")
+    except IntegrityError as e:
+        ok(sqlstate(e) == "23505" and "raw_leads_phone_once" in str(e.orig), "the same phone again is an IntegrityError (23505)", str(e.orig))
+    try:
+        with s.begin_nested():
+            lead.assigned_to = sales
+            s.flush()
+        ok(False, "the ORM does not assign a lead")
+    except DBAPIError as e:
+        ok(sqlstate(e) == "42501", "assigned_to set by the ORM is refused (42501)", str(e.orig))
+    s.expire_all()
+    ok(s.execute(text("SELECT outcome FROM mentor.assign_lead(:l, :u)"), {"l": lead.id, "u": sales}).scalar() == "assigned",
+       "assign_lead assigns it")
+    s.refresh(lead)
+    ok(lead.assigned_to == sales, "the ORM reads the assignee back")
+    s.add(LeadCallLog(lead_id=lead.id, user_id=sales, outcome="connected", source="exotel", provider_ref="cl-call-1", duration_seconds=90))
+    s.flush()
+    kinds = s.execute(text("SELECT array_agg(kind ORDER BY id) FROM mentor.lead_activity_log WHERE lead_id = :l"), {"l": lead.id}).scalar()
+    ok(kinds == ["created", "assigned", "call"], "the timeline has its creation, assignment and the ORM's call", kinds)
+    e = refused(s, "UPDATE mentor.lead_activity_log SET kind = 'x' WHERE lead_id = :l", l=lead.id)
+    ok(e is not None and sqlstate(e) == "42501", "the timeline is append-only (42501)", e and str(e.orig))
+    e = refused(s, "SELECT mentor.normalize_phone('not a number')")
+    ok(e is not None and sqlstate(e) == "22023" and "not a number" in str(e.orig), "an unreadable phone is 22023 naming it", e and str(e.orig))
+    fu = call(s, "SELECT id FROM mentor.schedule_follow_up(:l, now() - interval '1 minute', 'Client follow-up')", l=lead.id)
+    claimed = s.execute(text("SELECT id FROM mentor.claim_follow_ups('cl-phone', 5, interval '5 minutes', :u)"), {"u": sales}).scalars().all()
+    ok(claimed == [fu], "the salesperson claims the due follow-up", claimed)
+    ok(call(s, "SELECT status::text FROM mentor.complete_follow_up(:f, 'cl-phone', 'called back')", f=fu) == "done", "and completes it once")
+    lead_id = lead.id
+
+with Session(create_engine("postgresql+psycopg2://",
+                           connect_args={"user": os.environ["CLIENT_ADMIN_USER"],
+                                         "password": os.environ["CLIENT_ADMIN_PASSWORD"]}), future=True) as admin, admin.begin():
+    vendor_key = admin.execute(text("SELECT api_key FROM mentor.create_api_key('Client vendor', 'clvendor')")).scalar()
+with Session(engine, future=True) as s, s.begin():
+    first = s.execute(text("SELECT vendor_lead_id, lead_id, outcome FROM mentor.ingest_vendor_lead(:k, CAST(:p AS jsonb), 'cl-v-1')"),
+                      {"k": vendor_key, "p": '{"phone": "+919876501234", "utm": "client", "session_year": "2026-27"}'}).one()
+    ok(first.outcome == "merged" and first.lead_id == lead_id, "a vendor's lead with a known phone merges into that lead", first)
+    again = s.execute(text("SELECT vendor_lead_id, outcome FROM mentor.ingest_vendor_lead(:k, CAST(:p AS jsonb), 'cl-v-1')"),
+                      {"k": vendor_key, "p": '{"phone": "+919876501234", "utm": "client", "session_year": "2026-27"}'}).one()
+    ok(again.outcome == "duplicate" and again.vendor_lead_id == first.vendor_lead_id, "a retry with the same key is the first answer", again)
+    e = refused(s, "SELECT mentor.ingest_vendor_lead(:k, '{\"phone\": \"98765 01299\"}', 'cl-v-1')", k=vendor_key)
+    ok(e is not None and sqlstate(e) == "MN003", "the key reused for another lead is MN003", e and str(e.orig))
+    e = refused(s, "SELECT mentor.ingest_vendor_lead(:k, '{\"phone\": \"98765 01299\"}', 'cl-v-2')", k="mk_000000000000." + "A" * 43)
+    ok(e is not None and sqlstate(e) == "28000", "an unknown key is 28000 (the API answers 401)", e and str(e.orig))
+
+# Workflows: a definition saved by the ORM is validated (a cycle is an error naming it); a lead
+# is enrolled and a worker runs its nodes, once each.
+with Session(engine, future=True) as s, s.begin():
+    try:
+        with s.begin_nested():
+            s.add(Workflow(name="Client loop", definition={
+                "nodes": [{"id": "s", "type": "start"}, {"id": "a", "type": "task", "params": {"title": "a"}},
+                          {"id": "b", "type": "branch", "params": {"condition": "again?"}}],
+                "edges": [{"from": "s", "to": "a"}, {"from": "a", "to": "b"}, {"from": "b", "to": "a", "when": "yes"}]}))
+            s.flush()
+        ok(False, "a workflow with a cycle is refused")
+    except DBAPIError as e:
+        ok(sqlstate(e) == "22023" and "a -> b -> a" in (detail(e) or ""), "a workflow with a cycle is 22023 naming it", detail(e))
+    wf = Workflow(name="Client nurture", definition={
+        "nodes": [{"id": "start", "type": "start"}, {"id": "call", "type": "task", "params": {"title": "Call"}},
+                  {"id": "answered", "type": "branch", "params": {"condition": "picked up?"}}, {"id": "won", "type": "end"},
+                  {"id": "remind", "type": "notify", "params": {"notification_type": "lead_follow_up"}}],
+        "edges": [{"from": "start", "to": "call"}, {"from": "call", "to": "answered"},
+                  {"from": "answered", "to": "won", "when": "yes"}, {"from": "answered", "to": "remind"}]})
+    s.add(wf)
+    s.flush()
+    s.refresh(wf)
+    ok(wf.start_node == "start", "the ORM's workflow is saved with its start node")
+    enrollment = call(s, "SELECT id FROM mentor.enroll(:w, 'lead', :l)", w=wf.id, l=lead_id)
+    done = []
+    for outcome in ("reached", "no answer", "sent"):
+        run = s.execute(text("SELECT id, node_id FROM mentor.claim_node_runs('cl-worker', 1)")).one()
+        call(s, "SELECT mentor.finish_node_run(:r, 'cl-worker', :o)", r=run.id, o=outcome)
+        done.append(run.node_id)
+    state = s.execute(text("SELECT status::text, current_node FROM mentor.workflow_enrollments WHERE id = :e"), {"e": enrollment}).one()
+    ok(done == ["call", "answered", "remind"] and tuple(state) == ("completed", "remind"),
+       "a worker runs call, the branch's default edge and remind; the enrollment completes", (done, tuple(state)))
 
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402

@@ -68,6 +68,7 @@ INSERT INTO mentor.quiz_templates (name, pass_percent) VALUES ('Client screening
 INSERT INTO mentor.quiz_template_questions (template_id, question_id)
 SELECT t.id, q.id FROM mentor.quiz_templates t, mentor.questions q WHERE t.name = 'Client screening quiz' AND q.prompt LIKE 'Client:%';
 INSERT INTO mentor.hr_platforms (code, name) VALUES ('client_board', 'Client board');
+INSERT INTO mentor.users (email, username, full_name, role) VALUES ('cl_sales@example.com', 'cl_sales', 'Client Sales', 'sales');
 SQL
 # A secret key for the clients' integration tokens (a file the server writes into its data directory).
 keyfile=$(q -c "SELECT current_setting('data_directory')")/mentor_clients.key

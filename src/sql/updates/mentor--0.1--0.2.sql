@@ -9888,7 +9888,6 @@ CREATE TABLE raw_leads (
                          CONSTRAINT raw_leads_webinar_status CHECK (webinar_status IN ('not_registered', 'registered', 'attended', 'missed')),
     source               text NOT NULL DEFAULT 'manual'
                          CONSTRAINT raw_leads_source CHECK (source IN ('manual', 'import', 'webinar', 'vendor', 'campaign', 'referral')),
-    vendor_lead_id       bigint,
     import_batch_id      bigint REFERENCES lead_import_batches ON DELETE SET NULL,
     batch_id             bigint REFERENCES batches ON DELETE SET NULL,
     extra_data           jsonb NOT NULL DEFAULT '{}' CONSTRAINT raw_leads_extra_object CHECK (jsonb_typeof(extra_data) = 'object'),
@@ -10596,7 +10595,7 @@ COMMENT ON FUNCTION _lead_fields(jsonb) IS
 -- One lead in: a new row, or merged into the one with the same phone (or, failing
 -- that, the same email) in its session year.  Merging fills what the lead lacks
 -- and adds extra keys; it never overwrites what a salesperson already has.
-CREATE FUNCTION _upsert_lead(f record, source text, import_batch_id bigint, batch_id bigint, vendor_lead_id bigint,
+CREATE FUNCTION _upsert_lead(f record, source text, import_batch_id bigint, batch_id bigint,
                              OUT lead_id bigint, OUT inserted boolean)
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
@@ -10616,9 +10615,8 @@ BEGIN
         END IF;
     END IF;
     INSERT INTO raw_leads AS l (session_year, name, phone, email, interest_level, source, import_batch_id, batch_id,
-                                vendor_lead_id, extra_data)
-    VALUES (f.session_year, f.name, f.phone, f.email, f.interest_level, source, import_batch_id, batch_id,
-            vendor_lead_id, f.extra)
+                                extra_data)
+    VALUES (f.session_year, f.name, f.phone, f.email, f.interest_level, source, import_batch_id, batch_id, f.extra)
     ON CONFLICT ON CONSTRAINT raw_leads_phone_once DO UPDATE
        SET name = coalesce(l.name, EXCLUDED.name), email = coalesce(l.email, EXCLUDED.email),
            batch_id = coalesce(l.batch_id, EXCLUDED.batch_id), extra_data = EXCLUDED.extra_data || l.extra_data
@@ -10628,7 +10626,7 @@ BEGIN
     END IF;
 END
 $$;
-COMMENT ON FUNCTION _upsert_lead(record, text, bigint, bigint, bigint) IS
+COMMENT ON FUNCTION _upsert_lead(record, text, bigint, bigint) IS
     'Internal: inserts a lead or merges it into the one with its phone (or email) in its session year';
 
 CREATE FUNCTION import_leads(name text, leads jsonb, source text DEFAULT 'import', batch_id bigint DEFAULT NULL)
@@ -10659,7 +10657,7 @@ BEGIN
     FOR r IN SELECT e.value, e.ordinality::integer AS n FROM jsonb_array_elements(leads) WITH ORDINALITY e LOOP
         BEGIN
             f := _lead_fields(r.value);
-            u := _upsert_lead(f, source, b.id, batch_id, NULL);
+            u := _upsert_lead(f, source, b.id, batch_id);
             INSERT INTO lead_import_rows (batch_id, row_number, outcome, lead_id, data)
             VALUES (b.id, r.n, CASE WHEN u.inserted THEN 'inserted' ELSE 'merged' END, u.lead_id, r.value);
             IF u.inserted THEN ins := ins + 1; ELSE mer := mer + 1; END IF;
@@ -10689,13 +10687,12 @@ CREATE TABLE vendor_leads (
     raw_lead_id     bigint REFERENCES raw_leads ON DELETE SET NULL,
     received_at     timestamptz NOT NULL DEFAULT now(),
     CONSTRAINT vendor_leads_once UNIQUE (api_key_id, idempotency_key)
-) WITH (fillfactor = 80);
+);
 COMMENT ON TABLE vendor_leads IS
     'Leads posted by vendors (seed 001 VendorLead), once per API key and idempotency key; each promoted into '
     'raw_leads (a new lead) or merged into the lead with its phone. Written by mentor.ingest_vendor_lead only';
 COMMENT ON COLUMN vendor_leads.payload IS 'What the vendor sent, as sent';
-ALTER TABLE raw_leads ADD CONSTRAINT raw_leads_vendor_lead_fkey FOREIGN KEY (vendor_lead_id) REFERENCES vendor_leads ON DELETE SET NULL;
-CREATE INDEX raw_leads_vendor_lead_idx ON raw_leads (vendor_lead_id) WHERE vendor_lead_id IS NOT NULL;
+COMMENT ON COLUMN vendor_leads.raw_lead_id IS 'The lead it was promoted into or merged with (a lead''s vendor leads are found by it)';
 CREATE INDEX vendor_leads_raw_lead_idx ON vendor_leads (raw_lead_id) WHERE raw_lead_id IS NOT NULL;
 
 -- A key that verify_api_key turns down is told apart only after the fact, so an
@@ -10725,6 +10722,9 @@ COMMENT ON FUNCTION _vendor_key(text) IS
     'Internal: the id of an active API key (counting its use); 28000 for an unknown or wrong key, MN006 for a '
     'disabled or revoked one';
 
+-- Racing posts of one lead (a vendor's retries) queue on a transaction-scoped advisory
+-- lock of their key and idempotency key (the two-integer form, class 'vendor_lead'), so
+-- the first does the work and the others then find its vendor lead: nothing is merged twice.
 CREATE FUNCTION ingest_vendor_lead(api_key text, payload jsonb, idempotency_key text)
 RETURNS TABLE (vendor_lead_id bigint, lead_id bigint, outcome text)
 LANGUAGE plpgsql
@@ -10743,12 +10743,10 @@ BEGIN
             HINT = 'Send one key per lead (the vendor''s own lead id will do); a retry sends the same one.';
     END IF;
     f := _lead_fields(payload);
-    INSERT INTO vendor_leads AS x (api_key_id, idempotency_key, payload) VALUES (key, idempotency_key, payload)
-    ON CONFLICT ON CONSTRAINT vendor_leads_once DO NOTHING
-    RETURNING x.* INTO v;
-    IF v.id IS NULL THEN
+    PERFORM pg_advisory_xact_lock(hashtext('mentor.vendor_lead'), hashtext(key::text || ':' || idempotency_key));
+    SELECT * INTO v FROM vendor_leads x WHERE x.api_key_id = key AND x.idempotency_key = ingest_vendor_lead.idempotency_key;
+    IF FOUND THEN
         -- A retry, or a racing twin that committed first: the first one's answer, if it is the same lead.
-        SELECT * INTO v FROM vendor_leads x WHERE x.api_key_id = key AND x.idempotency_key = ingest_vendor_lead.idempotency_key;
         IF v.payload IS DISTINCT FROM payload THEN
             RAISE EXCEPTION 'idempotency key % was used for another lead', quote_literal(idempotency_key) USING ERRCODE = 'MN003',
                 DETAIL = format('Vendor lead %s has this key with a different payload.', v.id),
@@ -10757,9 +10755,10 @@ BEGIN
         RETURN QUERY SELECT v.id, v.raw_lead_id, 'duplicate'::text;
         RETURN;
     END IF;
-    u := _upsert_lead(f, 'vendor', NULL, NULL, v.id);
-    UPDATE vendor_leads x SET raw_lead_id = u.lead_id, status = CASE WHEN u.inserted THEN 'promoted' ELSE 'merged' END
-     WHERE x.id = v.id;
+    u := _upsert_lead(f, 'vendor', NULL, NULL);
+    INSERT INTO vendor_leads AS x (api_key_id, idempotency_key, payload, status, raw_lead_id)
+    VALUES (key, idempotency_key, payload, CASE WHEN u.inserted THEN 'promoted' ELSE 'merged' END, u.lead_id)
+    RETURNING x.* INTO v;
     RETURN QUERY SELECT v.id, u.lead_id, CASE WHEN u.inserted THEN 'created' ELSE 'merged' END;
 END
 $$;
@@ -10891,7 +10890,7 @@ CREATE TABLE workflows (
     name        text NOT NULL CONSTRAINT workflows_name_length CHECK (length(btrim(name)) BETWEEN 1 AND 200),
     description text,
     definition  jsonb NOT NULL,
-    start_node  text NOT NULL DEFAULT '',
+    start_node  text,
     active      boolean NOT NULL DEFAULT true,
     created_by  bigint REFERENCES users ON DELETE SET NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
@@ -10901,7 +10900,7 @@ COMMENT ON TABLE workflows IS
     'Automations (seed 001 Workflow): a definition of nodes and edges, validated on every save (22023 for a cycle, '
     'a missing start, an unknown node type, ...); an inactive workflow enrolls nobody new';
 COMMENT ON COLUMN workflows.definition IS 'Nodes and edges as JSON; see mentor.validate_workflow for the format';
-COMMENT ON COLUMN workflows.start_node IS 'The id of the start node, set from the definition';
+COMMENT ON COLUMN workflows.start_node IS 'The id of the start node, set from the definition on every save (whatever is written)';
 CREATE TRIGGER workflows_touch_updated_at BEFORE UPDATE ON workflows FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
 CREATE TABLE workflow_enrollments (
@@ -11705,7 +11704,7 @@ BEGIN
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _raw_lead_normalize(), _lead_activity_guard(), _lead_log(bigint, text, jsonb),
         _raw_lead_logged(), _lead_contact_logged(), _is_sales(bigint), _assign_lead(raw_leads, bigint, bigint),
-        _active_lead(bigint), _lead_fields(jsonb), _upsert_lead(record, text, bigint, bigint, bigint), _vendor_key(text),
+        _active_lead(bigint), _lead_fields(jsonb), _upsert_lead(record, text, bigint, bigint), _vendor_key(text),
         _workflow_check(text[], text[], integer[], text[], text[], text[], text[]), _workflow_saved(),
         _workflow_run_failed(), _workflow_enter(workflow_enrollments, jsonb), _workflow_next(jsonb, text, text),
         _live_enrollment(bigint), _workflow_rules_fire() FROM PUBLIC;
