@@ -135,7 +135,9 @@ SELECT _enable_history_shipped('cm_notes', ARRAY['body']);
 SELECT _enable_history_shipped('lead_assignment_approvals');
 SELECT _enable_history_shipped('lead_follow_ups');
 -- Workflows (0.2): definitions, rules and enrollments; not the node runs (a work queue whose
--- rows are each an event of the enrollment, which is audited).
-SELECT _enable_history_shipped('workflows');
+-- rows are each an event of the enrollment).  An enrollment's history is its status and
+-- context: the node it is at moves with every run (the runs are that record), so neither it
+-- nor updated_at alone makes a history row.
+SELECT _enable_history_shipped('workflows', ARRAY['steps']);
 SELECT _enable_history_shipped('workflow_rules');
-SELECT _enable_history_shipped('workflow_enrollments');
+SELECT _enable_history_shipped('workflow_enrollments', ARRAY['current_node', 'updated_at']);

@@ -522,6 +522,7 @@ BEGIN
                               'ingest_vendor_lead(text, jsonb, text)',
                               'validate_workflow(jsonb)', 'enroll(bigint, text, bigint, jsonb)',
                               'claim_node_runs(text, integer, interval)', 'finish_node_run(bigint, text, text, jsonb)',
+                              'finish_node_runs(bigint[], text, text[], jsonb[])',
                               'fail_node_run(bigint, text, text, interval)', 'pause_enrollment(bigint)',
                               'resume_enrollment(bigint)', 'cancel_enrollment(bigint, text)']
     LOOP
@@ -532,7 +533,7 @@ BEGIN
         _raw_lead_logged(), _lead_contact_logged(), _is_sales(bigint), _assign_lead(raw_leads, bigint, bigint),
         _active_lead(bigint), _lead_fields(jsonb), _upsert_lead(record, text, bigint, bigint), _vendor_key(text),
         _workflow_check(text[], text[], integer[], text[], text[], text[], text[]), _workflow_saved(),
-        _workflow_run_failed(), _workflow_enter(workflow_enrollments, jsonb), _workflow_next(jsonb, text, text),
+        _workflow_run_failed(), _workflow_advance(bigint[], text[], text[]),
         _live_enrollment(bigint), _workflow_rules_fire() FROM PUBLIC;
 END
 $grants$;

@@ -63,7 +63,7 @@ runs_ours() {
     q -c "VACUUM ANALYZE mentor.workflow_node_runs, mentor.workflow_enrollments" >/dev/null
     local before t after
     before=$(q -c "SELECT count(*) FROM mentor.workflow_node_runs WHERE status = 'done'")
-    t=$(tps "SELECT count(mentor.finish_node_run(r.id, 'w' || :client_id, 'ok')) FROM mentor.claim_node_runs('w' || :client_id, 25) r;" -t $((RUNS / CLIENTS / 25)))
+    t=$(tps "SELECT count(*) FROM mentor.finish_node_runs(ARRAY(SELECT id FROM mentor.claim_node_runs('w' || :client_id, 25)), 'w' || :client_id);" -t $((RUNS / CLIENTS / 25)))
     after=$(q -c "SELECT count(*) FROM mentor.workflow_node_runs WHERE status = 'done'")
     [ $((after - before)) = $((RUNS / CLIENTS / 25 * CLIENTS * 25)) ] || { echo "node runs: $((after - before)) done, not full batches" >&2; exit 1; }
     echo $((t * 25))

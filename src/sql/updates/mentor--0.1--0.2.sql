@@ -10891,6 +10891,7 @@ CREATE TABLE workflows (
     description text,
     definition  jsonb NOT NULL,
     start_node  text,
+    steps       jsonb,
     active      boolean NOT NULL DEFAULT true,
     created_by  bigint REFERENCES users ON DELETE SET NULL,
     created_at  timestamptz NOT NULL DEFAULT now(),
@@ -10900,6 +10901,9 @@ COMMENT ON TABLE workflows IS
     'Automations (seed 001 Workflow): a definition of nodes and edges, validated on every save (22023 for a cycle, '
     'a missing start, an unknown node type, ...); an inactive workflow enrolls nobody new';
 COMMENT ON COLUMN workflows.definition IS 'Nodes and edges as JSON; see mentor.validate_workflow for the format';
+COMMENT ON COLUMN workflows.steps IS
+    'The definition as the engine reads it, set on every save: per node id its type, params and next nodes by outcome '
+    '("" for the unlabelled edge)';
 COMMENT ON COLUMN workflows.start_node IS 'The id of the start node, set from the definition on every save (whatever is written)';
 CREATE TRIGGER workflows_touch_updated_at BEFORE UPDATE ON workflows FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
@@ -10942,6 +10946,7 @@ AS $$
 BEGIN
     IF TG_OP = 'UPDATE' AND NEW.definition IS NOT DISTINCT FROM OLD.definition THEN
         NEW.start_node := OLD.start_node;
+        NEW.steps := OLD.steps;
         RETURN NEW;
     END IF;
     IF TG_OP = 'UPDATE' AND EXISTS (SELECT 1 FROM workflow_enrollments e
@@ -10950,6 +10955,13 @@ BEGIN
             USING ERRCODE = 'MN006', HINT = 'Save the new definition as a new workflow, or cancel the enrollments first.';
     END IF;
     NEW.start_node := validate_workflow(NEW.definition);
+    -- What finishing a run looks up: a node's type, params and where each outcome leads.
+    NEW.steps := (SELECT jsonb_object_agg(n ->> 'id', jsonb_build_object(
+                             'type', n ->> 'type', 'params', coalesce(n -> 'params', '{}'),
+                             'next', (SELECT coalesce(jsonb_object_agg(coalesce(x ->> 'when', ''), x ->> 'to'), '{}')
+                                        FROM jsonb_array_elements(coalesce(NEW.definition -> 'edges', '[]')) x
+                                       WHERE x ->> 'from' = n ->> 'id')))
+                    FROM jsonb_array_elements(NEW.definition -> 'nodes') n);
     RETURN NEW;
 END
 $$;
@@ -11013,75 +11025,72 @@ COMMENT ON FUNCTION _workflow_run_failed() IS 'Internal: a node run that failed 
 CREATE TRIGGER workflow_node_runs_failed AFTER UPDATE OF status ON workflow_node_runs
     FOR EACH ROW WHEN (NEW.status = 'failed') EXECUTE FUNCTION _workflow_run_failed();
 
--- The engine.  The enrollment is locked by the caller; node is the definition's
--- node to run next (NULL: there is none, the enrollment is complete).
-CREATE FUNCTION _workflow_enter(e workflow_enrollments, node jsonb) RETURNS bigint
+-- The engine, set-based: enrollments (locked by the caller) leave their nodes with the
+-- outcomes reported, all in a few statements however many there are.  Each goes to the
+-- node its outcome leads to (a branch's labelled edge, else the unlabelled one): its run
+-- is queued (held while paused; a wait's due after the wait), or the enrollment completes
+-- at an end node or where no edge leads on.  Enrollments no longer live are left alone.
+CREATE FUNCTION _workflow_advance(enrollment_ids bigint[], from_nodes text[], outcomes text[]) RETURNS void
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    wait   interval;
-    run_id bigint;
+    eid  bigint[];
+    est  workflow_enrollment_status[];
+    nxt  text[];
+    nst  jsonb[];
+    bad  record;
 BEGIN
-    IF node IS NULL OR node ->> 'type' = 'end' THEN
-        -- As drawn, only an active enrollment completes.
-        UPDATE workflow_enrollments x SET status = 'active' WHERE x.id = e.id AND x.status IN ('waiting', 'paused');
-        UPDATE workflow_enrollments x SET status = 'completed', finished_at = now(),
-               current_node = coalesce(node ->> 'id', x.current_node)
-         WHERE x.id = e.id;
-        RETURN NULL;
+    SELECT array_agg(e.id), array_agg(e.status), array_agg(t.next_id), array_agg(w.steps -> t.next_id)
+      INTO eid, est, nxt, nst
+      FROM unnest(enrollment_ids, from_nodes, outcomes) x(id, from_node, outcome)
+      JOIN workflow_enrollments e ON e.id = x.id AND e.status IN ('active', 'waiting', 'paused')
+      JOIN workflows w ON w.id = e.workflow_id
+     CROSS JOIN LATERAL (SELECT CASE WHEN w.steps -> x.from_node ->> 'type' = 'branch'
+                                     THEN coalesce(w.steps -> x.from_node -> 'next' ->> x.outcome, w.steps -> x.from_node -> 'next' ->> '')
+                                     ELSE w.steps -> x.from_node -> 'next' ->> '' END AS next_id) t;
+    IF eid IS NULL THEN
+        RETURN;
     END IF;
-    IF node ->> 'type' = 'wait' THEN
-        wait := (node -> 'params' ->> 'duration')::interval;
+    -- A branch must lead somewhere: an outcome it has no edge for is the worker's mistake.
+    SELECT x.from_node, x.outcome, w.steps -> x.from_node -> 'next' AS next INTO bad
+      FROM unnest(enrollment_ids, from_nodes, outcomes) x(id, from_node, outcome)
+      JOIN workflow_enrollments e ON e.id = x.id AND e.status IN ('active', 'waiting', 'paused')
+      JOIN workflows w ON w.id = e.workflow_id
+     WHERE w.steps -> x.from_node ->> 'type' = 'branch'
+       AND coalesce(w.steps -> x.from_node -> 'next' ->> x.outcome, w.steps -> x.from_node -> 'next' ->> '') IS NULL
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'branch node % has no edge for the outcome %', bad.from_node, coalesce(quote_literal(bad.outcome), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Its outcomes are: %s.', (SELECT string_agg(k, ', ') FROM jsonb_object_keys(bad.next) k)),
+                  HINT = 'Report one of them (the run stays running until its lease ends).';
     END IF;
-    INSERT INTO workflow_node_runs AS r (enrollment_id, node_id, node_type, params, status, available_at)
-    VALUES (e.id, node ->> 'id', node ->> 'type', coalesce(node -> 'params', '{}'),
-            CASE WHEN e.status = 'paused' THEN 'held' ELSE 'ready' END::workflow_node_run_status, now() + coalesce(wait, interval '0'))
-    RETURNING r.id INTO run_id;
-    UPDATE workflow_enrollments x
-       SET current_node = node ->> 'id',
-           status = CASE WHEN x.status = 'paused' THEN x.status
-                         WHEN wait IS NOT NULL THEN 'waiting'::workflow_enrollment_status
+    INSERT INTO workflow_node_runs (enrollment_id, node_id, node_type, params, status, available_at)
+    SELECT t.eid, t.nxt, t.nst ->> 'type', t.nst -> 'params',
+           CASE WHEN t.est = 'paused' THEN 'held' ELSE 'ready' END::workflow_node_run_status,
+           now() + CASE WHEN t.nst ->> 'type' = 'wait' THEN (t.nst -> 'params' ->> 'duration')::interval ELSE interval '0' END
+      FROM unnest(eid, est, nxt, nst) t(eid, est, nxt, nst)
+     WHERE t.nxt IS NOT NULL AND t.nst ->> 'type' <> 'end';
+    UPDATE workflow_enrollments e
+       SET current_node = t.nxt,
+           status = CASE WHEN e.status = 'paused' THEN e.status
+                         WHEN t.nst ->> 'type' = 'wait' THEN 'waiting'::workflow_enrollment_status
                          ELSE 'active'::workflow_enrollment_status END
-     WHERE x.id = e.id;
-    RETURN run_id;
+      FROM unnest(eid, nxt, nst) t(eid, nxt, nst)
+     WHERE e.id = t.eid AND t.nxt IS NOT NULL AND t.nst ->> 'type' <> 'end';
+    -- The rest complete; as drawn, only an active enrollment does.
+    UPDATE workflow_enrollments e SET status = 'active'
+      FROM unnest(eid, nxt, nst) t(eid, nxt, nst)
+     WHERE e.id = t.eid AND (t.nxt IS NULL OR t.nst ->> 'type' = 'end') AND e.status IN ('waiting', 'paused');
+    UPDATE workflow_enrollments e SET status = 'completed', finished_at = now(), current_node = coalesce(t.nxt, e.current_node)
+      FROM unnest(eid, nxt, nst) t(eid, nxt, nst)
+     WHERE e.id = t.eid AND (t.nxt IS NULL OR t.nst ->> 'type' = 'end');
 END
 $$;
-COMMENT ON FUNCTION _workflow_enter(workflow_enrollments, jsonb) IS
-    'Internal: the enrollment reaches a node: its run is queued (held while paused; a wait''s due later), or the '
-    'enrollment completes at an end node or when there is no next node';
-
--- The node after from_node: a branch's edge for the outcome (else its
--- unlabelled default), any other node's only edge.
-CREATE FUNCTION _workflow_next(definition jsonb, from_node text, outcome text) RETURNS jsonb
-LANGUAGE plpgsql STABLE
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    branch boolean := EXISTS (SELECT 1 FROM jsonb_array_elements(definition -> 'nodes') n
-                               WHERE n ->> 'id' = from_node AND n ->> 'type' = 'branch');
-    target text;
-BEGIN
-    SELECT x ->> 'to' INTO target FROM jsonb_array_elements(coalesce(definition -> 'edges', '[]')) x
-     WHERE x ->> 'from' = from_node
-       AND (NOT branch OR coalesce(x ->> 'when', '') = '' OR x ->> 'when' = outcome)
-     ORDER BY (coalesce(x ->> 'when', '') = '') LIMIT 1;
-    IF target IS NULL THEN
-        IF branch THEN
-            RAISE EXCEPTION 'branch node % has no edge for the outcome %', from_node, coalesce(quote_literal(outcome), 'NULL')
-                USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = format('Its outcomes are: %s.', (SELECT string_agg(x ->> 'when', ', ')
-                                                                   FROM jsonb_array_elements(definition -> 'edges') x
-                                                                  WHERE x ->> 'from' = from_node)),
-                      HINT = 'Report one of them (the run stays running until its lease ends).';
-        END IF;
-        RETURN NULL;
-    END IF;
-    RETURN (SELECT n FROM jsonb_array_elements(definition -> 'nodes') n WHERE n ->> 'id' = target);
-END
-$$;
-COMMENT ON FUNCTION _workflow_next(jsonb, text, text) IS
-    'Internal: the node that follows from_node for an outcome (NULL at the end); 22023 for a branch outcome it has no edge for';
+COMMENT ON FUNCTION _workflow_advance(bigint[], text[], text[]) IS
+    'Internal: locked enrollments leave their nodes with the outcomes given: the next runs are queued, or the '
+    'enrollments complete; 22023 for a branch outcome it has no edge for';
 
 CREATE FUNCTION enroll(workflow_id bigint, subject_type text, subject_id bigint, context jsonb DEFAULT '{}')
 RETURNS workflow_enrollments
@@ -11112,7 +11121,7 @@ BEGIN
            AND x.status IN ('active', 'waiting', 'paused');
         RETURN e;
     END IF;
-    PERFORM _workflow_enter(e, _workflow_next(w.definition, w.start_node, NULL));
+    PERFORM _workflow_advance(ARRAY[e.id], ARRAY[w.start_node], ARRAY[NULL::text]);
     SELECT * INTO e FROM workflow_enrollments x WHERE x.id = e.id;
     RETURN e;
 END
@@ -11135,7 +11144,8 @@ BEGIN
                                      (setting('workflow.max_attempts') #>> '{}')::integer));
     -- A wait that is over: its enrollment is active again.
     UPDATE workflow_enrollments e SET status = 'active'
-     WHERE e.status = 'waiting' AND e.id IN (SELECT r.enrollment_id FROM workflow_node_runs r WHERE r.id = ANY (ids));
+      FROM workflow_node_runs r
+     WHERE r.id = ANY (ids) AND r.node_type = 'wait' AND e.id = r.enrollment_id AND e.status = 'waiting';
     RETURN QUERY SELECT r.* FROM workflow_node_runs r WHERE r.id = ANY (ids) ORDER BY r.available_at, r.id;
 END
 $$;
@@ -11144,33 +11154,64 @@ COMMENT ON FUNCTION claim_node_runs(text, integer, interval) IS
     'the same run. Expired leases go back first (failed after workflow.max_attempts, failing the enrollment). The '
     'worker does the node''s work (a wait needs none) and reports with finish_node_run or fail_node_run';
 
-CREATE FUNCTION finish_node_run(id bigint, worker text, outcome text DEFAULT NULL, output jsonb DEFAULT NULL)
-RETURNS workflow_node_runs
+-- A batch in a few statements: every run done (only the lease holder's, within its lease;
+-- otherwise the first refused one says why and nothing of the batch is kept), then the
+-- enrollments locked in id order (two workers' batches never deadlock) and advanced.
+CREATE FUNCTION finish_node_runs(ids bigint[], worker text, outcomes text[] DEFAULT NULL, outputs jsonb[] DEFAULT NULL)
+RETURNS SETOF workflow_node_runs
 LANGUAGE plpgsql
 SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    r workflow_node_runs;
-    e workflow_enrollments;
+    n       integer := coalesce(cardinality(ids), 0);
+    done    bigint[];
+    eids    bigint[];
+    froms   text[];
+    outs    text[];
+    missing bigint;
 BEGIN
-    UPDATE workflow_node_runs q
-       SET status = 'done', finished_at = now(), outcome = finish_node_run.outcome, output = finish_node_run.output,
-           lease_owner = NULL, lease_until = NULL
-     WHERE q.id = finish_node_run.id AND q.status = 'running' AND q.lease_owner = worker AND q.lease_until >= now()
-    RETURNING q.* INTO r;
-    IF NOT FOUND THEN
-        PERFORM _queue_refuse('workflow_node_runs', 'node run', finish_node_run.id, worker, 'running');
+    IF n = 0 THEN
+        RETURN;
     END IF;
-    SELECT * INTO e FROM workflow_enrollments x WHERE x.id = r.enrollment_id FOR UPDATE;
-    -- A cancelled (or failed) enrollment ends here; the run's own result is kept.
-    IF e.status IN ('active', 'waiting', 'paused') THEN
-        PERFORM _workflow_enter(e, _workflow_next((SELECT w.definition FROM workflows w WHERE w.id = e.workflow_id),
-                                                  r.node_id, finish_node_run.outcome));
+    IF cardinality(outcomes) <> n OR cardinality(outputs) <> n THEN
+        RAISE EXCEPTION 'finish_node_runs needs one outcome and one output per run, or none' USING ERRCODE = 'invalid_parameter_value',
+            DETAIL = format('%s runs, %s outcomes, %s outputs.', n, cardinality(outcomes), cardinality(outputs));
     END IF;
-    RETURN r;
+    WITH o AS (SELECT * FROM unnest(ids, coalesce(outcomes, array_fill(NULL::text, ARRAY[n])),
+                                    coalesce(outputs, array_fill(NULL::jsonb, ARRAY[n]))) o(id, outcome, output)),
+         u AS (UPDATE workflow_node_runs q
+                  SET status = 'done', finished_at = now(), outcome = o.outcome, output = o.output,
+                      lease_owner = NULL, lease_until = NULL
+                 FROM o
+                WHERE q.id = o.id AND q.status = 'running' AND q.lease_owner = worker AND q.lease_until >= now()
+               RETURNING q.id, q.enrollment_id, q.node_id, q.outcome)
+    SELECT array_agg(u.id ORDER BY u.enrollment_id), array_agg(u.enrollment_id ORDER BY u.enrollment_id),
+           array_agg(u.node_id ORDER BY u.enrollment_id), array_agg(u.outcome ORDER BY u.enrollment_id)
+      INTO done, eids, froms, outs FROM u;
+    IF coalesce(cardinality(done), 0) < n THEN
+        SELECT x INTO missing FROM unnest(ids) x WHERE NOT x = ANY (coalesce(done, '{}')) LIMIT 1;
+        IF missing IS NULL THEN
+            RAISE EXCEPTION 'finish_node_runs was given a run twice' USING ERRCODE = 'invalid_parameter_value';
+        END IF;
+        PERFORM _queue_refuse('workflow_node_runs', 'node run', missing, worker, 'running');
+    END IF;
+    PERFORM 1 FROM workflow_enrollments e WHERE e.id = ANY (eids) ORDER BY e.id FOR UPDATE;
+    PERFORM _workflow_advance(eids, froms, outs);
+    RETURN QUERY SELECT q.* FROM workflow_node_runs q WHERE q.id = ANY (done) ORDER BY q.id;
 END
 $$;
+COMMENT ON FUNCTION finish_node_runs(bigint[], text, text[], jsonb[]) IS
+    'The lease holder reports a batch of node runs done, with their outcomes and outputs (arrays in the order of '
+    'ids, or NULL), and their enrollments move on, as finish_node_run does for one; all or nothing: the first run '
+    'it may not report raises (MN005, MN006, MN008, P0002) and none of the batch is kept';
+
+CREATE FUNCTION finish_node_run(id bigint, worker text, outcome text DEFAULT NULL, output jsonb DEFAULT NULL)
+RETURNS workflow_node_runs
+LANGUAGE sql
+SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$ SELECT * FROM finish_node_runs(ARRAY[id], worker, ARRAY[outcome], ARRAY[output]) $$;
 COMMENT ON FUNCTION finish_node_run(bigint, text, text, jsonb) IS
     'The lease holder reports a node run done, with its outcome (a branch''s picks the edge; 22023 for one it has no '
     'edge for) and output, and the enrollment moves to the next node or completes. Once: a second report is MN006; '
@@ -11696,6 +11737,7 @@ BEGIN
                               'ingest_vendor_lead(text, jsonb, text)',
                               'validate_workflow(jsonb)', 'enroll(bigint, text, bigint, jsonb)',
                               'claim_node_runs(text, integer, interval)', 'finish_node_run(bigint, text, text, jsonb)',
+                              'finish_node_runs(bigint[], text, text[], jsonb[])',
                               'fail_node_run(bigint, text, text, interval)', 'pause_enrollment(bigint)',
                               'resume_enrollment(bigint)', 'cancel_enrollment(bigint, text)']
     LOOP
@@ -11706,7 +11748,7 @@ BEGIN
         _raw_lead_logged(), _lead_contact_logged(), _is_sales(bigint), _assign_lead(raw_leads, bigint, bigint),
         _active_lead(bigint), _lead_fields(jsonb), _upsert_lead(record, text, bigint, bigint), _vendor_key(text),
         _workflow_check(text[], text[], integer[], text[], text[], text[], text[]), _workflow_saved(),
-        _workflow_run_failed(), _workflow_enter(workflow_enrollments, jsonb), _workflow_next(jsonb, text, text),
+        _workflow_run_failed(), _workflow_advance(bigint[], text[], text[]),
         _live_enrollment(bigint), _workflow_rules_fire() FROM PUBLIC;
 END
 $grants$;
@@ -11864,7 +11906,9 @@ SELECT _enable_history_shipped('cm_notes', ARRAY['body']);
 SELECT _enable_history_shipped('lead_assignment_approvals');
 SELECT _enable_history_shipped('lead_follow_ups');
 -- Workflows (0.2): definitions, rules and enrollments; not the node runs (a work queue whose
--- rows are each an event of the enrollment, which is audited).
-SELECT _enable_history_shipped('workflows');
+-- rows are each an event of the enrollment).  An enrollment's history is its status and
+-- context: the node it is at moves with every run (the runs are that record), so neither it
+-- nor updated_at alone makes a history row.
+SELECT _enable_history_shipped('workflows', ARRAY['steps']);
 SELECT _enable_history_shipped('workflow_rules');
-SELECT _enable_history_shipped('workflow_enrollments');
+SELECT _enable_history_shipped('workflow_enrollments', ARRAY['current_node', 'updated_at']);
