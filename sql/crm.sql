@@ -14,7 +14,8 @@ INSERT INTO mentor.users (email, username, full_name, role) VALUES
     ('crm.sam@example.com', 'crm_sam', 'Sam Sales', 'sales'),
     ('crm.sia@example.com', 'crm_sia', 'Sia Sales', 'sales'),
     ('crm.mentee@example.com', 'crm_mentee', 'Not Sales', 'mentee'),
-    ('crm.admin@example.com', 'crm_admin', 'Ada Admin', 'admin');
+    ('crm.admin@example.com', 'crm_admin', 'Ada Admin', 'admin'),
+    ('vik@example.com', 'vik', 'Vik Vendor-Lead', 'user');
 SELECT id AS head FROM mentor.users WHERE username = 'crm_head' \gset
 SELECT id AS sam FROM mentor.users WHERE username = 'crm_sam' \gset
 SELECT id AS sia FROM mentor.users WHERE username = 'crm_sia' \gset
@@ -40,10 +41,10 @@ INSERT INTO mentor.raw_leads (session_year, phone) VALUES ('2027-28', '987654321
 SELECT pg_temp.tryn(format('SET LOCAL ROLE mentor_app; UPDATE mentor.raw_leads SET assigned_to = %s WHERE id = %s', :sam, :priya));
 
 -- The timeline wrote itself; it is append-only.
-SELECT kind, detail FROM mentor.lead_activity_log WHERE lead_id = :priya ORDER BY id;
-SELECT pg_temp.try(format('UPDATE mentor.lead_activity_log SET kind = %L WHERE lead_id = %s', 'edited', :priya));
-SELECT pg_temp.try(format('DELETE FROM mentor.lead_activity_log WHERE lead_id = %s', :priya));
-SELECT pg_temp.try('TRUNCATE mentor.lead_activity_log');
+SELECT kind, detail FROM mentor.lead_activity WHERE lead_id = :priya ORDER BY id;
+SELECT pg_temp.try(format('UPDATE mentor.lead_activity SET kind = %L WHERE lead_id = %s', 'edited', :priya));
+SELECT pg_temp.try(format('DELETE FROM mentor.lead_activity WHERE lead_id = %s', :priya));
+SELECT pg_temp.try('TRUNCATE mentor.lead_activity');
 
 -- Assignment: only to sales staff; with history and a timeline entry.
 SELECT pg_temp.tryn(format('SELECT mentor.assign_lead(%s, %s)', :priya, :mentee));
@@ -73,7 +74,7 @@ SELECT u.username AS assignee, l.assigned_at IS NOT NULL AS stamped FROM mentor.
 SELECT f.username AS from_user, t.username AS to_user, h.approval_id IS NOT NULL AS approved
   FROM mentor.lead_assignment_history h LEFT JOIN mentor.users f ON f.id = h.from_user JOIN mentor.users t ON t.id = h.to_user
  WHERE h.lead_id = :priya ORDER BY h.id;
-SELECT kind FROM mentor.lead_activity_log WHERE lead_id = :priya ORDER BY id;
+SELECT kind FROM mentor.lead_activity WHERE lead_id = :priya ORDER BY id;
 
 -- Calls and messages land on the timeline; provider ids are unique per source.
 INSERT INTO mentor.lead_call_logs (lead_id, user_id, outcome, source, provider_ref, duration_seconds)
@@ -86,7 +87,7 @@ VALUES (:priya, :sam, 'whatsapp', 'delivered', 'Hi Priya, here is the brochure',
 SELECT id > 0 AS has_id, status FROM mentor.lead_whatsapp_logs WHERE lead_id = :priya;
 SELECT status FROM mentor.lead_email_logs WHERE lead_id = :priya;
 SELECT count(*) AS sms FROM mentor.lead_sms_logs WHERE lead_id = :priya;
-SELECT kind, detail ->> 'outcome' AS outcome FROM mentor.lead_activity_log WHERE lead_id = :priya AND kind IN ('call', 'whatsapp', 'email') ORDER BY id;
+SELECT kind, detail ->> 'outcome' AS outcome FROM mentor.lead_activity WHERE lead_id = :priya AND kind IN ('call', 'whatsapp', 'email') ORDER BY id;
 
 -- Follow-ups: scheduled for the assignee, claimed when due, done once by the holder.
 SELECT (mentor.schedule_follow_up(:priya, now() - interval '1 hour', 'Send fee details')).assigned_to = :sam AS for_assignee;
@@ -168,6 +169,10 @@ SELECT calls FROM mentor.api_key_usage_daily WHERE vendor = 'leadsrus';
 -- Campaign leads are a view over the one table.
 INSERT INTO mentor.raw_leads (session_year, phone, source, extra_data) VALUES ('2026-27', '98888 88888', 'campaign', '{"campaign": "diwali"}');
 SELECT phone, campaign FROM mentor.campaign_leads;
+-- The legacy Lead shape: each lead with the user account of its email.
+SELECT l.name, u.username AS user_account, a.username AS assignee, l.status
+  FROM mentor.leads l LEFT JOIN mentor.users u ON u.id = l.user_id LEFT JOIN mentor.users a ON a.id = l.assigned_to
+ WHERE l.email IS NOT NULL ORDER BY l.id;
 
 -- The organisation: targets, community managers, notes.
 INSERT INTO mentor.salesperson_targets (user_id, period_start, period_end, target_leads, target_conversions) VALUES (:sam, '2026-12-01', '2026-12-31', 200, 20);

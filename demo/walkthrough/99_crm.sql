@@ -38,7 +38,7 @@ SELECT id = :fu AS claimed_it FROM mentor.claim_follow_ups('sam-phone', 5, inter
 SELECT status, outcome FROM mentor.complete_follow_up(:fu, 'sam-phone', 'Fee plan sent; applying next week');
 SELECT demo.try(format($q$SELECT mentor.complete_follow_up(%s, 'sam-phone', 'again')$q$, :fu)) AS completed_twice;
 COMMIT;
-SELECT kind, detail - 'approval_id' - 'follow_up_id' - 'call_id' AS detail FROM mentor.lead_activity_log WHERE lead_id = :ritu ORDER BY id;
+SELECT kind, detail - 'approval_id' - 'follow_up_id' - 'call_id' AS detail FROM mentor.lead_activity WHERE lead_id = :ritu ORDER BY id;
 
 \echo
 \echo '--- 70. Vendor intake (journey 7): LeadsRUs posts a lead with its API key (stored once per idempotency key, promoted into the CRM once), retries it, posts the same person again under another key (merged), then its key is revoked (the API answers 401)'

@@ -178,19 +178,19 @@ COMMENT ON TABLE lead_import_rows IS
     'rejected (with the reason, such as an unreadable phone)';
 
 -- The activity timeline: appended to by the CRM's functions and triggers, never changed.
-CREATE TABLE lead_activity_log (
+CREATE TABLE lead_activity (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     lead_id      bigint NOT NULL REFERENCES raw_leads ON DELETE CASCADE,
-    kind         text NOT NULL CONSTRAINT lead_activity_log_kind_format CHECK (kind ~ '^[a-z][a-z0-9_]{0,39}$'),
-    detail       jsonb NOT NULL DEFAULT '{}' CONSTRAINT lead_activity_log_detail_object CHECK (jsonb_typeof(detail) = 'object'),
+    kind         text NOT NULL CONSTRAINT lead_activity_kind_format CHECK (kind ~ '^[a-z][a-z0-9_]{0,39}$'),
+    detail       jsonb NOT NULL DEFAULT '{}' CONSTRAINT lead_activity_detail_object CHECK (jsonb_typeof(detail) = 'object'),
     performed_by bigint REFERENCES users ON DELETE SET NULL,
     at           timestamptz NOT NULL DEFAULT now()
 );
-COMMENT ON TABLE lead_activity_log IS
+COMMENT ON TABLE lead_activity IS
     'A lead''s timeline (seed 001 LeadActivityLog): created, merged, assigned, status, call, sms, email, whatsapp, '
     'follow_up_done and what the application adds; append-only (a lead''s deletion removes its own)';
-COMMENT ON COLUMN lead_activity_log.performed_by IS 'The acting user (mentor.current_actor()) when it was written';
-CREATE INDEX lead_activity_log_lead_idx ON lead_activity_log (lead_id, at);
+COMMENT ON COLUMN lead_activity.performed_by IS 'The acting user (mentor.current_actor()) when it was written';
+CREATE INDEX lead_activity_lead_idx ON lead_activity (lead_id, at);
 
 CREATE FUNCTION _lead_activity_guard() RETURNS trigger
 LANGUAGE plpgsql
@@ -201,13 +201,13 @@ BEGIN
         RETURN OLD;
     END IF;
     RAISE EXCEPTION 'lead activity cannot be changed or removed' USING ERRCODE = 'insufficient_privilege',
-        DETAIL = 'lead_activity_log is an append-only timeline; deleting a lead removes its own.';
+        DETAIL = 'lead_activity is an append-only timeline; deleting a lead removes its own.';
 END
 $$;
-COMMENT ON FUNCTION _lead_activity_guard() IS 'Internal: keeps lead_activity_log append-only (but for a deleted lead''s)';
-CREATE TRIGGER lead_activity_log_append_only BEFORE UPDATE OR DELETE ON lead_activity_log
+COMMENT ON FUNCTION _lead_activity_guard() IS 'Internal: keeps lead_activity append-only (but for a deleted lead''s)';
+CREATE TRIGGER lead_activity_append_only BEFORE UPDATE OR DELETE ON lead_activity
     FOR EACH ROW EXECUTE FUNCTION _lead_activity_guard();
-CREATE TRIGGER lead_activity_log_no_truncate BEFORE TRUNCATE ON lead_activity_log
+CREATE TRIGGER lead_activity_no_truncate BEFORE TRUNCATE ON lead_activity
     FOR EACH STATEMENT EXECUTE FUNCTION _lead_activity_guard();
 
 -- PL/pgSQL, not SQL: its INSERT's plan is kept between calls (a SQL function with SET is planned on each).
@@ -216,7 +216,7 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
-    INSERT INTO lead_activity_log (lead_id, kind, detail, performed_by) VALUES (lead_id, kind, detail, current_actor());
+    INSERT INTO lead_activity (lead_id, kind, detail, performed_by) VALUES (lead_id, kind, detail, current_actor());
 END
 $$;
 COMMENT ON FUNCTION _lead_log(bigint, text, jsonb) IS 'Internal: appends to a lead''s timeline as the acting user';
@@ -230,10 +230,10 @@ AS $$
 BEGIN
     -- The INSERTs written out rather than through _lead_log: every lead passes here.
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO lead_activity_log (lead_id, kind, detail, performed_by)
+        INSERT INTO lead_activity (lead_id, kind, detail, performed_by)
         VALUES (NEW.id, 'created', jsonb_build_object('source', NEW.source), current_actor());
     ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
-        INSERT INTO lead_activity_log (lead_id, kind, detail, performed_by)
+        INSERT INTO lead_activity (lead_id, kind, detail, performed_by)
         VALUES (NEW.id, 'status', jsonb_build_object('from', OLD.status, 'to', NEW.status), current_actor());
     END IF;
     RETURN NULL;
@@ -992,3 +992,10 @@ SELECT id, session_year, name, phone, email, interest_level, extra_data ->> 'cam
        assigned_to, status, created_at, updated_at
   FROM raw_leads WHERE source = 'campaign';
 COMMENT ON VIEW campaign_leads IS 'Marketing-campaign leads (seed 001 CampaignLead): raw_leads from source campaign';
+CREATE VIEW leads AS
+SELECT l.id, (SELECT u.id FROM users u WHERE lower(u.email::text) = lower(l.email::text)) AS user_id, l.name, l.email,
+       l.phone, l.status, l.assigned_to, l.session_year, l.source, l.created_at, l.updated_at
+  FROM raw_leads l;
+COMMENT ON VIEW leads IS
+    'Seed 001''s legacy Lead, tied to a user: each lead with the user account of its email (NULL when the person has '
+    'none yet) and its assignee; status under lifecycle lead (active, archived, deleted)';

@@ -503,7 +503,7 @@ $grants$;
 -- through their functions; the timeline, the assignment history, import results, bulk
 -- assignments and vendor leads are written by the extension only.  Analysts see none of it
 -- (phones, emails and notes are people's).
-REVOKE INSERT, UPDATE, DELETE ON lead_activity_log, lead_assignment_history, lead_import_rows, batch_lead_assignments,
+REVOKE INSERT, UPDATE, DELETE ON lead_activity, lead_assignment_history, lead_import_rows, batch_lead_assignments,
     vendor_leads FROM mentor_app, mentor_admin;
 REVOKE INSERT ON lead_import_batches, lead_assignment_approvals, lead_follow_ups FROM mentor_app;
 -- Workflows: definitions and rules are written by the application (validated on save);

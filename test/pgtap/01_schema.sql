@@ -42,7 +42,7 @@ SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_
                                   'quiz_templates', 'quiz_template_questions', 'candidate_quiz_responses', 'voice_interviews',
                                   'voice_interview_messages', 'discount_requests',
                                   'lead_tags', 'lead_import_batches', 'raw_leads', 'raw_lead_tags', 'lead_import_rows',
-                                  'lead_activity_log', 'lead_call_logs', 'lead_message_logs', 'sales_head_profiles',
+                                  'lead_activity', 'lead_call_logs', 'lead_message_logs', 'sales_head_profiles',
                                   'salesperson_targets', 'community_manager_assignments', 'cm_notes', 'lead_assignment_history',
                                   'lead_assignment_approvals', 'batch_lead_assignments', 'lead_follow_ups', 'vendor_leads',
                                   'workflows', 'workflow_enrollments', 'workflow_node_runs', 'workflow_rules']);
@@ -51,7 +51,7 @@ SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history
                                  'active_alerts', 'api_key_usage_daily', 'direct_messages', 'leaderboard',
                                  'learning_paths_json', 'user_learning_progress', 'quiz_questions_public', 'quiz_results',
                                  'enrollments', 'assignments', 'attendance_rates',
-                                 'lead_sms_logs', 'lead_email_logs', 'lead_whatsapp_logs', 'overdue_follow_ups', 'campaign_leads']);
+                                 'lead_sms_logs', 'lead_email_logs', 'lead_whatsapp_logs', 'overdue_follow_ups', 'campaign_leads', 'leads']);
 SELECT enums_are('mentor', ARRAY['platform_role', 'onboarding_status', 'visibility', 'skill_direction',
                                  'transfer_status', 'checker_kind', 'registration_kind', 'registration_status',
                                  'crosscheck_status', 'mentorship_status', 'action_item_status', 'session_status',
@@ -182,7 +182,7 @@ SELECT is(ARRAY(SELECT c.relname::text FROM pg_class c
                    -- voice interview transcripts: append-only, never changed
                    AND c.relname <> 'voice_interview_messages'
                    -- CRM records that are a history themselves, append-only or written once
-                   AND c.relname NOT IN ('lead_activity_log', 'lead_assignment_history', 'lead_import_rows',
+                   AND c.relname NOT IN ('lead_activity', 'lead_assignment_history', 'lead_import_rows',
                                          'batch_lead_assignments', 'vendor_leads')
                    -- the workflow work queue (its enrollments are audited)
                    AND c.relname <> 'workflow_node_runs'

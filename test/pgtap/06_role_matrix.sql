@@ -900,8 +900,8 @@ RETURNING id AS mxwf \gset
 SELECT is(pg_temp.req('app', :mxsales, $$INSERT INTO mentor.raw_leads (session_year, phone) VALUES ('2026', '98000 22222')$$), 'INSERT 0 1', 'app: a lead is added by SQL');
 SELECT is(pg_temp.req('app', :mxsales, format('UPDATE mentor.raw_leads SET assigned_to = %s WHERE id = %s', :mxsales, :mxlead)), '42501', 'app: a lead is not assigned by SQL');
 SELECT is(pg_temp.req('app', :mxsales, format('SELECT * FROM mentor.assign_lead(%s, %s)', :mxlead, :mxsales)), 'SELECT 1', 'app: assign_lead() assigns it');
-SELECT is(pg_temp.req('app', :mxsales, $$UPDATE mentor.lead_activity_log SET kind = 'x'$$), '42501', 'app: the timeline is not changed');
-SELECT is(pg_temp.req('admin', NULL, 'DELETE FROM mentor.lead_activity_log'), '42501', 'admin: or emptied');
+SELECT is(pg_temp.req('app', :mxsales, $$UPDATE mentor.lead_activity SET kind = 'x'$$), '42501', 'app: the timeline is not changed');
+SELECT is(pg_temp.req('admin', NULL, 'DELETE FROM mentor.lead_activity'), '42501', 'admin: or emptied');
 SELECT is(pg_temp.req('app', :mxsales, format('INSERT INTO mentor.lead_assignment_history (lead_id, to_user) VALUES (%s, %s)', :mxlead, :mxsales)), '42501',
           'app: the assignment history is not written by SQL');
 INSERT INTO mentor.users (email, username, full_name, role) VALUES ('mxhead@example.com', 'mxhead', 'MX Head', 'sales') RETURNING id AS mxhead \gset
@@ -927,7 +927,7 @@ SELECT is(pg_temp.req('app', :mxsales, $$UPDATE mentor.lead_follow_ups SET statu
           'app: a follow-up is not claimed by SQL');
 SELECT is(pg_temp.req('app', :mxsales, $$SELECT * FROM mentor.claim_follow_ups('mx-phone')$$), 'SELECT 1', 'app: claim_follow_ups() claims it');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.raw_leads'), '42501', 'analyst: leads are not readable');
-SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.lead_activity_log'), '42501', 'analyst: nor their timelines');
+SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.lead_activity'), '42501', 'analyst: nor their timelines');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.lead_call_logs'), '42501', 'analyst: nor calls');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.lead_whatsapp_logs'), '42501', 'analyst: nor messages (through a view)');
 SELECT is(pg_temp.req('analyst', NULL, 'SELECT * FROM mentor.overdue_follow_ups'), '42501', 'analyst: nor follow-ups');

@@ -100,6 +100,6 @@ reported=$(cat "$w"/fdone.* | awk '{s += $1} END {print s}')
 state=$(q "SELECT count(*) FILTER (WHERE status = 'done') || ' ' || count(*) FILTER (WHERE attempts <> 1) FROM mentor.lead_follow_ups")
 if [ "$reported" = 1000 ] && [ "$state" = "1000 0" ]; then echo "ok 7 - 8 claimers completed 1,000 due follow-ups, each once and on its first claim"
 else echo "not ok 7 - 1,000 follow-ups completed once each (reported $reported, done/reclaimed $state)"; fi
-logged=$(q "SELECT count(*) FROM mentor.lead_activity_log WHERE kind = 'follow_up_done'")
+logged=$(q "SELECT count(*) FROM mentor.lead_activity WHERE kind = 'follow_up_done'")
 if [ "$logged" = 1000 ]; then echo "ok 8 - the lead's timeline has each completion once"
 else echo "not ok 8 - each completion on the timeline once (got $logged)"; fi

@@ -9962,19 +9962,19 @@ COMMENT ON TABLE lead_import_rows IS
     'rejected (with the reason, such as an unreadable phone)';
 
 -- The activity timeline: appended to by the CRM's functions and triggers, never changed.
-CREATE TABLE lead_activity_log (
+CREATE TABLE lead_activity (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     lead_id      bigint NOT NULL REFERENCES raw_leads ON DELETE CASCADE,
-    kind         text NOT NULL CONSTRAINT lead_activity_log_kind_format CHECK (kind ~ '^[a-z][a-z0-9_]{0,39}$'),
-    detail       jsonb NOT NULL DEFAULT '{}' CONSTRAINT lead_activity_log_detail_object CHECK (jsonb_typeof(detail) = 'object'),
+    kind         text NOT NULL CONSTRAINT lead_activity_kind_format CHECK (kind ~ '^[a-z][a-z0-9_]{0,39}$'),
+    detail       jsonb NOT NULL DEFAULT '{}' CONSTRAINT lead_activity_detail_object CHECK (jsonb_typeof(detail) = 'object'),
     performed_by bigint REFERENCES users ON DELETE SET NULL,
     at           timestamptz NOT NULL DEFAULT now()
 );
-COMMENT ON TABLE lead_activity_log IS
+COMMENT ON TABLE lead_activity IS
     'A lead''s timeline (seed 001 LeadActivityLog): created, merged, assigned, status, call, sms, email, whatsapp, '
     'follow_up_done and what the application adds; append-only (a lead''s deletion removes its own)';
-COMMENT ON COLUMN lead_activity_log.performed_by IS 'The acting user (mentor.current_actor()) when it was written';
-CREATE INDEX lead_activity_log_lead_idx ON lead_activity_log (lead_id, at);
+COMMENT ON COLUMN lead_activity.performed_by IS 'The acting user (mentor.current_actor()) when it was written';
+CREATE INDEX lead_activity_lead_idx ON lead_activity (lead_id, at);
 
 CREATE FUNCTION _lead_activity_guard() RETURNS trigger
 LANGUAGE plpgsql
@@ -9985,13 +9985,13 @@ BEGIN
         RETURN OLD;
     END IF;
     RAISE EXCEPTION 'lead activity cannot be changed or removed' USING ERRCODE = 'insufficient_privilege',
-        DETAIL = 'lead_activity_log is an append-only timeline; deleting a lead removes its own.';
+        DETAIL = 'lead_activity is an append-only timeline; deleting a lead removes its own.';
 END
 $$;
-COMMENT ON FUNCTION _lead_activity_guard() IS 'Internal: keeps lead_activity_log append-only (but for a deleted lead''s)';
-CREATE TRIGGER lead_activity_log_append_only BEFORE UPDATE OR DELETE ON lead_activity_log
+COMMENT ON FUNCTION _lead_activity_guard() IS 'Internal: keeps lead_activity append-only (but for a deleted lead''s)';
+CREATE TRIGGER lead_activity_append_only BEFORE UPDATE OR DELETE ON lead_activity
     FOR EACH ROW EXECUTE FUNCTION _lead_activity_guard();
-CREATE TRIGGER lead_activity_log_no_truncate BEFORE TRUNCATE ON lead_activity_log
+CREATE TRIGGER lead_activity_no_truncate BEFORE TRUNCATE ON lead_activity
     FOR EACH STATEMENT EXECUTE FUNCTION _lead_activity_guard();
 
 -- PL/pgSQL, not SQL: its INSERT's plan is kept between calls (a SQL function with SET is planned on each).
@@ -10000,7 +10000,7 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
-    INSERT INTO lead_activity_log (lead_id, kind, detail, performed_by) VALUES (lead_id, kind, detail, current_actor());
+    INSERT INTO lead_activity (lead_id, kind, detail, performed_by) VALUES (lead_id, kind, detail, current_actor());
 END
 $$;
 COMMENT ON FUNCTION _lead_log(bigint, text, jsonb) IS 'Internal: appends to a lead''s timeline as the acting user';
@@ -10014,10 +10014,10 @@ AS $$
 BEGIN
     -- The INSERTs written out rather than through _lead_log: every lead passes here.
     IF TG_OP = 'INSERT' THEN
-        INSERT INTO lead_activity_log (lead_id, kind, detail, performed_by)
+        INSERT INTO lead_activity (lead_id, kind, detail, performed_by)
         VALUES (NEW.id, 'created', jsonb_build_object('source', NEW.source), current_actor());
     ELSIF NEW.status IS DISTINCT FROM OLD.status THEN
-        INSERT INTO lead_activity_log (lead_id, kind, detail, performed_by)
+        INSERT INTO lead_activity (lead_id, kind, detail, performed_by)
         VALUES (NEW.id, 'status', jsonb_build_object('from', OLD.status, 'to', NEW.status), current_actor());
     END IF;
     RETURN NULL;
@@ -10776,6 +10776,13 @@ SELECT id, session_year, name, phone, email, interest_level, extra_data ->> 'cam
        assigned_to, status, created_at, updated_at
   FROM raw_leads WHERE source = 'campaign';
 COMMENT ON VIEW campaign_leads IS 'Marketing-campaign leads (seed 001 CampaignLead): raw_leads from source campaign';
+CREATE VIEW leads AS
+SELECT l.id, (SELECT u.id FROM users u WHERE lower(u.email::text) = lower(l.email::text)) AS user_id, l.name, l.email,
+       l.phone, l.status, l.assigned_to, l.session_year, l.source, l.created_at, l.updated_at
+  FROM raw_leads l;
+COMMENT ON VIEW leads IS
+    'Seed 001''s legacy Lead, tied to a user: each lead with the user account of its email (NULL when the person has '
+    'none yet) and its assignee; status under lifecycle lead (active, archived, deleted)';
 
 --------------------------------------------------------------------------------
 -- Module workflow: seed 001's automation engine (Workflow, WorkflowEnrollment,
@@ -11037,57 +11044,72 @@ LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    eid  bigint[];
-    est  workflow_enrollment_status[];
-    nxt  text[];
-    nst  jsonb[];
-    bad  record;
+    eid    bigint[];
+    est    workflow_enrollment_status[];
+    nxt    text[];
+    nst    jsonb[];
+    moving integer;
+    ending integer;
+    bad    record;
 BEGIN
-    SELECT array_agg(e.id), array_agg(e.status), array_agg(t.next_id), array_agg(w.steps -> t.next_id)
-      INTO eid, est, nxt, nst
-      FROM unnest(enrollment_ids, from_nodes, outcomes) x(id, from_node, outcome)
-      JOIN workflow_enrollments e ON e.id = x.id AND e.status IN ('active', 'waiting', 'paused')
-      JOIN workflows w ON w.id = e.workflow_id
-     CROSS JOIN LATERAL (SELECT CASE WHEN w.steps -> x.from_node ->> 'type' = 'branch'
-                                     THEN coalesce(w.steps -> x.from_node -> 'next' ->> x.outcome, w.steps -> x.from_node -> 'next' ->> '')
-                                     ELSE w.steps -> x.from_node -> 'next' ->> '' END AS next_id) t;
+    -- One pass says where each goes, and whether any moves on or ends (the statements for
+    -- none are skipped).
+    SELECT array_agg(t.id), array_agg(t.status), array_agg(t.next_id), array_agg(t.next_step),
+           count(*) FILTER (WHERE t.next_id IS NOT NULL AND t.next_step ->> 'type' <> 'end'),
+           count(*) FILTER (WHERE t.next_id IS NULL OR t.next_step ->> 'type' = 'end')
+      INTO eid, est, nxt, nst, moving, ending
+      FROM (SELECT e.id, e.status, n.next_id, w.steps -> n.next_id AS next_step, x.from_node, x.outcome,
+                   w.steps -> x.from_node AS step
+              FROM unnest(enrollment_ids, from_nodes, outcomes) x(id, from_node, outcome)
+              JOIN workflow_enrollments e ON e.id = x.id AND e.status IN ('active', 'waiting', 'paused')
+              JOIN workflows w ON w.id = e.workflow_id
+             CROSS JOIN LATERAL (SELECT CASE WHEN w.steps -> x.from_node ->> 'type' = 'branch'
+                                             THEN coalesce(w.steps -> x.from_node -> 'next' ->> x.outcome,
+                                                           w.steps -> x.from_node -> 'next' ->> '')
+                                             ELSE w.steps -> x.from_node -> 'next' ->> '' END AS next_id) n) t;
     IF eid IS NULL THEN
         RETURN;
     END IF;
     -- A branch must lead somewhere: an outcome it has no edge for is the worker's mistake.
-    SELECT x.from_node, x.outcome, w.steps -> x.from_node -> 'next' AS next INTO bad
-      FROM unnest(enrollment_ids, from_nodes, outcomes) x(id, from_node, outcome)
-      JOIN workflow_enrollments e ON e.id = x.id AND e.status IN ('active', 'waiting', 'paused')
-      JOIN workflows w ON w.id = e.workflow_id
-     WHERE w.steps -> x.from_node ->> 'type' = 'branch'
-       AND coalesce(w.steps -> x.from_node -> 'next' ->> x.outcome, w.steps -> x.from_node -> 'next' ->> '') IS NULL
-     LIMIT 1;
-    IF FOUND THEN
-        RAISE EXCEPTION 'branch node % has no edge for the outcome %', bad.from_node, coalesce(quote_literal(bad.outcome), 'NULL')
-            USING ERRCODE = 'invalid_parameter_value',
-                  DETAIL = format('Its outcomes are: %s.', (SELECT string_agg(k, ', ') FROM jsonb_object_keys(bad.next) k)),
-                  HINT = 'Report one of them (the run stays running until its lease ends).';
+    IF ending > 0 THEN
+        SELECT x.from_node, x.outcome, w.steps -> x.from_node -> 'next' AS next INTO bad
+          FROM unnest(enrollment_ids, from_nodes, outcomes) x(id, from_node, outcome)
+          JOIN workflow_enrollments e ON e.id = x.id AND e.status IN ('active', 'waiting', 'paused')
+          JOIN workflows w ON w.id = e.workflow_id
+         WHERE w.steps -> x.from_node ->> 'type' = 'branch'
+           AND coalesce(w.steps -> x.from_node -> 'next' ->> x.outcome, w.steps -> x.from_node -> 'next' ->> '') IS NULL
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'branch node % has no edge for the outcome %', bad.from_node, coalesce(quote_literal(bad.outcome), 'NULL')
+                USING ERRCODE = 'invalid_parameter_value',
+                      DETAIL = format('Its outcomes are: %s.', (SELECT string_agg(k, ', ') FROM jsonb_object_keys(bad.next) k)),
+                      HINT = 'Report one of them (the run stays running until its lease ends).';
+        END IF;
     END IF;
-    INSERT INTO workflow_node_runs (enrollment_id, node_id, node_type, params, status, available_at)
-    SELECT t.eid, t.nxt, t.nst ->> 'type', t.nst -> 'params',
-           CASE WHEN t.est = 'paused' THEN 'held' ELSE 'ready' END::workflow_node_run_status,
-           now() + CASE WHEN t.nst ->> 'type' = 'wait' THEN (t.nst -> 'params' ->> 'duration')::interval ELSE interval '0' END
-      FROM unnest(eid, est, nxt, nst) t(eid, est, nxt, nst)
-     WHERE t.nxt IS NOT NULL AND t.nst ->> 'type' <> 'end';
-    UPDATE workflow_enrollments e
-       SET current_node = t.nxt,
-           status = CASE WHEN e.status = 'paused' THEN e.status
-                         WHEN t.nst ->> 'type' = 'wait' THEN 'waiting'::workflow_enrollment_status
-                         ELSE 'active'::workflow_enrollment_status END
-      FROM unnest(eid, nxt, nst) t(eid, nxt, nst)
-     WHERE e.id = t.eid AND t.nxt IS NOT NULL AND t.nst ->> 'type' <> 'end';
-    -- The rest complete; as drawn, only an active enrollment does.
-    UPDATE workflow_enrollments e SET status = 'active'
-      FROM unnest(eid, nxt, nst) t(eid, nxt, nst)
-     WHERE e.id = t.eid AND (t.nxt IS NULL OR t.nst ->> 'type' = 'end') AND e.status IN ('waiting', 'paused');
-    UPDATE workflow_enrollments e SET status = 'completed', finished_at = now(), current_node = coalesce(t.nxt, e.current_node)
-      FROM unnest(eid, nxt, nst) t(eid, nxt, nst)
-     WHERE e.id = t.eid AND (t.nxt IS NULL OR t.nst ->> 'type' = 'end');
+    IF moving > 0 THEN
+        INSERT INTO workflow_node_runs (enrollment_id, node_id, node_type, params, status, available_at)
+        SELECT t.eid, t.nxt, t.nst ->> 'type', t.nst -> 'params',
+               CASE WHEN t.est = 'paused' THEN 'held' ELSE 'ready' END::workflow_node_run_status,
+               now() + CASE WHEN t.nst ->> 'type' = 'wait' THEN (t.nst -> 'params' ->> 'duration')::interval ELSE interval '0' END
+          FROM unnest(eid, est, nxt, nst) t(eid, est, nxt, nst)
+         WHERE t.nxt IS NOT NULL AND t.nst ->> 'type' <> 'end';
+        UPDATE workflow_enrollments e
+           SET current_node = t.nxt,
+               status = CASE WHEN e.status = 'paused' THEN e.status
+                             WHEN t.nst ->> 'type' = 'wait' THEN 'waiting'::workflow_enrollment_status
+                             ELSE 'active'::workflow_enrollment_status END
+          FROM unnest(eid, nxt, nst) t(eid, nxt, nst)
+         WHERE e.id = t.eid AND t.nxt IS NOT NULL AND t.nst ->> 'type' <> 'end';
+    END IF;
+    IF ending > 0 THEN
+        -- As drawn, only an active enrollment completes.
+        UPDATE workflow_enrollments e SET status = 'active'
+          FROM unnest(eid, nxt, nst) t(eid, nxt, nst)
+         WHERE e.id = t.eid AND (t.nxt IS NULL OR t.nst ->> 'type' = 'end') AND e.status IN ('waiting', 'paused');
+        UPDATE workflow_enrollments e SET status = 'completed', finished_at = now(), current_node = coalesce(t.nxt, e.current_node)
+          FROM unnest(eid, nxt, nst) t(eid, nxt, nst)
+         WHERE e.id = t.eid AND (t.nxt IS NULL OR t.nst ->> 'type' = 'end');
+    END IF;
 END
 $$;
 COMMENT ON FUNCTION _workflow_advance(bigint[], text[], text[]) IS
@@ -11401,7 +11423,7 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON notification_channels, notification_type
     pap_agreement_templates, pap_workflows, job_templates, hr_platforms, hr_platform_accounts, job_platform_postings,
     quiz_templates, quiz_template_questions, candidate_quiz_responses, voice_interviews, voice_interview_messages,
     discount_requests,
-    lead_tags, lead_import_batches, raw_leads, raw_lead_tags, lead_import_rows, lead_activity_log, lead_call_logs, lead_message_logs, lead_sms_logs, lead_email_logs, lead_whatsapp_logs, sales_head_profiles, salesperson_targets, community_manager_assignments, cm_notes, lead_assignment_history, lead_assignment_approvals, batch_lead_assignments, lead_follow_ups, overdue_follow_ups, vendor_leads, campaign_leads, workflows, workflow_enrollments, workflow_node_runs, workflow_rules
+    lead_tags, lead_import_batches, raw_leads, raw_lead_tags, lead_import_rows, lead_activity, lead_call_logs, lead_message_logs, lead_sms_logs, lead_email_logs, lead_whatsapp_logs, sales_head_profiles, salesperson_targets, community_manager_assignments, cm_notes, lead_assignment_history, lead_assignment_approvals, batch_lead_assignments, lead_follow_ups, overdue_follow_ups, vendor_leads, campaign_leads, leads, workflows, workflow_enrollments, workflow_node_runs, workflow_rules
     TO mentor_app, mentor_admin;
 GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_connections_id_seq, notifications_id_seq,
     alerts_id_seq, integration_tokens_id_seq, one_time_tokens_id_seq, refresh_tokens_id_seq, api_keys_id_seq,
@@ -11423,10 +11445,10 @@ GRANT USAGE, SELECT ON SEQUENCE notification_templates_id_seq, notification_conn
     hr_platform_accounts_id_seq, job_platform_postings_id_seq, quiz_templates_id_seq, quiz_template_questions_id_seq,
     candidate_quiz_responses_id_seq,
     voice_interviews_id_seq, voice_interview_messages_id_seq, discount_requests_id_seq,
-    lead_tags_id_seq, lead_import_batches_id_seq, raw_leads_id_seq, lead_import_rows_id_seq, lead_activity_log_id_seq, lead_call_logs_id_seq, lead_message_logs_id_seq, sales_head_profiles_id_seq, salesperson_targets_id_seq, community_manager_assignments_id_seq, cm_notes_id_seq, lead_assignment_history_id_seq, lead_assignment_approvals_id_seq, batch_lead_assignments_id_seq, lead_follow_ups_id_seq, vendor_leads_id_seq, workflows_id_seq, workflow_enrollments_id_seq, workflow_node_runs_id_seq, workflow_rules_id_seq
+    lead_tags_id_seq, lead_import_batches_id_seq, raw_leads_id_seq, lead_import_rows_id_seq, lead_activity_id_seq, lead_call_logs_id_seq, lead_message_logs_id_seq, sales_head_profiles_id_seq, salesperson_targets_id_seq, community_manager_assignments_id_seq, cm_notes_id_seq, lead_assignment_history_id_seq, lead_assignment_approvals_id_seq, batch_lead_assignments_id_seq, lead_follow_ups_id_seq, vendor_leads_id_seq, workflows_id_seq, workflow_enrollments_id_seq, workflow_node_runs_id_seq, workflow_rules_id_seq
     TO mentor_app, mentor_admin;
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON active_alerts, api_key_usage_daily, direct_messages, leaderboard, learning_paths_json, user_learning_progress, quiz_questions_public, quiz_results, enrollments, assignments, attendance_rates,
-    lead_sms_logs, lead_email_logs, lead_whatsapp_logs, overdue_follow_ups, campaign_leads FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC;
+    lead_sms_logs, lead_email_logs, lead_whatsapp_logs, overdue_follow_ups, campaign_leads, leads FROM mentor_app, mentor_analyst, mentor_admin, PUBLIC;
 -- Notifications: the catalogue (types, channels, templates, defaults) and
 -- alerts are administrators'; users choose their own settings and
 -- connections (row-level security); the outbox is written by notify() and
@@ -11720,7 +11742,7 @@ $grants$;
 -- through their functions; the timeline, the assignment history, import results, bulk
 -- assignments and vendor leads are written by the extension only.  Analysts see none of it
 -- (phones, emails and notes are people's).
-REVOKE INSERT, UPDATE, DELETE ON lead_activity_log, lead_assignment_history, lead_import_rows, batch_lead_assignments,
+REVOKE INSERT, UPDATE, DELETE ON lead_activity, lead_assignment_history, lead_import_rows, batch_lead_assignments,
     vendor_leads FROM mentor_app, mentor_admin;
 REVOKE INSERT ON lead_import_batches, lead_assignment_approvals, lead_follow_ups FROM mentor_app;
 -- Workflows: definitions and rules are written by the application (validated on save);
