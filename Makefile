@@ -34,6 +34,7 @@ OBJS = \
 	src/queue.o \
 	src/quizzes.o \
 	src/workflow.o \
+	src/crm.o \
 	src/core/lifecycle_graph.o \
 	src/core/validate.o \
 	src/core/crosscheck.o \
@@ -42,7 +43,8 @@ OBJS = \
 	src/core/matching.o \
 	src/core/secret.o \
 	src/core/grading.o \
-	src/core/workflow.o
+	src/core/workflow.o \
+	src/core/phone.o
 
 # One file per module, concatenated in name order into the install script of
 # this version.  Released install scripts are frozen in src/sql/releases/ and

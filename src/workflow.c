@@ -1,6 +1,7 @@
 /*
- * workflow.c - mentor._workflow_check(...): a workflow definition validated
- * by src/core/workflow.c before it is stored.
+ * workflow.c - the workflow engine's C: mentor._workflow_check(...), a
+ * definition validated by src/core/workflow.c before it is stored, and the
+ * trigger that enrolls leads and job posts by the workflow rules.
  *
  * The SQL caller (the workflows table's trigger) takes the nodes, their
  * parameter names and the edges out of the definition's JSON and checks its
@@ -10,8 +11,11 @@
 #include "postgres.h"
 
 #include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
+#include "utils/rel.h"
 
 #include "mentor.h"
 #include "core/workflow.h"
@@ -78,4 +82,86 @@ mn_workflow_check(PG_FUNCTION_ARGS)
 						 "one start node, no cycle, every node reachable; only branch nodes have labelled edges.")));
 	}
 	PG_RETURN_TEXT_P(cstring_to_text(nodes[g->start].id));
+}
+
+/*
+ * _workflow_rules_fire(): AFTER ROW trigger on raw_leads (INSERT; UPDATE OF
+ * status) and job_posts (UPDATE OF status): enrolls the row in the active
+ * workflows whose rules match the event.  In C because every lead that
+ * arrives passes here, and with no rule (the common case) it is one cached
+ * query.  It runs with the rights of the writer (who may read the rules and
+ * call mentor.enroll, itself SECURITY DEFINER).
+ */
+PG_FUNCTION_INFO_V1(mn_workflow_rules_fire);
+
+Datum
+mn_workflow_rules_fire(PG_FUNCTION_ARGS)
+{
+	static SPIPlanPtr rules_plan = NULL;
+	static SPIPlanPtr enroll_plan = NULL;
+	TriggerData *td = mn_require_trigger(fcinfo, "_workflow_rules_fire", NULL);
+	Relation	rel = td->tg_relation;
+	TupleDesc	desc = RelationGetDescr(rel);
+	HeapTuple	row;
+	bool		lead = strcmp(RelationGetRelationName(rel), "raw_leads") == 0;
+	const char *event;
+	const char *kind = lead ? "lead" : "job_post";
+	int			id_att = SPI_fnumber(desc, "id");
+	int			status_att = SPI_fnumber(desc, "status");
+	Datum		id;
+	char	   *status;
+	bool		isnull;
+	Datum		args[4];
+	uint64		i, n;
+
+	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event) || id_att <= 0 || status_att <= 0)
+		elog(ERROR, "_workflow_rules_fire() must be an AFTER ROW trigger on a table with id and status");
+	row = TRIGGER_FIRED_BY_UPDATE(td->tg_event) ? td->tg_newtuple : td->tg_trigtuple;
+	event = !lead ? "job_post_status" : TRIGGER_FIRED_BY_INSERT(td->tg_event) ? "lead_created" : "lead_status";
+	id = SPI_getbinval(row, desc, id_att, &isnull);
+	status = SPI_getvalue(row, desc, status_att);
+
+	SPI_connect();
+	if (rules_plan == NULL)
+	{
+		Oid			types[3] = {TEXTOID, TEXTOID, INT8OID};
+
+		rules_plan = mn_keep_plan("SELECT r.workflow_id FROM mentor.workflow_rules r"
+								  " JOIN mentor.workflows w ON w.id = r.workflow_id AND w.active"
+								  " WHERE r.active AND r.event = $1 AND ($1 = 'lead_created' OR r.status_value = $2)"
+								  " AND (r.job_post_id IS NULL OR r.job_post_id = $3) ORDER BY r.id",
+								  3, types, CURSOR_OPT_GENERIC_PLAN);
+	}
+	args[0] = CStringGetTextDatum(event);
+	args[1] = CStringGetTextDatum(status ? status : "");
+	args[2] = id;
+	if (SPI_execute_plan(rules_plan, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "workflow rules lookup failed");
+	n = SPI_processed;
+	if (n > 0)
+	{
+		SPITupleTable *rules = SPI_tuptable;
+		Datum	   *workflows = palloc(sizeof(Datum) * n);
+
+		for (i = 0; i < n; i++)
+			workflows[i] = SPI_getbinval(rules->vals[i], rules->tupdesc, 1, &isnull);
+		if (enroll_plan == NULL)
+		{
+			Oid			types[4] = {INT8OID, TEXTOID, INT8OID, TEXTOID};
+
+			enroll_plan = mn_keep_plan("SELECT mentor.enroll($1, $2, $3, jsonb_build_object('rule_event', $4))",
+									   4, types, 0);
+		}
+		for (i = 0; i < n; i++)
+		{
+			args[0] = workflows[i];
+			args[1] = CStringGetTextDatum(kind);
+			args[2] = id;
+			args[3] = CStringGetTextDatum(event);
+			if (SPI_execute_plan(enroll_plan, args, NULL, false, 0) != SPI_OK_SELECT)
+				elog(ERROR, "enrolling by a workflow rule failed");
+		}
+	}
+	SPI_finish();
+	return PointerGetDatum(NULL);
 }

@@ -18,46 +18,12 @@ INSERT INTO settings (key, shipped, value, description) VALUES
      'The session year a lead is filed under when none is given ("2026" or "2026-27"); null: the current year'),
     ('crm.follow_up_max_attempts', true, '3', 'Claims of a follow-up before it is failed (a lease that runs out counts)');
 
--- E.164 from what people type: spaces, dots, dashes and brackets go; "+" or
--- "00" starts an international number; anything else is a national number of
--- the default country (its trunk 0 dropped), unless it is longer than a
--- national number and already starts with that country's code.
+-- E.164 from what people type, in C (src/core/phone.c): spaces, dots, dashes and
+-- brackets go; "+" or "00" starts an international number; anything else is a
+-- national number of the default country (its trunk 0 dropped), unless it is longer
+-- than a national number and already starts with that country's code.
 CREATE FUNCTION normalize_phone(phone text, country_code text DEFAULT NULL) RETURNS text
-LANGUAGE plpgsql STABLE
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    cc text;
-    d  text;
-BEGIN
-    IF phone IS NULL THEN
-        RETURN NULL;
-    END IF;
-    d := regexp_replace(btrim(phone), '[[:space:]().-]', '', 'g');
-    IF d ~ '^\+' THEN
-        d := substr(d, 2);
-    ELSIF d ~ '^00' THEN
-        d := substr(d, 3);
-    ELSIF d ~ '^[0-9]+$' THEN
-        cc := coalesce(country_code, setting('crm.default_country_code') #>> '{}');
-        IF cc IS NULL OR cc !~ '^[1-9][0-9]{0,2}$' THEN
-            RAISE EXCEPTION 'phone number % has no country code, and no valid default is set', quote_literal(phone)
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'Write it with its country code (+91 98765 43210) or set crm.default_country_code.';
-        END IF;
-        d := regexp_replace(d, '^0+', '');
-        IF NOT (length(d) > 10 AND left(d, length(cc)) = cc) THEN
-            d := cc || d;
-        END IF;
-    END IF;
-    IF d !~ '^[1-9][0-9]{7,14}$' THEN
-        RAISE EXCEPTION 'phone number % cannot be read as an international number', quote_literal(phone)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'A phone number is 8 to 15 digits with its country code, such as +91 98765 43210.';
-    END IF;
-    RETURN '+' || d;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'mn_normalize_phone' LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION normalize_phone(text, text) IS
     'A phone number as E.164 (+919876543210): separators dropped, "+" or "00" for an international number, else the '
     'country code (default crm.default_country_code) put in front; 22023 naming the number when it cannot be read';
@@ -913,33 +879,6 @@ COMMENT ON COLUMN vendor_leads.payload IS 'What the vendor sent, as sent';
 COMMENT ON COLUMN vendor_leads.raw_lead_id IS 'The lead it was promoted into or merged with (a lead''s vendor leads are found by it)';
 CREATE INDEX vendor_leads_raw_lead_idx ON vendor_leads (raw_lead_id) WHERE raw_lead_id IS NOT NULL;
 
--- A key that verify_api_key turns down is told apart only after the fact, so an
--- accepted request pays one hash.  Unknown or wrong: 28000; known but disabled or
--- revoked: MN006.  An API answers both with 401.
-CREATE FUNCTION _vendor_key(api_key text) RETURNS bigint
-LANGUAGE plpgsql
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    id bigint := verify_api_key(api_key);
-    st vendor_key_status;
-BEGIN
-    IF id IS NOT NULL THEN
-        RETURN id;
-    END IF;
-    SELECT k.status INTO st FROM api_keys k WHERE k.prefix = left(api_key, 15) AND _ct_equal(k.secret_hash, _token_hash(api_key));
-    IF st IS NOT NULL THEN
-        RAISE EXCEPTION 'API key % is %', left(api_key, 15), st USING ERRCODE = 'MN006',
-            DETAIL = 'A disabled or revoked key is refused; answer 401.', HINT = 'The vendor needs an active key from an administrator.';
-    END IF;
-    RAISE EXCEPTION 'API key not recognised' USING ERRCODE = 'invalid_authorization_specification',
-        DETAIL = 'No key has this prefix and secret; answer 401.';
-END
-$$;
-COMMENT ON FUNCTION _vendor_key(text) IS
-    'Internal: the id of an active API key (counting its use); 28000 for an unknown or wrong key, MN006 for a '
-    'disabled or revoked one';
-
 -- Racing posts of one lead (a vendor's retries) queue on a transaction-scoped advisory
 -- lock of their key and idempotency key (the two-integer form, class 'vendor_lead'), so
 -- the first does the work and the others then find its vendor lead: nothing is merged twice.
@@ -951,11 +890,23 @@ SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
-    key bigint := _vendor_key(api_key);
+    key bigint := verify_api_key(api_key);
+    st  vendor_key_status;
     f   record;
     v   vendor_leads;
     u   record;
 BEGIN
+    -- A key turned down is told apart only after the fact, so an accepted request pays one
+    -- hash.  Unknown or wrong: 28000; known but disabled or revoked: MN006.  Both are 401.
+    IF key IS NULL THEN
+        SELECT k.status INTO st FROM api_keys k WHERE k.prefix = left(api_key, 15) AND _ct_equal(k.secret_hash, _token_hash(api_key));
+        IF st IS NOT NULL THEN
+            RAISE EXCEPTION 'API key % is %', left(api_key, 15), st USING ERRCODE = 'MN006',
+                DETAIL = 'A disabled or revoked key is refused; answer 401.', HINT = 'The vendor needs an active key from an administrator.';
+        END IF;
+        RAISE EXCEPTION 'API key not recognised' USING ERRCODE = 'invalid_authorization_specification',
+            DETAIL = 'No key has this prefix and secret; answer 401.';
+    END IF;
     IF coalesce(length(idempotency_key), 0) NOT BETWEEN 1 AND 200 THEN
         RAISE EXCEPTION 'a vendor lead needs an idempotency key of 1 to 200 characters' USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Send one key per lead (the vendor''s own lead id will do); a retry sends the same one.';

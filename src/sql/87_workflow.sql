@@ -585,33 +585,9 @@ COMMENT ON COLUMN workflow_rules.status_value IS 'The status that fires lead_sta
 CREATE INDEX workflow_rules_event_idx ON workflow_rules (event) WHERE active;
 CREATE TRIGGER workflow_rules_touch_updated_at BEFORE UPDATE ON workflow_rules FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
+-- C (src/workflow.c): every lead passes here, and with no rule it is one cached query.
 CREATE FUNCTION _workflow_rules_fire() RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    rule record;
-    ev   text;
-    kind text;
-BEGIN
-    IF TG_TABLE_NAME = 'raw_leads' THEN
-        ev := CASE WHEN TG_OP = 'INSERT' THEN 'lead_created' ELSE 'lead_status' END;
-        kind := 'lead';
-    ELSE
-        ev := 'job_post_status';
-        kind := 'job_post';
-    END IF;
-    FOR rule IN SELECT r.workflow_id FROM workflow_rules r JOIN workflows w ON w.id = r.workflow_id AND w.active
-                 WHERE r.active AND r.event = ev
-                   AND (ev = 'lead_created' OR r.status_value = NEW.status::text)
-                   AND (r.job_post_id IS NULL OR r.job_post_id = NEW.id)
-                 ORDER BY r.id LOOP
-        PERFORM enroll(rule.workflow_id, kind, NEW.id, jsonb_build_object('rule_event', ev));
-    END LOOP;
-    RETURN NULL;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'mn_workflow_rules_fire' LANGUAGE C;
 COMMENT ON FUNCTION _workflow_rules_fire() IS 'Internal: a lead or job post event enrolls it in the workflows whose rules match';
 CREATE TRIGGER raw_leads_workflow_rules AFTER INSERT ON raw_leads
     FOR EACH ROW EXECUTE FUNCTION _workflow_rules_fire();

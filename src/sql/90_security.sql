@@ -531,7 +531,7 @@ BEGIN
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _raw_lead_normalize(), _lead_activity_guard(), _lead_log(bigint, text, jsonb),
         _raw_lead_logged(), _lead_contact_logged(), _is_sales(bigint), _assign_lead(raw_leads, bigint, bigint),
-        _active_lead(bigint), _lead_fields(jsonb), _upsert_lead(record, text, bigint, bigint), _vendor_key(text),
+        _active_lead(bigint), _lead_fields(jsonb), _upsert_lead(record, text, bigint, bigint),
         _workflow_check(text[], text[], integer[], text[], text[], text[], text[]), _workflow_saved(),
         _workflow_run_failed(), _workflow_advance(bigint[], text[], text[]),
         _live_enrollment(bigint), _workflow_rules_fire() FROM PUBLIC;

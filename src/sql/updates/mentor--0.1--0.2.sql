@@ -9802,46 +9802,12 @@ INSERT INTO settings (key, shipped, value, description) VALUES
      'The session year a lead is filed under when none is given ("2026" or "2026-27"); null: the current year'),
     ('crm.follow_up_max_attempts', true, '3', 'Claims of a follow-up before it is failed (a lease that runs out counts)');
 
--- E.164 from what people type: spaces, dots, dashes and brackets go; "+" or
--- "00" starts an international number; anything else is a national number of
--- the default country (its trunk 0 dropped), unless it is longer than a
--- national number and already starts with that country's code.
+-- E.164 from what people type, in C (src/core/phone.c): spaces, dots, dashes and
+-- brackets go; "+" or "00" starts an international number; anything else is a
+-- national number of the default country (its trunk 0 dropped), unless it is longer
+-- than a national number and already starts with that country's code.
 CREATE FUNCTION normalize_phone(phone text, country_code text DEFAULT NULL) RETURNS text
-LANGUAGE plpgsql STABLE
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    cc text;
-    d  text;
-BEGIN
-    IF phone IS NULL THEN
-        RETURN NULL;
-    END IF;
-    d := regexp_replace(btrim(phone), '[[:space:]().-]', '', 'g');
-    IF d ~ '^\+' THEN
-        d := substr(d, 2);
-    ELSIF d ~ '^00' THEN
-        d := substr(d, 3);
-    ELSIF d ~ '^[0-9]+$' THEN
-        cc := coalesce(country_code, setting('crm.default_country_code') #>> '{}');
-        IF cc IS NULL OR cc !~ '^[1-9][0-9]{0,2}$' THEN
-            RAISE EXCEPTION 'phone number % has no country code, and no valid default is set', quote_literal(phone)
-                USING ERRCODE = 'invalid_parameter_value',
-                      HINT = 'Write it with its country code (+91 98765 43210) or set crm.default_country_code.';
-        END IF;
-        d := regexp_replace(d, '^0+', '');
-        IF NOT (length(d) > 10 AND left(d, length(cc)) = cc) THEN
-            d := cc || d;
-        END IF;
-    END IF;
-    IF d !~ '^[1-9][0-9]{7,14}$' THEN
-        RAISE EXCEPTION 'phone number % cannot be read as an international number', quote_literal(phone)
-            USING ERRCODE = 'invalid_parameter_value',
-                  HINT = 'A phone number is 8 to 15 digits with its country code, such as +91 98765 43210.';
-    END IF;
-    RETURN '+' || d;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'mn_normalize_phone' LANGUAGE C STABLE PARALLEL RESTRICTED;
 COMMENT ON FUNCTION normalize_phone(text, text) IS
     'A phone number as E.164 (+919876543210): separators dropped, "+" or "00" for an international number, else the '
     'country code (default crm.default_country_code) put in front; 22023 naming the number when it cannot be read';
@@ -10697,33 +10663,6 @@ COMMENT ON COLUMN vendor_leads.payload IS 'What the vendor sent, as sent';
 COMMENT ON COLUMN vendor_leads.raw_lead_id IS 'The lead it was promoted into or merged with (a lead''s vendor leads are found by it)';
 CREATE INDEX vendor_leads_raw_lead_idx ON vendor_leads (raw_lead_id) WHERE raw_lead_id IS NOT NULL;
 
--- A key that verify_api_key turns down is told apart only after the fact, so an
--- accepted request pays one hash.  Unknown or wrong: 28000; known but disabled or
--- revoked: MN006.  An API answers both with 401.
-CREATE FUNCTION _vendor_key(api_key text) RETURNS bigint
-LANGUAGE plpgsql
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    id bigint := verify_api_key(api_key);
-    st vendor_key_status;
-BEGIN
-    IF id IS NOT NULL THEN
-        RETURN id;
-    END IF;
-    SELECT k.status INTO st FROM api_keys k WHERE k.prefix = left(api_key, 15) AND _ct_equal(k.secret_hash, _token_hash(api_key));
-    IF st IS NOT NULL THEN
-        RAISE EXCEPTION 'API key % is %', left(api_key, 15), st USING ERRCODE = 'MN006',
-            DETAIL = 'A disabled or revoked key is refused; answer 401.', HINT = 'The vendor needs an active key from an administrator.';
-    END IF;
-    RAISE EXCEPTION 'API key not recognised' USING ERRCODE = 'invalid_authorization_specification',
-        DETAIL = 'No key has this prefix and secret; answer 401.';
-END
-$$;
-COMMENT ON FUNCTION _vendor_key(text) IS
-    'Internal: the id of an active API key (counting its use); 28000 for an unknown or wrong key, MN006 for a '
-    'disabled or revoked one';
-
 -- Racing posts of one lead (a vendor's retries) queue on a transaction-scoped advisory
 -- lock of their key and idempotency key (the two-integer form, class 'vendor_lead'), so
 -- the first does the work and the others then find its vendor lead: nothing is merged twice.
@@ -10735,11 +10674,23 @@ SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
 DECLARE
-    key bigint := _vendor_key(api_key);
+    key bigint := verify_api_key(api_key);
+    st  vendor_key_status;
     f   record;
     v   vendor_leads;
     u   record;
 BEGIN
+    -- A key turned down is told apart only after the fact, so an accepted request pays one
+    -- hash.  Unknown or wrong: 28000; known but disabled or revoked: MN006.  Both are 401.
+    IF key IS NULL THEN
+        SELECT k.status INTO st FROM api_keys k WHERE k.prefix = left(api_key, 15) AND _ct_equal(k.secret_hash, _token_hash(api_key));
+        IF st IS NOT NULL THEN
+            RAISE EXCEPTION 'API key % is %', left(api_key, 15), st USING ERRCODE = 'MN006',
+                DETAIL = 'A disabled or revoked key is refused; answer 401.', HINT = 'The vendor needs an active key from an administrator.';
+        END IF;
+        RAISE EXCEPTION 'API key not recognised' USING ERRCODE = 'invalid_authorization_specification',
+            DETAIL = 'No key has this prefix and secret; answer 401.';
+    END IF;
     IF coalesce(length(idempotency_key), 0) NOT BETWEEN 1 AND 200 THEN
         RAISE EXCEPTION 'a vendor lead needs an idempotency key of 1 to 200 characters' USING ERRCODE = 'invalid_parameter_value',
             HINT = 'Send one key per lead (the vendor''s own lead id will do); a retry sends the same one.';
@@ -11371,33 +11322,9 @@ COMMENT ON COLUMN workflow_rules.status_value IS 'The status that fires lead_sta
 CREATE INDEX workflow_rules_event_idx ON workflow_rules (event) WHERE active;
 CREATE TRIGGER workflow_rules_touch_updated_at BEFORE UPDATE ON workflow_rules FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
+-- C (src/workflow.c): every lead passes here, and with no rule it is one cached query.
 CREATE FUNCTION _workflow_rules_fire() RETURNS trigger
-LANGUAGE plpgsql
-SECURITY DEFINER
-SET search_path = @extschema@, pg_catalog, pg_temp
-AS $$
-DECLARE
-    rule record;
-    ev   text;
-    kind text;
-BEGIN
-    IF TG_TABLE_NAME = 'raw_leads' THEN
-        ev := CASE WHEN TG_OP = 'INSERT' THEN 'lead_created' ELSE 'lead_status' END;
-        kind := 'lead';
-    ELSE
-        ev := 'job_post_status';
-        kind := 'job_post';
-    END IF;
-    FOR rule IN SELECT r.workflow_id FROM workflow_rules r JOIN workflows w ON w.id = r.workflow_id AND w.active
-                 WHERE r.active AND r.event = ev
-                   AND (ev = 'lead_created' OR r.status_value = NEW.status::text)
-                   AND (r.job_post_id IS NULL OR r.job_post_id = NEW.id)
-                 ORDER BY r.id LOOP
-        PERFORM enroll(rule.workflow_id, kind, NEW.id, jsonb_build_object('rule_event', ev));
-    END LOOP;
-    RETURN NULL;
-END
-$$;
+    AS 'MODULE_PATHNAME', 'mn_workflow_rules_fire' LANGUAGE C;
 COMMENT ON FUNCTION _workflow_rules_fire() IS 'Internal: a lead or job post event enrolls it in the workflows whose rules match';
 CREATE TRIGGER raw_leads_workflow_rules AFTER INSERT ON raw_leads
     FOR EACH ROW EXECUTE FUNCTION _workflow_rules_fire();
@@ -11770,7 +11697,7 @@ BEGIN
     END LOOP;
     REVOKE EXECUTE ON FUNCTION _raw_lead_normalize(), _lead_activity_guard(), _lead_log(bigint, text, jsonb),
         _raw_lead_logged(), _lead_contact_logged(), _is_sales(bigint), _assign_lead(raw_leads, bigint, bigint),
-        _active_lead(bigint), _lead_fields(jsonb), _upsert_lead(record, text, bigint, bigint), _vendor_key(text),
+        _active_lead(bigint), _lead_fields(jsonb), _upsert_lead(record, text, bigint, bigint),
         _workflow_check(text[], text[], integer[], text[], text[], text[], text[]), _workflow_saved(),
         _workflow_run_failed(), _workflow_advance(bigint[], text[], text[]),
         _live_enrollment(bigint), _workflow_rules_fire() FROM PUBLIC;
