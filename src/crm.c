@@ -18,12 +18,14 @@
 static char *
 default_country_code(void)
 {
+	static SPIPlanPtr plan = NULL;
 	MemoryContext caller = CurrentMemoryContext;
 	char	   *cc = NULL;
 
 	SPI_connect();
-	if (SPI_execute("SELECT mentor.setting('crm.default_country_code') #>> '{}'", true, 1) == SPI_OK_SELECT &&
-		SPI_processed == 1)
+	if (plan == NULL)
+		plan = mn_keep_plan("SELECT mentor.setting('crm.default_country_code') #>> '{}'", 0, NULL, 0);
+	if (SPI_execute_plan(plan, NULL, NULL, true, 1) == SPI_OK_SELECT && SPI_processed == 1)
 	{
 		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 
