@@ -49,3 +49,35 @@ $$;
 COMMENT ON FUNCTION _queue_refuse(regclass, text, bigint, text, text, text) IS
     'Internal (work queues): raises why worker cannot report row id (as _queue_hold), or 40001 if it now could';
 
+-- A failure report: the row goes back to the queue after retry_after (default: backoff,
+-- doubled per attempt, capped at 2^20 times), or to dead after max_attempts; only the
+-- lease holder, within its lease, reports (else _queue_refuse says why).
+CREATE FUNCTION _queue_retry(queue regclass, what text, id bigint, worker text, error text, retry_after interval,
+                             ready text, leased text, dead text, max_attempts integer, backoff interval) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    stype text := (SELECT a.atttypid::regtype::text FROM pg_attribute a WHERE a.attrelid = queue AND a.attname = 'status');
+    n     bigint;
+BEGIN
+    IF retry_after < interval '0' THEN
+        RAISE EXCEPTION 'retry_after cannot be negative (%)', retry_after USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    EXECUTE format($f$UPDATE %s q
+                         SET status = CASE WHEN q.attempts >= $1 THEN %L::%s ELSE %L::%s END,
+                             available_at = now() + coalesce($2, $3 * power(2, least(q.attempts - 1, 20))),
+                             last_error = left(coalesce($4, 'unknown error'), 2000), lease_owner = NULL, lease_until = NULL
+                       WHERE q.id = $5 AND q.status = %L::%s AND q.lease_owner = $6 AND q.lease_until >= now()$f$,
+                   queue, dead, stype, ready, stype, leased, stype)
+    USING max_attempts, retry_after, backoff, error, id, worker;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN
+        PERFORM _queue_refuse(queue, what, id, worker, leased);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _queue_retry(regclass, text, bigint, text, text, interval, text, text, text, integer, interval) IS
+    'Internal (work queues): the lease holder''s failure report: row id back to ready after retry_after (default '
+    'backoff, doubling per attempt), or to dead after max_attempts; refusals as _queue_refuse';
+

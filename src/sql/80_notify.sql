@@ -373,20 +373,10 @@ AS $$
 DECLARE
     r notifications;
 BEGIN
-    IF retry_after < interval '0' THEN
-        RAISE EXCEPTION 'retry_after cannot be negative (%)', retry_after USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    UPDATE notifications q
-       SET status = CASE WHEN q.attempts >= (setting('notify.max_attempts') #>> '{}')::integer
-                         THEN 'failed'::notification_status ELSE 'queued' END,
-           available_at = now() + coalesce(retry_after,
-                                           (setting('notify.retry_backoff') #>> '{}')::interval * power(2, least(q.attempts - 1, 20))),
-           last_error = left(coalesce(error, 'unknown error'), 2000), lease_owner = NULL, lease_until = NULL
-     WHERE q.id = mark_failed.id AND q.status = 'sending' AND q.lease_owner = worker AND q.lease_until >= now()
-    RETURNING q.* INTO r;
-    IF NOT FOUND THEN
-        PERFORM _queue_refuse('notifications', 'notification', mark_failed.id, worker, 'sending');
-    END IF;
+    PERFORM _queue_retry('notifications', 'notification', mark_failed.id, worker, error, retry_after, 'queued', 'sending',
+                         'failed', (setting('notify.max_attempts') #>> '{}')::integer,
+                         (setting('notify.retry_backoff') #>> '{}')::interval);
+    SELECT * INTO r FROM notifications q WHERE q.id = mark_failed.id;
     RETURN r;
 END
 $$;

@@ -464,19 +464,10 @@ AS $$
 DECLARE
     r workflow_node_runs;
 BEGIN
-    IF retry_after < interval '0' THEN
-        RAISE EXCEPTION 'retry_after cannot be negative (%)', retry_after USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    UPDATE workflow_node_runs q
-       SET status = CASE WHEN q.attempts >= (setting('workflow.max_attempts') #>> '{}')::integer
-                         THEN 'failed'::workflow_node_run_status ELSE 'ready' END,
-           available_at = now() + coalesce(retry_after, (setting('workflow.retry_backoff') #>> '{}')::interval * (2 ^ (q.attempts - 1))),
-           last_error = fail_node_run.error, lease_owner = NULL, lease_until = NULL
-     WHERE q.id = fail_node_run.id AND q.status = 'running' AND q.lease_owner = worker AND q.lease_until >= now()
-    RETURNING q.* INTO r;
-    IF NOT FOUND THEN
-        PERFORM _queue_refuse('workflow_node_runs', 'node run', fail_node_run.id, worker, 'running');
-    END IF;
+    PERFORM _queue_retry('workflow_node_runs', 'node run', fail_node_run.id, worker, error, retry_after, 'ready', 'running',
+                         'failed', (setting('workflow.max_attempts') #>> '{}')::integer,
+                         (setting('workflow.retry_backoff') #>> '{}')::interval);
+    SELECT * INTO r FROM workflow_node_runs q WHERE q.id = fail_node_run.id;
     RETURN r;
 END
 $$;

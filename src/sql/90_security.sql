@@ -234,6 +234,7 @@ BEGIN
     GRANT EXECUTE ON FUNCTION requeue_notification(bigint) TO mentor_admin;
     REVOKE EXECUTE ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text, text),
         _queue_hold(regclass, text, bigint, text, text, text), _queue_refuse(regclass, text, bigint, text, text, text),
+        _queue_retry(regclass, text, bigint, text, text, interval, text, text, text, integer, interval),
         _notification_targets(bigint, text), _notify_each(bigint[], text[], jsonb, text[]),
         _notifications_catalogue_deleted() FROM PUBLIC;
     -- the row-level security policy of alerts calls it

@@ -2508,6 +2508,38 @@ $$;
 COMMENT ON FUNCTION _queue_refuse(regclass, text, bigint, text, text, text) IS
     'Internal (work queues): raises why worker cannot report row id (as _queue_hold), or 40001 if it now could';
 
+-- A failure report: the row goes back to the queue after retry_after (default: backoff,
+-- doubled per attempt, capped at 2^20 times), or to dead after max_attempts; only the
+-- lease holder, within its lease, reports (else _queue_refuse says why).
+CREATE FUNCTION _queue_retry(queue regclass, what text, id bigint, worker text, error text, retry_after interval,
+                             ready text, leased text, dead text, max_attempts integer, backoff interval) RETURNS void
+LANGUAGE plpgsql
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    stype text := (SELECT a.atttypid::regtype::text FROM pg_attribute a WHERE a.attrelid = queue AND a.attname = 'status');
+    n     bigint;
+BEGIN
+    IF retry_after < interval '0' THEN
+        RAISE EXCEPTION 'retry_after cannot be negative (%)', retry_after USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    EXECUTE format($f$UPDATE %s q
+                         SET status = CASE WHEN q.attempts >= $1 THEN %L::%s ELSE %L::%s END,
+                             available_at = now() + coalesce($2, $3 * power(2, least(q.attempts - 1, 20))),
+                             last_error = left(coalesce($4, 'unknown error'), 2000), lease_owner = NULL, lease_until = NULL
+                       WHERE q.id = $5 AND q.status = %L::%s AND q.lease_owner = $6 AND q.lease_until >= now()$f$,
+                   queue, dead, stype, ready, stype, leased, stype)
+    USING max_attempts, retry_after, backoff, error, id, worker;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n = 0 THEN
+        PERFORM _queue_refuse(queue, what, id, worker, leased);
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _queue_retry(regclass, text, bigint, text, text, interval, text, text, text, integer, interval) IS
+    'Internal (work queues): the lease holder''s failure report: row id back to ready after retry_after (default '
+    'backoff, doubling per attempt), or to dead after max_attempts; refusals as _queue_refuse';
+
 INSERT INTO settings (key, shipped, value, description) VALUES
     ('community.direct_requires_connection', true, 'false',
      'true: start_direct() only between users with an accepted connection'),
@@ -3339,20 +3371,10 @@ AS $$
 DECLARE
     r notifications;
 BEGIN
-    IF retry_after < interval '0' THEN
-        RAISE EXCEPTION 'retry_after cannot be negative (%)', retry_after USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    UPDATE notifications q
-       SET status = CASE WHEN q.attempts >= (setting('notify.max_attempts') #>> '{}')::integer
-                         THEN 'failed'::notification_status ELSE 'queued' END,
-           available_at = now() + coalesce(retry_after,
-                                           (setting('notify.retry_backoff') #>> '{}')::interval * power(2, least(q.attempts - 1, 20))),
-           last_error = left(coalesce(error, 'unknown error'), 2000), lease_owner = NULL, lease_until = NULL
-     WHERE q.id = mark_failed.id AND q.status = 'sending' AND q.lease_owner = worker AND q.lease_until >= now()
-    RETURNING q.* INTO r;
-    IF NOT FOUND THEN
-        PERFORM _queue_refuse('notifications', 'notification', mark_failed.id, worker, 'sending');
-    END IF;
+    PERFORM _queue_retry('notifications', 'notification', mark_failed.id, worker, error, retry_after, 'queued', 'sending',
+                         'failed', (setting('notify.max_attempts') #>> '{}')::integer,
+                         (setting('notify.retry_backoff') #>> '{}')::interval);
+    SELECT * INTO r FROM notifications q WHERE q.id = mark_failed.id;
     RETURN r;
 END
 $$;
@@ -11201,19 +11223,10 @@ AS $$
 DECLARE
     r workflow_node_runs;
 BEGIN
-    IF retry_after < interval '0' THEN
-        RAISE EXCEPTION 'retry_after cannot be negative (%)', retry_after USING ERRCODE = 'invalid_parameter_value';
-    END IF;
-    UPDATE workflow_node_runs q
-       SET status = CASE WHEN q.attempts >= (setting('workflow.max_attempts') #>> '{}')::integer
-                         THEN 'failed'::workflow_node_run_status ELSE 'ready' END,
-           available_at = now() + coalesce(retry_after, (setting('workflow.retry_backoff') #>> '{}')::interval * (2 ^ (q.attempts - 1))),
-           last_error = fail_node_run.error, lease_owner = NULL, lease_until = NULL
-     WHERE q.id = fail_node_run.id AND q.status = 'running' AND q.lease_owner = worker AND q.lease_until >= now()
-    RETURNING q.* INTO r;
-    IF NOT FOUND THEN
-        PERFORM _queue_refuse('workflow_node_runs', 'node run', fail_node_run.id, worker, 'running');
-    END IF;
+    PERFORM _queue_retry('workflow_node_runs', 'node run', fail_node_run.id, worker, error, retry_after, 'ready', 'running',
+                         'failed', (setting('workflow.max_attempts') #>> '{}')::integer,
+                         (setting('workflow.retry_backoff') #>> '{}')::interval);
+    SELECT * INTO r FROM workflow_node_runs q WHERE q.id = fail_node_run.id;
     RETURN r;
 END
 $$;
@@ -11400,6 +11413,7 @@ BEGIN
     GRANT EXECUTE ON FUNCTION requeue_notification(bigint) TO mentor_admin;
     REVOKE EXECUTE ON FUNCTION _queue_claim(regclass, text, text, text, text, integer, interval, integer, name, text, text),
         _queue_hold(regclass, text, bigint, text, text, text), _queue_refuse(regclass, text, bigint, text, text, text),
+        _queue_retry(regclass, text, bigint, text, text, interval, text, text, text, integer, interval),
         _notification_targets(bigint, text), _notify_each(bigint[], text[], jsonb, text[]),
         _notifications_catalogue_deleted() FROM PUBLIC;
     -- the row-level security policy of alerts calls it
