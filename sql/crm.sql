@@ -156,6 +156,7 @@ SELECT l.source, l.email, l.extra_data ->> 'utm' AS utm, v.status
   FROM mentor.raw_leads l JOIN mentor.vendor_leads v ON v.raw_lead_id = l.id WHERE l.phone = '+919866666666' ORDER BY v.id;
 SELECT pg_temp.try(format($q$SELECT mentor.ingest_vendor_lead(%L, '{"phone": "12"}', 'v-3')$q$, :'vkey'));
 SELECT pg_temp.try(format($q$SELECT mentor.ingest_vendor_lead(%L, '{"phone": "98777 77777"}', '')$q$, :'vkey'));
+SELECT pg_temp.try(format($q$SELECT mentor.ingest_vendor_lead(%L, '{"phone": "98777 77777", "email": "nope"}', 'v-5')$q$, :'vkey'));
 SELECT pg_temp.try($q$SELECT mentor.ingest_vendor_lead('mk_000000000000.' || repeat('A', 43), '{"phone": "98777 77777"}', 'v-4')$q$);
 SELECT pg_temp.try($q$SELECT mentor.ingest_vendor_lead('garbage', '{"phone": "98777 77777"}', 'v-4')$q$);
 UPDATE mentor.api_keys SET status = 'disabled' WHERE vendor = 'leadsrus';

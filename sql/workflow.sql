@@ -111,6 +111,13 @@ UPDATE mentor.workflow_node_runs SET lease_until = now() - interval '1 second', 
 SELECT count(*) AS claimed FROM mentor.claim_node_runs('w2', 10);   -- the expiry fails it; nothing else is due
 SELECT r.status, e.status AS enrollment FROM mentor.workflow_node_runs r JOIN mentor.workflow_enrollments e ON e.id = r.enrollment_id WHERE r.id = :r;
 SELECT pg_temp.tryn(format($q$SELECT mentor.finish_node_run(%s, 'w1')$q$, :r));
+-- Paused while its run was being worked: the run's last failure still fails the enrollment.
+SELECT id AS e8 FROM mentor.enroll(:wf, 'lead', 1008) \gset
+SELECT id AS r FROM mentor.claim_node_runs('w1', 1) \gset
+UPDATE mentor.workflow_node_runs SET attempts = 2 WHERE id = :r;
+SELECT status FROM mentor.pause_enrollment(:e8);
+SELECT status FROM mentor.fail_node_run(:r, 'w1', 'no line');
+SELECT status, error FROM mentor.workflow_enrollments WHERE id = :e8;
 UPDATE mentor.settings SET value = '3' WHERE key = 'workflow.max_attempts' AND shipped;
 
 -- Cancel: the queued run is cancelled; a run being worked finishes and nothing follows.

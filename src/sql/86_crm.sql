@@ -758,8 +758,8 @@ BEGIN
     END IF;
     phone := normalize_phone(data ->> 'phone');
     email := nullif(btrim(data ->> 'email'), '');
-    IF email IS NOT NULL AND NOT check_email(email) THEN
-        RAISE EXCEPTION 'email address % cannot be read', quote_literal(email) USING ERRCODE = 'invalid_parameter_value';
+    IF email IS NOT NULL THEN
+        PERFORM check_email(email);   -- 23514 naming the address, as the email domain would
     END IF;
     name := nullif(btrim(data ->> 'name'), '');
     interest_level := coalesce(nullif(lower(btrim(data ->> 'interest_level')), ''), 'unknown');

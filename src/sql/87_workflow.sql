@@ -236,7 +236,8 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
-    UPDATE workflow_enrollments e SET status = 'active' WHERE e.id = NEW.enrollment_id AND e.status = 'waiting';
+    -- As drawn, only an active enrollment fails (a paused one whose run was being worked, too).
+    UPDATE workflow_enrollments e SET status = 'active' WHERE e.id = NEW.enrollment_id AND e.status IN ('waiting', 'paused');
     UPDATE workflow_enrollments e
        SET status = 'failed', finished_at = now(),
            error = format('node %s failed after %s tries: %s', NEW.node_id, NEW.attempts, coalesce(NEW.last_error, 'no error given'))

@@ -10564,8 +10564,8 @@ BEGIN
     END IF;
     phone := normalize_phone(data ->> 'phone');
     email := nullif(btrim(data ->> 'email'), '');
-    IF email IS NOT NULL AND NOT check_email(email) THEN
-        RAISE EXCEPTION 'email address % cannot be read', quote_literal(email) USING ERRCODE = 'invalid_parameter_value';
+    IF email IS NOT NULL THEN
+        PERFORM check_email(email);   -- 23514 naming the address, as the email domain would
     END IF;
     name := nullif(btrim(data ->> 'name'), '');
     interest_level := coalesce(nullif(lower(btrim(data ->> 'interest_level')), ''), 'unknown');
@@ -10995,7 +10995,8 @@ SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 BEGIN
-    UPDATE workflow_enrollments e SET status = 'active' WHERE e.id = NEW.enrollment_id AND e.status = 'waiting';
+    -- As drawn, only an active enrollment fails (a paused one whose run was being worked, too).
+    UPDATE workflow_enrollments e SET status = 'active' WHERE e.id = NEW.enrollment_id AND e.status IN ('waiting', 'paused');
     UPDATE workflow_enrollments e
        SET status = 'failed', finished_at = now(),
            error = format('node %s failed after %s tries: %s', NEW.node_id, NEW.attempts, coalesce(NEW.last_error, 'no error given'))
