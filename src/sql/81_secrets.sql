@@ -493,8 +493,13 @@ BEGIN
     END IF;
     -- On a hot standby (or in any read-only transaction) the key is checked but the use not counted.
     IF NOT current_setting('transaction_read_only')::boolean THEN
-        INSERT INTO api_key_usage AS u (key_id, day, shard, calls) VALUES (k.id, current_date, pg_backend_pid() % 16, 1)
-        ON CONFLICT (key_id, day, shard) DO UPDATE SET calls = u.calls + 1;
+        -- The day's shard exists after its first call: a plain (HOT) update, and only then the upsert.
+        UPDATE api_key_usage u SET calls = u.calls + 1
+         WHERE u.key_id = k.id AND u.day = current_date AND u.shard = pg_backend_pid() % 16;
+        IF NOT FOUND THEN
+            INSERT INTO api_key_usage AS u (key_id, day, shard, calls) VALUES (k.id, current_date, pg_backend_pid() % 16, 1)
+            ON CONFLICT (key_id, day, shard) DO UPDATE SET calls = u.calls + 1;
+        END IF;
     END IF;
     RETURN k.id;
 END
