@@ -55,7 +55,7 @@ DATA = $(wildcard src/sql/releases/$(EXTENSION)--*.sql) $(wildcard src/sql/updat
 
 REGRESS = core identity lifecycle history ledger courses crosscheck teams availability sessions matching security session_flow slot_flow imports notify secrets community practice support learning quizzes cohorts school hiring crm workflow
 REGRESS_OPTS = --inputdir=. --outputdir=build/regress
-ISOLATION = lifecycle_cache history_actors ledger_races learning_races matching_races settings_cache notify_races community_races practice_races support_races path_races event_races quiz_races attempt_races
+ISOLATION = lifecycle_cache history_actors ledger_races learning_races matching_races settings_cache notify_races community_races practice_races support_races path_races event_races quiz_races attempt_races workflow_rules_cache
 ISOLATION_OPTS = --inputdir=. --outputdir=build/isolation
 
 PG_CPPFLAGS = -I$(srcdir)/src

@@ -3,7 +3,7 @@
  *
  * A backend has room for only MAX_RELCACHE_CALLBACKS (10) relcache callbacks,
  * shared by every extension it loads; registering one per module cache would
- * take five of them and can make another extension fail to load beside this
+ * take six of them and can make another extension fail to load beside this
  * one.  So _PG_init registers this single callback, which hands each
  * invalidation to the module handlers in turn.  A handler only flags its
  * cache; nothing is freed or rebuilt inside the callback.
@@ -22,6 +22,7 @@ mn_relcache_callback(Datum arg, Oid relid)
 	mn_history_relcache(relid);
 	mn_ledger_accounts_relcache(relid);
 	mn_settings_relcache(relid);
+	mn_workflow_relcache(relid);
 }
 
 void

@@ -14,5 +14,6 @@ extern void mn_lifecycle_relcache(Oid relid);		/* lifecycle.c */
 extern void mn_history_relcache(Oid relid);			/* history.c */
 extern void mn_ledger_accounts_relcache(Oid relid);	/* ledger_accounts.c */
 extern void mn_settings_relcache(Oid relid);		/* settings.c */
+extern void mn_workflow_relcache(Oid relid);		/* workflow.c */
 
 #endif							/* CACHE_INVALIDATE_H */

@@ -1,7 +1,8 @@
 /*
  * workflow.c - the workflow engine's C: mentor._workflow_check(...), a
  * definition validated by src/core/workflow.c before it is stored, and the
- * trigger that enrolls leads and job posts by the workflow rules.
+ * trigger that enrolls leads and job posts by the workflow rules (with the
+ * events that have rules cached).
  *
  * The SQL caller (the workflows table's trigger) takes the nodes, their
  * parameter names and the edges out of the definition's JSON and checks its
@@ -17,6 +18,7 @@
 #include "utils/builtins.h"
 #include "utils/rel.h"
 
+#include "cache_invalidate.h"
 #include "mentor.h"
 #include "core/workflow.h"
 
@@ -85,6 +87,43 @@ mn_workflow_check(PG_FUNCTION_ARGS)
 }
 
 /*
+ * Which events have an active rule at all, cached per backend: with none (the
+ * common case) a lead passes the trigger without a query.  Any change to
+ * workflow_rules invalidates it (its statement trigger, _table_cache_changed).
+ */
+static bool RulesStale = true;
+static Oid	rules_oid = InvalidOid;
+static bool rules_for[3];		/* lead_created, lead_status, job_post_status */
+
+void
+mn_workflow_relcache(Oid relid)
+{
+	if (relid == InvalidOid || relid == rules_oid)
+		RulesStale = true;
+}
+
+static int
+event_index(const char *event)
+{
+	return strcmp(event, "lead_created") == 0 ? 0 : strcmp(event, "lead_status") == 0 ? 1 : 2;
+}
+
+/* Inside SPI. */
+static void
+load_rule_events(void)
+{
+	uint64		i;
+
+	rules_oid = mn_relid("workflow_rules");
+	if (SPI_execute("SELECT DISTINCT event FROM mentor.workflow_rules WHERE active", true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "workflow rules lookup failed");
+	rules_for[0] = rules_for[1] = rules_for[2] = false;
+	for (i = 0; i < SPI_processed; i++)
+		rules_for[event_index(SPI_getvalue(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1))] = true;
+	RulesStale = false;
+}
+
+/*
  * _workflow_rules_fire(): AFTER ROW trigger on raw_leads (INSERT; UPDATE OF
  * status) and job_posts (UPDATE OF status): enrolls the row in the active
  * workflows whose rules match the event.  In C because every lead that
@@ -122,6 +161,13 @@ mn_workflow_rules_fire(PG_FUNCTION_ARGS)
 	status = SPI_getvalue(row, desc, status_att);
 
 	SPI_connect();
+	if (RulesStale)
+		load_rule_events();
+	if (!rules_for[event_index(event)])
+	{
+		SPI_finish();
+		return PointerGetDatum(NULL);
+	}
 	if (rules_plan == NULL)
 	{
 		Oid			types[3] = {TEXTOID, TEXTOID, INT8OID};

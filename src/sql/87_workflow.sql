@@ -575,6 +575,19 @@ COMMENT ON TABLE workflow_rules IS
     'a job post (any, or job_post_id) reaching a status';
 COMMENT ON COLUMN workflow_rules.status_value IS 'The status that fires lead_status and job_post_status rules';
 CREATE INDEX workflow_rules_event_idx ON workflow_rules (event) WHERE active;
+-- Backends cache which events have rules (src/workflow.c); a change drops that everywhere,
+-- on a logical-replication subscriber too (the row trigger, enabled for replicas only).
+CREATE TRIGGER workflow_rules_cache_invalidate
+    AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON workflow_rules
+    FOR EACH STATEMENT EXECUTE FUNCTION _table_cache_changed();
+CREATE TRIGGER workflow_rules_cache_invalidate_apply
+    AFTER INSERT OR UPDATE OR DELETE ON workflow_rules
+    FOR EACH ROW EXECUTE FUNCTION _table_cache_changed();
+ALTER TABLE workflow_rules ENABLE REPLICA TRIGGER workflow_rules_cache_invalidate_apply;
+-- (The trigger function's own description, from the lifecycle module, gains this table.)
+COMMENT ON FUNCTION _table_cache_changed() IS
+    'Internal: statement trigger that makes every backend drop what it caches from the table (lifecycles, settings, '
+    'ledger accounts, workflow rules); also a row trigger enabled for replicas, for rows a subscription applies';
 CREATE TRIGGER workflow_rules_touch_updated_at BEFORE UPDATE ON workflow_rules FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
 -- C (src/workflow.c): every lead passes here, and with no rule it is one cached query.
