@@ -56,6 +56,8 @@ SELECT count(*) AS nothing_more FROM mentor.claim_node_runs('w2', 10);
 SELECT pg_temp.tryn(format($q$SELECT mentor.finish_node_run(%s, 'w2')$q$, :r1));
 SELECT status, outcome FROM mentor.finish_node_run(:r1, 'w1', 'called', '{"duration": 120}');
 SELECT pg_temp.tryn(format($q$SELECT mentor.finish_node_run(%s, 'w1')$q$, :r1));
+SELECT pg_temp.tryn($q$SELECT mentor.finish_node_run(NULL, 'w1')$q$);
+SELECT pg_temp.tryn($q$SELECT mentor.finish_node_runs(ARRAY[0, 0], 'w1', ARRAY['a'])$q$);
 SELECT id AS r2, node_id FROM mentor.claim_node_runs('w1', 10) \gset
 SELECT :'node_id' AS claimed;
 SELECT pg_temp.tryn(format($q$SELECT mentor.finish_node_run(%s, 'w1', 'perhaps')$q$, :r2));
@@ -158,3 +160,15 @@ SELECT w.name, e.status, e.context FROM mentor.workflow_enrollments e JOIN mento
 INSERT INTO mentor.job_posts (title) VALUES ('Workflow job') RETURNING id AS job \gset
 UPDATE mentor.job_posts SET status = 'active' WHERE id = :job;
 SELECT count(*) AS job_enrollments FROM mentor.workflow_enrollments WHERE subject_type = 'job_post' AND subject_id = :job;
+
+-- A batch report is all or nothing: one run it may not report, and none of the batch is kept.
+SELECT count(*) AS enrolled FROM (SELECT mentor.enroll(:wf, 'lead', g) FROM generate_series(2001, 2002) g) x;
+SELECT array_agg(id ORDER BY id) AS batch FROM mentor.claim_node_runs('w9', 10) \gset
+SELECT cardinality(:'batch'::bigint[]) >= 2 AS claimed_both;
+SELECT pg_temp.tryn(format($q$SELECT mentor.finish_node_runs(%L::bigint[] || 0::bigint, 'w9')$q$, :'batch'));
+SELECT count(*) FILTER (WHERE status = 'running') = cardinality(:'batch'::bigint[]) AS all_still_running
+  FROM mentor.workflow_node_runs WHERE id = ANY (:'batch'::bigint[]);
+SELECT count(*) = cardinality(:'batch'::bigint[]) AS all_done, min(outcome) AS outcome
+  FROM mentor.finish_node_runs(:'batch'::bigint[], 'w9', array_fill('x'::text, ARRAY[cardinality(:'batch'::bigint[])]));
+SELECT e.subject_id, e.current_node FROM mentor.workflow_enrollments e WHERE e.subject_type = 'lead' AND e.subject_id IN (2001, 2002) ORDER BY 1;
+SELECT pg_temp.try($q$SELECT mentor.finish_node_runs(ARRAY[1, 2]::bigint[], 'w9', ARRAY['x'])$q$);

@@ -943,6 +943,10 @@ SELECT id, session_year, name, phone, email, interest_level, extra_data ->> 'cam
        assigned_to, status, created_at, updated_at
   FROM raw_leads WHERE source = 'campaign';
 COMMENT ON VIEW campaign_leads IS 'Marketing-campaign leads (seed 001 CampaignLead): raw_leads from source campaign';
+-- The legacy view finds a lead's account by lower(email): in the extension's functions and
+-- views citext's own operators may not be visible (see raw_leads_email_idx), and this index
+-- keeps that lookup off a scan of users.
+CREATE INDEX users_email_lower_idx ON users (lower(email::text));
 CREATE VIEW leads AS
 SELECT l.id, (SELECT u.id FROM users u WHERE lower(u.email::text) = lower(l.email::text)) AS user_id, l.name, l.email,
        l.phone, l.status, l.assigned_to, l.session_year, l.source, l.created_at, l.updated_at

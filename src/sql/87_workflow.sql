@@ -415,7 +415,8 @@ BEGIN
     END IF;
     IF cardinality(outcomes) <> n OR cardinality(outputs) <> n THEN
         RAISE EXCEPTION 'finish_node_runs needs one outcome and one output per run, or none' USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('%s runs, %s outcomes, %s outputs.', n, cardinality(outcomes), cardinality(outputs));
+            DETAIL = format('%s runs, %s outcomes, %s outputs.', n, coalesce(cardinality(outcomes)::text, 'no'),
+                            coalesce(cardinality(outputs)::text, 'no'));
     END IF;
     WITH o AS (SELECT * FROM unnest(ids, coalesce(outcomes, array_fill(NULL::text, ARRAY[n])),
                                     coalesce(outputs, array_fill(NULL::jsonb, ARRAY[n]))) o(id, outcome, output)),
@@ -429,8 +430,8 @@ BEGIN
            array_agg(u.node_id ORDER BY u.enrollment_id), array_agg(u.outcome ORDER BY u.enrollment_id)
       INTO done, eids, froms, outs FROM u;
     IF coalesce(cardinality(done), 0) < n THEN
-        SELECT x INTO missing FROM unnest(ids) x WHERE NOT x = ANY (coalesce(done, '{}')) LIMIT 1;
-        IF missing IS NULL THEN
+        SELECT x INTO missing FROM unnest(ids) x WHERE x IS NULL OR NOT x = ANY (coalesce(done, '{}')) LIMIT 1;
+        IF NOT FOUND THEN
             RAISE EXCEPTION 'finish_node_runs was given a run twice' USING ERRCODE = 'invalid_parameter_value';
         END IF;
         PERFORM _queue_refuse('workflow_node_runs', 'node run', missing, worker, 'running');

@@ -10754,6 +10754,10 @@ SELECT id, session_year, name, phone, email, interest_level, extra_data ->> 'cam
        assigned_to, status, created_at, updated_at
   FROM raw_leads WHERE source = 'campaign';
 COMMENT ON VIEW campaign_leads IS 'Marketing-campaign leads (seed 001 CampaignLead): raw_leads from source campaign';
+-- The legacy view finds a lead's account by lower(email): in the extension's functions and
+-- views citext's own operators may not be visible (see raw_leads_email_idx), and this index
+-- keeps that lookup off a scan of users.
+CREATE INDEX users_email_lower_idx ON users (lower(email::text));
 CREATE VIEW leads AS
 SELECT l.id, (SELECT u.id FROM users u WHERE lower(u.email::text) = lower(l.email::text)) AS user_id, l.name, l.email,
        l.phone, l.status, l.assigned_to, l.session_year, l.source, l.created_at, l.updated_at
@@ -11179,7 +11183,8 @@ BEGIN
     END IF;
     IF cardinality(outcomes) <> n OR cardinality(outputs) <> n THEN
         RAISE EXCEPTION 'finish_node_runs needs one outcome and one output per run, or none' USING ERRCODE = 'invalid_parameter_value',
-            DETAIL = format('%s runs, %s outcomes, %s outputs.', n, cardinality(outcomes), cardinality(outputs));
+            DETAIL = format('%s runs, %s outcomes, %s outputs.', n, coalesce(cardinality(outcomes)::text, 'no'),
+                            coalesce(cardinality(outputs)::text, 'no'));
     END IF;
     WITH o AS (SELECT * FROM unnest(ids, coalesce(outcomes, array_fill(NULL::text, ARRAY[n])),
                                     coalesce(outputs, array_fill(NULL::jsonb, ARRAY[n]))) o(id, outcome, output)),
@@ -11193,8 +11198,8 @@ BEGIN
            array_agg(u.node_id ORDER BY u.enrollment_id), array_agg(u.outcome ORDER BY u.enrollment_id)
       INTO done, eids, froms, outs FROM u;
     IF coalesce(cardinality(done), 0) < n THEN
-        SELECT x INTO missing FROM unnest(ids) x WHERE NOT x = ANY (coalesce(done, '{}')) LIMIT 1;
-        IF missing IS NULL THEN
+        SELECT x INTO missing FROM unnest(ids) x WHERE x IS NULL OR NOT x = ANY (coalesce(done, '{}')) LIMIT 1;
+        IF NOT FOUND THEN
             RAISE EXCEPTION 'finish_node_runs was given a run twice' USING ERRCODE = 'invalid_parameter_value';
         END IF;
         PERFORM _queue_refuse('workflow_node_runs', 'node run', missing, worker, 'running');
