@@ -28,6 +28,12 @@ SELECT mentor.normalize_phone('98765 43210') AS national, mentor.normalize_phone
        mentor.normalize_phone('098765-43210') AS trunk_zero, mentor.normalize_phone('4155550100', '1') AS other_country;
 SELECT pg_temp.try($$SELECT mentor.normalize_phone('call me')$$);
 SELECT pg_temp.try($$SELECT mentor.normalize_phone('+12')$$);
+-- The default country is a setting: a database's own value is followed at once, and NULL means none.
+INSERT INTO mentor.settings (key, value) VALUES ('crm.default_country_code', '"1"');
+SELECT mentor.normalize_phone('415 555 0100') AS us_default;
+UPDATE mentor.settings SET value = 'null' WHERE key = 'crm.default_country_code' AND NOT shipped;
+SELECT pg_temp.try($$SELECT mentor.normalize_phone('415 555 0100')$$);
+DELETE FROM mentor.settings WHERE key = 'crm.default_country_code' AND NOT shipped;
 
 -- One lead per phone and session year; the phone is normalised before the check.
 INSERT INTO mentor.raw_leads (session_year, name, phone, email, source, owning_sales_head_id)

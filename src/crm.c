@@ -2,39 +2,17 @@
  * crm.c - mentor.normalize_phone(phone, country_code): the CRM's phone
  * numbers as E.164, by src/core/phone.c.
  *
- * The default country code is a setting (crm.default_country_code); it is read
- * only for a national number, and only when the caller gave none, so an
- * international number costs no lookup.
+ * The default country code is a setting (crm.default_country_code, through
+ * settings.c's cache); it is read only for a national number, and only when
+ * the caller gave none.
  */
 #include "postgres.h"
 
-#include "executor/spi.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 
 #include "mentor.h"
 #include "core/phone.h"
-
-static char *
-default_country_code(void)
-{
-	static SPIPlanPtr plan = NULL;
-	MemoryContext caller = CurrentMemoryContext;
-	char	   *cc = NULL;
-
-	SPI_connect();
-	if (plan == NULL)
-		plan = mn_keep_plan("SELECT mentor.setting('crm.default_country_code') #>> '{}'", 0, NULL, 0);
-	if (SPI_execute_plan(plan, NULL, NULL, true, 1) == SPI_OK_SELECT && SPI_processed == 1)
-	{
-		char	   *v = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
-
-		if (v != NULL)
-			cc = MemoryContextStrdup(caller, v);
-	}
-	SPI_finish();
-	return cc;
-}
 
 PG_FUNCTION_INFO_V1(mn_normalize_phone);
 
@@ -53,7 +31,9 @@ mn_normalize_phone(PG_FUNCTION_ARGS)
 	r = ph_normalize(VARDATA_ANY(phone), VARSIZE_ANY_EXHDR(phone), cc, out, sizeof(out));
 	if (r == PH_NO_COUNTRY && PG_ARGISNULL(1))
 	{
-		cc = default_country_code();
+		bool		found;
+
+		cc = mn_setting_text("crm.default_country_code", &found);
 		r = ph_normalize(VARDATA_ANY(phone), VARSIZE_ANY_EXHDR(phone), cc, out, sizeof(out));
 	}
 	if (r == PH_NO_COUNTRY)
