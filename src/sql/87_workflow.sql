@@ -265,14 +265,16 @@ DECLARE
     nst    jsonb[];
     moving integer;
     ending integer;
-    bad    record;
+    stuck  jsonb;
 BEGIN
-    -- One pass says where each goes, and whether any moves on or ends (the statements for
-    -- none are skipped).
+    -- One pass says where each goes, whether any moves on or ends (the statements for none
+    -- are skipped), and the first branch whose outcome leads nowhere.
     SELECT array_agg(t.id), array_agg(t.status), array_agg(t.next_id), array_agg(t.next_step),
            count(*) FILTER (WHERE t.next_id IS NOT NULL AND t.next_step ->> 'type' <> 'end'),
-           count(*) FILTER (WHERE t.next_id IS NULL OR t.next_step ->> 'type' = 'end')
-      INTO eid, est, nxt, nst, moving, ending
+           count(*) FILTER (WHERE t.next_id IS NULL OR t.next_step ->> 'type' = 'end'),
+           (array_agg(jsonb_build_object('node', t.from_node, 'outcome', t.outcome, 'next', t.step -> 'next'))
+                FILTER (WHERE t.step ->> 'type' = 'branch' AND t.next_id IS NULL))[1]
+      INTO eid, est, nxt, nst, moving, ending, stuck
       FROM (SELECT e.id, e.status, n.next_id, w.steps -> n.next_id AS next_step, x.from_node, x.outcome,
                    w.steps -> x.from_node AS step
               FROM unnest(enrollment_ids, from_nodes, outcomes) x(id, from_node, outcome)
@@ -286,20 +288,12 @@ BEGIN
         RETURN;
     END IF;
     -- A branch must lead somewhere: an outcome it has no edge for is the worker's mistake.
-    IF ending > 0 THEN
-        SELECT x.from_node, x.outcome, w.steps -> x.from_node -> 'next' AS next INTO bad
-          FROM unnest(enrollment_ids, from_nodes, outcomes) x(id, from_node, outcome)
-          JOIN workflow_enrollments e ON e.id = x.id AND e.status IN ('active', 'waiting', 'paused')
-          JOIN workflows w ON w.id = e.workflow_id
-         WHERE w.steps -> x.from_node ->> 'type' = 'branch'
-           AND coalesce(w.steps -> x.from_node -> 'next' ->> x.outcome, w.steps -> x.from_node -> 'next' ->> '') IS NULL
-         LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'branch node % has no edge for the outcome %', bad.from_node, coalesce(quote_literal(bad.outcome), 'NULL')
-                USING ERRCODE = 'invalid_parameter_value',
-                      DETAIL = format('Its outcomes are: %s.', (SELECT string_agg(k, ', ') FROM jsonb_object_keys(bad.next) k)),
-                      HINT = 'Report one of them (the run stays running until its lease ends).';
-        END IF;
+    IF stuck IS NOT NULL THEN
+        RAISE EXCEPTION 'branch node % has no edge for the outcome %', stuck ->> 'node',
+            coalesce(quote_literal(stuck ->> 'outcome'), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value',
+                  DETAIL = format('Its outcomes are: %s.', (SELECT string_agg(k, ', ') FROM jsonb_object_keys(stuck -> 'next') k)),
+                  HINT = 'Report one of them (the run stays running until its lease ends).';
     END IF;
     IF moving > 0 THEN
         INSERT INTO workflow_node_runs (enrollment_id, node_id, node_type, params, status, available_at)
