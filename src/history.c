@@ -55,6 +55,7 @@ typedef struct HistRel
 	int			nkeys;
 	AttrNumber	keys[INDEX_MAX_KEYS];
 	Oid			id_type;		/* type of a single integer key column, else InvalidOid */
+	bool		keyed_inserts;	/* the schema's readers rebuild inserted rows (0.2 on) */
 	MemoryContext cxt;
 } HistRel;
 
@@ -94,9 +95,14 @@ mn_history_init(void)
 	mn_history_store_init();
 }
 
-/* The excluded column names registered for a table id; errors if history is not enabled for it. */
+/*
+ * The excluded column names registered for a table id; errors if history is
+ * not enabled for it.  *keyed_inserts: whether the installed schema rebuilds
+ * an insert's row from the live row (a database still on 0.1, served by this
+ * library before ALTER EXTENSION UPDATE, gets whole rows as its view expects).
+ */
 static ArrayType *
-registered_exclusions(int16 table_id, Relation rel)
+registered_exclusions(int16 table_id, Relation rel, bool *keyed_inserts)
 {
 	Oid			types[1] = {INT2OID};
 	Datum		values[1] = {Int16GetDatum(table_id)};
@@ -106,7 +112,9 @@ registered_exclusions(int16 table_id, Relation rel)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ret = SPI_execute_with_args("SELECT excluded FROM mentor.history_tables WHERE id = $1",
+	ret = SPI_execute_with_args("SELECT excluded, pg_catalog.to_regprocedure("
+								"'mentor._history_inserted_row(smallint, bigint, text, timestamptz)') IS NOT NULL "
+								"FROM mentor.history_tables WHERE id = $1",
 								1, types, values, NULL, true, 1);
 	if (ret != SPI_OK_SELECT)
 		elog(ERROR, "reading mentor.history_tables failed: %s", SPI_result_code_string(ret));
@@ -117,6 +125,7 @@ registered_exclusions(int16 table_id, Relation rel)
 						mn_qualified_name(rel), table_id),
 				 errhint("Run SELECT mentor.enable_history(%s) again.", quote_literal_cstr(mn_qualified_name(rel)))));
 	result = DatumGetArrayTypePCopy(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	*keyed_inserts = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull));
 	SPI_finish();
 	return result;
 }
@@ -127,7 +136,8 @@ load_histrel(HistRel *hr, Relation rel, int16 table_id)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
 	uint64		inval_at_start = hist_inval_count;
-	ArrayType  *excluded = registered_exclusions(table_id, rel);
+	bool		keyed_inserts;
+	ArrayType  *excluded = registered_exclusions(table_id, rel, &keyed_inserts);
 	Datum	   *names;
 	bool	   *nulls;
 	int			nnames;
@@ -141,6 +151,7 @@ load_histrel(HistRel *hr, Relation rel, int16 table_id)
 	hr->cxt = AllocSetContextCreate(CacheMemoryContext, "mentor history relation", ALLOCSET_SMALL_SIZES);
 	old = MemoryContextSwitchTo(hr->cxt);
 	hr->table_id = table_id;
+	hr->keyed_inserts = keyed_inserts;
 	hr->natts = desc->natts;
 	hr->skip = palloc0(sizeof(bool) * desc->natts);
 	hr->cols = palloc0(sizeof(MnJsonCol) * desc->natts);
@@ -341,12 +352,18 @@ key_changed(HistRel *hr, TupleDesc desc, Datum *ov, bool *on, Datum *nv, bool *n
 	return false;
 }
 
-/* Records every row of the table as removed by TRUNCATE. */
+/*
+ * Records every row of the table, whole: as removed by TRUNCATE ('T', seen by
+ * the truncating statement), or as it is when recording stops ('S', seen by
+ * a fresh snapshot: the caller holds the lock that keeps writers out, and a
+ * repeatable-read snapshot could predate their last commits).
+ */
 static void
-record_truncate(HistRel *hr, Relation rel)
+record_rows(HistRel *hr, Relation rel, char op)
 {
 	TupleDesc	desc = RelationGetDescr(rel);
-	TableScanDesc scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	Snapshot	snapshot = RegisterSnapshot(op == 'T' ? GetActiveSnapshot() : GetLatestSnapshot());
+	TableScanDesc scan = table_beginscan(rel, snapshot, 0, NULL);
 	MemoryContext rowcxt = AllocSetContextCreate(CurrentMemoryContext, "mentor history truncate",
 												 ALLOCSET_DEFAULT_SIZES);
 	Datum	   *values = palloc(sizeof(Datum) * desc->natts);
@@ -359,12 +376,13 @@ record_truncate(HistRel *hr, Relation rel)
 		MemoryContext old = MemoryContextSwitchTo(rowcxt);
 
 		heap_deform_tuple(tuple, desc, values, nulls);
-		mn_history_write(mn_clock(), ctx, hr->table_id, 'T',
+		mn_history_write(mn_clock(), ctx, hr->table_id, op,
 						 row_key(hr, values, nulls), row_object(hr, desc, values, nulls));
 		MemoryContextSwitchTo(old);
 		MemoryContextReset(rowcxt);
 	}
 	table_endscan(scan);
+	UnregisterSnapshot(snapshot);
 	MemoryContextDelete(rowcxt);
 }
 
@@ -402,7 +420,7 @@ mn_history_trigger(PG_FUNCTION_ARGS)
 		/* A partitioned table holds no rows: each partition's own trigger records its rows. */
 		if (rel->rd_rel->relkind != RELKIND_RELATION)
 			return PointerGetDatum(NULL);
-		record_truncate(get_histrel(rel, (int16) table_id), rel);
+		record_rows(get_histrel(rel, (int16) table_id), rel, 'T');
 		return PointerGetDatum(NULL);
 	}
 	if (!TRIGGER_FIRED_AFTER(td->tg_event) || !TRIGGER_FIRED_FOR_ROW(td->tg_event))
@@ -433,8 +451,8 @@ mn_history_trigger(PG_FUNCTION_ARGS)
 
 			mn_history_write(mn_clock(), ctx, hr->table_id, 'D',
 							 row_key(hr, ov, on), row_object(hr, desc, ov, on));
-			mn_history_write(mn_clock(), ctx, hr->table_id, 'I',
-							 row_key(hr, nv, nn), row_object(hr, desc, nv, nn));
+			mn_history_write(mn_clock(), ctx, hr->table_id, 'I', row_key(hr, nv, nn),
+							 hr->keyed_inserts ? NULL : row_object(hr, desc, nv, nn));
 			return PointerGetDatum(NULL);
 		}
 		changes = row_changes(hr, desc, ov, on, nv, nn);
@@ -444,11 +462,35 @@ mn_history_trigger(PG_FUNCTION_ARGS)
 	}
 	else
 	{
-		char		op = TRIGGER_FIRED_BY_INSERT(td->tg_event) ? 'I' : 'D';
+		bool		insert = TRIGGER_FIRED_BY_INSERT(td->tg_event);
 
 		heap_deform_tuple(td->tg_trigtuple, desc, ov, on);
-		mn_history_write(mn_clock(), mn_history_context(), hr->table_id, op,
-						 row_key(hr, ov, on), row_object(hr, desc, ov, on));
+		mn_history_write(mn_clock(), mn_history_context(), hr->table_id, insert ? 'I' : 'D',
+						 row_key(hr, ov, on),
+						 insert && hr->keyed_inserts ? NULL : row_object(hr, desc, ov, on));
 	}
 	return PointerGetDatum(NULL);
+}
+
+PG_FUNCTION_INFO_V1(mn_history_snapshot);
+/*
+ * mentor._history_snapshot(tbl regclass, tid smallint) -> void: records every
+ * row of one table (not a partitioned parent: its caller names each leaf) as
+ * it is now, op 'S'.  disable_history calls it after dropping the triggers.
+ */
+Datum
+mn_history_snapshot(PG_FUNCTION_ARGS)
+{
+	Oid			relid = PG_GETARG_OID(0);
+	int16		table_id = PG_GETARG_INT16(1);
+	Relation	rel = table_open(relid, AccessShareLock);
+
+	if (rel->rd_rel->relkind != RELKIND_RELATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("%s is not a table with rows of its own", mn_qualified_name(rel)),
+				 errhint("Call it on each leaf partition.")));
+	record_rows(get_histrel(rel, table_id), rel, 'S');
+	table_close(rel, NoLock);
+	PG_RETURN_VOID();
 }

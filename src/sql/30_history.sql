@@ -12,7 +12,8 @@ CREATE TABLE history_tables (
     enabled      boolean NOT NULL DEFAULT true,
     shipped      boolean NOT NULL DEFAULT false,
     enabled_at   timestamptz NOT NULL DEFAULT now(),
-    disabled_at  timestamptz
+    disabled_at  timestamptz,
+    gaps         tstzrange[] NOT NULL DEFAULT '{}'
 );
 COMMENT ON TABLE history_tables IS
     'Tables whose history is (or was) recorded; maintained by mentor.enable_history() and mentor.disable_history()';
@@ -22,6 +23,10 @@ COMMENT ON COLUMN history_tables.excluded IS 'Columns never written to history (
 COMMENT ON COLUMN history_tables.private IS
     'Columns recorded in history but shown only to mentor_admin (emails, names, OAuth ids, reviewers): '
     'the history view and readers leave them out for everyone else; set by mentor.set_history_private()';
+COMMENT ON COLUMN history_tables.gaps IS
+    'Periods when nothing was recorded, each opened by disable_history (which recorded every row''s state as op S '
+    'at its start) and closed by enable_history: readers of an earlier moment walk back from that state, never '
+    'across the gap';
 COMMENT ON COLUMN history_tables.shipped IS 'An extension table (recreated by CREATE EXTENSION, not dumped)';
 SELECT pg_catalog.pg_extension_config_dump('history_tables', 'WHERE NOT shipped');
 
@@ -58,14 +63,16 @@ COMMENT ON TABLE history_log IS
     'Storage of mentor.history (read that view): append-only, written by mentor.history_trigger()';
 COMMENT ON COLUMN history_log.at IS
     'When the change was made: strictly increasing within a session, so it orders the changes of a row';
-COMMENT ON COLUMN history_log.op IS 'I insert, U update, D delete, T removed by TRUNCATE';
+COMMENT ON COLUMN history_log.op IS
+    'I insert, U update, D delete, T removed by TRUNCATE, S the row''s state when disable_history stopped recording';
 COMMENT ON COLUMN history_log.row_id IS
     'The key value when the key is a single smallint, integer or bigint column (row_key is then NULL)';
 COMMENT ON COLUMN history_log.row_key IS
     'Any other key as text: the value''s text, or for a composite key a JSON array of the values as text '
     '(byte order: keys are compared, never sorted for people); NULL when row_id holds the key';
 COMMENT ON COLUMN history_log.changes IS
-    'I: the new row; D and T: the old row; U: ["column", old, new, ...] for the changed columns only';
+    'I: NULL (the row is rebuilt from the live row; whole rows written by 0.1 are kept); D, T and S: the whole row; '
+    'U: ["column", old, new, ...] for the changed columns only';
 -- B-tree, not hash, although readers only look keys up by equality: a hash index was a few
 -- percent faster on two cores, but every insert into one takes its metapage lock exclusively (to
 -- count tuples), which would serialise the audited writes of all sessions on one lock.
@@ -151,8 +158,61 @@ SELECT CASE WHEN key_text ~ '^(0|-?[1-9][0-9]{0,18})$'
 $$;
 COMMENT ON FUNCTION _history_key_id(text) IS 'Internal: a key''s text as history_log.row_id, NULL if not an integer';
 
+-- An insert is recorded as its key alone; its row is rebuilt from the live row (or the delete or
+-- TRUNCATE that removed it), walked back to the moment of the insert.  SECURITY DEFINER: analysts
+-- read the history of tables they may not read, as the history view always let them; a direct
+-- call answers what that view would (private columns left out unless the login is an
+-- administrator), and only roles that read history may call it.
+CREATE FUNCTION _history_inserted_row(tid smallint, key_id bigint, key_text text, at timestamptz) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    h       history_tables;
+    tbl     regclass;
+    ktext   text := coalesce(key_text, key_id::text);
+    current jsonb;
+    state   jsonb;
+BEGIN
+    SELECT * INTO h FROM history_tables WHERE id = tid;
+    IF NOT FOUND OR ktext IS NULL OR at IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- The table by its trigger (renames followed), else by the name it was last enabled under.
+    SELECT g.tgrelid INTO tbl FROM pg_trigger g
+     WHERE g.tgname = 'mentor_history' AND g.tgparentid = 0 AND g.tgnargs = 1
+       AND g.tgargs = convert_to(tid::text, 'SQL_ASCII') || '\x00'::bytea;
+    IF tbl IS NULL THEN
+        tbl := to_regclass(h.table_name);
+        IF tbl IS NOT NULL AND _history_table_id(tbl, false) IS DISTINCT FROM tid THEN
+            tbl := NULL;
+        END IF;
+    END IF;
+    IF tbl IS NOT NULL THEN
+        BEGIN
+            EXECUTE format('SELECT to_jsonb(t) - $2 FROM %s t WHERE (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1))',
+                           tbl, _history_key_list(tid, 't.'), _history_key_list(tid), tbl)
+               INTO current USING _history_key_json(h.key_columns, h.key_types, ktext), h.excluded;
+        EXCEPTION WHEN undefined_column OR invalid_text_representation OR datatype_mismatch THEN
+            current := NULL;   -- the key's columns changed since: only the log can answer
+        END;
+    END IF;
+    state := _history_rewind(tid, ktext, current, at);
+    IF cardinality(h.private) > 0 AND NOT pg_has_role(session_user, 'mentor_admin', 'USAGE') THEN
+        state := state - h.private;
+    END IF;
+    RETURN state;
+END
+$$;
+COMMENT ON FUNCTION _history_inserted_row(smallint, bigint, text, timestamptz) IS
+    'Internal: the row an insert recorded as its key alone wrote, rebuilt from the live row (or the delete that '
+    'removed it) walked back to that moment; NULL when the table is gone';
+
 -- Private columns are removed here, so every reader of history (row_history, row_as_of,
 -- table_as_of) inherits the rule; analysts and applications read history only through this view.
+-- No LATERAL subquery for the sides: a reader that does not ask for new_row (the walk back of
+-- _history_rewind) must not rebuild inserted rows, and a column of a flattened view that nobody
+-- references is never computed.
 CREATE VIEW history AS
 SELECT l.at,
        l.txid,
@@ -162,29 +222,36 @@ SELECT l.at,
        t.table_name,
        l.op,
        @extschema@._history_key_json(t.key_columns, t.key_types, coalesce(l.row_key, l.row_id::text)) AS row_key,
-       CASE WHEN cardinality(t.private) = 0 OR (SELECT @extschema@._current_user_is_admin()) THEN o.old_row
-            ELSE o.old_row - t.private END AS old_row,
-       CASE WHEN cardinality(t.private) = 0 OR (SELECT @extschema@._current_user_is_admin()) THEN o.new_row
-            ELSE o.new_row - t.private END AS new_row,
+       CASE WHEN cardinality(t.private) = 0 OR (SELECT @extschema@._current_user_is_admin())
+            THEN CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 1)
+                           WHEN 'I' THEN NULL ELSE l.changes::jsonb END
+            ELSE CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 1)
+                           WHEN 'I' THEN NULL ELSE l.changes::jsonb END - t.private END AS old_row,
+       CASE WHEN cardinality(t.private) = 0 OR (SELECT @extschema@._current_user_is_admin())
+            THEN CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 2)
+                           WHEN 'I' THEN coalesce(l.changes::jsonb,
+                                                  @extschema@._history_inserted_row(l.table_id, l.row_id, l.row_key, l.at)) END
+            ELSE CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 2)
+                           WHEN 'I' THEN coalesce(l.changes::jsonb,
+                                                  @extschema@._history_inserted_row(l.table_id, l.row_id, l.row_key, l.at)) END
+                 - t.private END AS new_row,
        l.table_id,
        l.row_id AS key_id,
        l.row_key AS key_text
   FROM @extschema@.history_log l
   JOIN @extschema@.history_tables t ON t.id = l.table_id
-  LEFT JOIN @extschema@.history_contexts c ON c.id = l.context_id
-  CROSS JOIN LATERAL (SELECT CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 1)
-                                       WHEN 'I' THEN NULL ELSE l.changes::jsonb END AS old_row,
-                             CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 2)
-                                       WHEN 'I' THEN l.changes::jsonb ELSE NULL END AS new_row) o;
+  LEFT JOIN @extschema@.history_contexts c ON c.id = l.context_id;
 COMMENT ON VIEW history IS
-    'Every recorded change: an insert keeps the new row, a delete (or TRUNCATE) the old row, an update the changed '
-    'columns only (old values in old_row, new in new_row). Private columns (history_tables.private) are left out '
-    'unless the reader is mentor_admin';
+    'Every recorded change: an insert''s new row (rebuilt from the live row walked back), a delete''s (or TRUNCATE''s) '
+    'old row, an update''s changed columns only (old values in old_row, new in new_row), and as old_row the state of '
+    'each row when its recording was disabled (S). Private columns (history_tables.private) are left out unless the '
+    'reader is mentor_admin';
 COMMENT ON COLUMN history.at IS 'When the change was made';
 COMMENT ON COLUMN history.txid IS 'Transaction that made it (pg_current_xact_id())';
 COMMENT ON COLUMN history.actor_id IS 'mentor.current_actor() of that transaction; NULL when none was set';
 COMMENT ON COLUMN history.db_user IS 'Session user that made it';
-COMMENT ON COLUMN history.op IS 'I insert, U update, D delete, T removed by TRUNCATE';
+COMMENT ON COLUMN history.op IS
+    'I insert, U update, D delete, T removed by TRUNCATE, S the row as it was when disable_history stopped recording';
 COMMENT ON COLUMN history.row_key IS 'The row''s key as an object of key columns';
 COMMENT ON COLUMN history.key_id IS
     'The key as stored when it is a single integer column, else NULL (use mentor.row_history to search by key)';
@@ -334,6 +401,10 @@ BEGIN
         EXECUTE format('CREATE TRIGGER mentor_history_truncate BEFORE TRUNCATE ON %s '
                        'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.history_trigger(%L)', part, tid);
     END LOOP;
+    -- Changes from here on are recorded: the gap since disable_history ends now.
+    UPDATE history_tables
+       SET gaps[cardinality(gaps)] = tstzrange(lower(gaps[cardinality(gaps)]), clock_timestamp())
+     WHERE id = tid AND cardinality(gaps) > 0 AND upper_inf(gaps[cardinality(gaps)]);
     RETURN tid;
 END
 $$;
@@ -342,20 +413,41 @@ COMMENT ON FUNCTION enable_history(regclass, text[]) IS
     'Needs a primary key or replica identity index. For a partitioned table, call it again after adding partitions '
     '(so that TRUNCATE of a new partition is recorded). Returns the table''s history id';
 
+CREATE FUNCTION _history_snapshot(tbl regclass, tid smallint) RETURNS void
+    AS 'MODULE_PATHNAME', 'mn_history_snapshot' LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION _history_snapshot(regclass, smallint) IS
+    'Internal: records every row of a table (a leaf, not a partitioned parent) as it is now, op S';
+
+-- Before recording stops, each row's state is recorded (S): the readers walk back from the live
+-- row, and changes made while nobody records must not leak into the past they rebuild (an
+-- insert's row included, which is stored as its key alone).  The triggers are dropped first: the
+-- lock that takes keeps writers out until the snapshot commits.
 CREATE FUNCTION disable_history(tbl regclass) RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    tid smallint := _history_table_id(tbl, false);
+    tid     smallint := _history_table_id(tbl, false);
+    leaf    regclass;
 BEGIN
     PERFORM _history_drop_triggers(tbl);
-    UPDATE history_tables SET enabled = false, disabled_at = now() WHERE id = tid AND enabled;
-    RETURN FOUND;
+    -- Every change recorded so far is older than this moment, every S row younger.
+    UPDATE history_tables SET enabled = false, disabled_at = now(), gaps = gaps || tstzrange(clock_timestamp(), NULL)
+     WHERE id = tid AND enabled;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    FOR leaf IN SELECT p.relid FROM pg_partition_tree(tbl) p WHERE p.isleaf
+                UNION SELECT tbl WHERE NOT EXISTS (SELECT 1 FROM pg_partition_tree(tbl)) LOOP
+        PERFORM _history_snapshot(leaf, tid);
+    END LOOP;
+    RETURN true;
 END
 $$;
 COMMENT ON FUNCTION disable_history(regclass) IS
-    'Stops recording changes of a table; its history so far stays readable. True if it was being recorded';
+    'Stops recording changes of a table; its history so far stays readable. Records each row''s state first (op S, '
+    'one history row per table row), so that reading the past never crosses unrecorded changes. True if it was '
+    'being recorded';
 
 -- The stored form of a key given as jsonb, canonical for its column types.
 CREATE FUNCTION _history_key_text(tid smallint, key jsonb) RETURNS text
@@ -412,18 +504,37 @@ $$;
 COMMENT ON FUNCTION row_history(regclass, jsonb) IS
     'Every recorded change of one row, oldest first; key is an object of the key columns, e.g. ''{"id": 42}''';
 
--- Walks a row back from its current state (NULL: no row now) through its changes after as_of.
+-- The first gap in a table's history after a moment (NULL if none): its S rows are then the
+-- latest exact state known for that moment, and walking back starts from them.
+CREATE FUNCTION _history_gap_after(tid smallint, as_of timestamptz) RETURNS tstzrange
+LANGUAGE sql STABLE
+AS $$
+SELECT (SELECT g FROM @extschema@.history_tables h, unnest(h.gaps) g
+         WHERE h.id = tid AND lower(g) > as_of ORDER BY lower(g) LIMIT 1)
+$$;
+COMMENT ON FUNCTION _history_gap_after(smallint, timestamptz) IS
+    'Internal: the first period without recording that starts after a moment, NULL if none';
+
+-- Walks a row back through its changes after as_of: from its current state (NULL: no row now),
+-- or, when recording stopped for a while after as_of, from its state when it stopped (S).
 CREATE FUNCTION _history_rewind(tid smallint, key_text text, current jsonb, as_of timestamptz) RETURNS jsonb
 LANGUAGE plpgsql STABLE
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
     state jsonb := current;
+    gap   tstzrange := _history_gap_after(tid, as_of);
     h     record;
 BEGIN
+    IF gap IS NOT NULL THEN
+        SELECT l.old_row INTO state FROM history l
+         WHERE (l.key_id = _history_key_id(_history_rewind.key_text) OR l.key_text = _history_rewind.key_text)
+           AND l.table_id = tid AND l.op = 'S' AND l.at <@ gap
+         LIMIT 1;
+    END IF;
     FOR h IN SELECT l.op, l.old_row FROM history l
               WHERE (l.key_id = _history_key_id(_history_rewind.key_text) OR l.key_text = _history_rewind.key_text)
-                AND l.table_id = tid AND l.at > as_of ORDER BY l.at DESC
+                AND l.table_id = tid AND l.at > as_of AND (gap IS NULL OR l.at < lower(gap)) ORDER BY l.at DESC
     LOOP
         state := CASE h.op WHEN 'I' THEN NULL
                            WHEN 'U' THEN coalesce(state, '{}') || h.old_row
@@ -433,7 +544,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION _history_rewind(smallint, text, jsonb, timestamptz) IS
-    'Internal: a row as it was at as_of, rebuilt from its current state';
+    'Internal: a row as it was at as_of, rebuilt from its current state (or its state when recording next stopped)';
 
 -- "t.a, t.b" style lists of a table's key columns, for dynamic SQL.
 CREATE FUNCTION _history_key_list(tid smallint, prefix text DEFAULT '') RETURNS text
@@ -473,6 +584,7 @@ DECLARE
     tid     smallint := _history_table_id(tbl);
     h       history_tables;
     keyexpr text;
+    gap     tstzrange;
     r       record;
 BEGIN
     IF at IS NULL THEN
@@ -483,6 +595,19 @@ BEGIN
                     ELSE format('to_jsonb(ARRAY[%s])::text',
                                 (SELECT string_agg(format('t.%I::text', c), ', ' ORDER BY o)
                                    FROM unnest(h.key_columns) WITH ORDINALITY AS k(c, o))) END;
+    gap := _history_gap_after(tid, at);
+    IF gap IS NOT NULL THEN
+        -- Recording stopped after that moment: walk back from the rows as they were then (S).
+        FOR r IN SELECT _history_rewind(tid, k.row_key, NULL, table_as_of.at) AS row
+                   FROM (SELECT DISTINCT coalesce(l.key_text, l.key_id::text) AS row_key FROM history l
+                          WHERE l.table_id = tid AND l.at > table_as_of.at
+                            AND (l.at < lower(gap) OR (l.op = 'S' AND l.at <@ gap))) k LOOP
+            IF r.row IS NOT NULL THEN
+                RETURN NEXT r.row;
+            END IF;
+        END LOOP;
+        RETURN;
+    END IF;
     FOR r IN EXECUTE format(
         $q$WITH changed AS (SELECT DISTINCT coalesce(l.key_text, l.key_id::text) AS row_key
                              FROM @extschema@.history l WHERE l.table_id = $1 AND l.at > $2),

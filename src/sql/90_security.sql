@@ -68,6 +68,12 @@ REVOKE EXECUTE ON FUNCTION enable_history(regclass, text[]), disable_history(reg
     _enable_history_shipped(regclass, text[], text[]), set_history_private(regclass, text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION enable_history(regclass, text[]), disable_history(regclass), prune_history(timestamptz),
     set_history_private(regclass, text[]) TO mentor_admin;
+-- The state snapshot writes history of any table without reading rights on it: disable_history's
+-- (an administrator's) alone.  Inserted rows are rebuilt for those who read history.
+REVOKE EXECUTE ON FUNCTION _history_snapshot(regclass, smallint),
+    _history_inserted_row(smallint, bigint, text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION _history_snapshot(regclass, smallint) TO mentor_admin;
+GRANT EXECUTE ON FUNCTION _history_inserted_row(smallint, bigint, text, timestamptz) TO mentor_analyst, mentor_admin;
 
 -- Ledger: money moves only through the ledger functions, which write the
 -- journal directly; nobody writes transfers or entries by SQL.  Purchases,
