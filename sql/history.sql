@@ -98,6 +98,8 @@ ALTER TABLE enrol DROP COLUMN grade;
 UPDATE enrol SET passed = false WHERE course = 'js' AND student = 1;
 ALTER TABLE enrol RENAME COLUMN passed TO has_passed;
 UPDATE enrol SET has_passed = true WHERE course = 'js' AND student = 1;
+-- An insert is logged as its key alone and rebuilt from the row as it is now, walked back: a column
+-- added since shows with its current value, one renamed under both names.
 SELECT op, old_row, new_row FROM mentor.row_history('enrol', '{"course": "js", "student": 1}') ORDER BY at;
 -- A single integer key is stored as row_id, any other key as row_key text; a key column whose
 -- type changes later keeps one history across both forms.
@@ -180,11 +182,20 @@ SELECT mentor.prune_history('2000-01-01') AS pruned_nothing_old;
 SELECT mentor.prune_history(:'before_truncate') > 0 AS pruned_older;
 SELECT count(*) AS left_after_prune FROM mentor.history WHERE table_name IN ('public.tags');
 
--- Disabling stops recording but keeps what was recorded.
+-- Disabling stops recording but keeps what was recorded, and records the state each row was in
+-- (S); the past before the gap stays exact whatever changes while nothing is recorded.
+INSERT INTO tags VALUES (5, 'e');
+SELECT clock_timestamp() AS before_disable \gset
 SELECT mentor.disable_history('tags');
+SELECT op, row_key, old_row, new_row FROM mentor.history WHERE table_name = 'public.tags' AND op = 'S';
 INSERT INTO tags VALUES (3, 'c');
-SELECT count(*) AS recorded_after_disable FROM mentor.history WHERE table_name = 'public.tags' AND op = 'I';
+UPDATE tags SET name = 'changed unrecorded' WHERE id = 5;
+SELECT count(*) AS recorded_after_disable FROM mentor.history WHERE table_name = 'public.tags' AND at > :'before_disable' AND op <> 'S';
 SELECT mentor.disable_history('tags') AS again;
+SELECT mentor.enable_history('tags') > 0 AS re_enabled;
+SELECT cardinality(gaps) AS gaps, NOT upper_inf(gaps[1]) AS gap_closed FROM mentor.history_tables WHERE table_name = 'public.tags';
+SELECT r FROM mentor.table_as_of('tags', :'before_disable') r ORDER BY r->>'id';
+SELECT op, new_row FROM mentor.history WHERE table_name = 'public.tags' AND op = 'I' AND key_id = 5;
 
 -- The list of audited tables follows renames and drops.
 ALTER TABLE docs RENAME TO documents;

@@ -4231,6 +4231,310 @@ SELECT _ship_lifecycle('submission', ARRAY[
     ['running', 'completed'],
     ['running', 'failed']], true);
 
+-- 0.1 history changed in 0.2: begin
+ALTER TABLE history_tables ADD COLUMN gaps tstzrange[] NOT NULL DEFAULT '{}';
+COMMENT ON COLUMN history_tables.gaps IS
+    'Periods when nothing was recorded, each opened by disable_history (which recorded every row''s state as op S '
+    'at its start) and closed by enable_history: readers of an earlier moment walk back from that state, never '
+    'across the gap';
+COMMENT ON COLUMN history_log.op IS
+    'I insert, U update, D delete, T removed by TRUNCATE, S the row''s state when disable_history stopped recording';
+COMMENT ON COLUMN history_log.changes IS
+    'I: NULL (the row is rebuilt from the live row; whole rows written by 0.1 are kept); D, T and S: the whole row; '
+    'U: ["column", old, new, ...] for the changed columns only';
+-- An insert is recorded as its key alone; its row is rebuilt from the live row (or the delete or
+-- TRUNCATE that removed it), walked back to the moment of the insert.  SECURITY DEFINER: analysts
+-- read the history of tables they may not read, as the history view always let them; a direct
+-- call answers what that view would (private columns left out unless the login is an
+-- administrator), and only roles that read history may call it.
+CREATE FUNCTION _history_inserted_row(tid smallint, key_id bigint, key_text text, at timestamptz) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    h       history_tables;
+    tbl     regclass;
+    ktext   text := coalesce(key_text, key_id::text);
+    current jsonb;
+    state   jsonb;
+BEGIN
+    SELECT * INTO h FROM history_tables WHERE id = tid;
+    IF NOT FOUND OR ktext IS NULL OR at IS NULL THEN
+        RETURN NULL;
+    END IF;
+    -- The table by its trigger (renames followed), else by the name it was last enabled under.
+    SELECT g.tgrelid INTO tbl FROM pg_trigger g
+     WHERE g.tgname = 'mentor_history' AND g.tgparentid = 0 AND g.tgnargs = 1
+       AND g.tgargs = convert_to(tid::text, 'SQL_ASCII') || '\x00'::bytea;
+    IF tbl IS NULL THEN
+        tbl := to_regclass(h.table_name);
+        IF tbl IS NOT NULL AND _history_table_id(tbl, false) IS DISTINCT FROM tid THEN
+            tbl := NULL;
+        END IF;
+    END IF;
+    IF tbl IS NOT NULL THEN
+        BEGIN
+            EXECUTE format('SELECT to_jsonb(t) - $2 FROM %s t WHERE (%s) = (SELECT %s FROM jsonb_populate_record(NULL::%s, $1))',
+                           tbl, _history_key_list(tid, 't.'), _history_key_list(tid), tbl)
+               INTO current USING _history_key_json(h.key_columns, h.key_types, ktext), h.excluded;
+        EXCEPTION WHEN undefined_column OR invalid_text_representation OR datatype_mismatch THEN
+            current := NULL;   -- the key's columns changed since: only the log can answer
+        END;
+    END IF;
+    state := _history_rewind(tid, ktext, current, at);
+    IF cardinality(h.private) > 0 AND NOT pg_has_role(session_user, 'mentor_admin', 'USAGE') THEN
+        state := state - h.private;
+    END IF;
+    RETURN state;
+END
+$$;
+COMMENT ON FUNCTION _history_inserted_row(smallint, bigint, text, timestamptz) IS
+    'Internal: the row an insert recorded as its key alone wrote, rebuilt from the live row (or the delete that '
+    'removed it) walked back to that moment; NULL when the table is gone';
+
+-- Private columns are removed here, so every reader of history (row_history, row_as_of,
+-- table_as_of) inherits the rule; analysts and applications read history only through this view.
+-- No LATERAL subquery for the sides: a reader that does not ask for new_row (the walk back of
+-- _history_rewind) must not rebuild inserted rows, and a column of a flattened view that nobody
+-- references is never computed.
+CREATE OR REPLACE VIEW history AS
+SELECT l.at,
+       l.txid,
+       nullif(c.actor_id, 0) AS actor_id,
+       c.db_user,
+       c.application_name,
+       t.table_name,
+       l.op,
+       @extschema@._history_key_json(t.key_columns, t.key_types, coalesce(l.row_key, l.row_id::text)) AS row_key,
+       CASE WHEN cardinality(t.private) = 0 OR (SELECT @extschema@._current_user_is_admin())
+            THEN CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 1)
+                           WHEN 'I' THEN NULL ELSE l.changes::jsonb END
+            ELSE CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 1)
+                           WHEN 'I' THEN NULL ELSE l.changes::jsonb END - t.private END AS old_row,
+       CASE WHEN cardinality(t.private) = 0 OR (SELECT @extschema@._current_user_is_admin())
+            THEN CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 2)
+                           WHEN 'I' THEN coalesce(l.changes::jsonb,
+                                                  @extschema@._history_inserted_row(l.table_id, l.row_id, l.row_key, l.at)) END
+            ELSE CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 2)
+                           WHEN 'I' THEN coalesce(l.changes::jsonb,
+                                                  @extschema@._history_inserted_row(l.table_id, l.row_id, l.row_key, l.at)) END
+                 - t.private END AS new_row,
+       l.table_id,
+       l.row_id AS key_id,
+       l.row_key AS key_text
+  FROM @extschema@.history_log l
+  JOIN @extschema@.history_tables t ON t.id = l.table_id
+  LEFT JOIN @extschema@.history_contexts c ON c.id = l.context_id;
+COMMENT ON VIEW history IS
+    'Every recorded change: an insert''s new row (rebuilt from the live row walked back), a delete''s (or TRUNCATE''s) '
+    'old row, an update''s changed columns only (old values in old_row, new in new_row), and as old_row the state of '
+    'each row when its recording was disabled (S). Private columns (history_tables.private) are left out unless the '
+    'reader is mentor_admin';
+COMMENT ON COLUMN history.op IS
+    'I insert, U update, D delete, T removed by TRUNCATE, S the row as it was when disable_history stopped recording';
+CREATE OR REPLACE FUNCTION enable_history(tbl regclass, exclude text[] DEFAULT '{}') RETURNS smallint
+LANGUAGE plpgsql VOLATILE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    kind      "char";
+    keyindex  oid;
+    keycols   text[];
+    keytypes  text[];
+    tid       smallint;
+    part      regclass;
+BEGIN
+    IF tbl IS NULL THEN
+        RAISE EXCEPTION 'enable_history needs a table' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    exclude := coalesce(exclude, '{}');
+    SELECT c.relkind INTO kind FROM pg_class c WHERE c.oid = tbl;
+    IF kind NOT IN ('r', 'p') THEN
+        RAISE EXCEPTION '% is not a table', tbl USING ERRCODE = 'wrong_object_type';
+    END IF;
+    IF tbl IN ('history_log'::regclass, 'history_contexts'::regclass, 'history_tables'::regclass) THEN
+        RAISE EXCEPTION 'the history of history is not recorded' USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT i.indexrelid INTO keyindex FROM pg_index i WHERE i.indrelid = tbl AND i.indisprimary;
+    IF keyindex IS NULL THEN
+        SELECT i.indexrelid INTO keyindex FROM pg_index i WHERE i.indrelid = tbl AND i.indisreplident;
+    END IF;
+    IF keyindex IS NULL THEN
+        RAISE EXCEPTION 'table % has neither a primary key nor a replica identity index', tbl
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'History identifies rows by key: add a primary key, or ALTER TABLE ... REPLICA IDENTITY USING INDEX.';
+    END IF;
+    SELECT array_agg(a.attname::text ORDER BY k.ord), array_agg(format_type(a.atttypid, a.atttypmod) ORDER BY k.ord)
+      INTO keycols, keytypes
+      FROM pg_index i, unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
+      JOIN pg_attribute a ON a.attrelid = tbl AND a.attnum = k.attnum
+     WHERE i.indexrelid = keyindex AND k.ord <= i.indnkeyatts;
+    PERFORM _history_check_columns(tbl, exclude, keycols, 'excluded from');
+
+    tid := _history_table_id(tbl, false);
+    IF tid IS NULL THEN
+        INSERT INTO history_tables (table_name, key_columns, key_types, excluded)
+        VALUES (_history_qualified(tbl), keycols, keytypes, exclude) RETURNING id INTO tid;
+    ELSE
+        UPDATE history_tables SET table_name = _history_qualified(tbl), key_columns = keycols, key_types = keytypes,
+               excluded = exclude, enabled = true, enabled_at = now(), disabled_at = NULL
+         WHERE id = tid;
+    END IF;
+    PERFORM _history_drop_triggers(tbl);
+    EXECUTE format('CREATE TRIGGER mentor_history AFTER INSERT OR UPDATE OR DELETE ON %s '
+                   'FOR EACH ROW EXECUTE FUNCTION @extschema@.history_trigger(%L)', tbl, tid);
+    EXECUTE format('CREATE TRIGGER mentor_history_truncate BEFORE TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.history_trigger(%L)', tbl, tid);
+    FOR part IN SELECT relid FROM pg_partition_tree(tbl) WHERE isleaf AND relid <> tbl LOOP
+        EXECUTE format('CREATE TRIGGER mentor_history_truncate BEFORE TRUNCATE ON %s '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.history_trigger(%L)', part, tid);
+    END LOOP;
+    -- Changes from here on are recorded: the gap since disable_history ends now.
+    UPDATE history_tables
+       SET gaps[cardinality(gaps)] = tstzrange(lower(gaps[cardinality(gaps)]), clock_timestamp())
+     WHERE id = tid AND cardinality(gaps) > 0 AND upper_inf(gaps[cardinality(gaps)]);
+    RETURN tid;
+END
+$$;
+COMMENT ON FUNCTION enable_history(regclass, text[]) IS
+    'Starts (or updates) recording every change of a table in mentor.history; excluded columns are never written. '
+    'Needs a primary key or replica identity index. For a partitioned table, call it again after adding partitions '
+    '(so that TRUNCATE of a new partition is recorded). Returns the table''s history id';
+
+CREATE FUNCTION _history_snapshot(tbl regclass, tid smallint) RETURNS void
+    AS 'MODULE_PATHNAME', 'mn_history_snapshot' LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION _history_snapshot(regclass, smallint) IS
+    'Internal: records every row of a table (a leaf, not a partitioned parent) as it is now, op S';
+
+-- Before recording stops, each row's state is recorded (S): the readers walk back from the live
+-- row, and changes made while nobody records must not leak into the past they rebuild (an
+-- insert's row included, which is stored as its key alone).  The triggers are dropped first: the
+-- lock that takes keeps writers out until the snapshot commits.
+CREATE OR REPLACE FUNCTION disable_history(tbl regclass) RETURNS boolean
+LANGUAGE plpgsql VOLATILE STRICT
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    tid     smallint := _history_table_id(tbl, false);
+    leaf    regclass;
+BEGIN
+    PERFORM _history_drop_triggers(tbl);
+    -- Every change recorded so far is older than this moment, every S row younger.
+    UPDATE history_tables SET enabled = false, disabled_at = now(), gaps = gaps || tstzrange(clock_timestamp(), NULL)
+     WHERE id = tid AND enabled;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
+    FOR leaf IN SELECT p.relid FROM pg_partition_tree(tbl) p WHERE p.isleaf
+                UNION SELECT tbl WHERE NOT EXISTS (SELECT 1 FROM pg_partition_tree(tbl)) LOOP
+        PERFORM _history_snapshot(leaf, tid);
+    END LOOP;
+    RETURN true;
+END
+$$;
+COMMENT ON FUNCTION disable_history(regclass) IS
+    'Stops recording changes of a table; its history so far stays readable. Records each row''s state first (op S, '
+    'one history row per table row), so that reading the past never crosses unrecorded changes. True if it was '
+    'being recorded';
+-- The first gap in a table's history after a moment (NULL if none): its S rows are then the
+-- latest exact state known for that moment, and walking back starts from them.
+CREATE FUNCTION _history_gap_after(tid smallint, as_of timestamptz) RETURNS tstzrange
+LANGUAGE sql STABLE
+AS $$
+SELECT (SELECT g FROM @extschema@.history_tables h, unnest(h.gaps) g
+         WHERE h.id = tid AND lower(g) > as_of ORDER BY lower(g) LIMIT 1)
+$$;
+COMMENT ON FUNCTION _history_gap_after(smallint, timestamptz) IS
+    'Internal: the first period without recording that starts after a moment, NULL if none';
+
+-- Walks a row back through its changes after as_of: from its current state (NULL: no row now),
+-- or, when recording stopped for a while after as_of, from its state when it stopped (S).
+CREATE OR REPLACE FUNCTION _history_rewind(tid smallint, key_text text, current jsonb, as_of timestamptz) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    state jsonb := current;
+    gap   tstzrange := _history_gap_after(tid, as_of);
+    h     record;
+BEGIN
+    IF gap IS NOT NULL THEN
+        SELECT l.old_row INTO state FROM history l
+         WHERE (l.key_id = _history_key_id(_history_rewind.key_text) OR l.key_text = _history_rewind.key_text)
+           AND l.table_id = tid AND l.op = 'S' AND l.at <@ gap
+         LIMIT 1;
+    END IF;
+    FOR h IN SELECT l.op, l.old_row FROM history l
+              WHERE (l.key_id = _history_key_id(_history_rewind.key_text) OR l.key_text = _history_rewind.key_text)
+                AND l.table_id = tid AND l.at > as_of AND (gap IS NULL OR l.at < lower(gap)) ORDER BY l.at DESC
+    LOOP
+        state := CASE h.op WHEN 'I' THEN NULL
+                           WHEN 'U' THEN coalesce(state, '{}') || h.old_row
+                           ELSE h.old_row END;
+    END LOOP;
+    RETURN state;
+END
+$$;
+COMMENT ON FUNCTION _history_rewind(smallint, text, jsonb, timestamptz) IS
+    'Internal: a row as it was at as_of, rebuilt from its current state (or its state when recording next stopped)';
+CREATE OR REPLACE FUNCTION table_as_of(tbl regclass, at timestamptz) RETURNS SETOF jsonb
+LANGUAGE plpgsql STABLE
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    tid     smallint := _history_table_id(tbl);
+    h       history_tables;
+    keyexpr text;
+    gap     tstzrange;
+    r       record;
+BEGIN
+    IF at IS NULL THEN
+        RAISE EXCEPTION 'table_as_of needs a point in time' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO h FROM history_tables WHERE id = tid;
+    keyexpr := CASE WHEN cardinality(h.key_columns) = 1 THEN format('t.%I::text', h.key_columns[1])
+                    ELSE format('to_jsonb(ARRAY[%s])::text',
+                                (SELECT string_agg(format('t.%I::text', c), ', ' ORDER BY o)
+                                   FROM unnest(h.key_columns) WITH ORDINALITY AS k(c, o))) END;
+    gap := _history_gap_after(tid, at);
+    IF gap IS NOT NULL THEN
+        -- Recording stopped after that moment: walk back from the rows as they were then (S).
+        FOR r IN SELECT _history_rewind(tid, k.row_key, NULL, table_as_of.at) AS row
+                   FROM (SELECT DISTINCT coalesce(l.key_text, l.key_id::text) AS row_key FROM history l
+                          WHERE l.table_id = tid AND l.at > table_as_of.at
+                            AND (l.at < lower(gap) OR (l.op = 'S' AND l.at <@ gap))) k LOOP
+            IF r.row IS NOT NULL THEN
+                RETURN NEXT r.row;
+            END IF;
+        END LOOP;
+        RETURN;
+    END IF;
+    FOR r IN EXECUTE format(
+        $q$WITH changed AS (SELECT DISTINCT coalesce(l.key_text, l.key_id::text) AS row_key
+                             FROM @extschema@.history l WHERE l.table_id = $1 AND l.at > $2),
+                 cur AS (SELECT %s AS k, to_jsonb(t) - $3 AS row FROM %s t)
+           SELECT cur.row FROM cur WHERE NOT EXISTS (SELECT 1 FROM changed WHERE changed.row_key = cur.k)
+           UNION ALL
+           SELECT @extschema@._history_rewind($1, changed.row_key, cur.row, $2)
+             FROM changed LEFT JOIN cur ON cur.k = changed.row_key$q$, keyexpr, tbl)
+        USING tid, at, h.excluded
+    LOOP
+        IF r.row IS NOT NULL THEN
+            RETURN NEXT r.row;
+        END IF;
+    END LOOP;
+END
+$$;
+COMMENT ON FUNCTION table_as_of(regclass, timestamptz) IS
+    'Every row of a table as it was at a moment (jsonb each, excluded columns left out)';
+-- The state snapshot writes history of any table without reading rights on it: disable_history's
+-- (an administrator's) alone.  Inserted rows are rebuilt for those who read history.
+REVOKE EXECUTE ON FUNCTION _history_snapshot(regclass, smallint),
+    _history_inserted_row(smallint, bigint, text, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION _history_snapshot(regclass, smallint) TO mentor_admin;
+GRANT EXECUTE ON FUNCTION _history_inserted_row(smallint, bigint, text, timestamptz) TO mentor_analyst, mentor_admin;
+-- 0.1 history changed in 0.2: end
+
 -- 0.1 functions changed in 0.2: begin
 -- Scores per criterion (a review's, an interview's form) against the task's criteria: every
 -- wrong entry is named, so one error says all that must change.
