@@ -95,7 +95,8 @@ run: deps
 stop:
 	@bash scripts/stop.sh
 
-bench: deps
+bench:
+	@bash scripts/deps.sh bench
 	@bash scripts/bench.sh
 
 unit:

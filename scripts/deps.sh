@@ -10,6 +10,9 @@ PACKAGES=(gcc make "postgresql-$PGVER" "postgresql-server-dev-$PGVER" postgresql
           python3-sqlalchemy python3-psycopg2 python3-django    # test/clients: the ORM clients of make test
           nodejs)                                               # test/clients/js: TypeORM and Drizzle, from npm
 
+# `make bench` also measures history against Debian's SYSTEM VERSIONING extension.
+[ "${1:-}" = bench ] && PACKAGES+=("postgresql-$PGVER-periods")
+
 command -v dpkg-query >/dev/null 2>&1 || { echo "deps: not a Debian system; install PostgreSQL $PGVER with server headers, contrib and pgTAP yourself." >&2; exit 0; }
 
 missing=()

@@ -1,19 +1,35 @@
 #!/usr/bin/env bash
-# Benchmark: what history auditing costs.  Three identical 10-column tables of
-# ROWS rows: unaudited, audited by mentor.enable_history, and audited by the
-# minimal PL/pgSQL trigger of history_plpgsql_baseline.sql.  pgbench -M
-# prepared, CLIENTS clients, ROUNDS interleaved runs per variant, medians.
-# Runs inside pg_virtualenv (scripts/bench.sh).
+# Benchmark: what history auditing costs, against every alternative a user
+# could pick, on identical 10-column tables of ROWS rows in one run:
+#   plain     unaudited;
+#   mentor    mentor.enable_history;
+#   floor     history_floor.c: the old row copied whole into a history table of
+#             the same shape by direct heap insert, nothing on insert (the
+#             mechanism of the fastest public C versioning trigger, as a floor);
+#   floorkey  the same with a key index on its history table;
+#   periods   Debian's postgresql-15-periods, SYSTEM VERSIONING;
+#   plpgsql   the minimal PL/pgSQL trigger of history_plpgsql_baseline.sql.
+# pgbench -M prepared, CLIENTS clients, ROUNDS interleaved runs per variant,
+# every ratio per round and the medians; server CPU per transaction from
+# /proc.  Then the growth series: the CPU mentor adds to a single-row update
+# with GROWTH log rows already recorded (1M distinct keys, earlier months).
+# Runs inside pg_virtualenv (scripts/bench.sh), as root (it builds the floor).
 set -euo pipefail
 ROWS="${ROWS:-1000000}"; ROUNDS="${ROUNDS:-3}"; SECS="${SECS:-10}"; CLIENTS="${CLIENTS:-2}"
+GROWTH="${GROWTH:-1000000 10000000 30000000}"
 here="$(cd "$(dirname "$0")" && pwd)"
 db=mentor_bench_history
 dropdb --if-exists $db >/dev/null 2>&1; createdb $db
 P() { psql -X -q -t -A -v ON_ERROR_STOP=1 -d $db "$@"; }
+w=$(mktemp -d); chmod 755 "$w"; trap 'rm -rf "$w"' EXIT
 
+# The floor is built here and loaded by its path (the server's user reads $w).
+gcc -O2 -fPIC -shared -I"$(pg_config --includedir-server)" -o "$w/history_floor.so" "$here/history_floor.c"
 P -c "SET client_min_messages = warning; CREATE EXTENSION mentor CASCADE" >/dev/null
+P -c "CREATE EXTENSION periods" >/dev/null
+P -c "CREATE FUNCTION bench_floor_trigger() RETURNS trigger AS '$w/history_floor.so', 'bench_floor_trigger' LANGUAGE C"
 P -f "$here/history_plpgsql_baseline.sql" >/dev/null
-variants=(plain mentor plpgsql)
+variants=(plain mentor floor floorkey periods plpgsql)
 cols="id bigint PRIMARY KEY, name text, email text, score int, level int, balance numeric, active boolean, city text, seen timestamptz, note text"
 for t in "${variants[@]}"; do
     P -c "CREATE TABLE up_$t ($cols)" \
@@ -27,6 +43,15 @@ done
 P -c "SELECT mentor.enable_history('up_mentor'); SELECT mentor.enable_history('ins_mentor')" >/dev/null
 for t in up_plpgsql ins_plpgsql; do
     P -c "CREATE TRIGGER audit AFTER INSERT OR UPDATE OR DELETE ON $t FOR EACH ROW EXECUTE FUNCTION bench_plpgsql_audit()"
+done
+for t in up_floor ins_floor up_floorkey ins_floorkey; do
+    P -c "CREATE TABLE ${t}_hist (LIKE $t)" \
+      -c "CREATE TRIGGER audit AFTER UPDATE OR DELETE ON $t FOR EACH ROW EXECUTE FUNCTION bench_floor_trigger('${t}_hist')"
+done
+P -c "CREATE INDEX ON up_floorkey_hist (id)" -c "CREATE INDEX ON ins_floorkey_hist (id)"
+for t in up_periods ins_periods; do
+    P -c "SELECT periods.add_system_time_period('$t')" -c "SELECT periods.add_system_versioning('$t')" >/dev/null 2>&1 ||
+    P -c "SELECT add_system_time_period('$t')" -c "SELECT add_system_versioning('$t')" >/dev/null
 done
 P -c "VACUUM ANALYZE" >/dev/null
 # Checkpoints far apart, and one now: a checkpoint landing inside one variant's
@@ -61,7 +86,6 @@ tps() { P -c "VACUUM" >/dev/null; sleep 0.3
             -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN { printf "%s %.1f\n", tps, d * 1e6 / hz / n }'; }
 lat() { P -c "VACUUM" >/dev/null
         pgbench -n -M prepared -c 1 -t "$2" -f "$1" $db 2>/dev/null | sed -nE 's/^latency average = ([0-9.]+) ms.*/\1/p'; }
-w=$(mktemp -d); trap 'rm -rf "$w"' EXIT
 declare -A single bulk insert single_cpu insert_cpu
 for t in "${variants[@]}"; do
     printf '%s\n' "\\set id random(1, $ROWS)" "UPDATE up_$t SET score = score + 1 WHERE id = :id;" > "$w/single_$t.sql"
@@ -81,37 +105,78 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 bytes_after=$(log_bytes); rows_after=$(log_rows)
 pl_bytes=$(P -c "SELECT pg_total_relation_size('bench_audit_plpgsql')"); pl_rows=$(P -c "SELECT count(*) FROM bench_audit_plpgsql")
+fl_bytes=$(P -c "SELECT pg_total_relation_size('up_floor_hist')"); fl_rows=$(P -c "SELECT count(*) FROM up_floor_hist")
+fk_bytes=$(P -c "SELECT pg_total_relation_size('up_floorkey_hist')"); fk_rows=$(P -c "SELECT count(*) FROM up_floorkey_hist")
+pe_bytes=$(P -c "SELECT pg_total_relation_size('up_periods_history')"); pe_rows=$(P -c "SELECT count(*) FROM up_periods_history")
+m_heap=$(P -c "SELECT pg_relation_size('mentor.history_log')")
 for round in $(seq 1 "$ROUNDS"); do
     for t in $(order "$round"); do bulk[$t]="${bulk[$t]:-} $(lat "$w/bulk_$t.sql" 5)"; done
 done
+bytes_before_ins=$(log_bytes); heap_before_ins=$(P -c "SELECT pg_relation_size('mentor.history_log')")
+rows_before_ins=$(P -c "SELECT count(*) FROM mentor.history_log WHERE op = 'I'")
 for round in $(seq 1 "$ROUNDS"); do
     for t in $(order "$round"); do
         read -r r c < <(tps "$w/insert_$t.sql"); insert[$t]="${insert[$t]:-} $r"; insert_cpu[$t]="${insert_cpu[$t]:-} $c"
     done
 done
+ins_rows=$(( $(P -c "SELECT count(*) FROM mentor.history_log WHERE op = 'I'") - rows_before_ins ))
+ins_bytes=$(( $(log_bytes) - bytes_before_ins )); ins_heap=$(( $(P -c "SELECT pg_relation_size('mentor.history_log')") - heap_before_ins ))
 
-sp=$(echo "${single[plain]}" | median); sm=$(echo "${single[mentor]}" | median); sl=$(echo "${single[plpgsql]}" | median)
-bp=$(echo "${bulk[plain]}" | median); bm=$(echo "${bulk[mentor]}" | median); bl=$(echo "${bulk[plpgsql]}" | median)
-ip=$(echo "${insert[plain]}" | median); im=$(echo "${insert[mentor]}" | median); il=$(echo "${insert[plpgsql]}" | median)
-scp=$(echo "${single_cpu[plain]}" | median); scm=$(echo "${single_cpu[mentor]}" | median); scl=$(echo "${single_cpu[plpgsql]}" | median)
-icp=$(echo "${insert_cpu[plain]}" | median); icm=$(echo "${insert_cpu[mentor]}" | median); icl=$(echo "${insert_cpu[plpgsql]}" | median)
+med() { echo "$1" | median; }
+# Ratios of throughput, per round (same round, same order) and of the medians.
+ratio_rounds() { paste -d' ' <(echo $1 | tr ' ' '\n') <(echo $2 | tr ' ' '\n') | awk '{ printf " %.2f", $1 / $2 }'; }
+inv_rounds() { paste -d' ' <(echo $1 | tr ' ' '\n') <(echo $2 | tr ' ' '\n') | awk '{ printf " %.2f", $2 / $1 }'; }
 printf 'history: %s-row, 10-column tables, %s clients, median of %s x %ss (pgbench -M prepared)\n' "$ROWS" "$CLIENTS" "$ROUNDS" "$SECS"
-printf '  single-row UPDATE   unaudited %8.0f tps   mentor %8.0f tps   PL/pgSQL %8.0f tps\n' "$sp" "$sm" "$sl"
-printf '  10,000-row UPDATE   unaudited %8.1f ms    mentor %8.1f ms    PL/pgSQL %8.1f ms\n' "$bp" "$bm" "$bl"
-printf '  INSERT              unaudited %8.0f tps   mentor %8.0f tps   PL/pgSQL %8.0f tps\n' "$ip" "$im" "$il"
-printf '  server CPU per transaction, single-row UPDATE: unaudited %.1f us   mentor %.1f us   PL/pgSQL %.1f us\n' "$scp" "$scm" "$scl"
-printf '  server CPU per transaction, INSERT:            unaudited %.1f us   mentor %.1f us   PL/pgSQL %.1f us\n' "$icp" "$icm" "$icl"
-awk -v sp="$sp" -v sm="$sm" -v sl="$sl" -v bp="$bp" -v bm="$bm" -v bl="$bl" -v ip="$ip" -v im="$im" -v il="$il" \
+for t in "${variants[@]}"; do
+    printf '  %-9s single-row UPDATE %8.0f tps (%6.1f us CPU)   10,000-row UPDATE %8.1f ms   INSERT %8.0f tps (%6.1f us CPU)\n' \
+        "$t" "$(med "${single[$t]}")" "$(med "${single_cpu[$t]}")" "$(med "${bulk[$t]}")" "$(med "${insert[$t]}")" "$(med "${insert_cpu[$t]}")"
+done
+echo "  mentor against each (throughput ratio of the medians; per round in brackets; 10,000-row: time ratio, theirs / mentor's):"
+for t in plain floor floorkey periods plpgsql; do
+    printf '    vs %-9s single-row %s [%s ]   10,000-row %s [%s ]   INSERT %s [%s ]\n' "$t" \
+        "$(awk -v a="$(med "${single[mentor]}")" -v b="$(med "${single[$t]}")" 'BEGIN { printf "%.2fx", a / b }')" "$(ratio_rounds "${single[mentor]}" "${single[$t]}")" \
+        "$(awk -v a="$(med "${bulk[mentor]}")" -v b="$(med "${bulk[$t]}")" 'BEGIN { printf "%.2fx", b / a }')" "$(inv_rounds "${bulk[mentor]}" "${bulk[$t]}")" \
+        "$(awk -v a="$(med "${insert[mentor]}")" -v b="$(med "${insert[$t]}")" 'BEGIN { printf "%.2fx", a / b }')" "$(ratio_rounds "${insert[mentor]}" "${insert[$t]}")"
+done
+echo "  targets: single-row >= 1.1x floor, >= 1.25x floorkey, >= 0.85x plain; INSERT >= 0.85x plain; 10,000-row >= 1.5x floor"
+awk -v scp="$(med "${single_cpu[plain]}")" -v scm="$(med "${single_cpu[mentor]}")" -v icp="$(med "${insert_cpu[plain]}")" -v icm="$(med "${insert_cpu[mentor]}")" \
     -v hb=$((bytes_after - bytes_before)) -v hr=$((rows_after - rows_before)) -v pb="$pl_bytes" -v pr="$pl_rows" \
-    -v scp="$scp" -v scm="$scm" -v icp="$icp" -v icm="$icm" 'BEGIN {
-    printf "  single-row UPDATE audited/unaudited  %.2fx (target >= 0.85)   vs PL/pgSQL %.2fx (target >= 2)\n", sm / sp, sm / sl
-    printf "  10,000-row UPDATE per-row time       %.2fx unaudited (target <= 2)   PL/pgSQL %.2fx\n", bm / bp, bl / bp
-    printf "  INSERT audited/unaudited             %.2fx (target >= 0.85)   vs PL/pgSQL %.2fx\n", im / ip, im / il
-    printf "  server CPU added by auditing         single-row UPDATE +%.1f us (%.2fx)   INSERT +%.1f us (%.2fx)\n", scm - scp, scm / scp, icm - icp, icm / icp
-    printf "  bytes per one-column update          mentor %.0f (heap + indexes, %d rows; target <= 120)   PL/pgSQL %.0f\n", hb / hr, hr, pb / pr
+    -v fb="$fl_bytes" -v fr="$fl_rows" -v kb="$fk_bytes" -v kr="$fk_rows" -v eb="$pe_bytes" -v er="$pe_rows" \
+    -v ib="$ins_bytes" -v ih="$ins_heap" -v ir="$ins_rows" 'BEGIN {
+    printf "  server CPU added by mentor       single-row UPDATE +%.1f us (%.2fx)   INSERT +%.1f us (%.2fx)\n", scm - scp, scm / scp, icm - icp, icm / icp
+    printf "  bytes per one-column update      mentor %.0f (heap + indexes, %d rows; target <= 100)   floor %.0f   floorkey %.0f   periods %.0f   PL/pgSQL %.0f\n", hb / hr, hr, fb / fr, kb / kr, eb / er, pb / pr
+    printf "  bytes per insert                 mentor %.0f heap + indexes, %.0f heap alone (%d rows; target <= 60)   floor and periods 0\n", ib / ir, ih / ir, ir
 }'
 for t in "${variants[@]}"; do
     echo "  rounds, $t: single-row tps${single[$t]}; 10,000-row ms${bulk[$t]}; insert tps${insert[$t]}"
     echo "  rounds, $t: server CPU us per single-row update${single_cpu[$t]}; per insert${insert_cpu[$t]}"
+done
+
+# Growth: the same single-row update, audited and not, with the log already holding N rows of
+# 1M distinct keys recorded in earlier months (another table's, so the audited table's own key
+# lookups do not change); the figure is the server CPU mentor adds per update.
+P -c "CREATE TABLE growth_other (id bigint PRIMARY KEY)" -c "SELECT mentor.enable_history('growth_other')" >/dev/null
+gid=$(P -c "SELECT mentor._history_table_id('growth_other')")
+have=$(log_rows); first_added=""
+echo "  growth (server CPU added per audited single-row update, median of $ROUNDS x ${SECS}s; 1M distinct keys):"
+for n in $GROWTH; do
+    if [ "$have" -lt "$n" ]; then
+        P -c "INSERT INTO mentor.history_log (at, txid, row_id, context_id, table_id, op, changes)
+              SELECT now() - interval '400 days' + g * interval '1 second', (1000 + g)::text::xid8,
+                     (hashint8(g) & 1048575) + 1, 1, $gid, 'U', '[\"id\",1,2]'
+                FROM generate_series($have + 1, $n) g"
+        have=$n
+    fi
+    P -c "VACUUM ANALYZE mentor.history_log" -c "CHECKPOINT" >/dev/null
+    gp=""; gm=""
+    for round in $(seq 1 "$ROUNDS"); do
+        read -r _ c < <(tps "$w/single_plain.sql"); gp="$gp $c"
+        read -r _ c < <(tps "$w/single_mentor.sql"); gm="$gm $c"
+    done
+    added=$(awk -v m="$(med "$gm")" -v p="$(med "$gp")" 'BEGIN { printf "%.1f", m - p }')
+    [ -z "$first_added" ] && first_added=$added
+    printf '    %9s log rows (%s): +%s us   (%.2fx the first; target at 30M <= 1.15x)   rounds: unaudited%s; mentor%s\n' \
+        "$(log_rows)" "$(P -c "SELECT pg_size_pretty(pg_total_relation_size('mentor.history_log'))")" "$added" \
+        "$(awk -v a="$added" -v f="$first_added" 'BEGIN { print (f > 0 ? a / f : 0) }')" "$gp" "$gm"
 done
 dropdb $db
