@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(442);
+SELECT plan(447);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -350,6 +350,17 @@ SELECT is(pg_temp.val('analyst', NULL, $$SELECT count(*)::text FROM mentor.histo
           'analyst: history shows no email, name or OAuth id');
 SELECT is(pg_temp.val('analyst', NULL, $$SELECT count(*)::text FROM mentor.history WHERE table_name = 'mentor.users' AND op = 'I'$$), '3',
           'analyst: history still shows that the users were created');
+-- An insert is logged as its key alone; the view rebuilds its row from users, which analysts cannot read.
+SELECT is(pg_temp.val('analyst', NULL, $$SELECT count(*)::text FROM mentor.history WHERE table_name = 'mentor.users' AND op = 'I' AND new_row ? 'username'$$), '3',
+          'analyst: an inserted user''s row is rebuilt for history (its public columns)');
+SELECT is(pg_temp.val('analyst', NULL, format($$SELECT (mentor._history_inserted_row(mentor._history_table_id('mentor.users'), %s, NULL, now()) ?| ARRAY['email', 'full_name'])::text$$, :mia)), 'false',
+          'analyst: called directly, the row rebuilder leaves private columns out too');
+SELECT is(pg_temp.val('app', NULL, format($$SELECT mentor._history_inserted_row(1::smallint, %s, NULL, now())::text$$, :mia)), '42501',
+          'app: the row rebuilder is refused (it reads history)');
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor._history_snapshot('mentor.users', 1::smallint)$$), '42501',
+          'app: the state snapshot of disable_history is refused (it writes history)');
+SELECT is(pg_temp.req('analyst', NULL, $$SELECT mentor._history_snapshot('mentor.users', 1::smallint)$$), '42501',
+          'analyst: the state snapshot is refused');
 SELECT is(pg_temp.val('analyst', NULL, format($$SELECT count(*)::text FROM mentor.row_history('mentor.users', '{"id": %s}') h WHERE h.new_row ? 'email'$$, :mia)), '0',
           'analyst: row_history() shows no email');
 SELECT is(pg_temp.val('analyst', NULL, $$SELECT format('%s/%s', count(*), count(*) FILTER (WHERE new_row ?| ARRAY['ip', 'user_agent'])) FROM mentor.history WHERE table_name = 'mentor.login_events' AND new_row->>'event' = 'login'$$), '2/0',
