@@ -19,6 +19,7 @@ OBJS = \
 	src/json_build.o \
 	src/history.o \
 	src/history_store.o \
+	src/history_partitions.o \
 	src/direct.o \
 	src/ledger.o \
 	src/ledger_accounts.o \

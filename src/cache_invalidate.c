@@ -20,6 +20,7 @@ mn_relcache_callback(Datum arg, Oid relid)
 	mn_direct_relcache(relid);
 	mn_lifecycle_relcache(relid);
 	mn_history_relcache(relid);
+	mn_history_partitions_relcache(relid);
 	mn_ledger_accounts_relcache(relid);
 	mn_settings_relcache(relid);
 	mn_workflow_relcache(relid);

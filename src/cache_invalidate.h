@@ -12,6 +12,7 @@ extern void mn_cache_invalidate_init(void);
 extern void mn_direct_relcache(Oid relid);			/* direct.c */
 extern void mn_lifecycle_relcache(Oid relid);		/* lifecycle.c */
 extern void mn_history_relcache(Oid relid);			/* history.c */
+extern void mn_history_partitions_relcache(Oid relid);	/* history_partitions.c */
 extern void mn_ledger_accounts_relcache(Oid relid);	/* ledger_accounts.c */
 extern void mn_settings_relcache(Oid relid);		/* settings.c */
 extern void mn_workflow_relcache(Oid relid);		/* workflow.c */

@@ -77,7 +77,7 @@ load(MnDirectRel *d)
 	old = MemoryContextSwitchTo(d->cxt);
 	indexes = RelationGetIndexList(d->rel);
 	if (list_length(indexes) > MN_DIRECT_MAX_INDEXES)
-		elog(ERROR, "mentor.%s has more than %d indexes", d->relname, MN_DIRECT_MAX_INDEXES);
+		elog(ERROR, "mentor.%s has more than %d indexes", RelationGetRelationName(d->rel), MN_DIRECT_MAX_INDEXES);
 	d->nindexes = 0;
 	d->pk = -1;
 	d->estate = CreateExecutorState();
@@ -100,6 +100,27 @@ load(MnDirectRel *d)
 }
 
 /*
+ * Points a writer declared without relname at a table by OID (a partition
+ * of a partitioned table, chosen per row); its cache is rebuilt if the
+ * table changes.
+ */
+void
+mn_direct_retarget(MnDirectRel *d, Oid relid)
+{
+	if (d->registered && d->oid == relid)
+		return;
+	if (!d->registered)
+	{
+		d->cxt = AllocSetContextCreate(CacheMemoryContext, "mentor direct writer", ALLOCSET_SMALL_SIZES);
+		d->next = registered;
+		registered = d;
+		d->registered = true;
+	}
+	d->oid = relid;
+	d->stale = true;
+}
+
+/*
  * Opens the table with RowExclusiveLock; its indexes are opened on first use
  * (open_indexes), since a call that only reads a row through a cached
  * position needs none of them.
@@ -115,15 +136,15 @@ mn_direct_open(MnDirectRel *d)
 		registered = d;
 		d->registered = true;
 	}
-	if (d->stale)
+	if (d->stale && d->relname != NULL)
 		d->oid = get_relname_relid(d->relname, get_namespace_oid("mentor", false));
 	if (!OidIsValid(d->oid))
-		elog(ERROR, "mentor.%s is missing; reinstall the extension", d->relname);
+		elog(ERROR, "mentor.%s is missing; reinstall the extension", d->relname ? d->relname : "(table)");
 	d->rel = table_open(d->oid, RowExclusiveLock);
 	if (RelationGetDescr(d->rel)->natts != d->natts)
 		ereport(ERROR,
 				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-				 errmsg("mentor.%s has %d columns, expected %d", d->relname,
+				 errmsg("mentor.%s has %d columns, expected %d", RelationGetRelationName(d->rel),
 						RelationGetDescr(d->rel)->natts, d->natts),
 				 errhint("The extension owns the shape of this table; undo the ALTER TABLE or reinstall.")));
 	d->indexes_open = false;
@@ -182,7 +203,7 @@ mn_direct_pk(MnDirectRel *d)
 {
 	open_indexes(d);
 	if (d->pk < 0)
-		elog(ERROR, "mentor.%s has no primary key", d->relname);
+		elog(ERROR, "mentor.%s has no primary key", RelationGetRelationName(d->rel));
 	return d->indexes[d->pk];
 }
 
@@ -250,6 +271,39 @@ mn_direct_insert(MnDirectRel *d, HeapTuple tuple)
 	mn_direct_prevent_read_only(RelationGetRelationName(d->rel));
 	simple_heap_insert(d->rel, tuple);
 	insert_index_entries(d, tuple, false, UNIQUE_CHECK_YES);
+}
+
+/*
+ * Inserts n tuples at once (their t_self are set): one heap_multi_insert,
+ * which fills each page with one lock and one WAL record instead of one per
+ * row, then each tuple's index entries.
+ */
+void
+mn_direct_insert_batch(MnDirectRel *d, HeapTuple *tuples, int n)
+{
+	TupleTableSlot **slots;
+	int			i;
+
+	mn_direct_prevent_read_only(RelationGetRelationName(d->rel));
+	if (n == 1)
+	{
+		mn_direct_insert(d, tuples[0]);
+		return;
+	}
+	slots = palloc(sizeof(TupleTableSlot *) * n);
+	for (i = 0; i < n; i++)
+	{
+		slots[i] = MakeSingleTupleTableSlot(RelationGetDescr(d->rel), &TTSOpsHeapTuple);
+		ExecStoreHeapTuple(tuples[i], slots[i], false);
+	}
+	heap_multi_insert(d->rel, slots, n, GetCurrentCommandId(true), 0, NULL);
+	for (i = 0; i < n; i++)
+	{
+		tuples[i]->t_self = slots[i]->tts_tid;
+		insert_index_entries(d, tuples[i], false, UNIQUE_CHECK_YES);
+		ExecDropSingleTupleTableSlot(slots[i]);
+	}
+	pfree(slots);
 }
 
 /*

@@ -16,7 +16,8 @@
 
 /*
  * One table of schema mentor written by direct heap and index access.  Declare
- * it static with relname and natts set; everything else is the cache, built
+ * it static with relname and natts set (or relname NULL, and the table chosen
+ * by mn_direct_retarget before each open); everything else is the cache, built
  * at the first open and rebuilt after a relcache invalidation of the table or
  * one of its indexes.
  */
@@ -44,9 +45,11 @@ typedef struct MnDirectRel
 } MnDirectRel;
 
 extern Relation mn_direct_open(MnDirectRel *d);
+extern void mn_direct_retarget(MnDirectRel *d, Oid relid);
 extern void mn_direct_close(MnDirectRel *d);
 extern void mn_direct_prevent_read_only(const char *what);
 extern void mn_direct_insert(MnDirectRel *d, HeapTuple tuple);
+extern void mn_direct_insert_batch(MnDirectRel *d, HeapTuple *tuples, int n);
 extern bool mn_direct_insert_if_new(MnDirectRel *d, HeapTuple tuple);
 extern TM_Result mn_direct_update(MnDirectRel *d, ItemPointer otid, HeapTuple tuple, bool wait);
 extern bool mn_direct_fetch(MnDirectRel *d, RegProcedure eqproc, Datum key, Snapshot snapshot,

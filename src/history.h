@@ -22,6 +22,9 @@ typedef struct MnHistKey
 	int64		id;
 } MnHistKey;
 
+extern Oid	mn_history_target(TimestampTz at);
+extern bool mn_history_target_still_valid(void);
+extern bool mn_history_log_is_partitioned(void);
 extern void mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, MnHistKey key,
 							 text *changes);
 

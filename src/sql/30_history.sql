@@ -58,9 +58,10 @@ CREATE TABLE history_log (
     row_key     text COLLATE "C",
     changes     json,
     CHECK ((row_id IS NULL) <> (row_key IS NULL))
-);
+) PARTITION BY RANGE (at);
 COMMENT ON TABLE history_log IS
-    'Storage of mentor.history (read that view): append-only, written by mentor.history_trigger()';
+    'Storage of mentor.history (read that view): append-only, written by mentor.history_trigger(); partitioned by '
+    'time (mentor.history_partitions), one partition per history.partition_interval, created as needed';
 COMMENT ON COLUMN history_log.at IS
     'When the change was made: strictly increasing within a session, so it orders the changes of a row';
 COMMENT ON COLUMN history_log.op IS
@@ -79,6 +80,160 @@ COMMENT ON COLUMN history_log.changes IS
 CREATE INDEX history_log_row_idx ON history_log (row_id) WHERE row_id IS NOT NULL;
 CREATE INDEX history_log_key_idx ON history_log (row_key) WHERE row_key IS NOT NULL;
 CREATE INDEX history_log_at_idx ON history_log USING brin (at);
+
+-- Partitions: an audited write descends only its partition's key index, so its cost does not grow
+-- with the log, and prune_history drops whole partitions.  They are data, not part of the
+-- extension: pg_dump keeps them (and their rows) as ordinary tables, and nothing is written to
+-- the log while CREATE EXTENSION or an update runs (the partitions it would create would be
+-- members, and a restore's CREATE EXTENSION would create ones that clash with those restored).
+INSERT INTO settings (key, shipped, value, description) VALUES
+    ('history.partition_interval', true, '"1 month"',
+     'The time each partition of the history log covers (an interval: "1 month", "1 week", "1 day"); '
+     'partitions already made keep theirs');
+
+CREATE FUNCTION _history_partition_bounds() RETURNS TABLE (partition regclass, from_at timestamptz, to_at timestamptz)
+    AS 'MODULE_PATHNAME', 'mn_history_partition_bounds' LANGUAGE C STABLE;
+COMMENT ON FUNCTION _history_partition_bounds() IS
+    'Internal: the partitions of history_log with their bounds (NULL for the default partition), from the relcache';
+
+CREATE VIEW history_partitions AS
+SELECT b.partition, b.from_at, b.to_at, b.from_at IS NULL AS is_default,
+       greatest(c.reltuples, 0)::bigint AS estimated_rows, pg_catalog.pg_total_relation_size(b.partition) AS bytes
+  FROM @extschema@._history_partition_bounds() b JOIN pg_catalog.pg_class c ON c.oid = b.partition;
+COMMENT ON VIEW history_partitions IS
+    'The partitions of the history log, oldest first: the time each holds [from_at, to_at), its size; the default '
+    'partition (a subscriber''s, for what arrives before it has a partition) has no bounds';
+
+-- The partition for a moment, created if none holds it: the slot of history.partition_interval
+-- that holds it (counted from the first partition, or from the start of its month), clipped to
+-- its neighbours, and started after any row the default partition holds in it.  wait => false:
+-- NULL at once if another session is creating one (writers ask ahead of need this way).
+CREATE FUNCTION _history_add_partition(at timestamptz, wait boolean DEFAULT true) RETURNS regclass
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    step  interval;
+    found regclass;
+    lo    timestamptz;
+    hi    timestamptz;
+    bound timestamptz;
+    dflt  regclass;
+    name  text;
+    leaf  regclass;
+    ident text;
+BEGIN
+    IF at IS NULL OR NOT isfinite(at) THEN
+        RAISE EXCEPTION 'a partition of the history log needs a finite point in time'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    BEGIN
+        step := (setting('history.partition_interval') #>> '{}')::interval;
+    EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
+        step := NULL;
+    END;
+    IF step IS NULL OR step <= interval '0' OR step < interval '1 second' THEN
+        RAISE EXCEPTION 'setting history.partition_interval is not an interval of at least a second: %',
+                        setting('history.partition_interval')
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'UPDATE mentor.settings SET value = ''"1 month"'' WHERE key = ''history.partition_interval'' AND NOT shipped.';
+    END IF;
+    IF wait THEN
+        LOCK TABLE history_log IN SHARE UPDATE EXCLUSIVE MODE;
+    ELSE
+        BEGIN
+            LOCK TABLE history_log IN SHARE UPDATE EXCLUSIVE MODE NOWAIT;
+        EXCEPTION WHEN lock_not_available THEN
+            RETURN NULL;
+        END;
+    END IF;
+    SELECT b.partition INTO found FROM _history_partition_bounds() b WHERE b.from_at <= at AND at < b.to_at;
+    IF found IS NOT NULL THEN
+        RETURN found;
+    END IF;
+    lo := coalesce((SELECT min(b.from_at) FROM _history_partition_bounds() b), date_trunc('month', at, 'UTC'));
+    IF extract(year FROM step) = 0 AND extract(month FROM step) = 0 AND extract(day FROM step) = 0 THEN
+        lo := lo + step * floor(extract(epoch FROM at - lo) / extract(epoch FROM step));
+    ELSE
+        WHILE lo > at LOOP lo := lo - step; END LOOP;
+        WHILE lo + step <= at LOOP lo := lo + step; END LOOP;
+    END IF;
+    hi := lo + step;
+    SELECT max(b.to_at) INTO bound FROM _history_partition_bounds() b WHERE b.to_at <= at;
+    lo := greatest(lo, bound);
+    SELECT min(b.from_at) INTO bound FROM _history_partition_bounds() b WHERE b.from_at > at;
+    hi := least(hi, bound);
+    SELECT b.partition INTO dflt FROM _history_partition_bounds() b WHERE b.from_at IS NULL;
+    IF dflt IS NOT NULL THEN
+        EXECUTE format('SELECT max(l.at) FROM %s l WHERE l.at >= $1 AND l.at < $2', dflt) INTO bound USING lo, hi;
+        IF bound >= at THEN
+            RETURN NULL;   -- the default partition holds this moment already; the row joins it
+        END IF;
+        lo := greatest(lo, bound + interval '1 microsecond');
+    END IF;
+    name := 'history_log_' || to_char(lo AT TIME ZONE 'UTC', 'YYYYMMDD_HH24MISS')
+            || CASE WHEN extract(microseconds FROM lo) % 1000000 <> 0 THEN to_char(lo AT TIME ZONE 'UTC', '_US') ELSE '' END;
+    EXECUTE format('CREATE TABLE %I (LIKE history_log INCLUDING CONSTRAINTS)', name);
+    leaf := format('%I.%I', '@extschema@', name)::regclass;
+    EXECUTE format('ALTER TABLE history_log ATTACH PARTITION %s FOR VALUES FROM (%L) TO (%L)', leaf, lo, hi);
+    EXECUTE format('CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON %s '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION _history_guard()', leaf);
+    -- The log's replica identity (history_replica_key) is every partition's.
+    SELECT c.relname INTO ident FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_index i ON i.indexrelid = c.oid
+     WHERE h.inhparent = to_regclass('@extschema@.history_log_replica_key') AND i.indrelid = leaf;
+    IF ident IS NOT NULL THEN
+        EXECUTE format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I', leaf, ident);
+    END IF;
+    -- Made by an update script (the 0.1 log moved in): data like any other partition, not a member.
+    IF EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = leaf AND d.deptype = 'e') THEN
+        EXECUTE format('ALTER EXTENSION mentor DROP TABLE %s', leaf);
+    END IF;
+    RETURN leaf;
+END
+$$;
+COMMENT ON FUNCTION _history_add_partition(timestamptz, boolean) IS
+    'Internal: the partition of the history log that holds a moment, created if none does (NULL when wait is false '
+    'and another session is creating one, or when the default partition already holds that moment)';
+
+-- Whole partitions older than the cutoff are dropped, whatever their size; only the partition the
+-- cutoff falls in (and a subscriber's default partition) is deleted from.  When a publication
+-- sends the log's deletes (create_publications(history_deletes => true)), each pruned row is
+-- deleted before its partition goes, so that subscribers prune too.
+CREATE FUNCTION _history_prune(older_than timestamptz) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    p         record;
+    n         bigint;
+    total     bigint := 0;
+    published boolean := EXISTS (SELECT 1 FROM pg_publication pub
+                                  WHERE pub.pubdelete AND (pub.puballtables OR EXISTS (
+                                        SELECT 1 FROM pg_publication_rel r
+                                         WHERE r.prpubid = pub.oid AND r.prrelid = 'history_log'::regclass)));
+BEGIN
+    FOR p IN SELECT b.partition, b.from_at, b.to_at FROM _history_partition_bounds() b ORDER BY b.from_at NULLS FIRST LOOP
+        IF p.to_at <= older_than THEN
+            IF published THEN
+                EXECUTE format('DELETE FROM %s', p.partition);
+                GET DIAGNOSTICS n = ROW_COUNT;
+            ELSE
+                EXECUTE format('SELECT count(*) FROM %s', p.partition) INTO n;
+            END IF;
+            EXECUTE format('DROP TABLE %s', p.partition);
+            total := total + n;
+        ELSIF p.from_at IS NULL OR p.from_at < older_than THEN
+            EXECUTE format('DELETE FROM %s WHERE at < $1', p.partition) USING older_than;
+            GET DIAGNOSTICS n = ROW_COUNT;
+            total := total + n;
+        END IF;
+    END LOOP;
+    RETURN total;
+END
+$$;
+COMMENT ON FUNCTION _history_prune(timestamptz) IS
+    'Internal (mentor.prune_history): drops the partitions of the log older than a moment, deletes the older rows '
+    'of the one it falls in; returns how many rows went';
 
 CREATE FUNCTION _history_guard() RETURNS trigger
     AS 'MODULE_PATHNAME', 'mn_history_guard' LANGUAGE C;
@@ -123,7 +278,8 @@ COMMENT ON FUNCTION history_trigger() IS
 CREATE FUNCTION prune_history(older_than timestamptz) RETURNS bigint
     AS 'MODULE_PATHNAME', 'mn_prune_history' LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION prune_history(timestamptz) IS
-    'Deletes history recorded before older_than (the only way history rows are ever removed); returns how many';
+    'Deletes history recorded before older_than (the only way history rows are ever removed): drops whole '
+    'partitions of the log, deletes only in the partition older_than falls in; returns how many rows went';
 
 -- Decoding helpers for the view and the readers.
 CREATE FUNCTION _history_side(changes jsonb, side integer) RETURNS jsonb

@@ -18,6 +18,8 @@ AS $$
 DECLARE
     idx oid;
     usable boolean;
+    leaf regclass;
+    ident name;
 BEGIN
     IF NOT pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = '@extschema@.history_log'::regclass),
                        'USAGE') THEN
@@ -41,6 +43,12 @@ BEGIN
         CREATE UNIQUE INDEX history_log_replica_key ON history_log (txid, at);
     END IF;
     ALTER TABLE history_log REPLICA IDENTITY USING INDEX history_log_replica_key;
+    -- A partitioned log publishes each partition's rows under that partition's own identity.
+    FOR leaf, ident IN SELECT i.indrelid::regclass, c.relname FROM pg_inherits h JOIN pg_index i ON i.indexrelid = h.inhrelid
+                         JOIN pg_class c ON c.oid = h.inhrelid
+                        WHERE h.inhparent = '@extschema@.history_log_replica_key'::regclass LOOP
+        EXECUTE format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I', leaf, ident);
+    END LOOP;
     RETURN 'history_log_replica_key';
 END
 $$;
@@ -84,9 +92,11 @@ BEGIN
         ops := 'insert, delete';
     END IF;
     IF EXISTS (SELECT 1 FROM pg_publication p WHERE p.pubname = history) THEN
-        EXECUTE format('ALTER PUBLICATION %I SET (publish = %L)', history, ops);
+        EXECUTE format('ALTER PUBLICATION %I SET (publish = %L, publish_via_partition_root = true)', history, ops);
     ELSE
-        EXECUTE format('CREATE PUBLICATION %I FOR TABLE @extschema@.history_log WITH (publish = %L)', history, ops);
+        -- As the log itself, not its partitions: each side makes partitions of its own.
+        EXECUTE format('CREATE PUBLICATION %I FOR TABLE @extschema@.history_log WITH (publish = %L, publish_via_partition_root = true)',
+                       history, ops);
     END IF;
     RETURN NEXT name;
     RETURN NEXT history;
@@ -160,6 +170,14 @@ BEGIN
     DELETE FROM languages;
     DELETE FROM news_sources;
     PERFORM set_config('session_replication_role', role, true);
+    -- History arrives for times this side has no partition for (it makes them only for its own
+    -- writes): a default partition takes it.  Partitions made later start after what it holds.
+    IF to_regclass('@extschema@.history_log_default') IS NULL
+       AND (SELECT c.relkind FROM pg_class c WHERE c.oid = '@extschema@.history_log'::regclass) = 'p' THEN
+        CREATE TABLE history_log_default PARTITION OF history_log DEFAULT;
+        CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON history_log_default
+            FOR EACH STATEMENT EXECUTE FUNCTION _history_guard();
+    END IF;
     RETURN removed;
 END
 $$;
@@ -167,8 +185,8 @@ COMMENT ON FUNCTION prepare_subscriber() IS
     'On a fresh install that is to subscribe to a publisher: removes the rows CREATE EXTENSION put there (shipped '
     'lifecycles, settings, skills, the history catalogue and its log, the notification catalogue, programming languages and news sources), which the '
     'subscription''s initial copy '
-    'brings from the publisher. Returns the number removed; 55000 when the database has data of its own, 42501 '
-    'for anyone but a superuser';
+    'brings from the publisher, and gives the history log a default partition for the history it receives. Returns '
+    'the number removed; 55000 when the database has data of its own, 42501 for anyone but a superuser';
 
 CREATE FUNCTION sync_sequences() RETURNS TABLE (table_name text, column_name text, last_value bigint)
 LANGUAGE plpgsql

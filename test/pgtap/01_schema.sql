@@ -46,7 +46,7 @@ SELECT tables_are('mentor', ARRAY['lifecycle_state_defs', 'lifecycle_transition_
                                   'salesperson_targets', 'community_manager_assignments', 'cm_notes', 'lead_assignment_history',
                                   'lead_assignment_approvals', 'batch_lead_assignments', 'lead_follow_ups', 'vendor_leads',
                                   'workflows', 'workflow_enrollments', 'workflow_node_runs', 'workflow_rules']);
-SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables',
+SELECT views_are('mentor', ARRAY['lifecycles', 'lifecycle_transitions', 'history', 'history_enabled_tables', 'history_partitions',
                                  'ledger_statement', 'course_leaderboard', 'my_crosscheck_reviews', 'crosscheck_progress',
                                  'active_alerts', 'api_key_usage_daily', 'direct_messages', 'leaderboard',
                                  'learning_paths_json', 'user_learning_progress', 'quiz_questions_public', 'quiz_results',

@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(18);
+SELECT plan(20);
 
 SELECT throws_ok($$SELECT * FROM mentor.create_publications('Bad Name')$$, '22023', NULL,
                  'create_publications() refuses a name that is not a lower-case identifier');
@@ -15,7 +15,8 @@ SELECT is(array(SELECT * FROM mentor.create_publications('tap_pub')), ARRAY['tap
 SELECT is((SELECT count(*) FROM pg_publication_tables WHERE pubname = 'tap_pub' AND tablename = 'history_log'), 0::bigint,
           'the first publishes every table but history_log');
 SELECT is((SELECT count(*) FROM pg_publication_tables WHERE pubname = 'tap_pub'),
-          (SELECT count(*) - 1 FROM pg_class WHERE relnamespace = 'mentor'::regnamespace AND relkind = 'r'),
+          (SELECT count(*) FROM pg_class WHERE relnamespace = 'mentor'::regnamespace AND relkind IN ('r', 'p')
+              AND NOT relispartition AND relname <> 'history_log'),
           'all of them');
 SELECT is((SELECT pubinsert AND NOT pubupdate AND NOT pubdelete AND NOT pubtruncate FROM pg_publication WHERE pubname = 'tap_pub_history'),
           true, 'the second publishes history_log''s inserts only');
@@ -31,9 +32,13 @@ SELECT is((SELECT pubinsert AND pubdelete AND NOT pubupdate AND NOT pubtruncate 
 SELECT is((SELECT c.relreplident::text || ':' || i.relname || ':' || pg_get_indexdef(i.oid)
              FROM pg_class c JOIN pg_index x ON x.indrelid = c.oid AND x.indisreplident JOIN pg_class i ON i.oid = x.indexrelid
             WHERE c.oid = 'mentor.history_log'::regclass),
-          'i:history_log_replica_key:CREATE UNIQUE INDEX history_log_replica_key ON mentor.history_log USING btree (txid, at)',
+          'i:history_log_replica_key:CREATE UNIQUE INDEX history_log_replica_key ON ONLY mentor.history_log USING btree (txid, at)',
           'history_log''s replica identity is the unique index on (txid, at)');
 INSERT INTO mentor.users (email, username, full_name) VALUES ('repl_key@example.com', 'repl_key', 'Repl Key');
+SELECT is((SELECT string_agg(c.relreplident::text, '') FROM mentor.history_partitions p JOIN pg_class c ON c.oid = p.partition),
+          'i', 'the partition the signup''s history went to, made after the key, has it as its replica identity too');
+SELECT is((SELECT pubviaroot FROM pg_publication WHERE pubname = 'tap_pub_history'), true,
+          'the log is published as itself, not as its partitions (each side makes its own)');
 SELECT is(mentor.history_replica_key(), 'history_log_replica_key', 'history_replica_key() again keeps the index it made');
 SELECT ok(mentor.prune_history(now() + interval '1 day') > 0,
           'prune_history deletes from the log (the signup audited under the key included)');
