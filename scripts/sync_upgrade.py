@@ -31,6 +31,12 @@ if begin not in s:
     s=s[:k]+begin+endm+"\n"+s[k:]
 i=s.index(begin)+len(begin); j=s.index(endm)
 s=s[:i]+blk+"\n"+s[j:]
+# Module replication (new in 0.2): its body, as in its file.
+r96=open(root+'src/sql/96_replication.sql').read()
+r96=r96[r96.index("-- The key is (txid, at)"):].rstrip('\n') + '\n'
+rb=s.index("-- The key is (txid, at)")
+re_=s.index("\n-- The C helpers of the distributions are pure", rb)
+s=s[:rb]+r96+s[re_:]
 # History (0.2): inserts logged as their key alone, S snapshots and gaps; 0.1 objects re-created.
 h=open(root+'src/sql/30_history.sql').read()
 def cut(a, b):
@@ -48,12 +54,55 @@ for name in ("enable_history(", "disable_history(", "_history_rewind(", "table_a
     hb = hb.replace("CREATE FUNCTION " + name, "CREATE OR REPLACE FUNCTION " + name)
 hb = hb.replace("CREATE VIEW history AS", "CREATE OR REPLACE VIEW history AS")
 sec90 = open(root+'src/sql/90_security.sql').read()
-hb += sec90[sec90.index("-- The state snapshot writes history of any table"):sec90.index("-- Ledger: money moves only")].rstrip('\n') + '\n'
+hb += sec90[sec90.index("-- The state snapshot writes history of any table"):sec90.index("-- Partitions: the trigger makes them")].rstrip('\n') + '\n'
 hbeg="-- 0.1 history changed in 0.2: begin\n"; hend="-- 0.1 history changed in 0.2: end\n"
 if hbeg not in s:
     k=s.index(begin)
     s=s[:k]+hbeg+hend+"\n"+s[k:]
 i=s.index(hbeg)+len(hbeg); j=s.index(hend)
 s=s[:i]+hb+s[j:]
+# The 0.1 log becomes the partitioned one, every row kept: last, so that whatever the script
+# wrote to the old log moves too.  Its partitions are made as at run time (not members).
+tbl=h[h.index("CREATE TABLE history_log ("):h.index("CREATE FUNCTION _history_guard()")].rstrip('\n') + '\n'
+parts=cut("-- Partitions: an audited write descends", "CREATE FUNCTION _history_guard()")
+tbl=tbl.replace(parts, '')
+view=cut("-- Private columns are removed here, so every reader", "CREATE FUNCTION _history_qualified(")
+conv = ("-- 0.2: the history log partitioned by time: begin\n"
+        + parts
+        + "ALTER TABLE history_log RENAME TO history_log_0_1;\n"
+        + "ALTER INDEX history_log_row_idx RENAME TO history_log_0_1_row_idx;\n"
+        + "ALTER INDEX history_log_key_idx RENAME TO history_log_0_1_key_idx;\n"
+        + "ALTER INDEX history_log_at_idx RENAME TO history_log_0_1_at_idx;\n"
+        + "ALTER INDEX IF EXISTS history_log_replica_key RENAME TO history_log_0_1_replica_key;\n"
+        + "ALTER TABLE history_log_0_1 RENAME CONSTRAINT history_log_check TO history_log_0_1_check;\n"
+        + tbl
+        + "CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON history_log\n"
+        + "    FOR EACH STATEMENT EXECUTE FUNCTION _history_guard();\n"
+        + "GRANT SELECT, INSERT, UPDATE, DELETE ON history_log TO mentor_admin;\n"
+        + view.replace("CREATE VIEW history AS", "CREATE OR REPLACE VIEW history AS")
+        + cut("COMMENT ON FUNCTION prune_history(timestamptz) IS", "-- Decoding helpers for the view")
+        + "DO $move$\n"
+        + "DECLARE\n    m timestamptz;\n    pub name;\nBEGIN\n"
+        + "    FOR m IN SELECT DISTINCT date_trunc('month', l.at, 'UTC') FROM history_log_0_1 l ORDER BY 1 LOOP\n"
+        + "        PERFORM _history_add_partition(m, true);\n"
+        + "    END LOOP;\n"
+        + "    INSERT INTO history_log SELECT * FROM history_log_0_1;\n"
+        + "    IF to_regclass('@extschema@.history_log_0_1_replica_key') IS NOT NULL THEN\n"
+        + "        PERFORM history_replica_key();\n"
+        + "    END IF;\n"
+        + "    FOR pub IN SELECT p.pubname FROM pg_publication p JOIN pg_publication_rel r ON r.prpubid = p.oid\n"
+        + "                WHERE r.prrelid = 'history_log_0_1'::regclass LOOP\n"
+        + "        EXECUTE format('ALTER PUBLICATION %I ADD TABLE @extschema@.history_log', pub);\n"
+        + "        EXECUTE format('ALTER PUBLICATION %I SET (publish_via_partition_root = true)', pub);\n"
+        + "    END LOOP;\n"
+        + "END\n$move$;\n"
+        + "ALTER EXTENSION mentor DROP TABLE history_log_0_1;\n"
+        + "DROP TABLE history_log_0_1;\n"
+        + sec90[sec90.index("-- Partitions: the trigger makes them"):sec90.index("-- Ledger: money moves only")].rstrip('\n') + '\n'
+        + "-- 0.2: the history log partitioned by time: end\n")
+cb="-- 0.2: the history log partitioned by time: begin\n"; ce="-- 0.2: the history log partitioned by time: end\n"
+if cb in s:
+    s=s[:s.index(cb)]+s[s.index(ce)+len(ce):]
+s=s.rstrip('\n')+"\n\n"+conv
 open(up,'w').write(s)
 print("synced")

@@ -78,6 +78,7 @@ GRANT EXECUTE ON FUNCTION _history_inserted_row(smallint, bigint, text, timestam
 -- ahead by hand and prune through prune_history, which drops them.
 REVOKE EXECUTE ON FUNCTION _history_add_partition(timestamptz, boolean), _history_prune(timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION _history_add_partition(timestamptz, boolean), _history_prune(timestamptz) TO mentor_admin;
+REVOKE SELECT ON history_partitions FROM mentor_app;
 GRANT SELECT ON history_partitions TO mentor_analyst, mentor_admin;
 
 -- Ledger: money moves only through the ledger functions, which write the

@@ -34,8 +34,8 @@ facts() {
                      THEN 'WHERE NOT shipped'
                      WHEN c.relname = 'history_log' THEN format('WHERE at < %L', '$2') ELSE '' END),
                 false, true, '')))[1]::text
-              FROM pg_class c WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind = 'r'
-               AND c.relname <> 'history_contexts' ORDER BY 1"
+              FROM pg_class c WHERE c.relnamespace = 'mentor'::regnamespace AND c.relkind IN ('r', 'p')
+               AND NOT c.relispartition AND c.relname <> 'history_contexts' ORDER BY 1"
     q "$1" "SELECT 'balances ' || md5(string_agg(concat_ws('/', a.id, b.posted, b.pending_debits, b.pending_credits), ',' ORDER BY a.id))
               FROM mentor.ledger_accounts a, mentor.balance(a.id) b"
     q "$1" "SELECT 'journal ' || md5(string_agg(concat_ws('/', id, status, amount, debit_account_id, credit_account_id), ',' ORDER BY id))
