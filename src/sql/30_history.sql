@@ -74,12 +74,13 @@ COMMENT ON COLUMN history_log.row_key IS
 COMMENT ON COLUMN history_log.changes IS
     'I: NULL (the row is rebuilt from the live row; whole rows written by 0.1 are kept); D, T and S: the whole row; '
     'U: ["column", old, new, ...] for the changed columns only';
+-- Each partition has its own indexes (made with it by _history_index_partition): a B-tree on
+-- row_id, one on row_key, both partial, and a BRIN on at.  None is declared on the log itself:
+-- a restored dump attaches each partition with its own indexes, which an index on the log (made
+-- by CREATE EXTENSION before the partitions arrive) would duplicate under clashing names.
 -- B-tree, not hash, although readers only look keys up by equality: a hash index was a few
 -- percent faster on two cores, but every insert into one takes its metapage lock exclusively (to
 -- count tuples), which would serialise the audited writes of all sessions on one lock.
-CREATE INDEX history_log_row_idx ON history_log (row_id) WHERE row_id IS NOT NULL;
-CREATE INDEX history_log_key_idx ON history_log (row_key) WHERE row_key IS NOT NULL;
-CREATE INDEX history_log_at_idx ON history_log USING brin (at);
 
 -- Partitions: an audited write descends only its partition's key index, so its cost does not grow
 -- with the log, and prune_history drops whole partitions.  They are data, not part of the
@@ -89,7 +90,45 @@ CREATE INDEX history_log_at_idx ON history_log USING brin (at);
 INSERT INTO settings (key, shipped, value, description) VALUES
     ('history.partition_interval', true, '"1 month"',
      'The time each partition of the history log covers (an interval: "1 month", "1 week", "1 day"); '
-     'partitions already made keep theirs');
+     'partitions already made keep theirs'),
+    ('history.replica_key', true, 'false',
+     'Whether each partition of the history log has the unique key (txid, at) as its replica identity, so that '
+     'prune_history''s deletes can be published; set by mentor.history_replica_key()');
+
+-- What every partition of the log has: its indexes, the append-only guard, and the replica key
+-- when history_replica_key() asked for it.  Names derive from the partition's.
+CREATE FUNCTION _history_index_partition(leaf regclass) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    name text := (SELECT c.relname FROM pg_class c WHERE c.oid = leaf);
+BEGIN
+    -- Each only if missing (by name, so that one built concurrently beforehand is kept).
+    IF to_regclass(format('%I.%I', '@extschema@', name || '_row_idx')) IS NULL THEN
+        EXECUTE format('CREATE INDEX %I ON %s (row_id) WHERE row_id IS NOT NULL', name || '_row_idx', leaf);
+    END IF;
+    IF to_regclass(format('%I.%I', '@extschema@', name || '_key_idx')) IS NULL THEN
+        EXECUTE format('CREATE INDEX %I ON %s (row_key) WHERE row_key IS NOT NULL', name || '_key_idx', leaf);
+    END IF;
+    IF to_regclass(format('%I.%I', '@extschema@', name || '_at_idx')) IS NULL THEN
+        EXECUTE format('CREATE INDEX %I ON %s USING brin (at)', name || '_at_idx', leaf);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = leaf AND t.tgname = 'history_append_only') THEN
+        EXECUTE format('CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON %s '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION _history_guard()', leaf);
+    END IF;
+    IF (setting('history.replica_key'))::boolean THEN
+        IF to_regclass(format('%I.%I', '@extschema@', name || '_replica_key')) IS NULL THEN
+            EXECUTE format('CREATE UNIQUE INDEX %I ON %s (txid, at)', name || '_replica_key', leaf);
+        END IF;
+        EXECUTE format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I', leaf, name || '_replica_key');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _history_index_partition(regclass) IS
+    'Internal: gives a partition of the history log its indexes, its append-only guard and, when '
+    'history.replica_key is on, its replica identity';
 
 CREATE FUNCTION _history_partition_bounds() RETURNS TABLE (partition regclass, from_at timestamptz, to_at timestamptz)
     AS 'MODULE_PATHNAME', 'mn_history_partition_bounds' LANGUAGE C STABLE;
@@ -121,7 +160,6 @@ DECLARE
     dflt  regclass;
     name  text;
     leaf  regclass;
-    ident text;
 BEGIN
     IF at IS NULL OR NOT isfinite(at) THEN
         RAISE EXCEPTION 'a partition of the history log needs a finite point in time'
@@ -175,15 +213,8 @@ BEGIN
             || CASE WHEN extract(microseconds FROM lo) % 1000000 <> 0 THEN to_char(lo AT TIME ZONE 'UTC', '_US') ELSE '' END;
     EXECUTE format('CREATE TABLE %I (LIKE history_log INCLUDING CONSTRAINTS)', name);
     leaf := format('%I.%I', '@extschema@', name)::regclass;
+    PERFORM _history_index_partition(leaf);
     EXECUTE format('ALTER TABLE history_log ATTACH PARTITION %s FOR VALUES FROM (%L) TO (%L)', leaf, lo, hi);
-    EXECUTE format('CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON %s '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION _history_guard()', leaf);
-    -- The log's replica identity (history_replica_key) is every partition's.
-    SELECT c.relname INTO ident FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_index i ON i.indexrelid = c.oid
-     WHERE h.inhparent = to_regclass('@extschema@.history_log_replica_key') AND i.indrelid = leaf;
-    IF ident IS NOT NULL THEN
-        EXECUTE format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I', leaf, ident);
-    END IF;
     -- Made by an update script (the 0.1 log moved in): data like any other partition, not a member.
     IF EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = leaf AND d.deptype = 'e') THEN
         EXECUTE format('ALTER EXTENSION mentor DROP TABLE %s', leaf);

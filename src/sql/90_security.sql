@@ -76,7 +76,8 @@ GRANT EXECUTE ON FUNCTION _history_snapshot(regclass, smallint) TO mentor_admin;
 GRANT EXECUTE ON FUNCTION _history_inserted_row(smallint, bigint, text, timestamptz) TO mentor_analyst, mentor_admin;
 -- Partitions: the trigger makes them through fmgr (no EXECUTE needed); administrators may make them
 -- ahead by hand and prune through prune_history, which drops them.
-REVOKE EXECUTE ON FUNCTION _history_add_partition(timestamptz, boolean), _history_prune(timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION _history_add_partition(timestamptz, boolean), _history_prune(timestamptz),
+    _history_index_partition(regclass) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION _history_add_partition(timestamptz, boolean), _history_prune(timestamptz) TO mentor_admin;
 REVOKE SELECT ON history_partitions FROM mentor_app;
 GRANT SELECT ON history_partitions TO mentor_analyst, mentor_admin;

@@ -11,52 +11,51 @@
 
 -- The key is (txid, at): a transaction runs in one backend, whose history
 -- clock is strictly increasing, so no two rows of a transaction share an at.
+-- Each partition of the log has its own (the log itself has no index, see
+-- 30_history); the setting history.replica_key gives it to partitions made
+-- later, and travels with a dump.
 CREATE FUNCTION history_replica_key() RETURNS text
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    idx oid;
+    leaf   regclass;
+    name   text;
     usable boolean;
-    leaf regclass;
-    ident name;
 BEGIN
     IF NOT pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = '@extschema@.history_log'::regclass),
                        'USAGE') THEN
         RAISE EXCEPTION 'history_replica_key() is for the owner of mentor.history_log'
             USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = 'It builds an index on the history log and sets the table''s replica identity.',
+                  DETAIL = 'It builds an index on each partition of the history log and sets its replica identity.',
                   HINT = 'Run it as the role that created the extension (or a superuser).';
     END IF;
-    SELECT i.indexrelid, i.indisvalid AND i.indisunique INTO idx, usable
-      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-     WHERE i.indrelid = '@extschema@.history_log'::regclass AND c.relname = 'history_log_replica_key';
-    IF idx IS NOT NULL AND NOT usable THEN
-        RAISE EXCEPTION 'index mentor.history_log_replica_key exists but is not a valid unique index'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'A CREATE INDEX CONCURRENTLY of it may have failed half-way.',
-                  HINT = 'DROP INDEX mentor.history_log_replica_key, then build it again.';
-    END IF;
-    IF idx IS NULL THEN
-        -- Blocks audited writes while it builds; on a large log, build it
-        -- first with CREATE UNIQUE INDEX CONCURRENTLY under this name.
-        CREATE UNIQUE INDEX history_log_replica_key ON history_log (txid, at);
-    END IF;
-    ALTER TABLE history_log REPLICA IDENTITY USING INDEX history_log_replica_key;
-    -- A partitioned log publishes each partition's rows under that partition's own identity.
-    FOR leaf, ident IN SELECT i.indrelid::regclass, c.relname FROM pg_inherits h JOIN pg_index i ON i.indexrelid = h.inhrelid
-                         JOIN pg_class c ON c.oid = h.inhrelid
-                        WHERE h.inhparent = '@extschema@.history_log_replica_key'::regclass LOOP
-        EXECUTE format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I', leaf, ident);
+    FOR leaf, name IN SELECT b.partition, c.relname FROM _history_partition_bounds() b JOIN pg_class c ON c.oid = b.partition LOOP
+        SELECT i.indisvalid AND i.indisunique INTO usable
+          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         WHERE i.indrelid = leaf AND c.relname = name || '_replica_key';
+        IF usable IS NOT NULL AND NOT usable THEN
+            RAISE EXCEPTION 'index mentor.% exists but is not a valid unique index', name || '_replica_key'
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = 'A CREATE INDEX CONCURRENTLY of it may have failed half-way.',
+                      HINT = format('DROP INDEX mentor.%I, then build it again.', name || '_replica_key');
+        END IF;
+    END LOOP;
+    INSERT INTO settings (key, shipped, value) VALUES ('history.replica_key', false, 'true')
+    ON CONFLICT (key, shipped) DO UPDATE SET value = 'true';
+    -- Blocks audited writes to each partition while its index builds; on a large log, build them
+    -- first with CREATE UNIQUE INDEX CONCURRENTLY under these names.
+    FOR leaf IN SELECT b.partition FROM _history_partition_bounds() b LOOP
+        PERFORM _history_index_partition(leaf);
     END LOOP;
     RETURN 'history_log_replica_key';
 END
 $$;
 COMMENT ON FUNCTION history_replica_key() IS
-    'Gives mentor.history_log a replica identity, the unique index history_log_replica_key on (txid, at), so its '
-    'deletes (prune_history) can be published; run it on the publisher and on each subscriber. Every audited write '
-    'then also inserts into that index. Idempotent; uses the index if one of that name was built concurrently '
-    'beforehand. pg_dump does not keep it: run it again after a restore. Returns the index name';
+    'Gives every partition of mentor.history_log (and each one made later: setting history.replica_key) a replica '
+    'identity, the unique index PARTITION_replica_key on (txid, at), so that the log''s deletes (prune_history) can '
+    'be published; run it on the publisher and on each subscriber. Every audited write then also inserts into that '
+    'index. Idempotent; uses an index of that name built concurrently beforehand. Returns history_log_replica_key';
 
 CREATE FUNCTION create_publications(name text DEFAULT 'mentor', history_deletes boolean DEFAULT false)
 RETURNS SETOF text
@@ -175,8 +174,7 @@ BEGIN
     IF to_regclass('@extschema@.history_log_default') IS NULL
        AND (SELECT c.relkind FROM pg_class c WHERE c.oid = '@extschema@.history_log'::regclass) = 'p' THEN
         CREATE TABLE history_log_default PARTITION OF history_log DEFAULT;
-        CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON history_log_default
-            FOR EACH STATEMENT EXECUTE FUNCTION _history_guard();
+        PERFORM _history_index_partition('history_log_default');
     END IF;
     RETURN removed;
 END

@@ -6,7 +6,7 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(20);
+SELECT plan(23);
 
 SELECT throws_ok($$SELECT * FROM mentor.create_publications('Bad Name')$$, '22023', NULL,
                  'create_publications() refuses a name that is not a lower-case identifier');
@@ -24,30 +24,42 @@ SELECT lives_ok($$SELECT * FROM mentor.create_publications('tap_pub')$$, 'called
 SELECT is((SELECT relreplident FROM pg_class WHERE oid = 'mentor.history_log'::regclass), 'd'::"char",
           'by default history_log keeps no replica identity (no key for audited writes to pay for)');
 
--- Opting in to replicated prunes: a key on the log, and its deletes published.
+-- Opting in to replicated prunes: a key on each partition of the log, and its deletes published.
+INSERT INTO mentor.users (email, username, full_name) VALUES ('repl_before@example.com', 'repl_before', 'Repl Before');
 SELECT is(array(SELECT * FROM mentor.create_publications('tap_pub', history_deletes => true)), ARRAY['tap_pub', 'tap_pub_history'],
           'create_publications(history_deletes => true) refreshes the same two publications');
 SELECT is((SELECT pubinsert AND pubdelete AND NOT pubupdate AND NOT pubtruncate FROM pg_publication WHERE pubname = 'tap_pub_history'),
           true, 'the history publication now publishes inserts and deletes');
-SELECT is((SELECT c.relreplident::text || ':' || i.relname || ':' || pg_get_indexdef(i.oid)
-             FROM pg_class c JOIN pg_index x ON x.indrelid = c.oid AND x.indisreplident JOIN pg_class i ON i.oid = x.indexrelid
-            WHERE c.oid = 'mentor.history_log'::regclass),
-          'i:history_log_replica_key:CREATE UNIQUE INDEX history_log_replica_key ON ONLY mentor.history_log USING btree (txid, at)',
-          'history_log''s replica identity is the unique index on (txid, at)');
-INSERT INTO mentor.users (email, username, full_name) VALUES ('repl_key@example.com', 'repl_key', 'Repl Key');
-SELECT is((SELECT string_agg(c.relreplident::text, '') FROM mentor.history_partitions p JOIN pg_class c ON c.oid = p.partition),
-          'i', 'the partition the signup''s history went to, made after the key, has it as its replica identity too');
+SELECT is((SELECT string_agg(c.relreplident::text || ':' || replace(pg_get_indexdef(i.oid), c.relname, 'P'), ',')
+             FROM mentor.history_partitions p JOIN pg_class c ON c.oid = p.partition
+             LEFT JOIN pg_index x ON x.indrelid = c.oid AND x.indisreplident LEFT JOIN pg_class i ON i.oid = x.indexrelid),
+          'i:CREATE UNIQUE INDEX P_replica_key ON mentor.P USING btree (txid, at)',
+          'the partition made before it gets a replica identity: its unique index on (txid, at)');
+SELECT is(mentor.setting('history.replica_key'), 'true'::jsonb, 'and partitions made later will (history.replica_key)');
+-- The next partition, made by a write to it: also keyed.
+SELECT ok(mentor._history_add_partition(max(to_at) + interval '1 minute') IS NOT NULL, 'a later partition is made')
+  FROM mentor.history_partitions;
+SELECT is((SELECT string_agg(c.relreplident::text, '' ORDER BY p.from_at) FROM mentor.history_partitions p JOIN pg_class c ON c.oid = p.partition),
+          'ii', 'it has the key as its replica identity too');
 SELECT is((SELECT pubviaroot FROM pg_publication WHERE pubname = 'tap_pub_history'), true,
           'the log is published as itself, not as its partitions (each side makes its own)');
-SELECT is(mentor.history_replica_key(), 'history_log_replica_key', 'history_replica_key() again keeps the index it made');
-SELECT ok(mentor.prune_history(now() + interval '1 day') > 0,
+SELECT is(mentor.history_replica_key(), 'history_log_replica_key', 'history_replica_key() again keeps the indexes it made');
+SELECT ok(mentor.prune_history('infinity') > 0,
           'prune_history deletes from the log (the signup audited under the key included)');
 SELECT is((SELECT count(*) FROM mentor.history_log), 0::bigint, 'the prune removed the log');
-DROP INDEX mentor.history_log_replica_key;
-CREATE INDEX history_log_replica_key ON mentor.history_log (txid, at);
+SELECT is((SELECT count(*) FROM mentor.history_partitions), 0::bigint, 'and, its deletes published first, its partitions');
+INSERT INTO mentor.users (email, username, full_name) VALUES ('repl_again@example.com', 'repl_again', 'Repl Again');
+DO $$
+DECLARE
+    leaf text := (SELECT c.relname FROM mentor.history_partitions p JOIN pg_class c ON c.oid = p.partition LIMIT 1);
+BEGIN
+    EXECUTE format('ALTER TABLE mentor.%I REPLICA IDENTITY DEFAULT', leaf);
+    EXECUTE format('DROP INDEX mentor.%I', leaf || '_replica_key');
+    EXECUTE format('CREATE INDEX %I ON mentor.%I (txid, at)', leaf || '_replica_key', leaf);
+END
+$$;
 SELECT throws_ok($$SELECT mentor.history_replica_key()$$, '55000', NULL,
                  'an index of that name that is not unique is refused, not used');
-DROP INDEX mentor.history_log_replica_key;
 
 INSERT INTO mentor.users (email, username, full_name) VALUES ('repl_tap@example.com', 'repl_tap', 'Repl Tap');
 SELECT throws_ok($$SELECT mentor.prepare_subscriber()$$, '55000', NULL,
