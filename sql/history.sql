@@ -155,6 +155,106 @@ INSERT INTO events VALUES (3, 'eu', 3);
 TRUNCATE events;
 SELECT op, row_key, old_row, new_row FROM mentor.history WHERE table_name = 'public.events' ORDER BY at;
 
+-- The log is partitioned by time: every row sits in the partition that holds its moment.
+SELECT count(*) > 0 AS has_partitions, bool_or(is_default) AS has_default FROM mentor.history_partitions;
+SELECT count(*) AS misplaced_rows FROM mentor.history_log l JOIN mentor.history_partitions p ON p.partition = l.tableoid
+ WHERE NOT (l.at >= p.from_at AND l.at < p.to_at);
+-- Partitions are made for any moment, once: asking again finds the same one.
+SELECT mentor._history_add_partition('2020-01-15') = mentor._history_add_partition('2020-01-20') AS same_month,
+       mentor._history_add_partition('2020-02-15') <> mentor._history_add_partition('2020-01-15') AS next_month;
+SELECT from_at AT TIME ZONE 'UTC' AS from_utc, to_at AT TIME ZONE 'UTC' AS to_utc FROM mentor.history_partitions
+ WHERE from_at < '2021-01-01' ORDER BY from_at;
+-- A partition is append-only like the log.
+DO $$
+BEGIN
+    EXECUTE format('DELETE FROM %s', (SELECT partition FROM mentor.history_partitions ORDER BY from_at DESC LIMIT 1));
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'DELETE on a partition: %', SQLSTATE;
+END
+$$;
+DO $$
+BEGIN
+    EXECUTE format('TRUNCATE %s', (SELECT partition FROM mentor.history_partitions ORDER BY from_at DESC LIMIT 1));
+EXCEPTION WHEN insufficient_privilege THEN
+    RAISE NOTICE 'TRUNCATE of a partition: %', SQLSTATE;
+END
+$$;
+-- Pruning drops whole partitions older than the cutoff and deletes only in the one it falls in.
+INSERT INTO mentor.history_log (at, txid, row_id, context_id, table_id, op, changes)
+SELECT timestamptz '2020-01-01 00:00+00' + g * interval '1 hour', '1'::xid8, g, 1, 1, 'U', '["x", 1, 2]'
+  FROM generate_series(1, 1400) g;   -- January and most of February 2020
+SELECT mentor.prune_history('2020-02-01 00:00+00') AS pruned_january;
+SELECT from_at AT TIME ZONE 'UTC' AS from_utc FROM mentor.history_partitions WHERE from_at < '2021-01-01' ORDER BY from_at;
+SELECT mentor.prune_history('2020-02-10 00:00+00') AS pruned_in_february;
+SELECT count(*) AS february_left, min(at) AT TIME ZONE 'UTC' AS oldest FROM mentor.history_log WHERE at < '2021-01-01';
+SELECT mentor.prune_history('2020-03-01 00:00+00') AS pruned_the_rest;
+SELECT count(*) AS old_partitions_left FROM mentor.history_partitions WHERE from_at < '2021-01-01';
+-- A bad partition interval is a clear error, not a write that goes astray.
+INSERT INTO mentor.settings (key, shipped, value) VALUES ('history.partition_interval', false, '"banana"');
+SELECT mentor._history_add_partition('2019-06-01');
+UPDATE mentor.settings SET value = '"0 days"' WHERE key = 'history.partition_interval' AND NOT shipped;
+SELECT mentor._history_add_partition('2019-06-01');
+DELETE FROM mentor.settings WHERE key = 'history.partition_interval' AND NOT shipped;
+SELECT mentor._history_add_partition(NULL);
+
+-- A statement's history rows are written together at its end: all of them, and only those of
+-- what did not roll back.
+CREATE TABLE batchy (id int PRIMARY KEY, v int);
+CREATE TABLE batchy_counter (id int PRIMARY KEY, n int);
+SELECT mentor.enable_history('batchy') > 0 AS enabled, mentor.enable_history('batchy_counter') > 0 AS enabled_too;
+INSERT INTO batchy SELECT g, 0 FROM generate_series(1, 2500) g;   -- more than one batch
+UPDATE batchy SET v = 1;
+SELECT op, count(*) FROM mentor.history WHERE table_name = 'public.batchy' GROUP BY op ORDER BY op;
+BEGIN;
+UPDATE batchy SET v = 2 WHERE id <= 10;
+SAVEPOINT s;
+UPDATE batchy SET v = 3 WHERE id <= 20;
+ROLLBACK TO s;
+UPDATE batchy SET v = 4 WHERE id <= 5;
+-- read in the same transaction, the next statement sees them
+SELECT count(*) AS seen_in_transaction FROM mentor.row_history('batchy', '{"id": 1}') WHERE new_row ->> 'v' = '4';
+COMMIT;
+DO $$
+BEGIN
+    UPDATE batchy SET v = 5 WHERE id <= 3;
+    BEGIN
+        UPDATE batchy SET v = 6 WHERE id <= 4;
+        RAISE EXCEPTION 'undo';
+    EXCEPTION WHEN raise_exception THEN NULL;
+    END;
+END
+$$;
+-- A trigger that writes audited rows in a subtransaction between the statement's own history rows:
+-- its rows are written at once, those of its rolled-back subtransactions are gone.
+INSERT INTO batchy_counter VALUES (1, 0);
+CREATE FUNCTION batchy_side() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    BEGIN
+        UPDATE batchy_counter SET n = n + 1 WHERE id = 1;
+        IF NEW.id % 2 = 0 THEN
+            RAISE EXCEPTION 'even';
+        END IF;
+    EXCEPTION WHEN raise_exception THEN NULL;
+    END;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER zz_side AFTER UPDATE ON batchy FOR EACH ROW EXECUTE FUNCTION batchy_side();
+UPDATE batchy SET v = 7 WHERE id <= 50;
+DROP TRIGGER zz_side ON batchy;
+SELECT new_row ->> 'v' AS v, count(*) FROM mentor.history WHERE table_name = 'public.batchy' AND op = 'U'
+ GROUP BY 1 ORDER BY 1;
+SELECT n AS counter, (SELECT count(*) FROM mentor.history WHERE table_name = 'public.batchy_counter' AND op = 'U') AS counter_changes
+  FROM batchy_counter;
+-- COPY fires the row triggers itself, outside the executor: its rows are recorded too.
+COPY batchy FROM stdin;
+3001	1
+3002	2
+\.
+SELECT count(*) AS copied_recorded FROM mentor.history WHERE table_name = 'public.batchy' AND op = 'I' AND key_id > 3000;
+DROP TABLE batchy, batchy_counter;
+DROP FUNCTION batchy_side();
+
 -- Bad input.
 SELECT mentor.enable_history('no_such_table');
 CREATE TABLE nokey (a int, b text);

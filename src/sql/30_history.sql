@@ -90,13 +90,12 @@ COMMENT ON COLUMN history_log.changes IS
 INSERT INTO settings (key, shipped, value, description) VALUES
     ('history.partition_interval', true, '"1 month"',
      'The time each partition of the history log covers (an interval: "1 month", "1 week", "1 day"); '
-     'partitions already made keep theirs'),
-    ('history.replica_key', true, 'false',
-     'Whether each partition of the history log has the unique key (txid, at) as its replica identity, so that '
-     'prune_history''s deletes can be published; set by mentor.history_replica_key()');
+     'partitions already made keep theirs');
 
 -- What every partition of the log has: its indexes, the append-only guard, and the replica key
--- when history_replica_key() asked for it.  Names derive from the partition's.
+-- when history_replica_key() asked for it (it marks the log REPLICA IDENTITY FULL: a mark in the
+-- catalog, which replication does not copy, unlike a setting; the log itself holds no rows).
+-- Names derive from the partition's.
 CREATE FUNCTION _history_index_partition(leaf regclass) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = @extschema@, pg_catalog, pg_temp
@@ -118,7 +117,7 @@ BEGIN
         EXECUTE format('CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON %s '
                        'FOR EACH STATEMENT EXECUTE FUNCTION _history_guard()', leaf);
     END IF;
-    IF (setting('history.replica_key'))::boolean THEN
+    IF (SELECT c.relreplident FROM pg_class c WHERE c.oid = 'history_log'::regclass) = 'f' THEN
         IF to_regclass(format('%I.%I', '@extschema@', name || '_replica_key')) IS NULL THEN
             EXECUTE format('CREATE UNIQUE INDEX %I ON %s (txid, at)', name || '_replica_key', leaf);
         END IF;
@@ -127,8 +126,8 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION _history_index_partition(regclass) IS
-    'Internal: gives a partition of the history log its indexes, its append-only guard and, when '
-    'history.replica_key is on, its replica identity';
+    'Internal: gives a partition of the history log its indexes, its append-only guard and, once '
+    'history_replica_key() has run, its replica identity';
 
 CREATE FUNCTION _history_partition_bounds() RETURNS TABLE (partition regclass, from_at timestamptz, to_at timestamptz)
     AS 'MODULE_PATHNAME', 'mn_history_partition_bounds' LANGUAGE C STABLE;
@@ -170,8 +169,8 @@ BEGIN
     EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
         step := NULL;
     END;
-    IF step IS NULL OR step <= interval '0' OR step < interval '1 second' THEN
-        RAISE EXCEPTION 'setting history.partition_interval is not an interval of at least a second: %',
+    IF step IS NULL OR step < interval '1 millisecond' THEN
+        RAISE EXCEPTION 'setting history.partition_interval is not an interval of at least a millisecond: %',
                         setting('history.partition_interval')
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'UPDATE mentor.settings SET value = ''"1 month"'' WHERE key = ''history.partition_interval'' AND NOT shipped.';
@@ -189,14 +188,18 @@ BEGIN
     IF found IS NOT NULL THEN
         RETURN found;
     END IF;
+    -- Counted in UTC wall time, so that months start on the 1st and days at midnight whatever the
+    -- session's time zone.
     lo := coalesce((SELECT min(b.from_at) FROM _history_partition_bounds() b), date_trunc('month', at, 'UTC'));
     IF extract(year FROM step) = 0 AND extract(month FROM step) = 0 AND extract(day FROM step) = 0 THEN
         lo := lo + step * floor(extract(epoch FROM at - lo) / extract(epoch FROM step));
     ELSE
-        WHILE lo > at LOOP lo := lo - step; END LOOP;
-        WHILE lo + step <= at LOOP lo := lo + step; END LOOP;
+        WHILE lo > at LOOP lo := ((lo AT TIME ZONE 'UTC') - step) AT TIME ZONE 'UTC'; END LOOP;
+        WHILE ((lo AT TIME ZONE 'UTC') + step) AT TIME ZONE 'UTC' <= at LOOP
+            lo := ((lo AT TIME ZONE 'UTC') + step) AT TIME ZONE 'UTC';
+        END LOOP;
     END IF;
-    hi := lo + step;
+    hi := ((lo AT TIME ZONE 'UTC') + step) AT TIME ZONE 'UTC';
     SELECT max(b.to_at) INTO bound FROM _history_partition_bounds() b WHERE b.to_at <= at;
     lo := greatest(lo, bound);
     SELECT min(b.from_at) INTO bound FROM _history_partition_bounds() b WHERE b.from_at > at;

@@ -12,8 +12,8 @@
 -- The key is (txid, at): a transaction runs in one backend, whose history
 -- clock is strictly increasing, so no two rows of a transaction share an at.
 -- Each partition of the log has its own (the log itself has no index, see
--- 30_history); the setting history.replica_key gives it to partitions made
--- later, and travels with a dump.
+-- 30_history); the log marked REPLICA IDENTITY FULL gives it to partitions
+-- made later.
 CREATE FUNCTION history_replica_key() RETURNS text
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
@@ -41,8 +41,7 @@ BEGIN
                       HINT = format('DROP INDEX mentor.%I, then build it again.', name || '_replica_key');
         END IF;
     END LOOP;
-    INSERT INTO settings (key, shipped, value) VALUES ('history.replica_key', false, 'true')
-    ON CONFLICT (key, shipped) DO UPDATE SET value = 'true';
+    ALTER TABLE history_log REPLICA IDENTITY FULL;
     -- Blocks audited writes to each partition while its index builds; on a large log, build them
     -- first with CREATE UNIQUE INDEX CONCURRENTLY under these names.
     FOR leaf IN SELECT b.partition FROM _history_partition_bounds() b LOOP
@@ -52,10 +51,11 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION history_replica_key() IS
-    'Gives every partition of mentor.history_log (and each one made later: setting history.replica_key) a replica '
-    'identity, the unique index PARTITION_replica_key on (txid, at), so that the log''s deletes (prune_history) can '
-    'be published; run it on the publisher and on each subscriber. Every audited write then also inserts into that '
-    'index. Idempotent; uses an index of that name built concurrently beforehand. Returns history_log_replica_key';
+    'Gives every partition of mentor.history_log (and each one made later: the log is marked REPLICA IDENTITY FULL) '
+    'a replica identity, the unique index PARTITION_replica_key on (txid, at), so that the log''s deletes '
+    '(prune_history) can be published; run it on the publisher and on each subscriber, and again after a restore. '
+    'Every audited write then also inserts into that index. Idempotent; uses an index of that name built '
+    'concurrently beforehand. Returns history_log_replica_key';
 
 CREATE FUNCTION create_publications(name text DEFAULT 'mentor', history_deletes boolean DEFAULT false)
 RETURNS SETOF text

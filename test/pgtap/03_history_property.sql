@@ -5,7 +5,9 @@
 -- An insert is logged as its key alone: the history view must still show
 -- each inserted row exactly as it was.  Halfway, recording is disabled, rows
 -- change unrecorded, and recording resumes: every answer about the time
--- before the gap must stay exact.
+-- before the gap must stay exact.  The log is cut into partitions of 40 ms,
+-- so that the walk's history spans many of them: every answer crosses
+-- partition boundaries.
 -- The same walk runs on three tables, one per way the log stores a key: a
 -- single integer column (row_id), a single text column and a composite key
 -- (row_key text).
@@ -13,7 +15,8 @@ BEGIN;
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS mentor CASCADE;
 RESET client_min_messages;
-SELECT plan(34);
+SELECT plan(35);
+INSERT INTO mentor.settings (key, shipped, value) VALUES ('history.partition_interval', false, '"40 milliseconds"');
 
 -- Row k of every table: id k (as the table's id type) and grp 'g' || k % 3.
 CREATE TABLE prop_int (id int PRIMARY KEY, grp text NOT NULL, a int, b text, c jsonb, d timestamptz, e numeric,
@@ -116,6 +119,9 @@ SELECT is((SELECT count(*)::int FROM mentor.history h WHERE h.table_name = 'publ
           e.tbl || ': every change recorded exactly once, and nothing else')
   FROM expected e ORDER BY e.tbl;
 SELECT ok(min(changes) > 200, 'each random walk made more than 200 changes') FROM expected;
+SELECT ok((SELECT count(DISTINCT l.tableoid) FROM mentor.history_log l JOIN mentor.history_tables t ON t.id = l.table_id
+            WHERE t.table_name LIKE 'public.prop%') >= 10,
+          'the walks'' history spans at least ten partitions of the log');
 SELECT is((SELECT count(*)::int FROM mentor.history h WHERE h.table_name = 'public.' || e.tbl AND h.op = 'S'),
           (SELECT (s.rows ->> 'n')::int FROM (SELECT jsonb_build_object('n', jsonb_array_length(rows)) AS rows
                                               FROM snaps WHERE tbl = e.tbl AND n = 10) s),

@@ -223,7 +223,7 @@ workload_ok=$([ -s "$w/workload.err" ] && echo f || echo t)
 [ "$workload_ok" = t ] || echo "# workload: $(head -c 600 "$w/workload.err")"
 
 # Compare every table, waiting for the subscriber to catch up.
-tables=$(psql -X -q -t -A -d $rpub -c "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relnamespace = 'mentor'::regnamespace AND relkind = 'r'")
+tables=$(psql -X -q -t -A -d $rpub -c "SELECT string_agg(relname, ' ' ORDER BY relname) FROM pg_class WHERE relnamespace = 'mentor'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition")
 sums() {
     local t
     for t in $tables; do

@@ -2275,52 +2275,51 @@ COMMENT ON FUNCTION _table_cache_changed() IS
 -- Logical replication of the whole schema (module replication).
 -- The key is (txid, at): a transaction runs in one backend, whose history
 -- clock is strictly increasing, so no two rows of a transaction share an at.
+-- Each partition of the log has its own (the log itself has no index, see
+-- 30_history); the log marked REPLICA IDENTITY FULL gives it to partitions
+-- made later.
 CREATE FUNCTION history_replica_key() RETURNS text
 LANGUAGE plpgsql
 SET search_path = @extschema@, pg_catalog, pg_temp
 AS $$
 DECLARE
-    idx oid;
+    leaf   regclass;
+    name   text;
     usable boolean;
-    leaf regclass;
-    ident name;
 BEGIN
     IF NOT pg_has_role(current_user, (SELECT c.relowner FROM pg_class c WHERE c.oid = '@extschema@.history_log'::regclass),
                        'USAGE') THEN
         RAISE EXCEPTION 'history_replica_key() is for the owner of mentor.history_log'
             USING ERRCODE = 'insufficient_privilege',
-                  DETAIL = 'It builds an index on the history log and sets the table''s replica identity.',
+                  DETAIL = 'It builds an index on each partition of the history log and sets its replica identity.',
                   HINT = 'Run it as the role that created the extension (or a superuser).';
     END IF;
-    SELECT i.indexrelid, i.indisvalid AND i.indisunique INTO idx, usable
-      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-     WHERE i.indrelid = '@extschema@.history_log'::regclass AND c.relname = 'history_log_replica_key';
-    IF idx IS NOT NULL AND NOT usable THEN
-        RAISE EXCEPTION 'index mentor.history_log_replica_key exists but is not a valid unique index'
-            USING ERRCODE = 'object_not_in_prerequisite_state',
-                  DETAIL = 'A CREATE INDEX CONCURRENTLY of it may have failed half-way.',
-                  HINT = 'DROP INDEX mentor.history_log_replica_key, then build it again.';
-    END IF;
-    IF idx IS NULL THEN
-        -- Blocks audited writes while it builds; on a large log, build it
-        -- first with CREATE UNIQUE INDEX CONCURRENTLY under this name.
-        CREATE UNIQUE INDEX history_log_replica_key ON history_log (txid, at);
-    END IF;
-    ALTER TABLE history_log REPLICA IDENTITY USING INDEX history_log_replica_key;
-    -- A partitioned log publishes each partition's rows under that partition's own identity.
-    FOR leaf, ident IN SELECT i.indrelid::regclass, c.relname FROM pg_inherits h JOIN pg_index i ON i.indexrelid = h.inhrelid
-                         JOIN pg_class c ON c.oid = h.inhrelid
-                        WHERE h.inhparent = '@extschema@.history_log_replica_key'::regclass LOOP
-        EXECUTE format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I', leaf, ident);
+    FOR leaf, name IN SELECT b.partition, c.relname FROM _history_partition_bounds() b JOIN pg_class c ON c.oid = b.partition LOOP
+        SELECT i.indisvalid AND i.indisunique INTO usable
+          FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+         WHERE i.indrelid = leaf AND c.relname = name || '_replica_key';
+        IF usable IS NOT NULL AND NOT usable THEN
+            RAISE EXCEPTION 'index mentor.% exists but is not a valid unique index', name || '_replica_key'
+                USING ERRCODE = 'object_not_in_prerequisite_state',
+                      DETAIL = 'A CREATE INDEX CONCURRENTLY of it may have failed half-way.',
+                      HINT = format('DROP INDEX mentor.%I, then build it again.', name || '_replica_key');
+        END IF;
+    END LOOP;
+    ALTER TABLE history_log REPLICA IDENTITY FULL;
+    -- Blocks audited writes to each partition while its index builds; on a large log, build them
+    -- first with CREATE UNIQUE INDEX CONCURRENTLY under these names.
+    FOR leaf IN SELECT b.partition FROM _history_partition_bounds() b LOOP
+        PERFORM _history_index_partition(leaf);
     END LOOP;
     RETURN 'history_log_replica_key';
 END
 $$;
 COMMENT ON FUNCTION history_replica_key() IS
-    'Gives mentor.history_log a replica identity, the unique index history_log_replica_key on (txid, at), so its '
-    'deletes (prune_history) can be published; run it on the publisher and on each subscriber. Every audited write '
-    'then also inserts into that index. Idempotent; uses the index if one of that name was built concurrently '
-    'beforehand. pg_dump does not keep it: run it again after a restore. Returns the index name';
+    'Gives every partition of mentor.history_log (and each one made later: the log is marked REPLICA IDENTITY FULL) '
+    'a replica identity, the unique index PARTITION_replica_key on (txid, at), so that the log''s deletes '
+    '(prune_history) can be published; run it on the publisher and on each subscriber, and again after a restore. '
+    'Every audited write then also inserts into that index. Idempotent; uses an index of that name built '
+    'concurrently beforehand. Returns history_log_replica_key';
 
 CREATE FUNCTION create_publications(name text DEFAULT 'mentor', history_deletes boolean DEFAULT false)
 RETURNS SETOF text
@@ -2439,8 +2438,7 @@ BEGIN
     IF to_regclass('@extschema@.history_log_default') IS NULL
        AND (SELECT c.relkind FROM pg_class c WHERE c.oid = '@extschema@.history_log'::regclass) = 'p' THEN
         CREATE TABLE history_log_default PARTITION OF history_log DEFAULT;
-        CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON history_log_default
-            FOR EACH STATEMENT EXECUTE FUNCTION _history_guard();
+        PERFORM _history_index_partition('history_log_default');
     END IF;
     RETURN removed;
 END
@@ -4260,6 +4258,10 @@ COMMENT ON COLUMN history_log.op IS
 COMMENT ON COLUMN history_log.changes IS
     'I: NULL (the row is rebuilt from the live row; whole rows written by 0.1 are kept); D, T and S: the whole row; '
     'U: ["column", old, new, ...] for the changed columns only';
+-- Each partition has its own indexes (made with it by _history_index_partition): a B-tree on
+-- row_id, one on row_key, both partial, and a BRIN on at.  None is declared on the log itself:
+-- a restored dump attaches each partition with its own indexes, which an index on the log (made
+-- by CREATE EXTENSION before the partitions arrive) would duplicate under clashing names.
 -- An insert is recorded as its key alone; its row is rebuilt from the live row (or the delete or
 -- TRUNCATE that removed it), walked back to the moment of the insert.  SECURITY DEFINER: analysts
 -- read the history of tables they may not read, as the history view always let them; a direct
@@ -12229,6 +12231,43 @@ INSERT INTO settings (key, shipped, value, description) VALUES
      'The time each partition of the history log covers (an interval: "1 month", "1 week", "1 day"); '
      'partitions already made keep theirs');
 
+-- What every partition of the log has: its indexes, the append-only guard, and the replica key
+-- when history_replica_key() asked for it (it marks the log REPLICA IDENTITY FULL: a mark in the
+-- catalog, which replication does not copy, unlike a setting; the log itself holds no rows).
+-- Names derive from the partition's.
+CREATE FUNCTION _history_index_partition(leaf regclass) RETURNS void
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = @extschema@, pg_catalog, pg_temp
+AS $$
+DECLARE
+    name text := (SELECT c.relname FROM pg_class c WHERE c.oid = leaf);
+BEGIN
+    -- Each only if missing (by name, so that one built concurrently beforehand is kept).
+    IF to_regclass(format('%I.%I', '@extschema@', name || '_row_idx')) IS NULL THEN
+        EXECUTE format('CREATE INDEX %I ON %s (row_id) WHERE row_id IS NOT NULL', name || '_row_idx', leaf);
+    END IF;
+    IF to_regclass(format('%I.%I', '@extschema@', name || '_key_idx')) IS NULL THEN
+        EXECUTE format('CREATE INDEX %I ON %s (row_key) WHERE row_key IS NOT NULL', name || '_key_idx', leaf);
+    END IF;
+    IF to_regclass(format('%I.%I', '@extschema@', name || '_at_idx')) IS NULL THEN
+        EXECUTE format('CREATE INDEX %I ON %s USING brin (at)', name || '_at_idx', leaf);
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = leaf AND t.tgname = 'history_append_only') THEN
+        EXECUTE format('CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON %s '
+                       'FOR EACH STATEMENT EXECUTE FUNCTION _history_guard()', leaf);
+    END IF;
+    IF (SELECT c.relreplident FROM pg_class c WHERE c.oid = 'history_log'::regclass) = 'f' THEN
+        IF to_regclass(format('%I.%I', '@extschema@', name || '_replica_key')) IS NULL THEN
+            EXECUTE format('CREATE UNIQUE INDEX %I ON %s (txid, at)', name || '_replica_key', leaf);
+        END IF;
+        EXECUTE format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I', leaf, name || '_replica_key');
+    END IF;
+END
+$$;
+COMMENT ON FUNCTION _history_index_partition(regclass) IS
+    'Internal: gives a partition of the history log its indexes, its append-only guard and, once '
+    'history_replica_key() has run, its replica identity';
+
 CREATE FUNCTION _history_partition_bounds() RETURNS TABLE (partition regclass, from_at timestamptz, to_at timestamptz)
     AS 'MODULE_PATHNAME', 'mn_history_partition_bounds' LANGUAGE C STABLE;
 COMMENT ON FUNCTION _history_partition_bounds() IS
@@ -12259,7 +12298,6 @@ DECLARE
     dflt  regclass;
     name  text;
     leaf  regclass;
-    ident text;
 BEGIN
     IF at IS NULL OR NOT isfinite(at) THEN
         RAISE EXCEPTION 'a partition of the history log needs a finite point in time'
@@ -12270,8 +12308,8 @@ BEGIN
     EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow OR interval_field_overflow THEN
         step := NULL;
     END;
-    IF step IS NULL OR step <= interval '0' OR step < interval '1 second' THEN
-        RAISE EXCEPTION 'setting history.partition_interval is not an interval of at least a second: %',
+    IF step IS NULL OR step < interval '1 millisecond' THEN
+        RAISE EXCEPTION 'setting history.partition_interval is not an interval of at least a millisecond: %',
                         setting('history.partition_interval')
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'UPDATE mentor.settings SET value = ''"1 month"'' WHERE key = ''history.partition_interval'' AND NOT shipped.';
@@ -12289,14 +12327,18 @@ BEGIN
     IF found IS NOT NULL THEN
         RETURN found;
     END IF;
+    -- Counted in UTC wall time, so that months start on the 1st and days at midnight whatever the
+    -- session's time zone.
     lo := coalesce((SELECT min(b.from_at) FROM _history_partition_bounds() b), date_trunc('month', at, 'UTC'));
     IF extract(year FROM step) = 0 AND extract(month FROM step) = 0 AND extract(day FROM step) = 0 THEN
         lo := lo + step * floor(extract(epoch FROM at - lo) / extract(epoch FROM step));
     ELSE
-        WHILE lo > at LOOP lo := lo - step; END LOOP;
-        WHILE lo + step <= at LOOP lo := lo + step; END LOOP;
+        WHILE lo > at LOOP lo := ((lo AT TIME ZONE 'UTC') - step) AT TIME ZONE 'UTC'; END LOOP;
+        WHILE ((lo AT TIME ZONE 'UTC') + step) AT TIME ZONE 'UTC' <= at LOOP
+            lo := ((lo AT TIME ZONE 'UTC') + step) AT TIME ZONE 'UTC';
+        END LOOP;
     END IF;
-    hi := lo + step;
+    hi := ((lo AT TIME ZONE 'UTC') + step) AT TIME ZONE 'UTC';
     SELECT max(b.to_at) INTO bound FROM _history_partition_bounds() b WHERE b.to_at <= at;
     lo := greatest(lo, bound);
     SELECT min(b.from_at) INTO bound FROM _history_partition_bounds() b WHERE b.from_at > at;
@@ -12313,15 +12355,8 @@ BEGIN
             || CASE WHEN extract(microseconds FROM lo) % 1000000 <> 0 THEN to_char(lo AT TIME ZONE 'UTC', '_US') ELSE '' END;
     EXECUTE format('CREATE TABLE %I (LIKE history_log INCLUDING CONSTRAINTS)', name);
     leaf := format('%I.%I', '@extschema@', name)::regclass;
+    PERFORM _history_index_partition(leaf);
     EXECUTE format('ALTER TABLE history_log ATTACH PARTITION %s FOR VALUES FROM (%L) TO (%L)', leaf, lo, hi);
-    EXECUTE format('CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON %s '
-                   'FOR EACH STATEMENT EXECUTE FUNCTION _history_guard()', leaf);
-    -- The log's replica identity (history_replica_key) is every partition's.
-    SELECT c.relname INTO ident FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid JOIN pg_index i ON i.indexrelid = c.oid
-     WHERE h.inhparent = to_regclass('@extschema@.history_log_replica_key') AND i.indrelid = leaf;
-    IF ident IS NOT NULL THEN
-        EXECUTE format('ALTER TABLE %s REPLICA IDENTITY USING INDEX %I', leaf, ident);
-    END IF;
     -- Made by an update script (the 0.1 log moved in): data like any other partition, not a member.
     IF EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = leaf AND d.deptype = 'e') THEN
         EXECUTE format('ALTER EXTENSION mentor DROP TABLE %s', leaf);
@@ -12404,12 +12439,13 @@ COMMENT ON COLUMN history_log.row_key IS
 COMMENT ON COLUMN history_log.changes IS
     'I: NULL (the row is rebuilt from the live row; whole rows written by 0.1 are kept); D, T and S: the whole row; '
     'U: ["column", old, new, ...] for the changed columns only';
+-- Each partition has its own indexes (made with it by _history_index_partition): a B-tree on
+-- row_id, one on row_key, both partial, and a BRIN on at.  None is declared on the log itself:
+-- a restored dump attaches each partition with its own indexes, which an index on the log (made
+-- by CREATE EXTENSION before the partitions arrive) would duplicate under clashing names.
 -- B-tree, not hash, although readers only look keys up by equality: a hash index was a few
 -- percent faster on two cores, but every insert into one takes its metapage lock exclusively (to
 -- count tuples), which would serialise the audited writes of all sessions on one lock.
-CREATE INDEX history_log_row_idx ON history_log (row_id) WHERE row_id IS NOT NULL;
-CREATE INDEX history_log_key_idx ON history_log (row_key) WHERE row_key IS NOT NULL;
-CREATE INDEX history_log_at_idx ON history_log USING brin (at);
 
 CREATE TRIGGER history_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON history_log
     FOR EACH STATEMENT EXECUTE FUNCTION _history_guard();
@@ -12489,7 +12525,8 @@ ALTER EXTENSION mentor DROP TABLE history_log_0_1;
 DROP TABLE history_log_0_1;
 -- Partitions: the trigger makes them through fmgr (no EXECUTE needed); administrators may make them
 -- ahead by hand and prune through prune_history, which drops them.
-REVOKE EXECUTE ON FUNCTION _history_add_partition(timestamptz, boolean), _history_prune(timestamptz) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION _history_add_partition(timestamptz, boolean), _history_prune(timestamptz),
+    _history_index_partition(regclass) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION _history_add_partition(timestamptz, boolean), _history_prune(timestamptz) TO mentor_admin;
 REVOKE SELECT ON history_partitions FROM mentor_app;
 GRANT SELECT ON history_partitions TO mentor_analyst, mentor_admin;
