@@ -95,7 +95,9 @@ for t in "${variants[@]}"; do
     printf '%s\n' "INSERT INTO ins_$t (name, email, score, level, balance, active, city, seen) VALUES ('new user', 'new@example.com', 1, 2, 3.5, true, 'Berlin', now());" > "$w/insert_$t.sql"
 done
 
-log_bytes() { P -c "SELECT pg_total_relation_size('mentor.history_log')"; }
+# The log is partitioned: its size is its partitions'.
+log_bytes() { P -c "SELECT coalesce(sum(bytes), 0) FROM mentor.history_partitions"; }
+log_heap() { P -c "SELECT coalesce(sum(pg_relation_size(partition)), 0) FROM mentor.history_partitions"; }
 log_rows() { P -c "SELECT count(*) FROM mentor.history_log"; }
 bytes_before=$(log_bytes); rows_before=$(log_rows)
 # Each round starts with a different variant, so none always runs right after another.
@@ -110,11 +112,10 @@ pl_bytes=$(P -c "SELECT pg_total_relation_size('bench_audit_plpgsql')"); pl_rows
 fl_bytes=$(P -c "SELECT pg_total_relation_size('up_floor_hist')"); fl_rows=$(P -c "SELECT count(*) FROM up_floor_hist")
 fk_bytes=$(P -c "SELECT pg_total_relation_size('up_floorkey_hist')"); fk_rows=$(P -c "SELECT count(*) FROM up_floorkey_hist")
 pe_bytes=$(P -c "SELECT pg_total_relation_size('up_periods_history')"); pe_rows=$(P -c "SELECT count(*) FROM up_periods_history")
-m_heap=$(P -c "SELECT pg_relation_size('mentor.history_log')")
 for round in $(seq 1 "$ROUNDS"); do
     for t in $(order "$round"); do bulk[$t]="${bulk[$t]:-} $(lat "$w/bulk_$t.sql" 5)"; done
 done
-bytes_before_ins=$(log_bytes); heap_before_ins=$(P -c "SELECT pg_relation_size('mentor.history_log')")
+bytes_before_ins=$(log_bytes); heap_before_ins=$(log_heap)
 rows_before_ins=$(P -c "SELECT count(*) FROM mentor.history_log WHERE op = 'I'")
 for round in $(seq 1 "$ROUNDS"); do
     for t in $(order "$round"); do
@@ -122,7 +123,7 @@ for round in $(seq 1 "$ROUNDS"); do
     done
 done
 ins_rows=$(( $(P -c "SELECT count(*) FROM mentor.history_log WHERE op = 'I'") - rows_before_ins ))
-ins_bytes=$(( $(log_bytes) - bytes_before_ins )); ins_heap=$(( $(P -c "SELECT pg_relation_size('mentor.history_log')") - heap_before_ins ))
+ins_bytes=$(( $(log_bytes) - bytes_before_ins )); ins_heap=$(( $(log_heap) - heap_before_ins ))
 
 med() { echo "$1" | median; }
 # Ratios of throughput, per round (same round, same order) and of the medians.
@@ -163,6 +164,9 @@ have=$(log_rows); first_added=""
 echo "  growth (server CPU added per audited single-row update, median of $ROUNDS x ${SECS}s; 1M distinct keys):"
 for n in $GROWTH; do
     if [ "$have" -lt "$n" ]; then
+        # Earlier months' partitions first (a write makes its own; an INSERT by SQL needs them there).
+        P -c "SELECT count(mentor._history_add_partition(m)) FROM generate_series(now() - interval '400 days',
+                  now() - interval '400 days' + $n * interval '1 second' + interval '1 month', interval '1 month') m" >/dev/null
         P -c "INSERT INTO mentor.history_log (at, txid, row_id, context_id, table_id, op, changes)
               SELECT now() - interval '400 days' + g * interval '1 second', (1000 + g)::text::xid8,
                      (hashint8(g) & 1048575) + 1, 1, $gid, 'U', '[\"id\",1,2]'
@@ -178,7 +182,19 @@ for n in $GROWTH; do
     added=$(awk -v m="$(med "$gm")" -v p="$(med "$gp")" 'BEGIN { printf "%.1f", m - p }')
     [ -z "$first_added" ] && first_added=$added
     printf '    %9s log rows (%s): +%s us   (%.2fx the first; target at 30M <= 1.15x)   rounds: unaudited%s; mentor%s\n' \
-        "$(log_rows)" "$(P -c "SELECT pg_size_pretty(pg_total_relation_size('mentor.history_log'))")" "$added" \
+        "$(log_rows)" "$(P -c "SELECT pg_size_pretty(sum(bytes)) FROM mentor.history_partitions")" "$added" \
         "$(awk -v a="$added" -v f="$first_added" 'BEGIN { print (f > 0 ? a / f : 0) }')" "$gp" "$gm"
 done
+# Retention: prune_history of the ten million or so oldest rows of the growth series, at a
+# partition boundary (whole partitions), timed; and whether anything is left to vacuum.
+cut=$(P -c "SELECT min(to_at) FROM mentor.history_partitions WHERE to_at >= now() - interval '400 days' + interval '10000000 seconds'
+            AND to_at < now() - interval '1 month'")
+if [ -n "$cut" ]; then
+    older=$(P -c "SELECT count(*) FROM mentor.history_log WHERE at < '$cut'")
+    t0=$(date +%s.%N); pruned=$(P -c "SELECT mentor.prune_history('$cut')"); t1=$(date +%s.%N)
+    dead=$(P -c "SELECT coalesce(sum(n_dead_tup), 0) FROM pg_stat_user_tables WHERE relid IN (SELECT partition FROM mentor.history_partitions)")
+    printf '  retention: prune_history of %s rows older than %s in %.3f s (target: 10M in under 1 s); dead rows left in the log: %s\n' \
+        "$pruned" "$cut" "$(echo "$t1 - $t0" | bc)" "$dead"
+    [ "$pruned" = "$older" ] || echo "  retention: MISMATCH, $older rows were older than the cutoff"
+fi
 dropdb $db
