@@ -45,14 +45,12 @@ hb = ("ALTER TABLE history_tables ADD COLUMN gaps tstzrange[] NOT NULL DEFAULT '
       + cut("COMMENT ON COLUMN history_tables.gaps IS", "COMMENT ON COLUMN history_tables.shipped IS")
       + cut("COMMENT ON COLUMN history_log.op IS", "COMMENT ON COLUMN history_log.row_id IS")
       + cut("COMMENT ON COLUMN history_log.changes IS", "-- B-tree, not hash")
-      + cut("-- An insert is recorded as its key alone", "COMMENT ON COLUMN history.at IS")
-      + cut("COMMENT ON COLUMN history.op IS", "COMMENT ON COLUMN history.row_key IS")
+      + cut("-- An insert is recorded as its key alone", "-- Private columns are removed here, so every reader")
       + cut("CREATE FUNCTION enable_history(", "-- The stored form of a key given as jsonb")
       + cut("-- The first gap in a table's history", "-- \"t.a, t.b\" style lists")
       + cut("CREATE FUNCTION table_as_of(", "CREATE FUNCTION restore_row("))
 for name in ("enable_history(", "disable_history(", "_history_rewind(", "table_as_of("):
     hb = hb.replace("CREATE FUNCTION " + name, "CREATE OR REPLACE FUNCTION " + name)
-hb = hb.replace("CREATE VIEW history AS", "CREATE OR REPLACE VIEW history AS")
 sec90 = open(root+'src/sql/90_security.sql').read()
 hb += sec90[sec90.index("-- The state snapshot writes history of any table"):sec90.index("-- Partitions: the trigger makes them")].rstrip('\n') + '\n'
 hbeg="-- 0.1 history changed in 0.2: begin\n"; hend="-- 0.1 history changed in 0.2: end\n"

@@ -262,6 +262,7 @@ SELECT mentor.enable_history('nokey');
 SELECT mentor.enable_history('docs', exclude => ARRAY['nope']);
 SELECT mentor.enable_history('docs', exclude => ARRAY['id']);
 SELECT mentor.enable_history('mentor.history_log');
+SELECT mentor.enable_history((SELECT partition FROM mentor.history_partitions LIMIT 1));
 CREATE VIEW docs_view AS SELECT * FROM docs;
 SELECT mentor.enable_history('docs_view');
 SELECT mentor.row_history('nokey', '{"a": 1}');

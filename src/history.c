@@ -25,6 +25,7 @@
 #include "access/tableam.h"
 #include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -411,6 +412,9 @@ mn_history_trigger(PG_FUNCTION_ARGS)
 				 errmsg("trigger \"%s\" on %s must pass the history table id to mentor.history_trigger()",
 						td->tg_trigger->tgname, mn_qualified_name(rel)),
 				 errhint("Create it with SELECT mentor.enable_history(%s).", quote_literal_cstr(mn_qualified_name(rel)))));
+	/* Nothing is recorded while the extension's own scripts run (see history_partitions.c). */
+	if (creating_extension && mn_history_log_is_partitioned())
+		return PointerGetDatum(NULL);
 	if (TRIGGER_FIRED_BY_TRUNCATE(td->tg_event))
 	{
 		if (!TRIGGER_FIRED_BEFORE(td->tg_event))
@@ -464,10 +468,19 @@ mn_history_trigger(PG_FUNCTION_ARGS)
 	{
 		bool		insert = TRIGGER_FIRED_BY_INSERT(td->tg_event);
 
+		if (insert && hr->keyed_inserts)
+		{
+			/* An insert records its key alone: only the key columns are read. */
+			int			i;
+
+			for (i = 0; i < hr->nkeys; i++)
+				ov[hr->keys[i] - 1] = heap_getattr(td->tg_trigtuple, hr->keys[i], desc, &on[hr->keys[i] - 1]);
+			mn_history_write(mn_clock(), mn_history_context(), hr->table_id, 'I', row_key(hr, ov, on), NULL);
+			return PointerGetDatum(NULL);
+		}
 		heap_deform_tuple(td->tg_trigtuple, desc, ov, on);
 		mn_history_write(mn_clock(), mn_history_context(), hr->table_id, insert ? 'I' : 'D',
-						 row_key(hr, ov, on),
-						 insert && hr->keyed_inserts ? NULL : row_object(hr, desc, ov, on));
+						 row_key(hr, ov, on), row_object(hr, desc, ov, on));
 	}
 	return PointerGetDatum(NULL);
 }

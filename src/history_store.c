@@ -60,7 +60,7 @@ static char ctx_app[NAMEDATALEN];
 
 static bool pruning = false;
 
-/* The statement's rows waiting for its end; their memory is a child of TopTransactionContext. */
+/* The statement's rows waiting for its end, in a context of their own, emptied after each flush. */
 #define MN_HISTORY_BATCH 1000
 static HeapTuple pending[MN_HISTORY_BATCH];
 static int	npending = 0;
@@ -112,9 +112,7 @@ store_xact_cb(XactEvent event, void *arg)
 		case XACT_EVENT_COMMIT:
 		case XACT_EVENT_PARALLEL_COMMIT:
 		case XACT_EVENT_PREPARE:
-			/* The context goes with TopTransactionContext. */
-			npending = 0;
-			pending_cxt = NULL;
+			drop_pending();
 			hook_depth = 0;
 			break;
 		default:
@@ -272,8 +270,9 @@ mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, MnHistKey k
 		/* A batch goes to one partition: a row for another (a boundary crossed) sends the batch first. */
 		if (npending > 0 && pending_target != target)
 			flush_pending();
+		/* Kept for the backend's life: making one per transaction costs a single-row write a microsecond. */
 		if (pending_cxt == NULL)
-			pending_cxt = AllocSetContextCreate(TopTransactionContext, "mentor history batch", ALLOCSET_DEFAULT_SIZES);
+			pending_cxt = AllocSetContextCreate(TopMemoryContext, "mentor history batch", ALLOCSET_DEFAULT_SIZES);
 		old = MemoryContextSwitchTo(pending_cxt);
 		pending[npending++] = heap_form_tuple(RelationGetDescr(rel), values, nulls);
 		MemoryContextSwitchTo(old);

@@ -43,5 +43,6 @@ SELECT u.username AS who, h.old_row - 'updated_at' AS old_values, h.new_row - 'u
 UPDATE mentor.users SET password_hash = crypt('correct horse battery staple', gen_salt('bf', 4)) WHERE id = :grace_id;
 SELECT h.op, h.old_row, h.new_row
   FROM mentor.row_history('mentor.users', jsonb_build_object('id', :grace_id)) h ORDER BY h.at DESC LIMIT 1;
-SELECT count(*) AS history_rows, pg_size_pretty(pg_total_relation_size('mentor.history_log')) AS history_size
+SELECT count(*) AS history_rows, (SELECT pg_size_pretty(sum(bytes)) FROM mentor.history_partitions) AS history_size,
+       (SELECT count(*) FROM mentor.history_partitions) AS partitions
   FROM mentor.history_log;

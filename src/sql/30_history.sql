@@ -554,7 +554,8 @@ BEGIN
     IF kind NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '% is not a table', tbl USING ERRCODE = 'wrong_object_type';
     END IF;
-    IF tbl IN ('history_log'::regclass, 'history_contexts'::regclass, 'history_tables'::regclass) THEN
+    IF tbl IN ('history_log'::regclass, 'history_contexts'::regclass, 'history_tables'::regclass)
+       OR EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = tbl AND h.inhparent = 'history_log'::regclass) THEN
         RAISE EXCEPTION 'the history of history is not recorded' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT i.indexrelid INTO keyindex FROM pg_index i WHERE i.indrelid = tbl AND i.indisprimary;

@@ -994,6 +994,20 @@ with Session(engine, future=True) as s, s.begin():
     ok(done == ["call", "answered", "remind"] and tuple(state) == ("completed", "remind"),
        "a worker runs call, the branch's default edge and remind; the enrollment completes", (done, tuple(state)))
 
+# History as an administrator reads it: the ORM's insert of a user is logged as its key alone and
+# shown whole, from a partition of the time-partitioned log.
+with Session(create_engine("postgresql+psycopg2://", future=True,
+                           connect_args={"user": os.environ["CLIENT_ADMIN_USER"],
+                                         "password": os.environ["CLIENT_ADMIN_PASSWORD"]}), future=True) as admin:
+    first = admin.execute(text("SELECT h.op::text AS op, h.new_row, l.changes IS NULL AS key_only "
+                               "FROM mentor.row_history('mentor.users', jsonb_build_object('id', :u)) h "
+                               "JOIN mentor.history_log l ON l.at = h.at AND l.row_id = h.key_id AND l.table_id = h.table_id "
+                               "ORDER BY h.at LIMIT 1"), {"u": mia_id}).one()
+    ok(first.op == "I" and first.key_only and first.new_row.get("username") == "mia_client",
+       "history shows the ORM's insert of a user whole, though it logged only the key", (first.op, first.key_only))
+    parts = admin.execute(text("SELECT count(*) FROM mentor.history_partitions WHERE now() >= from_at AND now() < to_at")).scalar()
+    ok(parts == 1, "history_partitions lists the partition of this month")
+
 # Schema tooling: automap reflects the schema and configures every mapper.
 import warnings  # noqa: E402
 

@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(447);
+SELECT plan(453);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -361,6 +361,19 @@ SELECT is(pg_temp.req('app', NULL, $$SELECT mentor._history_snapshot('mentor.use
           'app: the state snapshot of disable_history is refused (it writes history)');
 SELECT is(pg_temp.req('analyst', NULL, $$SELECT mentor._history_snapshot('mentor.users', 1::smallint)$$), '42501',
           'analyst: the state snapshot is refused');
+-- Partitions of the log: made by the trigger (through fmgr) for every writer, by hand only by admins.
+SELECT is(pg_temp.req('app', NULL, $$SELECT mentor._history_add_partition('2031-01-01')$$), '42501',
+          'app: making a partition of the history log by hand is refused');
+SELECT is(pg_temp.req('analyst', NULL, $$SELECT mentor._history_prune('2000-01-01')$$), '42501',
+          'analyst: pruning through the internal function is refused');
+SELECT is(pg_temp.val('app', NULL, 'SELECT count(*)::text FROM mentor.history_partitions'), '42501',
+          'app: the list of history partitions cannot be read');
+SELECT is(pg_temp.val('app', NULL, format('SELECT count(*)::text FROM %s', (SELECT partition FROM mentor.history_partitions LIMIT 1))),
+          '42501', 'app: a partition of the log cannot be read directly');
+SELECT is(pg_temp.val('analyst', NULL, format('SELECT count(*)::text FROM %s', (SELECT partition FROM mentor.history_partitions LIMIT 1))),
+          '42501', 'analyst: nor by analysts (private columns are in it)');
+SELECT is(pg_temp.val('analyst', NULL, 'SELECT (count(*) > 0)::text FROM mentor.history_partitions'), 'true',
+          'analyst: the list of partitions (bounds and sizes) is readable');
 SELECT is(pg_temp.val('analyst', NULL, format($$SELECT count(*)::text FROM mentor.row_history('mentor.users', '{"id": %s}') h WHERE h.new_row ? 'email'$$, :mia)), '0',
           'analyst: row_history() shows no email');
 SELECT is(pg_temp.val('analyst', NULL, $$SELECT format('%s/%s', count(*), count(*) FILTER (WHERE new_row ?| ARRAY['ip', 'user_agent'])) FROM mentor.history WHERE table_name = 'mentor.login_events' AND new_row->>'event' = 'login'$$), '2/0',

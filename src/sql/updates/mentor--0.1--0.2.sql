@@ -4311,47 +4311,6 @@ $$;
 COMMENT ON FUNCTION _history_inserted_row(smallint, bigint, text, timestamptz) IS
     'Internal: the row an insert recorded as its key alone wrote, rebuilt from the live row (or the delete that '
     'removed it) walked back to that moment; NULL when the table is gone';
-
--- Private columns are removed here, so every reader of history (row_history, row_as_of,
--- table_as_of) inherits the rule; analysts and applications read history only through this view.
--- No LATERAL subquery for the sides: a reader that does not ask for new_row (the walk back of
--- _history_rewind) must not rebuild inserted rows, and a column of a flattened view that nobody
--- references is never computed.
-CREATE OR REPLACE VIEW history AS
-SELECT l.at,
-       l.txid,
-       nullif(c.actor_id, 0) AS actor_id,
-       c.db_user,
-       c.application_name,
-       t.table_name,
-       l.op,
-       @extschema@._history_key_json(t.key_columns, t.key_types, coalesce(l.row_key, l.row_id::text)) AS row_key,
-       CASE WHEN cardinality(t.private) = 0 OR (SELECT @extschema@._current_user_is_admin())
-            THEN CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 1)
-                           WHEN 'I' THEN NULL ELSE l.changes::jsonb END
-            ELSE CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 1)
-                           WHEN 'I' THEN NULL ELSE l.changes::jsonb END - t.private END AS old_row,
-       CASE WHEN cardinality(t.private) = 0 OR (SELECT @extschema@._current_user_is_admin())
-            THEN CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 2)
-                           WHEN 'I' THEN coalesce(l.changes::jsonb,
-                                                  @extschema@._history_inserted_row(l.table_id, l.row_id, l.row_key, l.at)) END
-            ELSE CASE l.op WHEN 'U' THEN @extschema@._history_side(l.changes::jsonb, 2)
-                           WHEN 'I' THEN coalesce(l.changes::jsonb,
-                                                  @extschema@._history_inserted_row(l.table_id, l.row_id, l.row_key, l.at)) END
-                 - t.private END AS new_row,
-       l.table_id,
-       l.row_id AS key_id,
-       l.row_key AS key_text
-  FROM @extschema@.history_log l
-  JOIN @extschema@.history_tables t ON t.id = l.table_id
-  LEFT JOIN @extschema@.history_contexts c ON c.id = l.context_id;
-COMMENT ON VIEW history IS
-    'Every recorded change: an insert''s new row (rebuilt from the live row walked back), a delete''s (or TRUNCATE''s) '
-    'old row, an update''s changed columns only (old values in old_row, new in new_row), and as old_row the state of '
-    'each row when its recording was disabled (S). Private columns (history_tables.private) are left out unless the '
-    'reader is mentor_admin';
-COMMENT ON COLUMN history.op IS
-    'I insert, U update, D delete, T removed by TRUNCATE, S the row as it was when disable_history stopped recording';
 CREATE OR REPLACE FUNCTION enable_history(tbl regclass, exclude text[] DEFAULT '{}') RETURNS smallint
 LANGUAGE plpgsql VOLATILE
 SET search_path = @extschema@, pg_catalog, pg_temp
@@ -4372,7 +4331,8 @@ BEGIN
     IF kind NOT IN ('r', 'p') THEN
         RAISE EXCEPTION '% is not a table', tbl USING ERRCODE = 'wrong_object_type';
     END IF;
-    IF tbl IN ('history_log'::regclass, 'history_contexts'::regclass, 'history_tables'::regclass) THEN
+    IF tbl IN ('history_log'::regclass, 'history_contexts'::regclass, 'history_tables'::regclass)
+       OR EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = tbl AND h.inhparent = 'history_log'::regclass) THEN
         RAISE EXCEPTION 'the history of history is not recorded' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     SELECT i.indexrelid INTO keyindex FROM pg_index i WHERE i.indrelid = tbl AND i.indisprimary;
