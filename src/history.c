@@ -489,7 +489,8 @@ PG_FUNCTION_INFO_V1(mn_history_snapshot);
 /*
  * mentor._history_snapshot(tbl regclass, tid smallint) -> void: records every
  * row of one table (not a partitioned parent: its caller names each leaf) as
- * it is now, op 'S'.  disable_history calls it after dropping the triggers.
+ * it is now, op 'S'.  disable_history calls it under an exclusive lock,
+ * before it drops the triggers.
  */
 Datum
 mn_history_snapshot(PG_FUNCTION_ARGS)
@@ -497,12 +498,33 @@ mn_history_snapshot(PG_FUNCTION_ARGS)
 	Oid			relid = PG_GETARG_OID(0);
 	int16		table_id = PG_GETARG_INT16(1);
 	Relation	rel = table_open(relid, AccessShareLock);
+	char		arg[8];
+	bool		recorded = false;
+	int			i;
 
 	if (rel->rd_rel->relkind != RELKIND_RELATION)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
 				 errmsg("%s is not a table with rows of its own", mn_qualified_name(rel)),
 				 errhint("Call it on each leaf partition.")));
+	/*
+	 * Only under the table's own history id, while its trigger is there: the
+	 * id decides which columns are excluded, and another table's would let a
+	 * secret column into history.
+	 */
+	snprintf(arg, sizeof(arg), "%d", table_id);
+	for (i = 0; rel->trigdesc && i < rel->trigdesc->numtriggers; i++)
+	{
+		Trigger    *t = &rel->trigdesc->triggers[i];
+
+		if (strcmp(t->tgname, "mentor_history") == 0 && t->tgnargs == 1 && strcmp(t->tgargs[0], arg) == 0)
+			recorded = true;
+	}
+	if (!recorded)
+		ereport(ERROR,
+				(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+				 errmsg("%s is not being recorded under history id %d", mn_qualified_name(rel), table_id),
+				 errhint("mentor.disable_history(table) records the state of a table it stops recording.")));
 	record_rows(get_histrel(rel, table_id), rel, 'S');
 	table_close(rel, NoLock);
 	PG_RETURN_VOID();

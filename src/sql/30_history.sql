@@ -135,11 +135,11 @@ COMMENT ON FUNCTION _history_partition_bounds() IS
     'Internal: the partitions of history_log with their bounds (NULL for the default partition), from the relcache';
 
 CREATE VIEW history_partitions AS
-SELECT b.partition, b.from_at, b.to_at, b.from_at IS NULL AS is_default,
+SELECT b.from_at, b.to_at, b.partition, b.from_at IS NULL AS is_default,
        greatest(c.reltuples, 0)::bigint AS estimated_rows, pg_catalog.pg_total_relation_size(b.partition) AS bytes
   FROM @extschema@._history_partition_bounds() b JOIN pg_catalog.pg_class c ON c.oid = b.partition;
 COMMENT ON VIEW history_partitions IS
-    'The partitions of the history log, oldest first: the time each holds [from_at, to_at), its size; the default '
+    'The partitions of the history log: the time each holds [from_at, to_at), the partition, its size; the default '
     'partition (a subscriber''s, for what arrives before it has a partition) has no bounds';
 
 -- The partition for a moment, created if none holds it: the slot of history.partition_interval
@@ -611,8 +611,8 @@ COMMENT ON FUNCTION _history_snapshot(regclass, smallint) IS
 
 -- Before recording stops, each row's state is recorded (S): the readers walk back from the live
 -- row, and changes made while nobody records must not leak into the past they rebuild (an
--- insert's row included, which is stored as its key alone).  The triggers are dropped first: the
--- lock that takes keeps writers out until the snapshot commits.
+-- insert's row included, which is stored as its key alone).  The table is locked first, so that
+-- no write falls between the snapshot and the triggers' end.
 CREATE FUNCTION disable_history(tbl regclass) RETURNS boolean
 LANGUAGE plpgsql VOLATILE STRICT
 SET search_path = @extschema@, pg_catalog, pg_temp
@@ -621,17 +621,21 @@ DECLARE
     tid     smallint := _history_table_id(tbl, false);
     leaf    regclass;
 BEGIN
-    PERFORM _history_drop_triggers(tbl);
+    IF NOT EXISTS (SELECT 1 FROM history_tables h WHERE h.id = tid AND h.enabled)
+       OR NOT EXISTS (SELECT 1 FROM pg_trigger g WHERE g.tgrelid = tbl AND g.tgname = 'mentor_history') THEN
+        PERFORM _history_drop_triggers(tbl);
+        UPDATE history_tables SET enabled = false, disabled_at = now() WHERE id = tid AND enabled;
+        RETURN FOUND;
+    END IF;
+    EXECUTE format('LOCK TABLE %s IN ACCESS EXCLUSIVE MODE', tbl);
     -- Every change recorded so far is older than this moment, every S row younger.
     UPDATE history_tables SET enabled = false, disabled_at = now(), gaps = gaps || tstzrange(clock_timestamp(), NULL)
-     WHERE id = tid AND enabled;
-    IF NOT FOUND THEN
-        RETURN false;
-    END IF;
+     WHERE id = tid;
     FOR leaf IN SELECT p.relid FROM pg_partition_tree(tbl) p WHERE p.isleaf
                 UNION SELECT tbl WHERE NOT EXISTS (SELECT 1 FROM pg_partition_tree(tbl)) LOOP
         PERFORM _history_snapshot(leaf, tid);
     END LOOP;
+    PERFORM _history_drop_triggers(tbl);
     RETURN true;
 END
 $$;

@@ -110,7 +110,7 @@ CREATE FUNCTION pg_temp.tokens() RETURNS bigint LANGUAGE sql AS $$
 SELECT pg_temp.tokens() AS tokens_before \gset
 RESET client_min_messages;
 
-SELECT plan(453);
+SELECT plan(455);
 
 -- Mint or allot tokens.
 SELECT is(pg_temp.req('app', :mia, format($$SELECT mentor.transfer(gen_random_uuid(), %s, %s, 1000000, 'allotment')$$, :allotments, :w_mia)),
@@ -361,6 +361,10 @@ SELECT is(pg_temp.req('app', NULL, $$SELECT mentor._history_snapshot('mentor.use
           'app: the state snapshot of disable_history is refused (it writes history)');
 SELECT is(pg_temp.req('analyst', NULL, $$SELECT mentor._history_snapshot('mentor.users', 1::smallint)$$), '42501',
           'analyst: the state snapshot is refused');
+SELECT is(pg_temp.req('admin', NULL, $$SELECT mentor._history_snapshot('mentor.user_security_answers', mentor._history_table_id('mentor.users'))$$),
+          '55000', 'admin: the state snapshot only under the table''s own history id (another''s would not exclude the answer hash)');
+SELECT is(pg_temp.req('admin', NULL, $$SELECT mentor._history_index_partition('mentor.users')$$), '42501',
+          'admin: the partition indexer is the extension''s own');
 -- Partitions of the log: made by the trigger (through fmgr) for every writer, by hand only by admins.
 SELECT is(pg_temp.req('app', NULL, $$SELECT mentor._history_add_partition('2031-01-01')$$), '42501',
           'app: making a partition of the history log by hand is refused');

@@ -9,8 +9,13 @@
 \pset tuples_only on
 \pset footer off
 WITH ext AS (SELECT oid, extnamespace FROM pg_extension WHERE extname = 'mentor'),
+-- The log's partitions and their indexes (which are not partitions of an index: the log has none).
+parts(oid) AS (
+    SELECT c.oid FROM pg_class c WHERE c.relispartition
+    UNION SELECT i.indexrelid FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid WHERE t.relispartition
+),
 acl(obj, a) AS (
-    SELECT c.oid::regclass::text, c.relacl FROM pg_class c, ext WHERE c.relnamespace = ext.extnamespace AND NOT c.relispartition
+    SELECT c.oid::regclass::text, c.relacl FROM pg_class c, ext WHERE c.relnamespace = ext.extnamespace AND c.oid NOT IN (SELECT oid FROM parts)
     UNION ALL SELECT p.oid::regprocedure::text, p.proacl FROM pg_proc p, ext WHERE p.pronamespace = ext.extnamespace
     UNION ALL SELECT t.oid::regtype::text, t.typacl FROM pg_type t, ext WHERE t.typnamespace = ext.extnamespace
 ),
@@ -28,7 +33,7 @@ facts(line) AS (
     -- relations: kind, options, row-level security; comments
     SELECT format('relation %s kind=%s persistence=%s options=%s rls=%s force_rls=%s comment=%s', c.oid::regclass, c.relkind,
                   c.relpersistence, c.reloptions, c.relrowsecurity, c.relforcerowsecurity, obj_description(c.oid, 'pg_class'))
-      FROM pg_class c, ext WHERE c.relnamespace = ext.extnamespace AND NOT c.relispartition
+      FROM pg_class c, ext WHERE c.relnamespace = ext.extnamespace AND c.oid NOT IN (SELECT oid FROM parts)
     UNION ALL
     -- columns, in their order among the live ones
     SELECT format('column %s.%s #%s %s notnull=%s default=%s identity=%s generated=%s collation=%s comment=%s acl=%s',
@@ -40,20 +45,20 @@ facts(line) AS (
                      FROM aclexplode(a.attacl) x))
       FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN ext ON c.relnamespace = ext.extnamespace
       LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum
-     WHERE a.attnum > 0 AND NOT a.attisdropped AND NOT c.relispartition
+     WHERE a.attnum > 0 AND NOT a.attisdropped AND c.oid NOT IN (SELECT oid FROM parts)
     UNION ALL
     SELECT format('constraint %s %s %s', coalesce(con.conrelid::regclass::text, con.contypid::regtype::text), con.conname,
                   pg_get_constraintdef(con.oid))
       FROM pg_constraint con, ext WHERE con.connamespace = ext.extnamespace
-       AND NOT EXISTS (SELECT 1 FROM pg_class pc WHERE pc.oid = con.conrelid AND pc.relispartition)
+       AND coalesce(con.conrelid, 0) NOT IN (SELECT oid FROM parts)
     UNION ALL
     SELECT 'index ' || pg_get_indexdef(i.indexrelid)
       FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN ext ON c.relnamespace = ext.extnamespace
-     WHERE NOT c.relispartition
+     WHERE c.oid NOT IN (SELECT oid FROM parts)
     UNION ALL
     SELECT format('trigger %s enabled=%s', pg_get_triggerdef(t.oid), t.tgenabled)
       FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN ext ON c.relnamespace = ext.extnamespace
-     WHERE NOT t.tgisinternal AND NOT c.relispartition
+     WHERE NOT t.tgisinternal AND c.oid NOT IN (SELECT oid FROM parts)
     UNION ALL
     SELECT format('policy %s.%s %s permissive=%s roles=%s using=%s check=%s', p.schemaname, p.tablename, p.policyname,
                   p.cmd, p.permissive, p.roles, p.qual, p.with_check)
