@@ -5,8 +5,8 @@
  * inserts (direct.c), not through SPI: on the hot path of every audited write
  * that is several times cheaper than executing an INSERT plan.
  *
- * A statement's rows are written together at its end, by one
- * heap_multi_insert: the executor and utility hooks below end every
+ * A statement's rows (when it touched more than one) are written together at
+ * its end, by one heap_multi_insert: the executor and utility hooks below end every
  * statement with a flush, so rows are buffered only while one of them runs
  * (elsewhere, say at the first statement of a backend that loads the library
  * inside it, rows are written at once).  Rows buffered in one subtransaction
@@ -68,6 +68,7 @@ static SubTransactionId pending_subxact = InvalidSubTransactionId;
 static Oid	pending_target = InvalidOid;	/* the one relation the waiting rows go to */
 static MemoryContext pending_cxt = NULL;
 static int	hook_depth = 0;		/* statements running under our hooks, which flush at their end */
+static bool batch_rows = false;	/* the innermost of them touched more than one row */
 
 static ExecutorFinish_hook_type prev_executor_finish = NULL;
 static ProcessUtility_hook_type prev_process_utility = NULL;
@@ -114,6 +115,7 @@ store_xact_cb(XactEvent event, void *arg)
 		case XACT_EVENT_PREPARE:
 			drop_pending();
 			hook_depth = 0;
+			batch_rows = false;
 			break;
 		default:
 			break;
@@ -138,6 +140,14 @@ store_subxact_cb(SubXactEvent event, SubTransactionId mySubid,
 static void
 history_executor_finish(QueryDesc *queryDesc)
 {
+	bool		outer_batch_rows = batch_rows;
+
+	/*
+	 * The row triggers of a statement fire in here, after it ran: a statement
+	 * of one row writes its history row at once (a batch of one would cost
+	 * it a second open of the partition), one of many batches them.
+	 */
+	batch_rows = queryDesc->estate == NULL || queryDesc->estate->es_processed > 1;
 	hook_depth++;
 	PG_TRY();
 	{
@@ -149,6 +159,7 @@ history_executor_finish(QueryDesc *queryDesc)
 	PG_FINALLY();
 	{
 		hook_depth--;
+		batch_rows = outer_batch_rows;
 	}
 	PG_END_TRY();
 	flush_pending();
@@ -160,6 +171,9 @@ history_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOn
 						ProcessUtilityContext context, ParamListInfo params,
 						QueryEnvironment *queryEnv, DestReceiver *dest, QueryCompletion *qc)
 {
+	bool		outer_batch_rows = batch_rows;
+
+	batch_rows = true;
 	hook_depth++;
 	PG_TRY();
 	{
@@ -171,6 +185,7 @@ history_process_utility(PlannedStmt *pstmt, const char *queryString, bool readOn
 	PG_FINALLY();
 	{
 		hook_depth--;
+		batch_rows = outer_batch_rows;
 	}
 	PG_END_TRY();
 	flush_pending();
@@ -262,7 +277,7 @@ mn_history_write(TimestampTz at, int32 ctx, int16 table_id, char op, MnHistKey k
 	values[7] = PointerGetDatum(changes);
 	nulls[7] = changes == NULL;
 
-	batch = hook_depth > 0 && (npending == 0 || pending_subxact == subxact);
+	batch = hook_depth > 0 && batch_rows && (npending == 0 || pending_subxact == subxact);
 	if (batch)
 	{
 		MemoryContext old;
