@@ -68,9 +68,6 @@ view=cut("-- Private columns are removed here, so every reader", "CREATE FUNCTIO
 conv = ("-- 0.2: the history log partitioned by time: begin\n"
         + parts
         + "ALTER TABLE history_log RENAME TO history_log_0_1;\n"
-        + "ALTER INDEX history_log_row_idx RENAME TO history_log_0_1_row_idx;\n"
-        + "ALTER INDEX history_log_key_idx RENAME TO history_log_0_1_key_idx;\n"
-        + "ALTER INDEX history_log_at_idx RENAME TO history_log_0_1_at_idx;\n"
         + "ALTER INDEX IF EXISTS history_log_replica_key RENAME TO history_log_0_1_replica_key;\n"
         + "ALTER TABLE history_log_0_1 RENAME CONSTRAINT history_log_check TO history_log_0_1_check;\n"
         + tbl

@@ -99,6 +99,19 @@ load(MnDirectRel *d)
 	MemoryContextSwitchTo(old);
 }
 
+/* Joins d to the writers the relcache callback flags; its cache is built at the next open. */
+static void
+register_writer(MnDirectRel *d)
+{
+	if (d->registered)
+		return;
+	d->cxt = AllocSetContextCreate(CacheMemoryContext, "mentor direct writer", ALLOCSET_SMALL_SIZES);
+	d->stale = true;
+	d->next = registered;
+	registered = d;
+	d->registered = true;
+}
+
 /*
  * Points a writer declared without relname at a table by OID (a partition
  * of a partitioned table, chosen per row); its cache is rebuilt if the
@@ -109,13 +122,7 @@ mn_direct_retarget(MnDirectRel *d, Oid relid)
 {
 	if (d->registered && d->oid == relid)
 		return;
-	if (!d->registered)
-	{
-		d->cxt = AllocSetContextCreate(CacheMemoryContext, "mentor direct writer", ALLOCSET_SMALL_SIZES);
-		d->next = registered;
-		registered = d;
-		d->registered = true;
-	}
+	register_writer(d);
 	d->oid = relid;
 	d->stale = true;
 }
@@ -128,14 +135,7 @@ mn_direct_retarget(MnDirectRel *d, Oid relid)
 Relation
 mn_direct_open(MnDirectRel *d)
 {
-	if (!d->registered)
-	{
-		d->cxt = AllocSetContextCreate(CacheMemoryContext, "mentor direct writer", ALLOCSET_SMALL_SIZES);
-		d->stale = true;
-		d->next = registered;
-		registered = d;
-		d->registered = true;
-	}
+	register_writer(d);
 	if (d->stale && d->relname != NULL)
 		d->oid = get_relname_relid(d->relname, get_namespace_oid("mentor", false));
 	if (!OidIsValid(d->oid))
@@ -284,12 +284,12 @@ mn_direct_insert_batch(MnDirectRel *d, HeapTuple *tuples, int n)
 	TupleTableSlot **slots;
 	int			i;
 
-	mn_direct_prevent_read_only(RelationGetRelationName(d->rel));
 	if (n == 1)
 	{
 		mn_direct_insert(d, tuples[0]);
 		return;
 	}
+	mn_direct_prevent_read_only(RelationGetRelationName(d->rel));
 	slots = palloc(sizeof(TupleTableSlot *) * n);
 	for (i = 0; i < n; i++)
 	{

@@ -12372,9 +12372,6 @@ COMMENT ON FUNCTION _history_prune(timestamptz) IS
     'Internal (mentor.prune_history): drops the partitions of the log older than a moment, deletes the older rows '
     'of the one it falls in; returns how many rows went';
 ALTER TABLE history_log RENAME TO history_log_0_1;
-ALTER INDEX history_log_row_idx RENAME TO history_log_0_1_row_idx;
-ALTER INDEX history_log_key_idx RENAME TO history_log_0_1_key_idx;
-ALTER INDEX history_log_at_idx RENAME TO history_log_0_1_at_idx;
 ALTER INDEX IF EXISTS history_log_replica_key RENAME TO history_log_0_1_replica_key;
 ALTER TABLE history_log_0_1 RENAME CONSTRAINT history_log_check TO history_log_0_1_check;
 CREATE TABLE history_log (
